@@ -1,0 +1,63 @@
+import type { App, Scope } from './scopes.js';
+
+/** One tool of the catalogue: its name, the app it belongs to, and the one scope it needs. */
+export interface CatalogueEntry {
+  readonly name: string;
+  readonly app: App;
+  readonly scope: Scope;
+}
+
+/**
+ * Every MCP tool the server offers and the scope each one needs. This is the single source
+ * for the server's filtering, the proxy's step-up checks and `scopes_supported`, and the
+ * operator's Keycloak client scopes. Names follow `nc_<app>_<verb>_<object>` as the Python
+ * server names them.
+ */
+export const CATALOGUE = [
+  { name: 'nc_notes_list_notes', app: 'notes', scope: 'notes:read' },
+  { name: 'nc_notes_get_note', app: 'notes', scope: 'notes:read' },
+  { name: 'nc_notes_search_notes', app: 'notes', scope: 'notes:read' },
+  { name: 'nc_notes_get_attachment', app: 'notes', scope: 'notes:read' },
+  { name: 'nc_notes_create_note', app: 'notes', scope: 'notes:write' },
+  { name: 'nc_notes_update_note', app: 'notes', scope: 'notes:write' },
+  { name: 'nc_notes_append_content', app: 'notes', scope: 'notes:write' },
+  { name: 'nc_notes_delete_note', app: 'notes', scope: 'notes:write' },
+
+  { name: 'nc_webdav_list_directory', app: 'files', scope: 'files:read' },
+  { name: 'nc_webdav_read_file', app: 'files', scope: 'files:read' },
+  { name: 'nc_webdav_search_files', app: 'files', scope: 'files:read' },
+  { name: 'nc_webdav_find_by_name', app: 'files', scope: 'files:read' },
+  { name: 'nc_webdav_find_by_type', app: 'files', scope: 'files:read' },
+  { name: 'nc_webdav_list_favorites', app: 'files', scope: 'files:read' },
+  { name: 'nc_webdav_write_file', app: 'files', scope: 'files:write' },
+  { name: 'nc_webdav_create_directory', app: 'files', scope: 'files:write' },
+  { name: 'nc_webdav_delete_resource', app: 'files', scope: 'files:write' },
+  { name: 'nc_webdav_move_resource', app: 'files', scope: 'files:write' },
+  { name: 'nc_webdav_copy_resource', app: 'files', scope: 'files:write' },
+
+  { name: 'nc_share_list', app: 'sharing', scope: 'sharing:read' },
+  { name: 'nc_share_get', app: 'sharing', scope: 'sharing:read' },
+  { name: 'nc_share_create', app: 'sharing', scope: 'sharing:write' },
+  { name: 'nc_share_create_public_link', app: 'sharing', scope: 'sharing:write' },
+  { name: 'nc_share_update', app: 'sharing', scope: 'sharing:write' },
+  { name: 'nc_share_delete', app: 'sharing', scope: 'sharing:write' },
+] as const satisfies readonly CatalogueEntry[];
+
+/** The name of a tool in {@link CATALOGUE}. */
+export type ToolName = (typeof CATALOGUE)[number]['name'];
+
+const BY_NAME: ReadonlyMap<string, CatalogueEntry> = new Map(CATALOGUE.map((entry) => [entry.name, entry]));
+
+/** The catalogue entry of a tool, or `undefined` for a name that is not a tool. */
+export function catalogueEntry(name: string): CatalogueEntry | undefined {
+  return BY_NAME.get(name);
+}
+
+/**
+ * Whether a caller holding `scopes` on a tenant with `apps` may see and call the tool.
+ * Unknown tools are never permitted.
+ */
+export function isToolPermitted(name: string, scopes: ReadonlySet<Scope>, apps: ReadonlySet<App>): boolean {
+  const entry = BY_NAME.get(name);
+  return entry !== undefined && apps.has(entry.app) && scopes.has(entry.scope);
+}

@@ -1,0 +1,68 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { type App, HEADERS, parseScopes, type Scope } from '../contract/index.js';
+import { type HttpSettings, NextcloudClient } from './nextcloud/client.js';
+import type { Caller } from './registry.js';
+
+/** The contract headers, as the proxy sets them. Parsed once per request, at the edge. */
+const TrustedHeaders = z.object({
+  [HEADERS.authorization]: z
+    .string()
+    .max(16_384)
+    .regex(/^(Bearer|Basic) [\x21-\x7e]+$/, 'must be "Bearer <token>" or "Basic <credentials>"'),
+  [HEADERS.user]: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[^/\\\0\r\n]+$/, 'must be a Nextcloud user id'),
+  [HEADERS.scopes]: z.string().max(4096).default(''),
+});
+
+export class CallerHeaderError extends Error {}
+
+/** True for peers on the loopback interface, the only ones whose contract headers count. */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+}
+
+export interface CallerDeps {
+  readonly http: HttpSettings;
+  readonly apps: ReadonlySet<App>;
+  readonly readMaxBytes: number;
+  readonly log: Logger;
+}
+
+/** A caller from the proxy's headers; throws {@link CallerHeaderError} naming the bad header. */
+export function callerFromHeaders(headers: IncomingHttpHeaders, deps: CallerDeps): Caller {
+  const parsed = TrustedHeaders.safeParse(headers);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CallerHeaderError(`header ${String(issue?.path[0])}: ${issue?.message}`);
+  }
+  const values = parsed.data;
+  return makeCaller(
+    { authorization: values[HEADERS.authorization], user: values[HEADERS.user] },
+    parseScopes(values[HEADERS.scopes]),
+    deps,
+  );
+}
+
+/** A caller with fixed credentials and scopes (standalone mode, tests). */
+export function makeCaller(
+  credentials: { authorization: string; user: string },
+  scopes: ReadonlySet<Scope>,
+  deps: CallerDeps,
+): Caller {
+  const log = deps.log.child({ user: credentials.user });
+  return {
+    scopes,
+    apps: deps.apps,
+    context: (signal) => ({
+      nc: new NextcloudClient(deps.http, credentials, signal),
+      log,
+      limits: { readMaxBytes: deps.readMaxBytes },
+    }),
+  };
+}

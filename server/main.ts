@@ -1,0 +1,44 @@
+import { pino } from 'pino';
+import { isLoopback } from './caller.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createHttpServer } from './http.js';
+import { createHttpSettings } from './nextcloud/client.js';
+import { serveStdio } from './stdio.js';
+import { ALL_TOOLS } from './tools/index.js';
+
+// Logs go to stderr: in stdio mode stdout carries the protocol.
+const log = pino({ name: 'nextcloud-mcp-server' }, pino.destination(2));
+
+try {
+  const config = loadConfig(process.env);
+  log.level = config.LOG_LEVEL;
+  const deps = {
+    http: createHttpSettings(config.NEXTCLOUD_URL, config.NEXTCLOUD_TIMEOUT_MS),
+    apps: new Set(config.APPS),
+    readMaxBytes: config.READ_MAX_BYTES,
+    log,
+  };
+  if (config.MCP_TRANSPORT === 'stdio' && config.NEXTCLOUD_USER && config.NEXTCLOUD_APP_PASSWORD) {
+    log.info(
+      { nextcloud: config.NEXTCLOUD_URL.origin, user: config.NEXTCLOUD_USER },
+      'standalone stdio mode',
+    );
+    await serveStdio(ALL_TOOLS, deps, {
+      user: config.NEXTCLOUD_USER,
+      appPassword: config.NEXTCLOUD_APP_PASSWORD,
+    });
+  } else {
+    if (!isLoopback(config.HOST) && config.HOST !== 'localhost') {
+      log.warn({ host: config.HOST }, 'listening beyond loopback; only loopback peers will be served');
+    }
+    const server = createHttpServer(ALL_TOOLS, deps);
+    server.listen(config.PORT, config.HOST, () =>
+      log.info({ host: config.HOST, port: config.PORT }, 'listening'),
+    );
+    process.once('SIGTERM', () => server.close(() => process.exit(0)));
+  }
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,221 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, type Dispatcher, request } from 'undici';
+import { errorForStatus, TooLargeError, toServerError, UpstreamFailedError } from '../errors.js';
+
+/** What the server knows about the caller: the credential to present and the user id. */
+export interface Credentials {
+  /** The full `Authorization` header value (`Bearer ...` from the proxy, `Basic ...` standalone). */
+  readonly authorization: string;
+  /** The Nextcloud user id, used in DAV paths. */
+  readonly user: string;
+}
+
+/** Settings shared by every request: one keep-alive connection pool per process. */
+export interface HttpSettings {
+  readonly baseUrl: URL;
+  readonly timeoutMs: number;
+  readonly dispatcher: Dispatcher;
+}
+
+export function createHttpSettings(baseUrl: URL, timeoutMs: number): HttpSettings {
+  return {
+    baseUrl,
+    timeoutMs,
+    dispatcher: new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 64,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    }),
+  };
+}
+
+export interface NcRequest {
+  readonly method: string;
+  /** Path below the Nextcloud base URL, already percent-encoded, starting with `/`. */
+  readonly path: string;
+  readonly query?: Record<string, string | number | boolean | undefined>;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+  /** Names the object for error messages, e.g. "Note 42". */
+  readonly what: string;
+  /** Statuses that are answers rather than errors (2xx always are). */
+  readonly accept?: readonly number[];
+  /** Refuse bodies larger than this many bytes. */
+  readonly maxBytes?: number;
+}
+
+export interface NcResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer;
+}
+
+/** Methods that are safe to send again after a network failure or a 502/503/504. */
+const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND', 'SEARCH', 'REPORT']);
+const RETRYABLE_STATUSES = new Set([502, 503, 504]);
+const MAX_ATTEMPTS = 3;
+
+/** Reads a header that may be repeated as a single string. */
+export function headerValue(headers: NcResponse['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The one door to Nextcloud: keep-alive pool, deadline per call, cancellation from the MCP
+ * request, bounded retries for safe methods only, and every failure mapped to a ServerError.
+ */
+export class NextcloudClient {
+  constructor(
+    private readonly settings: HttpSettings,
+    readonly credentials: Credentials,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  get user(): string {
+    return this.credentials.user;
+  }
+
+  /** The absolute URL of a path below the Nextcloud base URL. */
+  url(path: string): URL {
+    const base = this.settings.baseUrl;
+    return new URL(base.pathname.replace(/\/$/, '') + path, base.origin);
+  }
+
+  async send(req: NcRequest): Promise<NcResponse> {
+    const retryable = RETRYABLE_METHODS.has(req.method);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await this.once(req);
+        if (retryable && attempt < MAX_ATTEMPTS && RETRYABLE_STATUSES.has(response.status)) {
+          await sleep(backoff(attempt), undefined, { signal: this.signal });
+          continue;
+        }
+        if (response.status >= 300 && !req.accept?.includes(response.status)) {
+          throw errorForStatus(response.status, req.what, ocsMessage(response));
+        }
+        return response;
+      } catch (error) {
+        const mapped = toServerError(error, req.what, this.settings.timeoutMs);
+        const transient = mapped.code === 'UNREACHABLE' || mapped.code === 'TIMEOUT';
+        if (!(retryable && transient && attempt < MAX_ATTEMPTS)) throw mapped;
+        await sleep(backoff(attempt), undefined, { signal: this.signal });
+      }
+    }
+  }
+
+  /** Sends a JSON body (if any) and parses a JSON answer. */
+  async json<T>(
+    req: Omit<NcRequest, 'body'> & { json?: unknown },
+  ): Promise<{ data: T; response: NcResponse }> {
+    const { json, ...rest } = req;
+    const response = await this.send({
+      ...rest,
+      headers: {
+        accept: 'application/json',
+        ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+        ...rest.headers,
+      },
+      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+    });
+    return { data: parseJson<T>(response, req.what), response };
+  }
+
+  /** Calls an OCS endpoint (`/ocs/v2.php/...`) and unwraps `ocs.data`; `form` is sent url-encoded. */
+  async ocs<T>(req: Omit<NcRequest, 'body'> & { form?: Record<string, string | undefined> }): Promise<T> {
+    const { form, ...rest } = req;
+    const response = await this.send({
+      ...rest,
+      query: { format: 'json', ...rest.query },
+      headers: {
+        accept: 'application/json',
+        'ocs-apirequest': 'true',
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...rest.headers,
+      },
+      ...(form ? { body: formBody(form) } : {}),
+    });
+    return parseJson<{ ocs: { data: T } }>(response, req.what).ocs.data;
+  }
+
+  private async once(req: NcRequest): Promise<NcResponse> {
+    const url = this.url(req.path);
+    for (const [key, value] of Object.entries(req.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const timeout = AbortSignal.timeout(this.settings.timeoutMs);
+    const response = await request(url, {
+      method: req.method as Dispatcher.HttpMethod,
+      dispatcher: this.settings.dispatcher,
+      signal: this.signal ? AbortSignal.any([this.signal, timeout]) : timeout,
+      headers: {
+        'user-agent': 'nextcloud-mcp',
+        ...req.headers,
+        authorization: this.credentials.authorization,
+      },
+      body: req.body,
+    });
+    const body = await readBody(response, req);
+    return { status: response.statusCode, headers: response.headers, body };
+  }
+}
+
+function backoff(attempt: number): number {
+  return 100 * 2 ** (attempt - 1) + Math.floor(Math.random() * 50);
+}
+
+async function readBody(response: Dispatcher.ResponseData, req: NcRequest): Promise<Buffer> {
+  const limit = req.maxBytes ?? Number.POSITIVE_INFINITY;
+  const declared = Number(response.headers['content-length'] ?? Number.NaN);
+  if (declared > limit) {
+    response.body.destroy();
+    throw new TooLargeError(
+      `${req.what} is ${formatBytes(declared)}, above the limit of ${formatBytes(limit)}`,
+    );
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      response.body.destroy();
+      throw new TooLargeError(`${req.what} is larger than the limit of ${formatBytes(limit)}`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function formBody(form: Record<string, string | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(form)) if (value !== undefined) params.set(key, value);
+  return params.toString();
+}
+
+function parseJson<T>(response: NcResponse, what: string): T {
+  try {
+    return JSON.parse(response.body.toString('utf8')) as T;
+  } catch (error) {
+    throw new UpstreamFailedError(`Nextcloud sent a malformed answer for ${what}`, { cause: error });
+  }
+}
+
+/** Nextcloud's own explanation from an OCS error envelope, if the body is one. */
+function ocsMessage(response: NcResponse): string | undefined {
+  if (!String(headerValue(response.headers, 'content-type')).includes('json')) return undefined;
+  // A body that is not an OCS envelope simply has no message to add.
+  try {
+    const message = (JSON.parse(response.body.toString('utf8')) as { ocs?: { meta?: { message?: unknown } } })
+      .ocs?.meta?.message;
+    return typeof message === 'string' && message.length > 0 && message.length < 300 ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}

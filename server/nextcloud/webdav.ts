@@ -1,0 +1,186 @@
+import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { z } from 'zod';
+import type { ToolContext } from '../registry.js';
+import { headerValue, type NcResponse, type NextcloudClient } from './client.js';
+import { displayPath, encodePath, normalizeUserPath } from './dav-path.js';
+
+const DAV_ROOT = '/remote.php/dav';
+const NS = { 'xmlns:d': 'DAV:', 'xmlns:oc': 'http://owncloud.org/ns', 'xmlns:nc': 'http://nextcloud.org/ns' };
+
+/** The properties every listing asks for; servers answer unknown ones with 404 propstats. */
+const PROPS = {
+  'd:displayname': '',
+  'd:getlastmodified': '',
+  'd:getetag': '',
+  'd:getcontenttype': '',
+  'd:getcontentlength': '',
+  'd:resourcetype': '',
+  'oc:fileid': '',
+  'oc:size': '',
+  'oc:favorite': '',
+};
+
+/** A file or folder as tools return it. */
+export const fileEntryShape = {
+  path: z.string().describe('Path below your files root, starting with /'),
+  name: z.string(),
+  type: z.enum(['file', 'directory']),
+  size: z.number().nullable(),
+  mimeType: z.string().nullable(),
+  modified: z.string().nullable().describe('ISO 8601'),
+  etag: z.string().nullable(),
+  favorite: z.boolean(),
+};
+export type FileEntry = z.output<z.ZodObject<typeof fileEntryShape>>;
+
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  suppressEmptyNode: true,
+});
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  isArray: (name) => name === 'response' || name === 'propstat',
+});
+
+/** Builds an XML request body with the DAV namespaces declared on the root element. */
+export function xmlBody(root: string, children: Record<string, unknown>): string {
+  const attributes = Object.fromEntries(Object.entries(NS).map(([key, value]) => [`@_${key}`, value]));
+  return `<?xml version="1.0" encoding="UTF-8"?>${builder.build({ [root]: { ...attributes, ...children } })}`;
+}
+
+/** The request path of a user's file or folder (`relative` already normalised). */
+export function davFilesPath(user: string, relative: string): string {
+  const rest = encodePath(relative);
+  return `${DAV_ROOT}/files/${encodeURIComponent(user)}/${rest}`;
+}
+
+/** Normalises a caller's path and returns it with its DAV request path. */
+export function userFile(
+  nc: NextcloudClient,
+  input: string,
+): { relative: string; dav: string; display: string } {
+  const relative = normalizeUserPath(input);
+  return { relative, dav: davFilesPath(nc.user, relative), display: displayPath(relative) };
+}
+
+/** PROPFIND of one resource (depth 0) or a folder and its children (depth 1). */
+export async function propfind(nc: NextcloudClient, relative: string, depth: 0 | 1): Promise<FileEntry[]> {
+  const response = await nc.send({
+    method: 'PROPFIND',
+    path: davFilesPath(nc.user, relative),
+    headers: { depth: String(depth), 'content-type': 'application/xml; charset=utf-8' },
+    body: xmlBody('d:propfind', { 'd:prop': PROPS }),
+    what: `${depth === 0 ? 'File' : 'Folder'} ${displayPath(relative)}`,
+  });
+  return parseMultistatus(nc, response);
+}
+
+/** The `d:prop` block of a SEARCH `select` or REPORT, same properties as PROPFIND. */
+export const selectProps = { 'd:prop': PROPS };
+
+type DavProps = Record<string, unknown>;
+interface DavResponse {
+  href?: string;
+  propstat?: { prop?: DavProps; status?: string }[];
+}
+
+/**
+ * Turns a 207 Multi-Status into entries, keeping only resources inside the caller's files root
+ * (anything else a server sends is dropped, never shown).
+ */
+export function parseMultistatus(nc: NextcloudClient, response: NcResponse): FileEntry[] {
+  const root = `${nc.url(`${DAV_ROOT}/files/${encodeURIComponent(nc.user)}`).pathname}/`;
+  const doc = parser.parse(response.body.toString('utf8')) as { multistatus?: { response?: DavResponse[] } };
+  const entries: FileEntry[] = [];
+  for (const item of doc.multistatus?.response ?? []) {
+    const pathname = decodeURIComponent(new URL(item.href ?? '', nc.url('/')).pathname);
+    const decodedRoot = decodeURIComponent(root);
+    if (!`${pathname}/`.startsWith(decodedRoot)) continue;
+    const relative = pathname.slice(decodedRoot.length).replace(/\/+$/, '');
+    const props: DavProps = Object.assign(
+      {},
+      ...(item.propstat ?? []).filter((ps) => / 200 /.test(ps.status ?? '')).map((ps) => ps.prop ?? {}),
+    );
+    entries.push(toEntry(relative, props));
+  }
+  return entries;
+}
+
+function toEntry(relative: string, props: DavProps): FileEntry {
+  const isDir =
+    typeof props.resourcetype === 'object' &&
+    props.resourcetype !== null &&
+    'collection' in props.resourcetype;
+  const size = Number(text(props.getcontentlength) ?? text(props.size) ?? Number.NaN);
+  const modified = text(props.getlastmodified);
+  return {
+    path: displayPath(relative),
+    name: relative.split('/').pop() || '/',
+    type: isDir ? 'directory' : 'file',
+    size: Number.isFinite(size) ? size : null,
+    mimeType: isDir ? null : (text(props.getcontenttype) ?? null),
+    modified: modified ? new Date(modified).toISOString() : null,
+    etag: text(props.getetag) ?? null,
+    favorite: text(props.favorite) === '1',
+  };
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+const TEXT_TYPES =
+  /^(text\/|application\/(json|xml|javascript|x-yaml|yaml|x-sh|sql|ld\+json|x-httpd-php)|.*\+xml|.*\+json)/;
+
+/** A file read for a tool: text when it is text, otherwise an image or a base64 resource block. */
+export interface FileContent {
+  readonly mimeType: string;
+  readonly size: number;
+  readonly etag: string | null;
+  readonly isText: boolean;
+  readonly text: string | null;
+  readonly block: ContentBlock;
+}
+
+/** GETs a file (bounded by the read limit) and decides how to hand it to a model. */
+export async function readFileContent(ctx: ToolContext, davPath: string, what: string): Promise<FileContent> {
+  const response = await ctx.nc.send({
+    method: 'GET',
+    path: davPath,
+    what,
+    maxBytes: ctx.limits.readMaxBytes,
+  });
+  const mimeType = (headerValue(response.headers, 'content-type') ?? 'application/octet-stream')
+    .split(';')[0]
+    ?.trim();
+  const type = mimeType || 'application/octet-stream';
+  const etag = headerValue(response.headers, 'etag') ?? null;
+  const decoded = decodeText(response.body, type);
+  const base = { mimeType: type, size: response.body.length, etag };
+  if (decoded !== null) {
+    return { ...base, isText: true, text: decoded, block: { type: 'text', text: decoded } };
+  }
+  const data = response.body.toString('base64');
+  const block: ContentBlock = type.startsWith('image/')
+    ? { type: 'image', data, mimeType: type }
+    : { type: 'resource', resource: { uri: ctx.nc.url(davPath).href, mimeType: type, blob: data } };
+  return { ...base, isText: false, text: null, block };
+}
+
+function decodeText(body: Buffer, mimeType: string): string | null {
+  const declaredText = TEXT_TYPES.test(mimeType);
+  if (!declaredText && mimeType !== 'application/octet-stream') return null;
+  try {
+    const value = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return declaredText || !value.includes('\0') ? value : null;
+  } catch {
+    // Not valid UTF-8: it is binary, whatever its type claims.
+    return null;
+  }
+}

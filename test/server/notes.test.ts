@@ -1,0 +1,126 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, connectClient, startServer, startTarget, type Target, unique } from '../harness.js';
+
+describe('notes tools', () => {
+  let target: Target;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let client: Client;
+  const category = unique('mcp-test');
+
+  beforeAll(async () => {
+    target = await startTarget();
+    server = await startServer(target);
+    client = await connectClient(server.url, target);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await server?.stop();
+    await target?.stop();
+  });
+
+  it('creates, reads, updates with the etag, appends and deletes a note', async () => {
+    const created = await call(client, 'nc_notes_create_note', {
+      title: 'Groceries',
+      content: 'milk',
+      category,
+    });
+    expect(created.isError).toBeFalsy();
+    const id = created.data.id as number;
+    expect(created.data).toMatchObject({ title: 'Groceries', category });
+
+    const read = await call(client, 'nc_notes_get_note', { note_id: id });
+    expect(read.data).toMatchObject({ id, content: 'milk', etag: created.data.etag });
+
+    const updated = await call(client, 'nc_notes_update_note', {
+      note_id: id,
+      etag: read.data.etag,
+      content: 'milk\neggs',
+    });
+    expect(updated.isError).toBeFalsy();
+    expect(updated.data.etag).not.toBe(read.data.etag);
+
+    const appended = await call(client, 'nc_notes_append_content', { note_id: id, content: 'bread' });
+    expect(appended.isError).toBeFalsy();
+    expect((await call(client, 'nc_notes_get_note', { note_id: id })).data.content).toBe('milk\neggs\nbread');
+
+    const deleted = await call(client, 'nc_notes_delete_note', { note_id: id });
+    expect(deleted.data).toEqual({ deleted: true, id });
+    const gone = await call(client, 'nc_notes_get_note', { note_id: id });
+    expect(gone.isError).toBe(true);
+    expect(gone.text).toBe(`Note ${id} not found`);
+  });
+
+  it("refuses an update with a stale etag and keeps the other writer's text", async () => {
+    const { data: note } = await call(client, 'nc_notes_create_note', {
+      title: 'Shared',
+      content: 'v1',
+      category,
+    });
+    const first = await call(client, 'nc_notes_update_note', {
+      note_id: note.id,
+      etag: note.etag,
+      content: 'v2 by someone',
+    });
+    expect(first.isError).toBeFalsy();
+
+    const stale = await call(client, 'nc_notes_update_note', {
+      note_id: note.id,
+      etag: note.etag,
+      content: 'v2 by me',
+    });
+    expect(stale.isError).toBe(true);
+    expect(stale.text).toBe(
+      `Note ${note.id} changed since you read it (etag mismatch): read it again and retry`,
+    );
+    expect((await call(client, 'nc_notes_get_note', { note_id: note.id })).data.content).toBe(
+      'v2 by someone',
+    );
+    await call(client, 'nc_notes_delete_note', { note_id: note.id });
+  });
+
+  it('lists by category with paging and searches title and content', async () => {
+    const ids: number[] = [];
+    for (const [title, content] of [
+      ['Alpha plan', 'rocket launch'],
+      ['Beta', 'the launch window'],
+      ['Gamma', 'nothing here'],
+    ]) {
+      ids.push((await call(client, 'nc_notes_create_note', { title, content, category })).data.id);
+    }
+    const first = await call(client, 'nc_notes_list_notes', { category, limit: 2 });
+    expect(first.data.notes).toHaveLength(2);
+    expect(first.data.nextCursor).toEqual(expect.any(String));
+    expect(first.data.notes[0]).not.toHaveProperty('content');
+    const second = await call(client, 'nc_notes_list_notes', {
+      category,
+      limit: 2,
+      cursor: first.data.nextCursor,
+    });
+    const seen = [...first.data.notes, ...second.data.notes].map((note: { id: number }) => note.id);
+    expect(new Set(seen)).toEqual(new Set(ids));
+    expect(second.data.nextCursor).toBeNull();
+
+    const found = await call(client, 'nc_notes_search_notes', { query: 'launch' });
+    const titles = found.data.results.map((hit: { title: string }) => hit.title);
+    expect(titles).toContain('Alpha plan');
+    expect(titles).toContain('Beta');
+    expect(titles).not.toContain('Gamma');
+    for (const id of ids) await call(client, 'nc_notes_delete_note', { note_id: id });
+  });
+
+  it('offers notes as resources', async () => {
+    const { data: note } = await call(client, 'nc_notes_create_note', {
+      title: 'Res',
+      content: '# Res\nbody',
+      category,
+    });
+    const listed = await client.listResources();
+    expect(listed.resources.map((resource) => resource.uri)).toContain(`nc://notes/${note.id}`);
+    const read = await client.readResource({ uri: `nc://notes/${note.id}` });
+    expect(read.contents[0]).toMatchObject({ mimeType: 'text/markdown', text: '# Res\nbody' });
+    const caps = await client.readResource({ uri: 'nc://capabilities' });
+    expect(JSON.parse(String(caps.contents[0]?.text))).toHaveProperty('version');
+    await call(client, 'nc_notes_delete_note', { note_id: note.id });
+  });
+});

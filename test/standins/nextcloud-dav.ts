@@ -1,0 +1,279 @@
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { request } from 'undici';
+import type { RequestContext } from './nextcloud.js';
+
+/**
+ * WebDAV stand-in: authenticated requests for `/remote.php/dav/files/<user>/...` go to the
+ * real WebDAV server; Nextcloud's extensions that Apache lacks (SEARCH, the favorites REPORT)
+ * are answered here over that server's PROPFIND. Nextcloud's ETags are strong; Apache's are
+ * weak for a second after a change, so If-Match is evaluated here with Nextcloud's semantics.
+ */
+const FILES = '/remote.php/dav/files/';
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'host',
+  'authorization',
+  'content-length',
+]);
+
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  isArray: (name) => ['response', 'propstat'].includes(name),
+});
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  suppressEmptyNode: true,
+});
+
+interface Item {
+  href: string;
+  name: string;
+  collection: boolean;
+  contentType: string;
+  size: number;
+  modified: Date;
+  etag: string;
+  favorite: boolean;
+}
+
+function davUrl(ctx: RequestContext): string {
+  const url = ctx.standin.options.davUrl;
+  if (!url) throw new Error('this stand-in has no WebDAV server');
+  return url;
+}
+
+const stripWeak = (etag: string) => etag.replace(/^W\//, '');
+
+/** The user of a `/remote.php/dav/files/<user>/` path, decoded. */
+function pathUser(pathname: string): string | undefined {
+  if (!pathname.startsWith(FILES)) return undefined;
+  return decodeURIComponent(pathname.slice(FILES.length).split('/')[0] ?? '');
+}
+
+export async function handleDav(ctx: RequestContext): Promise<void> {
+  const { req, res, url } = ctx;
+  if (req.method === 'SEARCH' && /^\/remote\.php\/dav\/?$/.test(url.pathname)) return search(ctx);
+  if (pathUser(url.pathname) !== ctx.user) {
+    res.writeHead(403, { 'content-type': 'application/xml' }).end('<d:error xmlns:d="DAV:"/>');
+    return;
+  }
+  if (req.method === 'REPORT') return favorites(ctx, url.pathname);
+  const ifMatch = req.headers['if-match'];
+  if (ifMatch && ifMatch !== '*') {
+    const [current] = await propfind(ctx, url.pathname, '0');
+    if (!current || stripWeak(current.etag) !== stripWeak(ifMatch)) {
+      res.writeHead(412).end();
+      return;
+    }
+  }
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string' && !HOP_BY_HOP.has(key) && key !== 'if-match') headers[key] = value;
+  }
+  if (headers.destination) {
+    const destination = new URL(headers.destination);
+    if (pathUser(destination.pathname) !== ctx.user) {
+      res.writeHead(403).end();
+      return;
+    }
+    headers.destination = new URL(destination.pathname, davUrl(ctx)).href;
+  }
+  const upstream = await request(new URL(url.pathname + url.search, davUrl(ctx)), {
+    method: req.method as 'GET',
+    headers,
+    body: ctx.body.length > 0 ? ctx.body : undefined,
+  });
+  const body = Buffer.from(await upstream.body.arrayBuffer());
+  const outHeaders: Record<string, string> = {};
+  for (const [key, value] of Object.entries(upstream.headers)) {
+    if (typeof value === 'string' && !HOP_BY_HOP.has(key))
+      outHeaders[key] = key === 'etag' ? stripWeak(value) : value;
+  }
+  const text =
+    upstream.statusCode === 207 ? body.toString('utf8').replace(/(getetag>)W\//g, '$1') : undefined;
+  res.writeHead(upstream.statusCode, outHeaders).end(text ?? body);
+}
+
+/** `file`, `folder` or undefined: what a user's path (as the Share API takes it) is. */
+export async function davItemType(ctx: RequestContext, path: string): Promise<'file' | 'folder' | undefined> {
+  const encoded = path
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => encodeURIComponent(segment))
+    .join('/');
+  const [item] = await propfind(ctx, `${FILES}${encodeURIComponent(ctx.user)}/${encoded}`, '0');
+  if (!item) return undefined;
+  return item.collection ? 'folder' : 'file';
+}
+
+async function propfind(ctx: RequestContext, pathname: string, depth: '0' | 'infinity'): Promise<Item[]> {
+  const response = await request(new URL(pathname, davUrl(ctx)), {
+    method: 'PROPFIND',
+    headers: { depth, 'content-type': 'application/xml' },
+    body:
+      '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop>' +
+      '<d:resourcetype/><d:getcontenttype/><d:getcontentlength/><d:getlastmodified/><d:getetag/>' +
+      '<oc:favorite/></d:prop></d:propfind>',
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 207) return [];
+  const doc = parser.parse(text) as { multistatus?: { response?: Record<string, unknown>[] } };
+  return (doc.multistatus?.response ?? []).map((entry) => {
+    const props = Object.assign(
+      {},
+      ...((entry.propstat as { prop?: object; status?: string }[]) ?? [])
+        .filter((ps) => String(ps.status).includes(' 200 '))
+        .map((ps) => ps.prop ?? {}),
+    ) as Record<string, unknown>;
+    const href = String(entry.href);
+    const collection = typeof props.resourcetype === 'object' && props.resourcetype !== null;
+    return {
+      href,
+      name: decodeURIComponent(href.replace(/\/$/, '').split('/').pop() ?? ''),
+      collection,
+      contentType: collection
+        ? 'httpd/unix-directory'
+        : String(props.getcontenttype ?? 'application/octet-stream'),
+      size: Number(props.getcontentlength ?? 0),
+      modified: new Date(String(props.getlastmodified)),
+      etag: stripWeak(String(props.getetag ?? '')),
+      favorite: String(props.favorite ?? '') === '1',
+    };
+  });
+}
+
+function multistatus(ctx: RequestContext, items: Item[]): void {
+  const xml = builder.build({
+    'd:multistatus': {
+      '@_xmlns:d': 'DAV:',
+      '@_xmlns:oc': 'http://owncloud.org/ns',
+      'd:response': items.map((item) => ({
+        'd:href': item.href,
+        'd:propstat': {
+          'd:prop': {
+            'd:displayname': item.name,
+            'd:getcontenttype': item.contentType,
+            'd:getlastmodified': item.modified.toUTCString(),
+            'd:getetag': item.etag,
+            'd:resourcetype': item.collection ? { 'd:collection': '' } : '',
+            ...(item.collection ? {} : { 'd:getcontentlength': item.size }),
+            'oc:size': item.size,
+            'oc:favorite': item.favorite ? 1 : 0,
+          },
+          'd:status': 'HTTP/1.1 200 OK',
+        },
+      })),
+    },
+  });
+  ctx.res.writeHead(207, { 'content-type': 'application/xml; charset=utf-8' }).end(xml);
+}
+
+async function favorites(ctx: RequestContext, pathname: string): Promise<void> {
+  const items = await propfind(ctx, pathname, 'infinity');
+  multistatus(
+    ctx,
+    items.filter((item) => item.favorite),
+  );
+}
+
+type Where = Record<string, unknown>;
+
+async function search(ctx: RequestContext): Promise<void> {
+  const doc = parser.parse(ctx.body.toString('utf8')) as {
+    searchrequest?: {
+      basicsearch?: { from?: { scope?: { href?: string } }; where?: Where; limit?: { nresults?: string } };
+    };
+  };
+  const basic = doc.searchrequest?.basicsearch;
+  const scope = String(basic?.from?.scope?.href ?? '');
+  const [, user = '', ...rest] = scope.split('/').filter(Boolean);
+  if (!basic || !scope.startsWith('/files/') || user !== ctx.user) {
+    ctx.res.writeHead(400, { 'content-type': 'text/plain' }).end('bad search scope');
+    return;
+  }
+  const encoded = rest.map((segment) => encodeURIComponent(segment)).join('/');
+  const items = await propfind(ctx, `${FILES}${encodeURIComponent(user)}/${encoded}`, 'infinity');
+  const limit = Number(basic.limit?.nresults ?? Number.POSITIVE_INFINITY);
+  const matches = items.slice(1).filter((item) => evaluate(basic.where ?? {}, item));
+  multistatus(ctx, matches.slice(0, limit));
+}
+
+/** Evaluates a DASL basicsearch `where` (and, or, not, like, eq, gt, lt, gte, lte). */
+function evaluate(where: Where, item: Item): boolean {
+  return Object.entries(where).every(([op, operand]) =>
+    (Array.isArray(operand) ? operand : [operand]).every((node) => evaluateOne(op, node as Where, item)),
+  );
+}
+
+function evaluateOne(op: string, node: Where, item: Item): boolean {
+  if (op === 'and') return evaluate(node, item);
+  if (op === 'or') {
+    return Object.entries(node).some(([inner, operand]) =>
+      (Array.isArray(operand) ? operand : [operand]).some((child) =>
+        evaluateOne(inner, child as Where, item),
+      ),
+    );
+  }
+  if (op === 'not') return !evaluate(node, item);
+  const prop = Object.keys((node.prop as object) ?? {})[0] ?? '';
+  const literal = String(node.literal ?? '');
+  const value = propValue(prop, item);
+  switch (op) {
+    case 'like':
+      return likeToRegExp(literal).test(String(value));
+    case 'eq':
+      return String(value) === literal;
+    case 'gt':
+    case 'lt':
+    case 'gte':
+    case 'lte': {
+      const left = value instanceof Date ? value.getTime() : Number(value);
+      const right = value instanceof Date ? Date.parse(literal) : Number(literal);
+      if (op === 'gt') return left > right;
+      if (op === 'lt') return left < right;
+      return op === 'gte' ? left >= right : left <= right;
+    }
+    default:
+      throw new Error(`unsupported search operator ${op}`);
+  }
+}
+
+function propValue(prop: string, item: Item): string | number | Date {
+  switch (prop) {
+    case 'displayname':
+      return item.name;
+    case 'getcontenttype':
+      return item.contentType;
+    case 'getlastmodified':
+      return item.modified;
+    case 'size':
+    case 'getcontentlength':
+      return item.size;
+    case 'favorite':
+      return item.favorite ? 1 : 0;
+    default:
+      throw new Error(`unsupported search property ${prop}`);
+  }
+}
+
+/** SQL LIKE (`%`, `_`, `\` escapes), case-insensitive as Nextcloud compares names. */
+function likeToRegExp(pattern: string): RegExp {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i] ?? '';
+    if (char === '\\' && i + 1 < pattern.length) source += escapeRegExp(pattern[++i] ?? '');
+    else if (char === '%') source += '.*';
+    else if (char === '_') source += '.';
+    else source += escapeRegExp(char);
+  }
+  return new RegExp(`^${source}$`, 'is');
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { type RequestContext, sendOcs } from './nextcloud.js';
+import { davItemType } from './nextcloud-dav.js';
+
+/** OCS stand-in: capabilities and the files_sharing Share API v1 with v2 envelopes. */
+export interface StandinShare {
+  id: number;
+  share_type: number;
+  uid_owner: string;
+  permissions: number;
+  stime: number;
+  expiration: string | null;
+  path: string;
+  item_type: 'file' | 'folder';
+  share_with: string | null;
+  share_with_displayname: string | null;
+  token: string | null;
+  url?: string;
+  note: string;
+  label: string;
+  password: string | null;
+}
+
+export interface OcsState {
+  shares: Map<number, StandinShare>;
+  nextId: number;
+}
+
+const SHARES = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
+
+export async function handleOcs(ctx: RequestContext): Promise<void> {
+  const { req, res, url } = ctx;
+  if (url.pathname === '/ocs/v2.php/cloud/capabilities' && req.method === 'GET') {
+    return sendOcs(res, 200, {
+      version: { major: 30, minor: 0, micro: 0, string: '30.0.0', edition: '', extendedSupport: false },
+      capabilities: {
+        core: { pollinterval: 60, 'webdav-root': 'remote.php/webdav' },
+        files_sharing: { api_enabled: true, public: { enabled: true, password: { enforced: false } } },
+        notes: { api_version: ['0.2', '1.3'], version: '4.11.0' },
+      },
+    });
+  }
+  if (url.pathname === SHARES) {
+    if (req.method === 'GET') return listShares(ctx);
+    if (req.method === 'POST') return createShare(ctx);
+  }
+  const match = new RegExp(`^${SHARES}/(\\d+)$`).exec(url.pathname);
+  if (match) {
+    const share = ctx.standin.ocs.shares.get(Number(match[1]));
+    if (!share || share.uid_owner !== ctx.user)
+      return sendOcs(res, 404, null, 'Wrong share ID, share does not exist');
+    if (req.method === 'GET') return sendOcs(res, 200, [share]);
+    if (req.method === 'DELETE') {
+      ctx.standin.ocs.shares.delete(share.id);
+      return sendOcs(res, 200, null);
+    }
+    if (req.method === 'PUT') return updateShare(ctx, share);
+  }
+  sendOcs(res, 404, null, 'Invalid query');
+}
+
+function listShares(ctx: RequestContext): void {
+  const params = ctx.url.searchParams;
+  const path = params.get('path');
+  const subfiles = params.get('subfiles') === 'true';
+  const withMe = params.get('shared_with_me') === 'true';
+  const shares = [...ctx.standin.ocs.shares.values()].filter((share) => {
+    if (withMe) return share.share_with === ctx.user || isMember(ctx, share);
+    if (share.uid_owner !== ctx.user) return false;
+    if (path === null) return true;
+    return subfiles ? parentOf(share.path) === path.replace(/\/$/, '') : share.path === path;
+  });
+  sendOcs(ctx.res, 200, shares);
+}
+
+function isMember(ctx: RequestContext, share: StandinShare): boolean {
+  return (
+    share.share_type === 1 &&
+    Boolean(ctx.standin.options.groups?.[share.share_with ?? '']?.includes(ctx.user))
+  );
+}
+
+function parentOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/')) || '/';
+}
+
+async function createShare(ctx: RequestContext): Promise<void> {
+  const form = new URLSearchParams(ctx.body.toString('utf8'));
+  const path = form.get('path');
+  if (!path) return sendOcs(ctx.res, 404, null, 'Please specify a file or folder path');
+  const itemType = await davItemType(ctx, path);
+  if (!itemType) return sendOcs(ctx.res, 404, null, 'Wrong path, file/folder does not exist');
+  const shareType = Number(form.get('shareType'));
+  const shareWith = form.get('shareWith');
+  const { users, groups = {} } = ctx.standin.options;
+  if (shareType === 0 && !(shareWith && shareWith in users)) {
+    return sendOcs(ctx.res, 404, null, 'Please specify a valid user');
+  }
+  if (shareType === 0 && shareWith === ctx.user)
+    return sendOcs(ctx.res, 403, null, 'Cannot share with yourself');
+  if (shareType === 1 && !(shareWith && shareWith in groups)) {
+    return sendOcs(ctx.res, 404, null, 'Please specify a valid group');
+  }
+  if (![0, 1, 3].includes(shareType)) return sendOcs(ctx.res, 400, null, 'Unknown share type');
+  const expiration = form.get('expireDate');
+  const dateError = checkDate(expiration);
+  if (dateError) return sendOcs(ctx.res, 404, null, dateError);
+  const publicUpload = form.get('publicUpload') === 'true';
+  if (publicUpload && itemType !== 'folder') {
+    return sendOcs(ctx.res, 404, null, 'Public upload is only possible for publicly shared folders');
+  }
+  const fullPermissions = itemType === 'folder' ? 31 : 19;
+  const requested = form.get('permissions');
+  const id = ctx.standin.ocs.nextId++;
+  const token = shareType === 3 ? randomBytes(8).toString('hex') : null;
+  const share: StandinShare = {
+    id,
+    share_type: shareType,
+    uid_owner: ctx.user,
+    permissions:
+      shareType === 3
+        ? publicUpload
+          ? 15
+          : 1
+        : requested
+          ? Number(requested) & fullPermissions
+          : fullPermissions,
+    stime: Math.floor(Date.now() / 1000),
+    expiration: expiration ? `${expiration} 00:00:00` : null,
+    path,
+    item_type: itemType,
+    share_with: shareType === 3 ? null : shareWith,
+    share_with_displayname: shareType === 3 ? null : shareWith,
+    token,
+    ...(token ? { url: `${ctx.standin.url}/s/${token}` } : {}),
+    note: form.get('note') ?? '',
+    label: form.get('label') ?? '',
+    password: form.get('password') || null,
+  };
+  ctx.standin.ocs.shares.set(id, share);
+  sendOcs(ctx.res, 200, share);
+}
+
+function updateShare(ctx: RequestContext, share: StandinShare): void {
+  const form = new URLSearchParams(ctx.body.toString('utf8'));
+  const fields = ['permissions', 'password', 'expireDate', 'note', 'label', 'publicUpload'];
+  if (!fields.some((field) => form.has(field)))
+    return sendOcs(ctx.res, 400, null, 'Wrong or no update parameter given');
+  const expiration = form.get('expireDate');
+  const dateError = checkDate(expiration);
+  if (dateError) return sendOcs(ctx.res, 404, null, dateError);
+  const permissions = form.get('permissions');
+  if (permissions !== null) {
+    const value = Number(permissions);
+    if (!Number.isInteger(value) || value < 1 || value > 31 || (value & 1) === 0) {
+      return sendOcs(ctx.res, 400, null, 'Wrong permissions');
+    }
+    share.permissions = value & (share.item_type === 'folder' ? 31 : 19);
+  }
+  if (form.has('password')) share.password = form.get('password') || null;
+  if (expiration !== null) share.expiration = expiration ? `${expiration} 00:00:00` : null;
+  if (form.has('note')) share.note = form.get('note') ?? '';
+  if (form.has('label')) share.label = form.get('label') ?? '';
+  sendOcs(ctx.res, 200, share);
+}
+
+function checkDate(value: string | null): string | undefined {
+  if (!value) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
+    return 'Invalid date, date format must be YYYY-MM-DD';
+  }
+  if (Date.parse(value) < Date.now() - 86_400_000) return 'Expiration date is in the past';
+  return undefined;
+}

@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { handleDav } from './nextcloud-dav.js';
+import { handleNotes, type NotesState } from './nextcloud-notes.js';
+import { handleOcs, type OcsState } from './nextcloud-ocs.js';
+
+/**
+ * A stand-in for the Nextcloud HTTP APIs the server uses, following their documentation:
+ * Notes API v1, OCS (capabilities, Share API v1, v2 envelopes), and WebDAV, which it serves
+ * by passing requests to a real WebDAV server (Apache mod_dav) after authenticating them, and
+ * by answering Nextcloud's SEARCH and favorites REPORT over that server's files.
+ *
+ * Authentication as Nextcloud does it: app passwords by Basic auth, and bearer tokens as the
+ * `user_oidc` app checks them (JWKS signature, exact issuer, audience, exp with 60 s leeway).
+ */
+export interface StandinOptions {
+  /** user id → app password */
+  readonly users: Record<string, string>;
+  readonly groups?: Record<string, string[]>;
+  /** Base URL of the WebDAV server holding `/remote.php/dav/files/<user>/`. */
+  readonly davUrl?: string;
+  readonly bearer?: { readonly issuer: string; readonly audience: string; readonly jwksUrl: string };
+}
+
+/** A fault the next matching requests meet: a status, a delay, or both. */
+export interface Fault {
+  readonly match: RegExp;
+  readonly status?: number;
+  readonly delayMs?: number;
+  times: number;
+}
+
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly user: string;
+  readonly body: Buffer;
+  readonly standin: NextcloudStandin;
+}
+
+export interface NextcloudStandin {
+  readonly url: string;
+  readonly options: StandinOptions;
+  readonly notes: NotesState;
+  readonly ocs: OcsState;
+  /** Every request seen, as "METHOD /path", for assertions. */
+  readonly log: string[];
+  fail(fault: Omit<Fault, 'times'> & { times?: number }): void;
+  stop(): Promise<void>;
+}
+
+export async function startNextcloudStandin(options: StandinOptions): Promise<NextcloudStandin> {
+  const faults: Fault[] = [];
+  const jwks = options.bearer ? createRemoteJWKSet(new URL(options.bearer.jwksUrl)) : undefined;
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`stand-in error: ${String(error)}`);
+    });
+  });
+
+  async function authenticate(req: IncomingMessage): Promise<string | undefined> {
+    const header = req.headers.authorization ?? '';
+    const [scheme, value = ''] = header.split(' ', 2);
+    if (scheme === 'Basic') {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      const user = decoded.slice(0, colon);
+      return colon > 0 && options.users[user] === decoded.slice(colon + 1) ? user : undefined;
+    }
+    if (scheme === 'Bearer' && jwks && options.bearer) {
+      const verified = await jwtVerify(value, jwks, {
+        issuer: options.bearer.issuer,
+        audience: options.bearer.audience,
+        clockTolerance: 60,
+        requiredClaims: ['exp'],
+      }).catch(() => undefined);
+      const claims = verified?.payload;
+      const user = claims ? String(claims.preferred_username ?? claims.sub ?? '') : '';
+      return user && user in options.users ? user : undefined;
+    }
+    return undefined;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://standin');
+    standin.log.push(`${req.method} ${url.pathname}`);
+    const fault = faults.find((candidate) => candidate.times > 0 && candidate.match.test(url.pathname));
+    if (fault) {
+      fault.times--;
+      if (fault.delayMs) await sleep(fault.delayMs);
+      if (fault.status) {
+        res.writeHead(fault.status, { 'content-type': 'text/plain' }).end('injected fault');
+        return;
+      }
+    }
+    const user = await authenticate(req);
+    if (!user) return unauthorized(res, url);
+    const body = await readAll(req);
+    const ctx: RequestContext = { req, res, url, user, body, standin };
+    if (url.pathname.startsWith('/index.php/apps/notes/api/v1/')) return handleNotes(ctx);
+    if (url.pathname.startsWith('/ocs/')) return handleOcs(ctx);
+    if (url.pathname.startsWith('/remote.php/dav/')) return handleDav(ctx);
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const standin: NextcloudStandin = {
+    url: `http://127.0.0.1:${port}`,
+    options,
+    notes: { notes: new Map(), nextId: 1 },
+    ocs: { shares: new Map(), nextId: 1 },
+    log: [],
+    fail(fault) {
+      faults.push({ ...fault, times: fault.times ?? 1 });
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  return standin;
+}
+
+function unauthorized(res: ServerResponse, url: URL): void {
+  if (url.pathname.startsWith('/ocs/')) {
+    sendOcs(res, 401, null, 'Current user is not logged in');
+    return;
+  }
+  res
+    .writeHead(401, {
+      'www-authenticate': 'Basic realm="Nextcloud", charset="UTF-8"',
+      'content-type': 'application/json',
+    })
+    .end(JSON.stringify({ message: 'Current user is not logged in' }));
+}
+
+export async function readAll(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  res
+    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
+    .end(JSON.stringify(body));
+}
+
+/** An OCS v2 envelope: the HTTP status mirrors `statuscode`. */
+export function sendOcs(
+  res: ServerResponse,
+  status: number,
+  data: unknown,
+  message = status < 300 ? 'OK' : '',
+) {
+  sendJson(res, status, {
+    ocs: { meta: { status: status < 300 ? 'ok' : 'failure', statuscode: status, message }, data: data ?? [] },
+  });
+}
+
+export function md5(value: string): string {
+  return createHash('md5').update(value).digest('hex');
+}
