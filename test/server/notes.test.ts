@@ -120,7 +120,10 @@ describe('notes tools', () => {
     const read = await client.readResource({ uri: `nc://notes/${note.id}` });
     expect(read.contents[0]).toMatchObject({ mimeType: 'text/markdown', text: '# Res\nbody' });
     const caps = await client.readResource({ uri: 'nc://capabilities' });
-    expect(JSON.parse(String(caps.contents[0]?.text))).toHaveProperty('version');
+    const [capsContent] = caps.contents;
+    expect(capsContent && 'text' in capsContent ? JSON.parse(capsContent.text) : {}).toHaveProperty(
+      'version',
+    );
     await call(client, 'nc_notes_delete_note', { note_id: note.id });
   });
 });

@@ -94,9 +94,10 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
     if (typeof value === 'string' && !HOP_BY_HOP.has(key))
       outHeaders[key] = key === 'etag' ? stripWeak(value) : value;
   }
-  const text =
-    upstream.statusCode === 207 ? body.toString('utf8').replace(/(getetag>)W\//g, '$1') : undefined;
-  res.writeHead(upstream.statusCode, outHeaders).end(text ?? body);
+  const out =
+    upstream.statusCode === 207 ? Buffer.from(body.toString('utf8').replace(/(getetag>)W\//g, '$1')) : body;
+  if (req.method !== 'HEAD') outHeaders['content-length'] = String(out.length);
+  res.writeHead(upstream.statusCode, outHeaders).end(out);
 }
 
 /** `file`, `folder` or undefined: what a user's path (as the Share API takes it) is. */

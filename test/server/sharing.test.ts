@@ -1,0 +1,114 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  call,
+  connectClient,
+  startServer,
+  startTarget,
+  type Target,
+  unique,
+  webdavAvailable,
+} from '../harness.js';
+
+/** With a real Nextcloud, TEST_NEXTCLOUD_SHARE_WITH names a user to share with (default: the stand-in's bob). */
+const SHARE_WITH = process.env.TEST_NEXTCLOUD_SHARE_WITH ?? 'bob';
+
+describe.runIf(webdavAvailable())('sharing tools', () => {
+  let target: Target;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let client: Client;
+  const root = `/${unique('mcp-share')}`;
+  const file = `${root}/plan.md`;
+  const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+
+  beforeAll(async () => {
+    target = await startTarget({ webdav: true });
+    server = await startServer(target);
+    client = await connectClient(server.url, target);
+    await call(client, 'nc_webdav_create_directory', { path: root });
+    await call(client, 'nc_webdav_write_file', { path: file, content: 'the plan' });
+  });
+  afterAll(async () => {
+    if (client) await call(client, 'nc_webdav_delete_resource', { path: root });
+    await client?.close();
+    await server?.stop();
+    await target?.stop();
+  });
+
+  it('shares with a user, reads, updates, lists and deletes the share', async () => {
+    const created = await call(client, 'nc_share_create', {
+      path: file,
+      share_type: 'user',
+      share_with: SHARE_WITH,
+      permissions: ['read'],
+    });
+    expect(created.isError).toBeFalsy();
+    expect(created.data).toMatchObject({
+      type: 'user',
+      path: file,
+      shareWith: SHARE_WITH,
+      permissions: ['read'],
+    });
+    const id = created.data.id as string;
+
+    expect((await call(client, 'nc_share_get', { share_id: id })).data).toMatchObject({ id, path: file });
+    const updated = await call(client, 'nc_share_update', {
+      share_id: id,
+      permissions: ['read', 'update'],
+      note: 'please review',
+    });
+    expect(updated.data).toMatchObject({ permissions: ['read', 'update'], note: 'please review' });
+
+    const listed = await call(client, 'nc_share_list', { path: file });
+    expect(listed.data.shares.map((share: { id: string }) => share.id)).toEqual([id]);
+    const inFolder = await call(client, 'nc_share_list', { path: root, subfiles: true });
+    expect(inFolder.data.shares.map((share: { id: string }) => share.id)).toContain(id);
+
+    expect((await call(client, 'nc_share_delete', { share_id: id })).data).toEqual({
+      share_id: id,
+      deleted: true,
+    });
+    const gone = await call(client, 'nc_share_get', { share_id: id });
+    expect(gone.isError).toBe(true);
+    expect(gone.text).toMatch(new RegExp(`^Share ${id} not found`));
+  });
+
+  it('creates a password-protected public link with an expiry date, never echoing the password', async () => {
+    const link = await call(client, 'nc_share_create_public_link', {
+      path: root,
+      password: 'correct horse battery staple',
+      expire_date: tomorrow,
+      label: 'for the team',
+    });
+    expect(link.isError).toBeFalsy();
+    expect(link.data).toMatchObject({
+      type: 'link',
+      hasPassword: true,
+      expiration: tomorrow,
+      label: 'for the team',
+    });
+    expect(link.data.url).toMatch(/^https?:\/\//);
+    expect(JSON.stringify(link)).not.toContain('correct horse');
+    await call(client, 'nc_share_delete', { share_id: link.data.id });
+  });
+
+  it("reports Nextcloud's reason for refused shares", async () => {
+    const missing = await call(client, 'nc_share_create', {
+      path: `${root}/nope.md`,
+      share_type: 'user',
+      share_with: SHARE_WITH,
+    });
+    expect(missing.isError).toBe(true);
+    expect(missing.text).toContain('Wrong path, file/folder does not exist');
+
+    const past = await call(client, 'nc_share_create_public_link', { path: file, expire_date: '2001-01-01' });
+    expect(past.isError).toBe(true);
+    expect(past.text).toContain('Expiration date is in the past');
+
+    const nothing = await call(client, 'nc_share_update', { share_id: '1' });
+    expect(nothing.text).toBe('Nothing to change: give permissions, password, expire_date, note or label');
+
+    const whole = await call(client, 'nc_share_create_public_link', { path: '/' });
+    expect(whole.text).toBe('Your files root cannot be shared; choose a file or folder');
+  });
+});
