@@ -19,7 +19,7 @@ interface ApiNote {
   content?: string;
 }
 
-const noteId = z.number().int().positive().describe('The numeric id of the note');
+const noteId = z.number().int().min(1).max(2_147_483_647).describe('The numeric id of the note');
 const etag = z.string().min(1).max(200).describe('The etag returned when you read the note');
 const title = z.string().min(1).max(1000);
 const content = z.string().max(2_000_000);
@@ -278,7 +278,7 @@ const append = defineTool({
 const remove = defineTool({
   name: 'nc_notes_delete_note',
   title: 'Delete a note',
-  description: 'Delete a note permanently.',
+  description: 'Delete a note permanently (Notes has no trash bin). Ask the user first.',
   input: { note_id: noteId },
   output: { deleted: z.boolean(), id: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },

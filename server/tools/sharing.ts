@@ -134,7 +134,7 @@ const list = defineTool({
 const get = defineTool({
   name: 'nc_share_get',
   title: 'Get a share',
-  description: 'Read one share by id.',
+  description: 'Read one share by its id: what is shared, with whom, permissions, expiry and link.',
   input: { share_id: shareId },
   output: shareShape,
   hints: readOnly,

@@ -1,0 +1,149 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, connectClient, startServer, startTarget, type Target } from '../harness.js';
+
+interface JsonSchema {
+  type?: string;
+  maxLength?: number;
+  minLength?: number;
+  minimum?: number;
+  maximum?: number;
+  maxItems?: number;
+  enum?: unknown[];
+  pattern?: string;
+  format?: string;
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+}
+
+/** A value of the wrong JSON type for the schema. */
+function wrongType(schema: JsonSchema): unknown {
+  switch (schema.type) {
+    case 'string':
+      return 12345;
+    case 'number':
+    case 'integer':
+      return 'not a number';
+    case 'boolean':
+      return 'yes';
+    case 'array':
+      return { not: 'an array' };
+    default:
+      return Symbol.for('unreachable');
+  }
+}
+
+/** Values just outside the schema's limits. */
+function outOfRange(schema: JsonSchema): unknown[] {
+  const values: unknown[] = [];
+  if (schema.maxLength !== undefined) values.push('x'.repeat(schema.maxLength + 1));
+  if (schema.minLength !== undefined && schema.minLength > 0) values.push('');
+  if (schema.maximum !== undefined) values.push(schema.maximum + 1);
+  if (schema.minimum !== undefined) values.push(schema.minimum - 1);
+  if (schema.type === 'integer') values.push(1.5);
+  if (schema.enum) values.push('not-one-of-them');
+  if (schema.pattern || schema.format) values.push('not/valid!');
+  if (schema.maxItems !== undefined) values.push(Array.from({ length: schema.maxItems + 1 }, () => 'read'));
+  return values;
+}
+
+/** A valid-looking value, so that one bad argument is the only problem. */
+function plausible(schema: JsonSchema): unknown {
+  if (schema.enum) return schema.enum[0];
+  switch (schema.type) {
+    case 'string':
+      return 'x'.repeat(Math.max(1, schema.minLength ?? 1));
+    case 'number':
+    case 'integer':
+      return Math.max(1, schema.minimum ?? 1);
+    case 'boolean':
+      return false;
+    case 'array':
+      return [plausible(schema.items ?? {})];
+    default:
+      return null;
+  }
+}
+
+describe('every tool refuses bad arguments before reaching Nextcloud', () => {
+  let target: Target;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let client: Client;
+  let tools: Tool[];
+
+  beforeAll(async () => {
+    target = await startTarget();
+    server = await startServer(target);
+    client = await connectClient(server.url, target);
+    tools = (await client.listTools()).tools;
+  });
+  afterAll(async () => {
+    await client?.close();
+    await server?.stop();
+    await target?.stop();
+  });
+
+  it('declares limits on every string, number and array argument', () => {
+    const unbounded: string[] = [];
+    for (const tool of tools) {
+      for (const [name, schema] of Object.entries((tool.inputSchema as JsonSchema).properties ?? {})) {
+        const bounded =
+          schema.enum !== undefined ||
+          (schema.type === 'string' &&
+            (schema.maxLength !== undefined ||
+              schema.format !== undefined ||
+              /^\^.*\$$/.test(schema.pattern ?? ''))) ||
+          ((schema.type === 'integer' || schema.type === 'number') &&
+            schema.minimum !== undefined &&
+            schema.maximum !== undefined) ||
+          (schema.type === 'array' && schema.maxItems !== undefined) ||
+          schema.type === 'boolean';
+        if (!bounded) unbounded.push(`${tool.name}.${name}`);
+      }
+    }
+    expect(unbounded).toEqual([]);
+  });
+
+  it('states annotations, an output schema and a usable description on every tool', () => {
+    for (const tool of tools) {
+      expect(tool.name).toMatch(/^nc_[a-z]+_[a-z_]+$/);
+      expect(tool.description?.length ?? 0).toBeGreaterThan(30);
+      expect(tool.outputSchema).toBeDefined();
+      expect(tool.annotations).toMatchObject({
+        readOnlyHint: expect.any(Boolean),
+        destructiveHint: expect.any(Boolean),
+        idempotentHint: expect.any(Boolean),
+      });
+      if (tool.annotations?.readOnlyHint) expect(tool.annotations.destructiveHint).toBe(false);
+    }
+  });
+
+  it('refuses wrong types, out-of-range values and missing required arguments', async () => {
+    const before = target.standin?.log.length ?? 0;
+    let checked = 0;
+    for (const tool of tools) {
+      const input = tool.inputSchema as JsonSchema;
+      const valid = Object.fromEntries(
+        (input.required ?? []).map((name) => [name, plausible(input.properties?.[name] ?? {})]),
+      );
+      for (const [name, schema] of Object.entries(input.properties ?? {})) {
+        for (const bad of [wrongType(schema), ...outOfRange(schema)]) {
+          const result = await call(client, tool.name, { ...valid, [name]: bad });
+          expect(result.isError, `${tool.name}.${name} = ${JSON.stringify(bad)?.slice(0, 40)}`).toBe(true);
+          expect(result.text).toContain('Input validation error');
+          checked++;
+        }
+      }
+      for (const name of input.required ?? []) {
+        const { [name]: _omitted, ...rest } = valid;
+        const result = await call(client, tool.name, rest);
+        expect(result.isError, `${tool.name} without ${name}`).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+    if (target.standin) expect(target.standin.log.length).toBe(before);
+  });
+});
