@@ -19,11 +19,13 @@ const DEMO = { user: 'demo', appPassword: 'demo-app-password' };
 async function nextcloud() {
   if (process.env.NEXTCLOUD_URL) {
     const { NEXTCLOUD_URL: url, NEXTCLOUD_USER: user, NEXTCLOUD_APP_PASSWORD: appPassword } = process.env;
-    if (!user || !appPassword) throw new Error('NEXTCLOUD_URL needs NEXTCLOUD_USER and NEXTCLOUD_APP_PASSWORD');
+    if (!user || !appPassword)
+      throw new Error('NEXTCLOUD_URL needs NEXTCLOUD_USER and NEXTCLOUD_APP_PASSWORD');
     return { url, user, appPassword, stop: async () => {} };
   }
   const apache = apacheAvailable() ? await startApacheWebdav([DEMO.user]) : undefined;
-  if (!apache) log.warn('apache2 (mod_dav) not installed: files and sharing tools will fail (apt-get install apache2)');
+  if (!apache)
+    log.warn('apache2 (mod_dav) not installed: files and sharing tools will fail (apt-get install apache2)');
   const standin = await startNextcloudStandin({
     users: { [DEMO.user]: DEMO.appPassword },
     ...(apache ? { davUrl: apache.url } : {}),
