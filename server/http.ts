@@ -40,7 +40,11 @@ async function handleMcp(
     return reply(res, 401, rpcError(`unauthorized: ${error.message}`));
   }
   const server = createMcpServer(tools, caller);
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  // Stateless and plain JSON: a tool call is one request and one answer, on any replica.
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
   res.on('close', () => {
     void transport.close();
     void server.close();

@@ -1,5 +1,6 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { NotFoundError } from './errors.js';
 import { type AnyTool, type Caller, registerTools } from './registry.js';
 
@@ -8,12 +9,19 @@ export const SERVER_INFO = { name: 'nextcloud-mcp', version: '0.1.0' };
 const NOTES_API = '/index.php/apps/notes/api/v1';
 
 /**
+ * One validator for every per-request server: the SDK otherwise builds a fresh Ajv instance
+ * per server, which dominated a tool call's cost. It only compiles elicitation schemas.
+ */
+const validator = new AjvJsonSchemaValidator();
+
+/**
  * Builds the MCP server one caller sees: the tools they may use, and the resources
  * (`nc://capabilities` for everyone, notes for holders of `notes:read`).
  */
 export function createMcpServer(tools: readonly AnyTool[], caller: Caller): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: {}, resources: {} },
+    jsonSchemaValidator: validator,
     instructions:
       "Tools for the user's Nextcloud: notes, files and shares. Read before you write: updates need the etag " +
       'you read, so nothing someone else changed in between is overwritten.',

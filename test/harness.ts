@@ -89,6 +89,7 @@ export async function startServer(
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     deps,
+    httpServer: server,
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -45,6 +45,7 @@ export interface RequestContext {
 export interface NextcloudStandin {
   readonly url: string;
   readonly options: StandinOptions;
+  readonly httpServer: Server;
   readonly notes: NotesState;
   readonly ocs: OcsState;
   /** Every request seen, as "METHOD /path", for assertions. */
@@ -113,6 +114,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
   const standin: NextcloudStandin = {
     url: `http://127.0.0.1:${port}`,
     options,
+    httpServer: server,
     notes: { notes: new Map(), nextId: 1 },
     ocs: { shares: new Map(), nextId: 1 },
     log: [],

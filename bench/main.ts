@@ -1,0 +1,11 @@
+/** `npm run bench`: every section's figures, measured in this run, as one table. */
+import { benchServer, type Row } from './server.js';
+
+const rows: Row[] = [...(await benchServer())];
+const width = Math.max(...rows.map((row) => row.metric.length));
+process.stdout.write(`${'metric'.padEnd(width)} | value\n${'-'.repeat(width)}-|------\n`);
+for (const row of rows) {
+  process.stdout.write(
+    `${row.metric.padEnd(width)} | ${row.value}${row.target ? `   (target: ${row.target})` : ''}\n`,
+  );
+}
