@@ -3,10 +3,9 @@ import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { NotFoundError } from './errors.js';
 import { type AnyTool, type Caller, registerTools } from './registry.js';
+import { type ApiNote, isFull, NOTES_API } from './tools/notes.js';
 
 export const SERVER_INFO = { name: 'nextcloud-mcp', version: '0.1.0' };
-
-const NOTES_API = '/index.php/apps/notes/api/v1';
 
 /**
  * One validator for every per-request server: the SDK otherwise builds a fresh Ajv instance
@@ -56,14 +55,14 @@ function registerResources(server: McpServer, caller: Caller): void {
     new ResourceTemplate('nc://notes/{id}', {
       list: async (extra) => {
         const { nc } = caller.context(extra.signal);
-        const { data } = await nc.json<{ id: number; title: string }[]>({
+        const { data } = await nc.json<Partial<ApiNote>[]>({
           method: 'GET',
           path: `${NOTES_API}/notes`,
           query: { exclude: 'content', chunkSize: 200 },
           what: 'The notes list',
         });
         return {
-          resources: data.map((note) => ({
+          resources: data.filter(isFull).map((note) => ({
             uri: `nc://notes/${note.id}`,
             name: note.title,
             mimeType: 'text/markdown',

@@ -5,10 +5,10 @@ import { davFilesPath, readFileContent } from '../nextcloud/webdav.js';
 import { defineTool, type ToolContext } from '../registry.js';
 
 /** Notes API v1 (https://github.com/nextcloud/notes/blob/main/docs/api/v1.md). */
-const API = '/index.php/apps/notes/api/v1';
+export const NOTES_API = '/index.php/apps/notes/api/v1';
 const APPEND_ATTEMPTS = 3;
 
-interface ApiNote {
+export interface ApiNote {
   id: number;
   etag: string;
   readonly: boolean;
@@ -35,6 +35,11 @@ const summaryShape = {
 };
 const noteShape = { ...summaryShape, content: z.string(), readonly: z.boolean() };
 
+/** Chunked lists end with id-only stubs for the notes of other chunks; those are skipped. */
+export function isFull(note: Partial<ApiNote>): note is ApiNote {
+  return typeof note.title === 'string' && typeof note.etag === 'string';
+}
+
 function summary(note: ApiNote): z.output<z.ZodObject<typeof summaryShape>> {
   return {
     id: note.id,
@@ -51,7 +56,8 @@ function fullNote(note: ApiNote): z.output<z.ZodObject<typeof noteShape>> {
 }
 
 async function getNote(nc: NextcloudClient, id: number): Promise<ApiNote> {
-  return (await nc.json<ApiNote>({ method: 'GET', path: `${API}/notes/${id}`, what: `Note ${id}` })).data;
+  return (await nc.json<ApiNote>({ method: 'GET', path: `${NOTES_API}/notes/${id}`, what: `Note ${id}` }))
+    .data;
 }
 
 /** PUT with `If-Match`, so a note changed by someone else is never overwritten. */
@@ -64,7 +70,7 @@ async function putNote(
   const quoted = tag.startsWith('"') ? tag : `"${tag}"`;
   const { data } = await nc.json<ApiNote>({
     method: 'PUT',
-    path: `${API}/notes/${id}`,
+    path: `${NOTES_API}/notes/${id}`,
     headers: { 'if-match': quoted },
     json: changes,
     what: `Note ${id}`,
@@ -88,13 +94,13 @@ const list = defineTool({
   async handler(args, { nc }) {
     const { data, response } = await nc.json<ApiNote[]>({
       method: 'GET',
-      path: `${API}/notes`,
+      path: `${NOTES_API}/notes`,
       query: { exclude: 'content', category: args.category, chunkSize: args.limit, chunkCursor: args.cursor },
       what: 'The notes list',
     });
     return {
       structured: {
-        notes: data.map(summary),
+        notes: data.filter(isFull).map(summary),
         nextCursor: headerValue(response.headers, 'x-notes-chunk-cursor') ?? null,
       },
     };
@@ -130,7 +136,7 @@ const search = defineTool({
   async handler(args, { nc }) {
     const { data } = await nc.json<ApiNote[]>({
       method: 'GET',
-      path: `${API}/notes`,
+      path: `${NOTES_API}/notes`,
       what: 'The notes list',
     });
     const words = args.query.toLowerCase().split(/\s+/);
@@ -202,7 +208,7 @@ const attachment = defineTool({
 async function notesFolder({ nc }: ToolContext): Promise<string> {
   const { data } = await nc.json<{ notesPath: string }>({
     method: 'GET',
-    path: `${API}/settings`,
+    path: `${NOTES_API}/settings`,
     what: 'Notes settings',
   });
   return data.notesPath.replace(/^\/+|\/+$/g, '');
@@ -218,7 +224,7 @@ const create = defineTool({
   async handler(args, { nc }) {
     const { data } = await nc.json<ApiNote>({
       method: 'POST',
-      path: `${API}/notes`,
+      path: `${NOTES_API}/notes`,
       json: { title: args.title, content: args.content, category: args.category },
       what: `Note "${args.title}"`,
     });
@@ -283,7 +289,11 @@ const remove = defineTool({
   output: { deleted: z.boolean(), id: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    await nc.send({ method: 'DELETE', path: `${API}/notes/${args.note_id}`, what: `Note ${args.note_id}` });
+    await nc.send({
+      method: 'DELETE',
+      path: `${NOTES_API}/notes/${args.note_id}`,
+      what: `Note ${args.note_id}`,
+    });
     return { structured: { deleted: true, id: args.note_id } };
   },
 });

@@ -72,7 +72,11 @@ export function handleNotes(ctx: RequestContext): void {
     return sendJson(
       res,
       200,
-      page.map((note) => view(note, exclude)),
+      // As the app does: the last chunk also lists every other note by id only, so that
+      // clients can tell deleted notes apart from ones in earlier chunks.
+      more || chunkSize === 0
+        ? page.map((note) => view(note, exclude))
+        : list.map((note) => (page.includes(note) ? view(note, exclude) : { id: note.id })),
       more ? { ...headers, 'x-notes-chunk-cursor': `cursor:${start + chunkSize}` } : headers,
     );
   }
