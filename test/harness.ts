@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { ALL_SCOPES, APPS, HEADERS } from '../contract/index.js';
 import type { CallerDeps } from '../server/caller.js';
 import { createHttpServer } from '../server/http.js';
@@ -131,4 +132,23 @@ export function textOf(result: CallToolResult): string {
 /** A name unique to this run, so suites can share a real Nextcloud without colliding. */
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/**
+ * Registers hooks that start a target, a server on it and a connected client before a suite,
+ * and stop them after; the returned object holds them once `beforeAll` ran.
+ */
+export function useServer(options: { webdav?: boolean; timeoutMs?: number; readMaxBytes?: number } = {}) {
+  const env = {} as { target: Target; server: Awaited<ReturnType<typeof startServer>>; client: Client };
+  beforeAll(async () => {
+    env.target = await startTarget({ webdav: options.webdav });
+    env.server = await startServer(env.target, options);
+    env.client = await connectClient(env.server.url, env.target);
+  });
+  afterAll(async () => {
+    await env.client?.close();
+    await env.server?.stop();
+    await env.target?.stop();
+  });
+  return env;
 }

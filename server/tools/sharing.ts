@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError, NotFoundError } from '../errors.js';
+import type { NextcloudClient } from '../nextcloud/client.js';
 import { displayPath, normalizeUserPath } from '../nextcloud/dav-path.js';
 import { defineTool } from '../registry.js';
 
@@ -97,6 +98,17 @@ const note = z.string().max(2000);
 const label = z.string().max(255);
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true };
 
+/** Creates a share; `form` holds the OCS parameters besides the path. */
+async function postShare(
+  nc: NextcloudClient,
+  path: string,
+  form: Record<string, string | undefined>,
+  what: string,
+) {
+  const share = await nc.ocs<ApiShare>({ method: 'POST', path: API, form: { path, ...form }, what });
+  return { structured: toShare(share) };
+}
+
 function sharePath(input: string): string {
   const relative = normalizeUserPath(input);
   if (relative === '')
@@ -162,20 +174,14 @@ const create = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
     const path = sharePath(args.path);
-    const share = await nc.ocs<ApiShare>({
-      method: 'POST',
-      path: API,
-      form: {
-        path,
-        shareType: args.share_type === 'user' ? '0' : '1',
-        shareWith: args.share_with,
-        permissions: mask(args.permissions),
-        expireDate: args.expire_date,
-        note: args.note,
-      },
-      what: `Share of ${path} with ${args.share_with}`,
-    });
-    return { structured: toShare(share) };
+    const form = {
+      shareType: args.share_type === 'user' ? '0' : '1',
+      shareWith: args.share_with,
+      permissions: mask(args.permissions),
+      expireDate: args.expire_date,
+      note: args.note,
+    };
+    return postShare(nc, path, form, `Share of ${path} with ${args.share_with}`);
   },
 });
 
@@ -197,21 +203,15 @@ const createPublicLink = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
     const path = sharePath(args.path);
-    const share = await nc.ocs<ApiShare>({
-      method: 'POST',
-      path: API,
-      form: {
-        path,
-        shareType: '3',
-        password: args.password,
-        expireDate: args.expire_date,
-        publicUpload: args.allow_upload ? 'true' : undefined,
-        label: args.label,
-        note: args.note,
-      },
-      what: `Public link to ${path}`,
-    });
-    return { structured: toShare(share) };
+    const form = {
+      shareType: '3',
+      password: args.password,
+      expireDate: args.expire_date,
+      publicUpload: args.allow_upload ? 'true' : undefined,
+      label: args.label,
+      note: args.note,
+    };
+    return postShare(nc, path, form, `Public link to ${path}`);
   },
 });
 

@@ -1,29 +1,18 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, connectClient, startServer, startTarget, type Target } from '../harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, connectClient, startServer, useServer } from '../harness.js';
 
 /** Nextcloud misbehaving: these need the stand-in's fault injection, so they skip against a real server. */
 describe.skipIf(Boolean(process.env.TEST_NEXTCLOUD_URL))('when Nextcloud fails', () => {
-  let target: Target;
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let client: Client;
+  const env = useServer({ timeoutMs: 300 });
   let noteId: number;
 
   beforeAll(async () => {
-    target = await startTarget();
-    server = await startServer(target, { timeoutMs: 300 });
-    client = await connectClient(server.url, target);
-    noteId = (await call(client, 'nc_notes_create_note', { title: 'Fragile', content: 'x' })).data.id;
-  });
-  afterAll(async () => {
-    await client?.close();
-    await server?.stop();
-    await target?.stop();
+    noteId = (await call(env.client, 'nc_notes_create_note', { title: 'Fragile', content: 'x' })).data.id;
   });
 
   const standin = () => {
-    if (!target.standin) throw new Error('needs the stand-in');
-    return target.standin;
+    if (!env.target.standin) throw new Error('needs the stand-in');
+    return env.target.standin;
   };
   const calls = (pattern: RegExp) => standin().log.filter((line) => pattern.test(line)).length;
 
@@ -33,7 +22,7 @@ describe.skipIf(Boolean(process.env.TEST_NEXTCLOUD_URL))('when Nextcloud fails',
     [423, (id: number) => `Note ${id} is locked; try again later`],
   ])('maps HTTP %i to a message a person can act on', async (status, message) => {
     standin().fail({ match: /\/notes\/\d+$/, status });
-    const result = await call(client, 'nc_notes_get_note', { note_id: noteId });
+    const result = await call(env.client, 'nc_notes_get_note', { note_id: noteId });
     expect(result.isError).toBe(true);
     expect(result.text).toBe(message(noteId));
   });
@@ -41,13 +30,13 @@ describe.skipIf(Boolean(process.env.TEST_NEXTCLOUD_URL))('when Nextcloud fails',
   it('retries a read through brief 503s, and never retries a write', async () => {
     standin().fail({ match: /\/notes\/\d+$/, status: 503, times: 2 });
     const before = calls(/^GET .*\/notes\/\d+$/);
-    const read = await call(client, 'nc_notes_get_note', { note_id: noteId });
+    const read = await call(env.client, 'nc_notes_get_note', { note_id: noteId });
     expect(read.isError).toBeFalsy();
     expect(calls(/^GET .*\/notes\/\d+$/) - before).toBe(3);
 
     standin().fail({ match: /\/notes$/, status: 503 });
     const posts = calls(/^POST .*\/notes$/);
-    const write = await call(client, 'nc_notes_create_note', { title: 'once' });
+    const write = await call(env.client, 'nc_notes_create_note', { title: 'once' });
     expect(write.isError).toBe(true);
     expect(write.text).toBe('Nextcloud failed with HTTP 503 on Note "once"; try again later');
     expect(calls(/^POST .*\/notes$/) - posts).toBe(1);
@@ -55,14 +44,14 @@ describe.skipIf(Boolean(process.env.TEST_NEXTCLOUD_URL))('when Nextcloud fails',
 
   it('gives up on a slow Nextcloud at the deadline', async () => {
     standin().fail({ match: /\/notes\/\d+$/, delayMs: 1500, times: 3 });
-    const result = await call(client, 'nc_notes_get_note', { note_id: noteId });
+    const result = await call(env.client, 'nc_notes_get_note', { note_id: noteId });
     expect(result.isError).toBe(true);
     expect(result.text).toBe(`Nextcloud did not answer within 0.3 s for Note ${noteId}; try again later`);
   });
 
   it('says so when Nextcloud is unreachable', async () => {
-    const dead = await startServer({ ...target, url: 'http://127.0.0.1:9' });
-    const deadClient = await connectClient(dead.url, target);
+    const dead = await startServer({ ...env.target, url: 'http://127.0.0.1:9' });
+    const deadClient = await connectClient(dead.url, env.target);
     const result = await call(deadClient, 'nc_notes_get_note', { note_id: 1 });
     expect(result.text).toBe('Nextcloud is unreachable; try again later');
     await deadClient.close();
@@ -70,7 +59,10 @@ describe.skipIf(Boolean(process.env.TEST_NEXTCLOUD_URL))('when Nextcloud fails',
   });
 
   it('asks to sign in again when Nextcloud refuses the credentials, without echoing them', async () => {
-    const wrong = await connectClient(server.url, { ...target, appPassword: 'stolen-or-expired-secret' });
+    const wrong = await connectClient(env.server.url, {
+      ...env.target,
+      appPassword: 'stolen-or-expired-secret',
+    });
     const result = await call(wrong, 'nc_notes_get_note', { note_id: noteId });
     expect(result.text).toBe('Nextcloud did not accept the credentials; sign in again');
     expect(JSON.stringify(result)).not.toContain('stolen-or-expired-secret');
@@ -79,7 +71,7 @@ describe.skipIf(Boolean(process.env.TEST_NEXTCLOUD_URL))('when Nextcloud fails',
 
   it('reports malformed answers without a stack trace', async () => {
     standin().fail({ match: /\/settings$/, status: 200 });
-    const result = await call(client, 'nc_notes_get_attachment', { note_id: noteId, filename: 'a.png' });
+    const result = await call(env.client, 'nc_notes_get_attachment', { note_id: noteId, filename: 'a.png' });
     expect(result.isError).toBe(true);
     expect(result.text).toBe('Nextcloud sent a malformed answer for Notes settings');
     expect(result.text).not.toMatch(/\n\s+at /);

@@ -1,7 +1,6 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, connectClient, startServer, startTarget, type Target } from '../harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, useServer } from '../harness.js';
 
 interface JsonSchema {
   type?: string;
@@ -68,21 +67,11 @@ function plausible(schema: JsonSchema): unknown {
 }
 
 describe('every tool refuses bad arguments before reaching Nextcloud', () => {
-  let target: Target;
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let client: Client;
+  const env = useServer();
   let tools: Tool[];
 
   beforeAll(async () => {
-    target = await startTarget();
-    server = await startServer(target);
-    client = await connectClient(server.url, target);
-    tools = (await client.listTools()).tools;
-  });
-  afterAll(async () => {
-    await client?.close();
-    await server?.stop();
-    await target?.stop();
+    tools = (await env.client.listTools()).tools;
   });
 
   it('declares limits on every string, number and array argument', () => {
@@ -121,7 +110,7 @@ describe('every tool refuses bad arguments before reaching Nextcloud', () => {
   });
 
   it('refuses wrong types, out-of-range values and missing required arguments', async () => {
-    const before = target.standin?.log.length ?? 0;
+    const before = env.target.standin?.log.length ?? 0;
     let checked = 0;
     for (const tool of tools) {
       const input = tool.inputSchema as JsonSchema;
@@ -130,7 +119,7 @@ describe('every tool refuses bad arguments before reaching Nextcloud', () => {
       );
       for (const [name, schema] of Object.entries(input.properties ?? {})) {
         for (const bad of [wrongType(schema), ...outOfRange(schema)]) {
-          const result = await call(client, tool.name, { ...valid, [name]: bad });
+          const result = await call(env.client, tool.name, { ...valid, [name]: bad });
           expect(result.isError, `${tool.name}.${name} = ${JSON.stringify(bad)?.slice(0, 40)}`).toBe(true);
           expect(result.text).toContain('Input validation error');
           checked++;
@@ -138,12 +127,12 @@ describe('every tool refuses bad arguments before reaching Nextcloud', () => {
       }
       for (const name of input.required ?? []) {
         const { [name]: _omitted, ...rest } = valid;
-        const result = await call(client, tool.name, rest);
+        const result = await call(env.client, tool.name, rest);
         expect(result.isError, `${tool.name} without ${name}`).toBe(true);
         checked++;
       }
     }
     expect(checked).toBeGreaterThan(100);
-    if (target.standin) expect(target.standin.log.length).toBe(before);
+    if (env.target.standin) expect(env.target.standin.log.length).toBe(before);
   });
 });

@@ -1,26 +1,12 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, connectClient, startServer, startTarget, type Target, unique } from '../harness.js';
+import { describe, expect, it } from 'vitest';
+import { call, unique, useServer } from '../harness.js';
 
 describe('notes tools', () => {
-  let target: Target;
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let client: Client;
+  const env = useServer();
   const category = unique('mcp-test');
 
-  beforeAll(async () => {
-    target = await startTarget();
-    server = await startServer(target);
-    client = await connectClient(server.url, target);
-  });
-  afterAll(async () => {
-    await client?.close();
-    await server?.stop();
-    await target?.stop();
-  });
-
   it('creates, reads, updates with the etag, appends and deletes a note', async () => {
-    const created = await call(client, 'nc_notes_create_note', {
+    const created = await call(env.client, 'nc_notes_create_note', {
       title: 'Groceries',
       content: 'milk',
       category,
@@ -29,10 +15,10 @@ describe('notes tools', () => {
     const id = created.data.id as number;
     expect(created.data).toMatchObject({ title: 'Groceries', category });
 
-    const read = await call(client, 'nc_notes_get_note', { note_id: id });
+    const read = await call(env.client, 'nc_notes_get_note', { note_id: id });
     expect(read.data).toMatchObject({ id, content: 'milk', etag: created.data.etag });
 
-    const updated = await call(client, 'nc_notes_update_note', {
+    const updated = await call(env.client, 'nc_notes_update_note', {
       note_id: id,
       etag: read.data.etag,
       content: 'milk\neggs',
@@ -40,31 +26,33 @@ describe('notes tools', () => {
     expect(updated.isError).toBeFalsy();
     expect(updated.data.etag).not.toBe(read.data.etag);
 
-    const appended = await call(client, 'nc_notes_append_content', { note_id: id, content: 'bread' });
+    const appended = await call(env.client, 'nc_notes_append_content', { note_id: id, content: 'bread' });
     expect(appended.isError).toBeFalsy();
-    expect((await call(client, 'nc_notes_get_note', { note_id: id })).data.content).toBe('milk\neggs\nbread');
+    expect((await call(env.client, 'nc_notes_get_note', { note_id: id })).data.content).toBe(
+      'milk\neggs\nbread',
+    );
 
-    const deleted = await call(client, 'nc_notes_delete_note', { note_id: id });
+    const deleted = await call(env.client, 'nc_notes_delete_note', { note_id: id });
     expect(deleted.data).toEqual({ deleted: true, id });
-    const gone = await call(client, 'nc_notes_get_note', { note_id: id });
+    const gone = await call(env.client, 'nc_notes_get_note', { note_id: id });
     expect(gone.isError).toBe(true);
     expect(gone.text).toBe(`Note ${id} not found`);
   });
 
   it("refuses an update with a stale etag and keeps the other writer's text", async () => {
-    const { data: note } = await call(client, 'nc_notes_create_note', {
+    const { data: note } = await call(env.client, 'nc_notes_create_note', {
       title: 'Shared',
       content: 'v1',
       category,
     });
-    const first = await call(client, 'nc_notes_update_note', {
+    const first = await call(env.client, 'nc_notes_update_note', {
       note_id: note.id,
       etag: note.etag,
       content: 'v2 by someone',
     });
     expect(first.isError).toBeFalsy();
 
-    const stale = await call(client, 'nc_notes_update_note', {
+    const stale = await call(env.client, 'nc_notes_update_note', {
       note_id: note.id,
       etag: note.etag,
       content: 'v2 by me',
@@ -73,10 +61,10 @@ describe('notes tools', () => {
     expect(stale.text).toBe(
       `Note ${note.id} changed since you read it (etag mismatch): read it again and retry`,
     );
-    expect((await call(client, 'nc_notes_get_note', { note_id: note.id })).data.content).toBe(
+    expect((await call(env.client, 'nc_notes_get_note', { note_id: note.id })).data.content).toBe(
       'v2 by someone',
     );
-    await call(client, 'nc_notes_delete_note', { note_id: note.id });
+    await call(env.client, 'nc_notes_delete_note', { note_id: note.id });
   });
 
   it('lists by category with paging and searches title and content', async () => {
@@ -86,13 +74,13 @@ describe('notes tools', () => {
       ['Beta', 'the launch window'],
       ['Gamma', 'nothing here'],
     ]) {
-      ids.push((await call(client, 'nc_notes_create_note', { title, content, category })).data.id);
+      ids.push((await call(env.client, 'nc_notes_create_note', { title, content, category })).data.id);
     }
-    const first = await call(client, 'nc_notes_list_notes', { category, limit: 2 });
+    const first = await call(env.client, 'nc_notes_list_notes', { category, limit: 2 });
     expect(first.data.notes).toHaveLength(2);
     expect(first.data.nextCursor).toEqual(expect.any(String));
     expect(first.data.notes[0]).not.toHaveProperty('content');
-    const second = await call(client, 'nc_notes_list_notes', {
+    const second = await call(env.client, 'nc_notes_list_notes', {
       category,
       limit: 2,
       cursor: first.data.nextCursor,
@@ -101,29 +89,29 @@ describe('notes tools', () => {
     expect(new Set(seen)).toEqual(new Set(ids));
     expect(second.data.nextCursor).toBeNull();
 
-    const found = await call(client, 'nc_notes_search_notes', { query: 'launch' });
+    const found = await call(env.client, 'nc_notes_search_notes', { query: 'launch' });
     const titles = found.data.results.map((hit: { title: string }) => hit.title);
     expect(titles).toContain('Alpha plan');
     expect(titles).toContain('Beta');
     expect(titles).not.toContain('Gamma');
-    for (const id of ids) await call(client, 'nc_notes_delete_note', { note_id: id });
+    for (const id of ids) await call(env.client, 'nc_notes_delete_note', { note_id: id });
   });
 
   it('offers notes as resources', async () => {
-    const { data: note } = await call(client, 'nc_notes_create_note', {
+    const { data: note } = await call(env.client, 'nc_notes_create_note', {
       title: 'Res',
       content: '# Res\nbody',
       category,
     });
-    const listed = await client.listResources();
+    const listed = await env.client.listResources();
     expect(listed.resources.map((resource) => resource.uri)).toContain(`nc://notes/${note.id}`);
-    const read = await client.readResource({ uri: `nc://notes/${note.id}` });
+    const read = await env.client.readResource({ uri: `nc://notes/${note.id}` });
     expect(read.contents[0]).toMatchObject({ mimeType: 'text/markdown', text: '# Res\nbody' });
-    const caps = await client.readResource({ uri: 'nc://capabilities' });
+    const caps = await env.client.readResource({ uri: 'nc://capabilities' });
     const [capsContent] = caps.contents;
     expect(capsContent && 'text' in capsContent ? JSON.parse(capsContent.text) : {}).toHaveProperty(
       'version',
     );
-    await call(client, 'nc_notes_delete_note', { note_id: note.id });
+    await call(env.client, 'nc_notes_delete_note', { note_id: note.id });
   });
 });

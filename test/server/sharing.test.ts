@@ -1,42 +1,25 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  call,
-  connectClient,
-  startServer,
-  startTarget,
-  type Target,
-  unique,
-  webdavAvailable,
-} from '../harness.js';
+import { call, unique, useServer, webdavAvailable } from '../harness.js';
 
 /** With a real Nextcloud, TEST_NEXTCLOUD_SHARE_WITH names a user to share with (default: the stand-in's bob). */
 const SHARE_WITH = process.env.TEST_NEXTCLOUD_SHARE_WITH ?? 'bob';
 
 describe.runIf(webdavAvailable())('sharing tools', () => {
-  let target: Target;
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let client: Client;
+  const env = useServer({ webdav: true });
   const root = `/${unique('mcp-share')}`;
   const file = `${root}/plan.md`;
   const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
 
   beforeAll(async () => {
-    target = await startTarget({ webdav: true });
-    server = await startServer(target);
-    client = await connectClient(server.url, target);
-    await call(client, 'nc_webdav_create_directory', { path: root });
-    await call(client, 'nc_webdav_write_file', { path: file, content: 'the plan' });
+    await call(env.client, 'nc_webdav_create_directory', { path: root });
+    await call(env.client, 'nc_webdav_write_file', { path: file, content: 'the plan' });
   });
   afterAll(async () => {
-    if (client) await call(client, 'nc_webdav_delete_resource', { path: root });
-    await client?.close();
-    await server?.stop();
-    await target?.stop();
+    await call(env.client, 'nc_webdav_delete_resource', { path: root });
   });
 
   it('shares with a user, reads, updates, lists and deletes the share', async () => {
-    const created = await call(client, 'nc_share_create', {
+    const created = await call(env.client, 'nc_share_create', {
       path: file,
       share_type: 'user',
       share_with: SHARE_WITH,
@@ -51,30 +34,30 @@ describe.runIf(webdavAvailable())('sharing tools', () => {
     });
     const id = created.data.id as string;
 
-    expect((await call(client, 'nc_share_get', { share_id: id })).data).toMatchObject({ id, path: file });
-    const updated = await call(client, 'nc_share_update', {
+    expect((await call(env.client, 'nc_share_get', { share_id: id })).data).toMatchObject({ id, path: file });
+    const updated = await call(env.client, 'nc_share_update', {
       share_id: id,
       permissions: ['read', 'update'],
       note: 'please review',
     });
     expect(updated.data).toMatchObject({ permissions: ['read', 'update'], note: 'please review' });
 
-    const listed = await call(client, 'nc_share_list', { path: file });
+    const listed = await call(env.client, 'nc_share_list', { path: file });
     expect(listed.data.shares.map((share: { id: string }) => share.id)).toEqual([id]);
-    const inFolder = await call(client, 'nc_share_list', { path: root, subfiles: true });
+    const inFolder = await call(env.client, 'nc_share_list', { path: root, subfiles: true });
     expect(inFolder.data.shares.map((share: { id: string }) => share.id)).toContain(id);
 
-    expect((await call(client, 'nc_share_delete', { share_id: id })).data).toEqual({
+    expect((await call(env.client, 'nc_share_delete', { share_id: id })).data).toEqual({
       share_id: id,
       deleted: true,
     });
-    const gone = await call(client, 'nc_share_get', { share_id: id });
+    const gone = await call(env.client, 'nc_share_get', { share_id: id });
     expect(gone.isError).toBe(true);
     expect(gone.text).toMatch(new RegExp(`^Share ${id} not found`));
   });
 
   it('creates a password-protected public link with an expiry date, never echoing the password', async () => {
-    const link = await call(client, 'nc_share_create_public_link', {
+    const link = await call(env.client, 'nc_share_create_public_link', {
       path: root,
       password: 'correct horse battery staple',
       expire_date: tomorrow,
@@ -89,11 +72,11 @@ describe.runIf(webdavAvailable())('sharing tools', () => {
     });
     expect(link.data.url).toMatch(/^https?:\/\//);
     expect(JSON.stringify(link)).not.toContain('correct horse');
-    await call(client, 'nc_share_delete', { share_id: link.data.id });
+    await call(env.client, 'nc_share_delete', { share_id: link.data.id });
   });
 
   it("reports Nextcloud's reason for refused shares", async () => {
-    const missing = await call(client, 'nc_share_create', {
+    const missing = await call(env.client, 'nc_share_create', {
       path: `${root}/nope.md`,
       share_type: 'user',
       share_with: SHARE_WITH,
@@ -101,14 +84,17 @@ describe.runIf(webdavAvailable())('sharing tools', () => {
     expect(missing.isError).toBe(true);
     expect(missing.text).toContain('Wrong path, file/folder does not exist');
 
-    const past = await call(client, 'nc_share_create_public_link', { path: file, expire_date: '2001-01-01' });
+    const past = await call(env.client, 'nc_share_create_public_link', {
+      path: file,
+      expire_date: '2001-01-01',
+    });
     expect(past.isError).toBe(true);
     expect(past.text).toContain('Expiration date is in the past');
 
-    const nothing = await call(client, 'nc_share_update', { share_id: '1' });
+    const nothing = await call(env.client, 'nc_share_update', { share_id: '1' });
     expect(nothing.text).toBe('Nothing to change: give permissions, password, expire_date, note or label');
 
-    const whole = await call(client, 'nc_share_create_public_link', { path: '/' });
+    const whole = await call(env.client, 'nc_share_create_public_link', { path: '/' });
     expect(whole.text).toBe('Your files root cannot be shared; choose a file or folder');
   });
 });

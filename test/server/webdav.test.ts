@@ -1,29 +1,17 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  basicAuth,
-  call,
-  connectClient,
-  startServer,
-  startTarget,
-  type Target,
-  unique,
-  webdavAvailable,
-} from '../harness.js';
+import { basicAuth, call, unique, useServer, webdavAvailable } from '../harness.js';
 
 describe.runIf(webdavAvailable())('webdav tools', () => {
-  let target: Target;
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let client: Client;
+  const env = useServer({ webdav: true, readMaxBytes: 64 * 1024 });
   const root = `/${unique('mcp-test')}`;
 
   /** Marks a file as favorite the way Nextcloud's web UI does (PROPPATCH oc:favorite). */
   async function favorite(path: string): Promise<void> {
-    const href = `${target.url}/remote.php/dav/files/${target.user}${path.split('/').map(encodeURIComponent).join('/')}`;
+    const href = `${env.target.url}/remote.php/dav/files/${env.target.user}${path.split('/').map(encodeURIComponent).join('/')}`;
     const response = await fetch(href, {
       method: 'PROPPATCH',
       headers: {
-        authorization: basicAuth(target.user, target.appPassword),
+        authorization: basicAuth(env.target.user, env.target.appPassword),
         'content-type': 'application/xml',
       },
       body:
@@ -34,32 +22,26 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
   }
 
   beforeAll(async () => {
-    target = await startTarget({ webdav: true });
-    server = await startServer(target, { readMaxBytes: 64 * 1024 });
-    client = await connectClient(server.url, target);
-    expect((await call(client, 'nc_webdav_create_directory', { path: root })).isError).toBeFalsy();
+    expect((await call(env.client, 'nc_webdav_create_directory', { path: root })).isError).toBeFalsy();
   });
   afterAll(async () => {
-    if (client) await call(client, 'nc_webdav_delete_resource', { path: root });
-    await client?.close();
-    await server?.stop();
-    await target?.stop();
+    await call(env.client, 'nc_webdav_delete_resource', { path: root });
   });
 
   it('writes, lists and reads text files, names with spaces and unicode included', async () => {
     const path = `${root}/Grüße und mehr.md`;
-    const written = await call(client, 'nc_webdav_write_file', { path, content: '# Hallo\n' });
+    const written = await call(env.client, 'nc_webdav_write_file', { path, content: '# Hallo\n' });
     expect(written.isError).toBeFalsy();
     expect(written.data).toMatchObject({ path, created: true, size: 8 });
     expect(written.data.etag).toEqual(expect.any(String));
 
-    const listing = await call(client, 'nc_webdav_list_directory', { path: root });
+    const listing = await call(env.client, 'nc_webdav_list_directory', { path: root });
     expect(listing.data.path).toBe(root);
     const entry = listing.data.entries.find((item: { path: string }) => item.path === path);
     expect(entry).toMatchObject({ name: 'Grüße und mehr.md', type: 'file', size: 8, favorite: false });
     expect(listing.data.entries.some((item: { path: string }) => item.path === root)).toBe(false);
 
-    const read = await call(client, 'nc_webdav_read_file', { path });
+    const read = await call(env.client, 'nc_webdav_read_file', { path });
     expect(read.data).toMatchObject({ path, isText: true, content: '# Hallo\n', size: 8 });
     expect(read.content[0]).toEqual({ type: 'text', text: '# Hallo\n' });
   });
@@ -67,8 +49,12 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
   it('returns binary files as a content block with their mime type', async () => {
     const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
     const path = `${root}/pixel.png`;
-    await call(client, 'nc_webdav_write_file', { path, content: png.toString('base64'), encoding: 'base64' });
-    const read = await call(client, 'nc_webdav_read_file', { path });
+    await call(env.client, 'nc_webdav_write_file', {
+      path,
+      content: png.toString('base64'),
+      encoding: 'base64',
+    });
+    const read = await call(env.client, 'nc_webdav_read_file', { path });
     expect(read.data).toMatchObject({
       isText: false,
       content: null,
@@ -80,23 +66,23 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
 
   it('refuses files above the read limit with a clear error', async () => {
     const path = `${root}/big.txt`;
-    await call(client, 'nc_webdav_write_file', { path, content: 'x'.repeat(70 * 1024) });
-    const read = await call(client, 'nc_webdav_read_file', { path });
+    await call(env.client, 'nc_webdav_write_file', { path, content: 'x'.repeat(70 * 1024) });
+    const read = await call(env.client, 'nc_webdav_read_file', { path });
     expect(read.isError).toBe(true);
     expect(read.text).toBe(`File ${path} is 70.0 KiB, above the limit of 64.0 KiB`);
   });
 
   it('guards writes with the etag: a stale etag changes nothing', async () => {
     const path = `${root}/guarded.txt`;
-    const first = await call(client, 'nc_webdav_write_file', { path, content: 'one' });
-    const second = await call(client, 'nc_webdav_write_file', {
+    const first = await call(env.client, 'nc_webdav_write_file', { path, content: 'one' });
+    const second = await call(env.client, 'nc_webdav_write_file', {
       path,
       content: 'two',
       etag: first.data.etag,
     });
     expect(second.isError).toBeFalsy();
     expect(second.data.created).toBe(false);
-    const stale = await call(client, 'nc_webdav_write_file', {
+    const stale = await call(env.client, 'nc_webdav_write_file', {
       path,
       content: 'three',
       etag: first.data.etag,
@@ -105,105 +91,108 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
     expect(stale.text).toBe(
       `File ${path} changed since you read it (etag mismatch): read it again and retry`,
     );
-    expect((await call(client, 'nc_webdav_read_file', { path })).data.content).toBe('two');
+    expect((await call(env.client, 'nc_webdav_read_file', { path })).data.content).toBe('two');
 
-    const noOverwrite = await call(client, 'nc_webdav_write_file', {
+    const noOverwrite = await call(env.client, 'nc_webdav_write_file', {
       path,
       content: 'four',
       overwrite: false,
     });
     expect(noOverwrite.isError).toBe(true);
     expect(noOverwrite.text).toContain('already exists');
-    expect((await call(client, 'nc_webdav_read_file', { path })).data.content).toBe('two');
+    expect((await call(env.client, 'nc_webdav_read_file', { path })).data.content).toBe('two');
   });
 
   it('creates folders, moves and copies without clobbering, and deletes', async () => {
     const dir = `${root}/folder`;
-    expect((await call(client, 'nc_webdav_create_directory', { path: dir })).data).toEqual({
+    expect((await call(env.client, 'nc_webdav_create_directory', { path: dir })).data).toEqual({
       path: dir,
       created: true,
     });
-    const again = await call(client, 'nc_webdav_create_directory', { path: dir });
+    const again = await call(env.client, 'nc_webdav_create_directory', { path: dir });
     expect(again.isError).toBe(true);
     expect(again.text).toBe(`${dir} already exists`);
-    const orphan = await call(client, 'nc_webdav_create_directory', { path: `${root}/missing/child` });
+    const orphan = await call(env.client, 'nc_webdav_create_directory', { path: `${root}/missing/child` });
     expect(orphan.text).toBe(`The parent folder of ${root}/missing/child does not exist`);
 
-    await call(client, 'nc_webdav_write_file', { path: `${dir}/a.txt`, content: 'A' });
-    await call(client, 'nc_webdav_write_file', { path: `${dir}/b.txt`, content: 'B' });
-    const copied = await call(client, 'nc_webdav_copy_resource', {
+    await call(env.client, 'nc_webdav_write_file', { path: `${dir}/a.txt`, content: 'A' });
+    await call(env.client, 'nc_webdav_write_file', { path: `${dir}/b.txt`, content: 'B' });
+    const copied = await call(env.client, 'nc_webdav_copy_resource', {
       source_path: `${dir}/a.txt`,
       destination_path: `${dir}/c.txt`,
     });
     expect(copied.data).toMatchObject({ destination_path: `${dir}/c.txt`, replaced: false });
-    const clobber = await call(client, 'nc_webdav_move_resource', {
+    const clobber = await call(env.client, 'nc_webdav_move_resource', {
       source_path: `${dir}/a.txt`,
       destination_path: `${dir}/b.txt`,
     });
     expect(clobber.isError).toBe(true);
     expect(clobber.text).toBe(`${dir}/b.txt already exists; pass overwrite: true to replace it`);
-    expect((await call(client, 'nc_webdav_read_file', { path: `${dir}/b.txt` })).data.content).toBe('B');
-    const moved = await call(client, 'nc_webdav_move_resource', {
+    expect((await call(env.client, 'nc_webdav_read_file', { path: `${dir}/b.txt` })).data.content).toBe('B');
+    const moved = await call(env.client, 'nc_webdav_move_resource', {
       source_path: `${dir}/a.txt`,
       destination_path: `${dir}/b.txt`,
       overwrite: true,
     });
     expect(moved.data.replaced).toBe(true);
-    expect((await call(client, 'nc_webdav_read_file', { path: `${dir}/b.txt` })).data.content).toBe('A');
-    expect((await call(client, 'nc_webdav_read_file', { path: `${dir}/a.txt` })).text).toBe(
+    expect((await call(env.client, 'nc_webdav_read_file', { path: `${dir}/b.txt` })).data.content).toBe('A');
+    expect((await call(env.client, 'nc_webdav_read_file', { path: `${dir}/a.txt` })).text).toBe(
       `File ${dir}/a.txt not found`,
     );
 
-    expect((await call(client, 'nc_webdav_delete_resource', { path: dir })).data.deleted).toBe(true);
-    expect((await call(client, 'nc_webdav_list_directory', { path: dir })).text).toBe(
+    expect((await call(env.client, 'nc_webdav_delete_resource', { path: dir })).data.deleted).toBe(true);
+    expect((await call(env.client, 'nc_webdav_list_directory', { path: dir })).text).toBe(
       `Folder ${dir} not found`,
     );
-    const rootDelete = await call(client, 'nc_webdav_delete_resource', { path: '/' });
+    const rootDelete = await call(env.client, 'nc_webdav_delete_resource', { path: '/' });
     expect(rootDelete.text).toBe('This needs a file or folder path, not your files root');
   });
 
   it('searches by name, type, size and time, and lists favorites', async () => {
     const dir = `${root}/search`;
-    await call(client, 'nc_webdav_create_directory', { path: dir });
-    await call(client, 'nc_webdav_create_directory', { path: `${dir}/deep` });
-    await call(client, 'nc_webdav_write_file', { path: `${dir}/Budget 2026.csv`, content: 'a,b\n1,2\n' });
-    await call(client, 'nc_webdav_write_file', { path: `${dir}/deep/budget-notes.txt`, content: 'notes' });
-    await call(client, 'nc_webdav_write_file', {
+    await call(env.client, 'nc_webdav_create_directory', { path: dir });
+    await call(env.client, 'nc_webdav_create_directory', { path: `${dir}/deep` });
+    await call(env.client, 'nc_webdav_write_file', { path: `${dir}/Budget 2026.csv`, content: 'a,b\n1,2\n' });
+    await call(env.client, 'nc_webdav_write_file', {
+      path: `${dir}/deep/budget-notes.txt`,
+      content: 'notes',
+    });
+    await call(env.client, 'nc_webdav_write_file', {
       path: `${dir}/photo.png`,
       content: 'aGk=',
       encoding: 'base64',
     });
-    await call(client, 'nc_webdav_write_file', { path: `${dir}/big.txt`, content: 'y'.repeat(5000) });
+    await call(env.client, 'nc_webdav_write_file', { path: `${dir}/big.txt`, content: 'y'.repeat(5000) });
     await favorite(`${dir}/photo.png`);
 
     const names = (result: { data: { entries: { path: string }[] } }) =>
       result.data.entries.map((e) => e.path).sort();
-    expect(names(await call(client, 'nc_webdav_find_by_name', { name: 'budget', path: dir }))).toEqual([
+    expect(names(await call(env.client, 'nc_webdav_find_by_name', { name: 'budget', path: dir }))).toEqual([
       `${dir}/Budget 2026.csv`,
       `${dir}/deep/budget-notes.txt`,
     ]);
-    expect(names(await call(client, 'nc_webdav_find_by_name', { name: '*.csv', path: dir }))).toEqual([
+    expect(names(await call(env.client, 'nc_webdav_find_by_name', { name: '*.csv', path: dir }))).toEqual([
       `${dir}/Budget 2026.csv`,
     ]);
-    expect(names(await call(client, 'nc_webdav_find_by_type', { mime_type: 'image', path: dir }))).toEqual([
-      `${dir}/photo.png`,
-    ]);
-    const sized = await call(client, 'nc_webdav_search_files', {
+    expect(
+      names(await call(env.client, 'nc_webdav_find_by_type', { mime_type: 'image', path: dir })),
+    ).toEqual([`${dir}/photo.png`]);
+    const sized = await call(env.client, 'nc_webdav_search_files', {
       path: dir,
       mime_type: 'text/plain',
       min_size: 1000,
     });
     expect(names(sized)).toEqual([`${dir}/big.txt`]);
-    const recent = await call(client, 'nc_webdav_search_files', {
+    const recent = await call(env.client, 'nc_webdav_search_files', {
       path: dir,
       name: '*.txt',
       modified_after: new Date(Date.now() - 3_600_000).toISOString(),
     });
     expect(names(recent)).toEqual([`${dir}/big.txt`, `${dir}/deep/budget-notes.txt`]);
-    const none = await call(client, 'nc_webdav_search_files', { path: dir });
+    const none = await call(env.client, 'nc_webdav_search_files', { path: dir });
     expect(none.text).toBe('Give at least one search criterion');
 
-    const favorites = await call(client, 'nc_webdav_list_favorites', { path: root });
+    const favorites = await call(env.client, 'nc_webdav_list_favorites', { path: root });
     expect(names(favorites)).toEqual([`${dir}/photo.png`]);
     expect(favorites.data.entries[0].favorite).toBe(true);
   });
@@ -219,10 +208,10 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
     ['a\\..\\b'],
     ['a\u0000b'],
   ])('refuses the path %j without touching Nextcloud', async (path) => {
-    const before = target.standin?.log.length ?? 0;
-    const result = await call(client, 'nc_webdav_read_file', { path });
+    const before = env.target.standin?.log.length ?? 0;
+    const result = await call(env.client, 'nc_webdav_read_file', { path });
     expect(result.isError).toBe(true);
     expect(result.text).toMatch(/^Path ".*" (must|contains|has)/s);
-    if (target.standin) expect(target.standin.log.length).toBe(before);
+    if (env.target.standin) expect(env.target.standin.log.length).toBe(before);
   });
 });
