@@ -197,6 +197,37 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
     expect(favorites.data.entries[0].favorite).toBe(true);
   });
 
+  it("reads a note's attachment from the Notes folder", async () => {
+    const category = unique('mcp-attach');
+    const { data: note } = await call(env.client, 'nc_notes_create_note', {
+      title: 'With picture',
+      content: '![p](.attachments.x/p.png)',
+      category,
+    });
+    const folder = `/Notes/${category}/.attachments.${note.id}`;
+    for (const path of ['/Notes', `/Notes/${category}`, folder]) {
+      await call(env.client, 'nc_webdav_create_directory', { path });
+    }
+    await call(env.client, 'nc_webdav_write_file', {
+      path: `${folder}/p.png`,
+      content: 'aGVsbG8=',
+      encoding: 'base64',
+    });
+    const attachment = await call(env.client, 'nc_notes_get_attachment', {
+      note_id: note.id,
+      filename: 'p.png',
+    });
+    expect(attachment.data).toEqual({ filename: 'p.png', mimeType: 'image/png', size: 5, isText: false });
+    expect(attachment.content[0]).toEqual({ type: 'image', mimeType: 'image/png', data: 'aGVsbG8=' });
+    const missing = await call(env.client, 'nc_notes_get_attachment', {
+      note_id: note.id,
+      filename: 'q.png',
+    });
+    expect(missing.text).toBe('Attachment q.png not found');
+    await call(env.client, 'nc_notes_delete_note', { note_id: note.id });
+    await call(env.client, 'nc_webdav_delete_resource', { path: `/Notes/${category}` });
+  });
+
   it.each([
     ['../etc/passwd'],
     ['/a/../../b'],
