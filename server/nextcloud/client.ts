@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher, request } from 'undici';
-import { errorForStatus, TooLargeError, toServerError, UpstreamFailedError } from '../errors.js';
+import { errorForStatus, ServerError, TooLargeError, toServerError, UpstreamFailedError } from '../errors.js';
 
 /** What the server knows about the caller: the credential to present and the user id. */
 export interface Credentials {
@@ -86,22 +86,36 @@ export class NextcloudClient {
   async send(req: NcRequest): Promise<NcResponse> {
     const retryable = RETRYABLE_METHODS.has(req.method);
     for (let attempt = 1; ; attempt++) {
+      let outcome: NcResponse | ServerError;
       try {
-        const response = await this.once(req);
-        if (retryable && attempt < MAX_ATTEMPTS && RETRYABLE_STATUSES.has(response.status)) {
-          await sleep(backoff(attempt), undefined, { signal: this.signal });
-          continue;
-        }
-        if (response.status >= 300 && !req.accept?.includes(response.status)) {
-          throw errorForStatus(response.status, req.what, ocsMessage(response));
-        }
-        return response;
+        outcome = await this.once(req);
       } catch (error) {
-        const mapped = toServerError(error, req.what, this.settings.timeoutMs);
-        const transient = mapped.code === 'UNREACHABLE' || mapped.code === 'TIMEOUT';
-        if (!(retryable && transient && attempt < MAX_ATTEMPTS)) throw mapped;
-        await sleep(backoff(attempt), undefined, { signal: this.signal });
+        outcome = toServerError(error, req.what, this.settings.timeoutMs);
       }
+      const transient =
+        outcome instanceof ServerError
+          ? outcome.code === 'UNREACHABLE' || outcome.code === 'TIMEOUT'
+          : RETRYABLE_STATUSES.has(outcome.status);
+      if (retryable && transient && attempt < MAX_ATTEMPTS) {
+        await this.pause(attempt, req.what);
+        continue;
+      }
+      if (outcome instanceof ServerError) throw outcome;
+      if (outcome.status >= 300 && !req.accept?.includes(outcome.status)) {
+        throw errorForStatus(outcome.status, req.what, ocsMessage(outcome));
+      }
+      return outcome;
+    }
+  }
+
+  /** Waits before a retry; a cancelled MCP request ends the wait as an AbortedError. */
+  private async pause(attempt: number, what: string): Promise<void> {
+    try {
+      await sleep(100 * 2 ** (attempt - 1) + Math.floor(Math.random() * 50), undefined, {
+        signal: this.signal,
+      });
+    } catch (error) {
+      throw toServerError(error, what, this.settings.timeoutMs);
     }
   }
 
@@ -159,10 +173,6 @@ export class NextcloudClient {
     const body = await readBody(response, req);
     return { status: response.statusCode, headers: response.headers, body };
   }
-}
-
-function backoff(attempt: number): number {
-  return 100 * 2 ** (attempt - 1) + Math.floor(Math.random() * 50);
 }
 
 async function readBody(response: Dispatcher.ResponseData, req: NcRequest): Promise<Buffer> {
