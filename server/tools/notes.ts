@@ -130,6 +130,8 @@ const search = defineTool({
     limit: z.number().int().min(1).max(200).default(20),
   },
   output: {
+    query: z.string(),
+    total_found: z.number(),
     results: z.array(z.object({ ...summaryShape, excerpt: z.string(), score: z.number() })),
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
@@ -150,7 +152,7 @@ const search = defineTool({
         excerpt: excerpt(note.content ?? '', words[0] ?? ''),
         score,
       }));
-    return { structured: { results } };
+    return { structured: { query: args.query, total_found: results.length, results } };
   },
 });
 
@@ -179,7 +181,7 @@ const attachment = defineTool({
     'Read a file attached to a note (e.g. an image referenced as `.attachments.<id>/<name>` in its markdown).',
   input: {
     note_id: noteId,
-    filename: z
+    attachment_filename: z
       .string()
       .min(1)
       .max(255)
@@ -190,16 +192,21 @@ const attachment = defineTool({
   async handler(args, ctx) {
     const note = await getNote(ctx.nc, args.note_id);
     const folder = await notesFolder(ctx);
-    const relative = [folder, note.category, `.attachments.${note.id}`, args.filename]
+    const relative = [folder, note.category, `.attachments.${note.id}`, args.attachment_filename]
       .filter(Boolean)
       .join('/');
     const file = await readFileContent(
       ctx,
       davFilesPath(ctx.nc.user, relative),
-      `Attachment ${args.filename}`,
+      `Attachment ${args.attachment_filename}`,
     );
     return {
-      structured: { filename: args.filename, mimeType: file.mimeType, size: file.size, isText: file.isText },
+      structured: {
+        filename: args.attachment_filename,
+        mimeType: file.mimeType,
+        size: file.size,
+        isText: file.isText,
+      },
       content: [file.block],
     };
   },
@@ -269,7 +276,8 @@ const append = defineTool({
     for (let attempt = 1; ; attempt++) {
       const note = await getNote(nc, args.note_id);
       const current = note.content ?? '';
-      const joined = current === '' || current.endsWith('\n') ? current : `${current}\n`;
+      // The Python server's separator, so notes written by either look the same.
+      const joined = current === '' ? '' : `${current.replace(/\n+$/, '')}\n---\n`;
       try {
         return {
           structured: summary(await putNote(nc, note.id, note.etag, { content: joined + args.content })),

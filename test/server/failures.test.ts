@@ -42,6 +42,20 @@ describe.skipIf(Boolean(process.env.TEST_NEXTCLOUD_URL))('when Nextcloud fails',
     expect(calls(/^POST .*\/notes$/) - posts).toBe(1);
   });
 
+  it("appends even when another writer wins the race, losing nobody's text", async () => {
+    // The stand-in answers the first PUT as if someone else had written in between.
+    standin().fail({ match: /\/notes\/\d+$/, method: 'PUT', status: 412 });
+    const puts = calls(/^PUT .*\/notes\/\d+$/);
+    const appended = await call(env.client, 'nc_notes_append_content', {
+      note_id: noteId,
+      content: 'late line',
+    });
+    expect(appended.isError).toBeFalsy();
+    expect(calls(/^PUT .*\/notes\/\d+$/) - puts).toBe(2);
+    const { data } = await call(env.client, 'nc_notes_get_note', { note_id: noteId });
+    expect(data.content).toBe('x\n---\nlate line');
+  });
+
   it('gives up on a slow Nextcloud at the deadline', async () => {
     standin().fail({ match: /\/notes\/\d+$/, delayMs: 1500, times: 3 });
     const result = await call(env.client, 'nc_notes_get_note', { note_id: noteId });
@@ -71,7 +85,10 @@ describe.skipIf(Boolean(process.env.TEST_NEXTCLOUD_URL))('when Nextcloud fails',
 
   it('reports malformed answers without a stack trace', async () => {
     standin().fail({ match: /\/settings$/, status: 200 });
-    const result = await call(env.client, 'nc_notes_get_attachment', { note_id: noteId, filename: 'a.png' });
+    const result = await call(env.client, 'nc_notes_get_attachment', {
+      note_id: noteId,
+      attachment_filename: 'a.png',
+    });
     expect(result.isError).toBe(true);
     expect(result.text).toBe('Nextcloud sent a malformed answer for Notes settings');
     expect(result.text).not.toMatch(/\n\s+at /);

@@ -29,7 +29,7 @@ describe('notes tools', () => {
     const appended = await call(env.client, 'nc_notes_append_content', { note_id: id, content: 'bread' });
     expect(appended.isError).toBeFalsy();
     expect((await call(env.client, 'nc_notes_get_note', { note_id: id })).data.content).toBe(
-      'milk\neggs\nbread',
+      'milk\neggs\n---\nbread',
     );
 
     const deleted = await call(env.client, 'nc_notes_delete_note', { note_id: id });
@@ -90,6 +90,7 @@ describe('notes tools', () => {
     expect(second.data.nextCursor).toBeNull();
 
     const found = await call(env.client, 'nc_notes_search_notes', { query: 'launch' });
+    expect(found.data).toMatchObject({ query: 'launch', total_found: found.data.results.length });
     const titles = found.data.results.map((hit: { title: string }) => hit.title);
     expect(titles).toContain('Alpha plan');
     expect(titles).toContain('Beta');

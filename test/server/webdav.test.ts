@@ -215,13 +215,13 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
     });
     const attachment = await call(env.client, 'nc_notes_get_attachment', {
       note_id: note.id,
-      filename: 'p.png',
+      attachment_filename: 'p.png',
     });
     expect(attachment.data).toEqual({ filename: 'p.png', mimeType: 'image/png', size: 5, isText: false });
     expect(attachment.content[0]).toEqual({ type: 'image', mimeType: 'image/png', data: 'aGVsbG8=' });
     const missing = await call(env.client, 'nc_notes_get_attachment', {
       note_id: note.id,
-      filename: 'q.png',
+      attachment_filename: 'q.png',
     });
     expect(missing.text).toBe('Attachment q.png not found');
     await call(env.client, 'nc_notes_delete_note', { note_id: note.id });

@@ -28,6 +28,7 @@ export interface StandinOptions {
 /** A fault the next matching requests meet: a status, a delay, or both. */
 export interface Fault {
   readonly match: RegExp;
+  readonly method?: string;
   readonly status?: number;
   readonly delayMs?: number;
   times: number;
@@ -90,7 +91,12 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://standin');
     standin.log.push(`${req.method} ${url.pathname}`);
-    const fault = faults.find((candidate) => candidate.times > 0 && candidate.match.test(url.pathname));
+    const fault = faults.find(
+      (candidate) =>
+        candidate.times > 0 &&
+        candidate.match.test(url.pathname) &&
+        (candidate.method === undefined || candidate.method === req.method),
+    );
     if (fault) {
       fault.times--;
       if (fault.delayMs) await sleep(fault.delayMs);
