@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ContentBlock, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { type App, catalogueEntry, isToolPermitted, type Scope, type ToolName } from '../contract/index.js';
 import { ServerError } from './errors.js';
 import type { NextcloudClient } from './nextcloud/client.js';
@@ -74,7 +74,8 @@ export function registerTools(server: McpServer, tools: readonly AnyTool[], call
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.input,
+        // Strict: a misspelt argument is an error the model sees, not a silently ignored one.
+        inputSchema: z.strictObject(tool.input),
         outputSchema: tool.output,
         annotations: { title: tool.title, ...tool.hints, openWorldHint: false },
       },

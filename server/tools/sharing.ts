@@ -37,7 +37,7 @@ interface ApiShare {
 }
 
 const shareShape = {
-  id: z.string(),
+  id: z.number(),
   type: z.string().describe('user, group, link, email, federated or talk'),
   path: z.string(),
   itemType: z.string().describe('file or folder'),
@@ -56,7 +56,7 @@ type Share = z.output<z.ZodObject<typeof shareShape>>;
 
 function toShare(share: ApiShare): Share {
   return {
-    id: String(share.id),
+    id: Number(share.id),
     type: SHARE_TYPES[share.share_type] ?? `type ${share.share_type}`,
     path: share.path,
     itemType: share.item_type,
@@ -78,10 +78,7 @@ function mask(permissions: readonly Permission[] | undefined): string | undefine
   return String(permissions.reduce((sum, name) => sum | PERMISSIONS[name], 0));
 }
 
-const shareId = z
-  .string()
-  .regex(/^\d{1,20}$/, 'a numeric share id')
-  .describe('The id of the share');
+const shareId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).describe('The id of the share');
 const filePath = z
   .string()
   .min(1)
@@ -258,7 +255,7 @@ const remove = defineTool({
   title: 'Delete a share',
   description: 'Stop sharing: delete the share (the file itself stays).',
   input: { share_id: shareId },
-  output: { share_id: z.string(), deleted: z.boolean() },
+  output: { share_id: z.number(), deleted: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
     await nc.ocs<unknown>({

@@ -16,6 +16,7 @@ import { defineTool } from '../registry.js';
 
 const path = z.string().max(4096).describe('Path inside your files, e.g. "/Documents/report.md"');
 const folder = path.default('/').describe('Folder to work in; "/" is your files root');
+const scope = path.default('/').describe('Folder to search below (recursively); "/" is all your files');
 const limit = z.number().int().min(1).max(500).default(50);
 const listShape = { entries: z.array(z.object(fileEntryShape)) };
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true };
@@ -66,7 +67,7 @@ const writeFile = defineTool({
   name: 'nc_webdav_write_file',
   title: 'Write a file',
   description:
-    'Create or replace a file. Pass the etag you read to replace only the version you saw (a newer version ' +
+    'Create or replace a file. Pass the etag you read as if_match to replace only the version you saw (a newer version ' +
     'is never overwritten); set overwrite to false to only create. Binary content goes base64-encoded.',
   input: {
     path,
@@ -80,7 +81,12 @@ const writeFile = defineTool({
       .max(200)
       .regex(/^[\w.+-]+\/[\w.+-]+$/)
       .optional(),
-    etag: z.string().min(1).max(200).optional().describe('Only write if the file still has this etag'),
+    if_match: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('The etag you read: only write if the file still has it'),
     overwrite: z.boolean().default(true).describe('false: fail if the file already exists'),
   },
   output: { path: z.string(), etag: z.string().nullable(), created: z.boolean(), size: z.number() },
@@ -92,7 +98,8 @@ const writeFile = defineTool({
     const headers: Record<string, string> = {
       'content-type': args.content_type ?? 'application/octet-stream',
     };
-    if (args.etag) headers['if-match'] = args.etag.startsWith('"') ? args.etag : `"${args.etag}"`;
+    if (args.if_match)
+      headers['if-match'] = args.if_match.startsWith('"') ? args.if_match : `"${args.if_match}"`;
     else if (!args.overwrite) headers['if-none-match'] = '*';
     const what = `File ${target.display}`;
     const response = await nc.send({
@@ -106,7 +113,7 @@ const writeFile = defineTool({
     if (response.status === 409)
       throw new ConflictError(`The folder of ${target.display} does not exist; create it first`);
     if (response.status === 412) {
-      if (args.etag)
+      if (args.if_match)
         throw new PreconditionFailedError(
           `${what} changed since you read it (etag mismatch): read it again and retry`,
         );
@@ -260,30 +267,37 @@ const searchFiles = defineTool({
   name: 'nc_webdav_search_files',
   title: 'Search files',
   description:
-    'Search files below a folder by name pattern (* wildcard), mime type, size and modification time; ' +
-    'all given criteria must match. Give at least one criterion.',
+    'Search files below a folder by name pattern (* wildcard), mime type, favorite flag, size and ' +
+    'modification time; all given criteria must match. Give at least one criterion.',
   input: {
-    path: folder,
-    name: z.string().min(1).max(255).optional().describe('File name or pattern, e.g. "*.pdf" or "budget"'),
+    scope,
+    name_pattern: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .describe('File name or pattern, e.g. "*.pdf" or "budget"'),
     mime_type: z.string().min(1).max(200).optional().describe('e.g. "image", "image/*" or "application/pdf"'),
     modified_after: z.iso.datetime({ offset: true }).optional(),
     modified_before: z.iso.datetime({ offset: true }).optional(),
     min_size: z.number().int().min(0).optional(),
     max_size: z.number().int().min(0).optional(),
+    only_favorites: z.boolean().default(false),
     limit,
   },
   output: listShape,
   hints: readOnly,
   async handler(args, { nc }) {
     const conditions: Condition[] = [];
-    if (args.name) conditions.push(like('d:displayname', namePattern(args.name)));
+    if (args.name_pattern) conditions.push(like('d:displayname', namePattern(args.name_pattern)));
     if (args.mime_type) conditions.push(like('d:getcontenttype', typePattern(args.mime_type)));
     if (args.modified_after) conditions.push(compare('d:gt', 'd:getlastmodified', args.modified_after));
     if (args.modified_before) conditions.push(compare('d:lt', 'd:getlastmodified', args.modified_before));
     if (args.min_size !== undefined) conditions.push(compare('d:gt', 'oc:size', args.min_size - 1));
     if (args.max_size !== undefined) conditions.push(compare('d:lt', 'oc:size', args.max_size + 1));
+    if (args.only_favorites) conditions.push({ 'd:eq': { 'd:prop': { 'oc:favorite': '' }, 'd:literal': 1 } });
     if (conditions.length === 0) throw new InvalidInputError('Give at least one search criterion');
-    return { structured: { entries: await search(nc, args.path, conditions, args.limit) } };
+    return { structured: { entries: await search(nc, args.scope, conditions, args.limit) } };
   },
 });
 
@@ -291,11 +305,16 @@ const findByName = defineTool({
   name: 'nc_webdav_find_by_name',
   title: 'Find files by name',
   description: 'Find files and folders whose name contains the text, or matches a pattern with * wildcards.',
-  input: { name: z.string().min(1).max(255), path: folder, limit },
+  input: { pattern: z.string().min(1).max(255).describe('e.g. "budget" or "*.pdf"'), scope, limit },
   output: listShape,
   hints: readOnly,
   async handler(args, { nc }) {
-    const entries = await search(nc, args.path, [like('d:displayname', namePattern(args.name))], args.limit);
+    const entries = await search(
+      nc,
+      args.scope,
+      [like('d:displayname', namePattern(args.pattern))],
+      args.limit,
+    );
     return { structured: { entries } };
   },
 });
@@ -304,13 +323,13 @@ const findByType = defineTool({
   name: 'nc_webdav_find_by_type',
   title: 'Find files by type',
   description: 'Find files of a mime type ("application/pdf") or a whole family ("image", "image/*").',
-  input: { mime_type: z.string().min(1).max(200), path: folder, limit },
+  input: { mime_type: z.string().min(1).max(200), scope, limit },
   output: listShape,
   hints: readOnly,
   async handler(args, { nc }) {
     const entries = await search(
       nc,
-      args.path,
+      args.scope,
       [like('d:getcontenttype', typePattern(args.mime_type))],
       args.limit,
     );
@@ -322,11 +341,11 @@ const listFavorites = defineTool({
   name: 'nc_webdav_list_favorites',
   title: 'List favorites',
   description: 'List the files and folders you marked as favorites, below a folder.',
-  input: { path: folder, limit },
+  input: { scope, limit },
   output: listShape,
   hints: readOnly,
   async handler(args, { nc }) {
-    const target = userFile(nc, args.path);
+    const target = userFile(nc, args.scope);
     const response = await nc.send({
       method: 'REPORT',
       path: davFilesPath(nc.user, target.relative),

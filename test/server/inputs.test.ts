@@ -125,6 +125,9 @@ describe('every tool refuses bad arguments before reaching Nextcloud', () => {
           checked++;
         }
       }
+      const misspelt = await call(env.client, tool.name, { ...valid, no_such_argument: 1 });
+      expect(misspelt.isError, `${tool.name} with an unknown argument`).toBe(true);
+      checked++;
       for (const name of input.required ?? []) {
         const { [name]: _omitted, ...rest } = valid;
         const result = await call(env.client, tool.name, rest);

@@ -32,7 +32,7 @@ describe.runIf(webdavAvailable())('sharing tools', () => {
       shareWith: SHARE_WITH,
       permissions: ['read'],
     });
-    const id = created.data.id as string;
+    const id = created.data.id as number;
 
     expect((await call(env.client, 'nc_share_get', { share_id: id })).data).toMatchObject({ id, path: file });
     const updated = await call(env.client, 'nc_share_update', {
@@ -43,9 +43,9 @@ describe.runIf(webdavAvailable())('sharing tools', () => {
     expect(updated.data).toMatchObject({ permissions: ['read', 'update'], note: 'please review' });
 
     const listed = await call(env.client, 'nc_share_list', { path: file });
-    expect(listed.data.shares.map((share: { id: string }) => share.id)).toEqual([id]);
+    expect(listed.data.shares.map((share: { id: number }) => share.id)).toEqual([id]);
     const inFolder = await call(env.client, 'nc_share_list', { path: root, subfiles: true });
-    expect(inFolder.data.shares.map((share: { id: string }) => share.id)).toContain(id);
+    expect(inFolder.data.shares.map((share: { id: number }) => share.id)).toContain(id);
 
     expect((await call(env.client, 'nc_share_delete', { share_id: id })).data).toEqual({
       share_id: id,
@@ -91,7 +91,7 @@ describe.runIf(webdavAvailable())('sharing tools', () => {
     expect(past.isError).toBe(true);
     expect(past.text).toContain('Expiration date is in the past');
 
-    const nothing = await call(env.client, 'nc_share_update', { share_id: '1' });
+    const nothing = await call(env.client, 'nc_share_update', { share_id: 1 });
     expect(nothing.text).toBe('Nothing to change: give permissions, password, expire_date, note or label');
 
     const whole = await call(env.client, 'nc_share_create_public_link', { path: '/' });

@@ -78,14 +78,14 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
     const second = await call(env.client, 'nc_webdav_write_file', {
       path,
       content: 'two',
-      etag: first.data.etag,
+      if_match: first.data.etag,
     });
     expect(second.isError).toBeFalsy();
     expect(second.data.created).toBe(false);
     const stale = await call(env.client, 'nc_webdav_write_file', {
       path,
       content: 'three',
-      etag: first.data.etag,
+      if_match: first.data.etag,
     });
     expect(stale.isError).toBe(true);
     expect(stale.text).toBe(
@@ -167,32 +167,36 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
 
     const names = (result: { data: { entries: { path: string }[] } }) =>
       result.data.entries.map((e) => e.path).sort();
-    expect(names(await call(env.client, 'nc_webdav_find_by_name', { name: 'budget', path: dir }))).toEqual([
-      `${dir}/Budget 2026.csv`,
-      `${dir}/deep/budget-notes.txt`,
-    ]);
-    expect(names(await call(env.client, 'nc_webdav_find_by_name', { name: '*.csv', path: dir }))).toEqual([
-      `${dir}/Budget 2026.csv`,
-    ]);
     expect(
-      names(await call(env.client, 'nc_webdav_find_by_type', { mime_type: 'image', path: dir })),
+      names(await call(env.client, 'nc_webdav_find_by_name', { pattern: 'budget', scope: dir })),
+    ).toEqual([`${dir}/Budget 2026.csv`, `${dir}/deep/budget-notes.txt`]);
+    expect(names(await call(env.client, 'nc_webdav_find_by_name', { pattern: '*.csv', scope: dir }))).toEqual(
+      [`${dir}/Budget 2026.csv`],
+    );
+    expect(
+      names(await call(env.client, 'nc_webdav_find_by_type', { mime_type: 'image', scope: dir })),
     ).toEqual([`${dir}/photo.png`]);
     const sized = await call(env.client, 'nc_webdav_search_files', {
-      path: dir,
+      scope: dir,
       mime_type: 'text/plain',
       min_size: 1000,
     });
     expect(names(sized)).toEqual([`${dir}/big.txt`]);
     const recent = await call(env.client, 'nc_webdav_search_files', {
-      path: dir,
-      name: '*.txt',
+      scope: dir,
+      name_pattern: '*.txt',
       modified_after: new Date(Date.now() - 3_600_000).toISOString(),
     });
     expect(names(recent)).toEqual([`${dir}/big.txt`, `${dir}/deep/budget-notes.txt`]);
-    const none = await call(env.client, 'nc_webdav_search_files', { path: dir });
+    const favoriteImages = await call(env.client, 'nc_webdav_search_files', {
+      scope: dir,
+      only_favorites: true,
+    });
+    expect(names(favoriteImages)).toEqual([`${dir}/photo.png`]);
+    const none = await call(env.client, 'nc_webdav_search_files', { scope: dir });
     expect(none.text).toBe('Give at least one search criterion');
 
-    const favorites = await call(env.client, 'nc_webdav_list_favorites', { path: root });
+    const favorites = await call(env.client, 'nc_webdav_list_favorites', { scope: root });
     expect(names(favorites)).toEqual([`${dir}/photo.png`]);
     expect(favorites.data.entries[0].favorite).toBe(true);
   });
