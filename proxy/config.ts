@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { APPS, type App, isApp } from '../contract/index.js';
+
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+const int = (fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const ConfigSchema = z
+  .object({
+    PUBLIC_URL: httpUrl.transform((value) => value.replace(/\/+$/, '')),
+    ISSUER_URL: httpUrl,
+    CLIENT_ID: z.string().min(1).optional(),
+    CLIENT_SECRET: z.string().min(1).optional(),
+    AUTH_MODE: z.enum(['exchange', 'passthrough']).default('exchange'),
+    NEXTCLOUD_AUDIENCE: z.string().min(1).default('nextcloud'),
+    ACCEPTED_AUDIENCES: list.default([]),
+    APPS: list
+      .refine((names) => names.every(isApp), { message: `apps must be among ${APPS.join(', ')}` })
+      .transform((names) => names as App[])
+      .default([...APPS]),
+    UPSTREAM_URL: httpUrl.default('http://127.0.0.1:8081'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: int(8080, 0, 65535),
+    METRICS_PORT: int(9090, 0, 65535),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Keys session ids to their subject; defaults to a key derived from CLIENT_SECRET. */
+    SESSION_SECRET: z.string().min(16).optional(),
+    /** JWS algorithms accepted on access tokens (never `none`, never HS*). */
+    TOKEN_ALGORITHMS: list
+      .refine(
+        (algs) =>
+          algs.length > 0 && algs.every((alg) => /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/.test(alg)),
+        {
+          message: 'asymmetric JWS algorithms only (RS*, PS*, ES*, EdDSA)',
+        },
+      )
+      .default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+    MAX_BODY_BYTES: int(4 * 1024 * 1024),
+    MAX_HEADER_BYTES: int(16 * 1024, 1024),
+    UPSTREAM_TIMEOUT_MS: int(120_000),
+    IDP_TIMEOUT_MS: int(5_000),
+    MAX_CONCURRENT_PER_SUBJECT: int(16),
+    JWKS_COOLDOWN_MS: int(30_000),
+    INTROSPECTION_CACHE_TTL_S: int(60),
+    EXCHANGE_CACHE_SIZE: int(10_000),
+    EXCHANGE_MARGIN_S: int(30, 0),
+    SHUTDOWN_GRACE_MS: int(20_000),
+  })
+  .superRefine((config, ctx) => {
+    const needsClient = config.AUTH_MODE === 'exchange';
+    if (needsClient && !(config.CLIENT_ID && config.CLIENT_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLIENT_ID'],
+        message: 'CLIENT_ID and CLIENT_SECRET (or CLIENT_SECRET_FILE) are required in exchange mode',
+      });
+    }
+    if (!config.SESSION_SECRET && !config.CLIENT_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SESSION_SECRET'],
+        message: 'required when there is no CLIENT_SECRET',
+      });
+    }
+  });
+
+/** The proxy's configuration, parsed once at start. */
+export type ProxyConfig = z.output<typeof ConfigSchema> & {
+  /** The protected resource: `PUBLIC_URL + "/mcp"`. */
+  readonly resource: string;
+  /** Every `aud` value a token may carry to be for us. */
+  readonly audiences: readonly string[];
+};
+
+export class ProxyConfigError extends Error {}
+
+/** Parses the environment (reading `*_FILE` secrets); a one-line error names the bad variable. */
+export function loadProxyConfig(env: NodeJS.ProcessEnv): ProxyConfig {
+  const resolved: Record<string, string | undefined> = { ...env };
+  for (const name of ['CLIENT_SECRET', 'SESSION_SECRET']) {
+    const file = env[`${name}_FILE`];
+    if (file) resolved[name] = readFileSync(file, 'utf8').trim();
+  }
+  const parsed = ConfigSchema.safeParse(resolved);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ProxyConfigError(
+      `invalid configuration: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+    );
+  }
+  const config = parsed.data;
+  const resource = `${config.PUBLIC_URL}/mcp`;
+  const audiences = [resource, ...(config.CLIENT_ID ? [config.CLIENT_ID] : []), ...config.ACCEPTED_AUDIENCES];
+  return { ...config, resource, audiences };
+}

@@ -1,0 +1,87 @@
+/** Every way the proxy refuses or fails a request, as a closed set. */
+export type ProxyErrorCode =
+  | 'MISSING_TOKEN'
+  | 'INVALID_TOKEN'
+  | 'INSUFFICIENT_SCOPE'
+  | 'UNKNOWN_SESSION'
+  | 'BAD_REQUEST'
+  | 'BODY_TOO_LARGE'
+  | 'TOO_MANY_REQUESTS'
+  | 'IDP_UNAVAILABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'NOT_READY';
+
+/** Why a token was refused: for logs and metrics only, never told to the client. */
+export type InvalidTokenReason =
+  | 'malformed'
+  | 'algorithm'
+  | 'unknown_key'
+  | 'signature'
+  | 'issuer'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'audience'
+  | 'nextcloud_only'
+  | 'claims'
+  | 'inactive'
+  | 'exchange_rejected';
+
+/**
+ * Base of the proxy's errors. The message is for the log; what a client sees is decided by
+ * the one HTTP mapping in `http-errors.ts`.
+ */
+export abstract class ProxyError extends Error {
+  abstract readonly code: ProxyErrorCode;
+}
+
+export class MissingTokenError extends ProxyError {
+  readonly code = 'MISSING_TOKEN';
+}
+export class InvalidTokenError extends ProxyError {
+  readonly code = 'INVALID_TOKEN';
+  constructor(
+    readonly reason: InvalidTokenReason,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+export class InsufficientScopeError extends ProxyError {
+  readonly code = 'INSUFFICIENT_SCOPE';
+  /** The scopes to ask for: the ones missing plus those already granted that are still needed. */
+  constructor(
+    readonly scopes: readonly string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+export class UnknownSessionError extends ProxyError {
+  readonly code = 'UNKNOWN_SESSION';
+}
+export class BadRequestError extends ProxyError {
+  readonly code = 'BAD_REQUEST';
+}
+export class BodyTooLargeError extends ProxyError {
+  readonly code = 'BODY_TOO_LARGE';
+}
+export class TooManyRequestsError extends ProxyError {
+  readonly code = 'TOO_MANY_REQUESTS';
+  readonly retryAfterSeconds = 1;
+}
+export class IdpUnavailableError extends ProxyError {
+  readonly code = 'IDP_UNAVAILABLE';
+  readonly retryAfterSeconds = 5;
+}
+export class UpstreamTimeoutError extends ProxyError {
+  readonly code = 'UPSTREAM_TIMEOUT';
+}
+export class UpstreamUnavailableError extends ProxyError {
+  readonly code = 'UPSTREAM_UNAVAILABLE';
+}
+export class NotReadyError extends ProxyError {
+  readonly code = 'NOT_READY';
+  readonly retryAfterSeconds = 2;
+}

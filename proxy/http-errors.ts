@@ -1,0 +1,98 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { BadRequestError, BodyTooLargeError, InsufficientScopeError, ProxyError } from './errors.js';
+
+/** How a refusal is presented: the challenge parameters every 401/403 carries. */
+export interface Challenge {
+  /** `<public>/.well-known/oauth-protected-resource/mcp` */
+  readonly resourceMetadata: string;
+  /** The tenant's tool scopes, offered on 401. */
+  readonly scopes: readonly string[];
+}
+
+/** An RFC 9110 quoted-string: backslash and double quote escaped, control characters dropped. */
+export function quote(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: dropping control characters is the point
+  return `"${value.replace(/[\\"]/g, '\\$&').replace(/[\x00-\x1f\x7f]/g, '')}"`;
+}
+
+function bearer(params: Record<string, string | undefined>): string {
+  const parts = Object.entries(params)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${quote(value ?? '')}`);
+  return `Bearer ${parts.join(', ')}`;
+}
+
+const STATUS: Record<ProxyError['code'], number> = {
+  MISSING_TOKEN: 401,
+  INVALID_TOKEN: 401,
+  INSUFFICIENT_SCOPE: 403,
+  UNKNOWN_SESSION: 404,
+  BAD_REQUEST: 400,
+  BODY_TOO_LARGE: 413,
+  TOO_MANY_REQUESTS: 429,
+  IDP_UNAVAILABLE: 503,
+  UPSTREAM_TIMEOUT: 504,
+  UPSTREAM_UNAVAILABLE: 502,
+  NOT_READY: 503,
+};
+
+/** What the client reads: the code's generic meaning, never the detail of a failed check. */
+const DESCRIPTION: Record<ProxyError['code'], string> = {
+  MISSING_TOKEN: 'authentication required',
+  INVALID_TOKEN: 'the access token is not valid for this resource',
+  INSUFFICIENT_SCOPE: 'the access token lacks a scope this request needs',
+  UNKNOWN_SESSION: 'session not found; initialize a new session',
+  BAD_REQUEST: 'malformed request',
+  BODY_TOO_LARGE: 'request body too large',
+  TOO_MANY_REQUESTS: 'too many concurrent requests for this user',
+  IDP_UNAVAILABLE: 'the identity provider is unavailable; retry later',
+  UPSTREAM_TIMEOUT: 'the MCP server did not answer in time',
+  UPSTREAM_UNAVAILABLE: 'the MCP server is unavailable',
+  NOT_READY: 'starting up; retry later',
+};
+
+export function sendProxyError(res: Response, error: ProxyError, challenge: Challenge): void {
+  const status = STATUS[error.code];
+  const metadata = challenge.resourceMetadata;
+  if (error.code === 'MISSING_TOKEN') {
+    res.setHeader(
+      'www-authenticate',
+      bearer({ resource_metadata: metadata, scope: challenge.scopes.join(' ') }),
+    );
+  } else if (error.code === 'INVALID_TOKEN') {
+    res.setHeader(
+      'www-authenticate',
+      bearer({ error: 'invalid_token', resource_metadata: metadata, scope: challenge.scopes.join(' ') }),
+    );
+  } else if (error instanceof InsufficientScopeError) {
+    res.setHeader(
+      'www-authenticate',
+      bearer({ error: 'insufficient_scope', scope: error.scopes.join(' '), resource_metadata: metadata }),
+    );
+  }
+  if ('retryAfterSeconds' in error) res.setHeader('retry-after', String(error.retryAfterSeconds));
+  res.status(status).json({ error: error.code.toLowerCase(), error_description: DESCRIPTION[error.code] });
+}
+
+/** The one place third-party request errors (body parser, aborted streams) become ours. */
+export function errorMiddleware(challenge: Challenge, log: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    const mapped = toProxyError(error);
+    if (mapped) return sendProxyError(res, mapped, challenge);
+    log.error({ err: error }, 'unexpected error');
+    res.status(500).json({ error: 'internal_error', error_description: 'internal error' });
+  };
+}
+
+function toProxyError(error: unknown): ProxyError | undefined {
+  if (error instanceof ProxyError) return error;
+  const type = (error as { type?: unknown } | null)?.type;
+  if (type === 'entity.too.large')
+    return new BodyTooLargeError('request body over the limit', { cause: error });
+  if (typeof type === 'string' && type.startsWith('entity.')) {
+    return new BadRequestError('unreadable request body', { cause: error });
+  }
+  return undefined;
+}

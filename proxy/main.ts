@@ -1,0 +1,21 @@
+import { pino } from 'pino';
+import { loadProxyConfig, ProxyConfigError } from './config.js';
+import { startProxy } from './server.js';
+
+const log = pino({ name: 'nextcloud-mcp-proxy' });
+
+try {
+  const config = loadProxyConfig(process.env);
+  log.level = config.LOG_LEVEL;
+  const proxy = await startProxy(config, log);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'draining');
+      void proxy.stop().then(() => process.exit(0));
+    });
+  }
+} catch (error) {
+  if (!(error instanceof ProxyConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,91 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createProxyApp, type Security } from './app.js';
+import type { ProxyConfig } from './config.js';
+import { createUpstreamAgent } from './forward.js';
+import { discoverIssuer } from './identity-provider.js';
+import { createMetrics } from './metrics.js';
+import { SessionBinder } from './session.js';
+import { TokenExchanger } from './token-exchange.js';
+import { TokenValidator } from './token-validation.js';
+
+export interface RunningProxy {
+  readonly url: string;
+  readonly metricsUrl: string;
+  /** Resolves once the issuer is discovered and /readyz says ready. */
+  readonly ready: Promise<void>;
+  /** Stops accepting, lets in-flight requests finish up to the grace period, then closes. */
+  stop(): Promise<void>;
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** Starts the proxy: listeners first (not ready), then issuer discovery in the background. */
+export async function startProxy(config: ProxyConfig, log: Logger): Promise<RunningProxy> {
+  const metrics = createMetrics();
+  const discovery = new AbortController();
+  let security: Security | undefined;
+  if (config.AUTH_MODE === 'passthrough') {
+    log.warn(
+      { issuer: config.ISSUER_URL },
+      'AUTH_MODE=passthrough: client tokens go to Nextcloud unexchanged; only for an issuer that IS Nextcloud',
+    );
+  }
+  const dispatcher = createUpstreamAgent(config.UPSTREAM_TIMEOUT_MS);
+  const app = createProxyApp({
+    config,
+    log,
+    metrics,
+    dispatcher,
+    sessions: new SessionBinder(config.SESSION_SECRET ?? config.CLIENT_SECRET ?? ''),
+    security: () => security,
+  });
+  const server = createServer({ maxHeaderSize: config.MAX_HEADER_BYTES }, app);
+  const metricsServer = createServer(async (req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    res
+      .writeHead(200, { 'content-type': metrics.registry.contentType })
+      .end(await metrics.registry.metrics());
+  });
+  const port = await listen(server, config.PORT, config.HOST);
+  const metricsPort = await listen(metricsServer, config.METRICS_PORT, config.HOST);
+  const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+  log.info({ port, metricsPort, resource: config.resource }, 'proxy listening');
+
+  const ready = discoverIssuer(config, metrics, log, discovery.signal).then((idp) => {
+    security = {
+      validator: new TokenValidator(config, idp, metrics),
+      exchanger: config.AUTH_MODE === 'exchange' ? new TokenExchanger(config, idp, metrics) : undefined,
+    };
+    log.info('proxy ready');
+  });
+  // Discovery retries until it succeeds or stop() aborts it; the abort is the only way it ends badly.
+  ready.catch(() => undefined);
+
+  return {
+    url: `http://${host}:${port}`,
+    metricsUrl: `http://${host}:${metricsPort}/metrics`,
+    ready,
+    async stop() {
+      discovery.abort();
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+      await closed;
+      clearTimeout(grace);
+      metricsServer.closeAllConnections();
+      await new Promise((resolve) => metricsServer.close(resolve));
+      await dispatcher.close();
+    },
+  };
+}
