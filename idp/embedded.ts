@@ -1,0 +1,177 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, type JWK, jwtVerify, type KeyObject } from 'jose';
+import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Logger } from 'pino';
+import { ALL_SCOPES } from '../contract/index.js';
+import { handleInteraction } from './interactions.js';
+
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+export interface EmbeddedIdpOptions {
+  /** The protected resource MCP clients ask tokens for (`<proxy public URL>/mcp`). */
+  readonly resource: string;
+  /** The audience exchanged tokens are minted for (Nextcloud's `user_oidc` client id). */
+  readonly nextcloudAudience: string;
+  /** The proxy's confidential client, allowed to exchange tokens. */
+  readonly proxyClient: { readonly id: string; readonly secret: string };
+  /** Who may sign in: user id → password. */
+  readonly users: Readonly<Record<string, string>>;
+  readonly port?: number;
+  readonly accessTokenTtlSeconds?: number;
+  readonly log: Logger;
+}
+
+export interface EmbeddedIdp {
+  readonly issuer: string;
+  readonly provider: Provider;
+  stop(): Promise<void>;
+}
+
+/**
+ * A local OpenID Provider (panva's certified `oidc-provider`) configured like the Keycloak realm
+ * the operator manages: authorization code + PKCE, open dynamic client registration for MCP
+ * clients, RFC 8707 resource indicators (JWT access tokens whose `aud` is the resource), the
+ * tool scopes, introspection, and an RFC 8693 token-exchange grant that mints Nextcloud-audience
+ * tokens for the proxy's client. For one machine only: never the IdP inside Kubernetes.
+ */
+export async function startEmbeddedIdp(options: EmbeddedIdpOptions): Promise<EmbeddedIdp> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk: JWK = { ...(await exportJWK(privateKey)), kid: 'local-1', alg: 'RS256', use: 'sig' };
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ttl = options.accessTokenTtlSeconds ?? 3600;
+  const toolScopes = ALL_SCOPES.join(' ');
+
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: options.proxyClient.id,
+        client_secret: options.proxyClient.secret,
+        grant_types: [TOKEN_EXCHANGE],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    jwks: { keys: [jwk] },
+    scopes: ['openid', 'profile', 'offline_access', ...ALL_SCOPES],
+    claims: { openid: ['sub'], profile: ['preferred_username', 'name'] },
+    cookies: { keys: [crypto.randomUUID()] },
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => options.resource,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => {
+          if (indicator !== options.resource) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
+          return {
+            scope: toolScopes,
+            audience: options.resource,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: ttl,
+          };
+        },
+      },
+    },
+    findAccount: (_ctx, sub) =>
+      sub in options.users
+        ? { accountId: sub, claims: () => ({ sub, preferred_username: sub, name: sub }) }
+        : undefined,
+    extraTokenClaims: (_ctx, token) =>
+      'accountId' in token && token.accountId ? { preferred_username: token.accountId } : undefined,
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    ttl: { AccessToken: ttl, AuthorizationCode: 60, Grant: 86_400, Interaction: 600, Session: 86_400 },
+  });
+
+  provider.registerGrantType(
+    TOKEN_EXCHANGE,
+    (ctx) => exchange(ctx as unknown as KoaContextWithOIDC, publicKey, issuer, options),
+    ['subject_token', 'subject_token_type', 'audience', 'requested_token_type', 'scope'],
+  );
+
+  const callback = provider.callback();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url?.startsWith('/interaction/')) {
+      handleInteraction(provider, options.users, req, res).catch((error: unknown) => {
+        options.log.warn({ err: error }, 'interaction failed');
+        if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end('Sign-in failed; start again from your MCP client.');
+      });
+      return;
+    }
+    callback(req, res);
+  });
+  options.log.warn({ issuer }, 'embedded identity provider started: for local use only, never in a cluster');
+  return {
+    issuer,
+    provider,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * The RFC 8693 grant, with Keycloak's rule: the subject token must be one of ours, meant for the
+ * MCP resource; the new token is for Nextcloud, for the same user, with no more scope than the
+ * subject token had.
+ */
+async function exchange(
+  ctx: KoaContextWithOIDC,
+  publicKey: KeyObject | Parameters<typeof jwtVerify>[1],
+  issuer: string,
+  options: EmbeddedIdpOptions,
+): Promise<void> {
+  const { params, client, provider } = ctx.oidc as unknown as {
+    params: Record<string, string | undefined>;
+    client: NonNullable<KoaContextWithOIDC['oidc']['client']>;
+    provider: Provider;
+  };
+  if (params.subject_token_type !== ACCESS_TOKEN_TYPE) {
+    throw new errors.InvalidRequest('subject_token_type must be an access token');
+  }
+  const audience = params.audience ?? options.nextcloudAudience;
+  if (audience !== options.nextcloudAudience)
+    throw new errors.InvalidTarget(`cannot mint tokens for ${audience}`);
+  const subject = await jwtVerify(params.subject_token ?? '', publicKey, {
+    issuer,
+    algorithms: ['RS256'],
+  }).catch((error: unknown) => {
+    throw new errors.InvalidGrant(`subject token rejected: ${(error as Error).message}`);
+  });
+  const aud = subject.payload.aud;
+  if (!(Array.isArray(aud) ? aud : [aud]).includes(options.resource)) {
+    throw new errors.InvalidGrant('subject token is not meant for the MCP resource');
+  }
+  const held = new Set(String(subject.payload.scope ?? '').split(' '));
+  const requested = params.scope ? params.scope.split(' ') : [...held];
+  const scope = requested.filter((item) => held.has(item)).join(' ');
+  const accountId = String(subject.payload.sub);
+  // Every access token belongs to a grant; the exchange's own grant records what was minted.
+  const grant = new provider.Grant({ accountId, clientId: client.clientId });
+  grant.addResourceScope(audience, scope);
+  const grantId = await grant.save();
+  const token = new provider.AccessToken({ accountId, client, scope, grantId, gty: 'token_exchange' });
+  token.resourceServer = new provider.ResourceServer(audience, {
+    scope: ALL_SCOPES.join(' '),
+    audience,
+    accessTokenFormat: 'jwt',
+  });
+  const value = await token.save();
+  ctx.body = {
+    access_token: value,
+    issued_token_type: ACCESS_TOKEN_TYPE,
+    token_type: 'Bearer',
+    expires_in: token.expiration,
+    scope,
+  };
+}

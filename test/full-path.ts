@@ -1,0 +1,90 @@
+import { createServer as createNetServer } from 'node:net';
+import type { Logger } from 'pino';
+import { APPS } from '../contract/index.js';
+import { type EmbeddedIdp, startEmbeddedIdp } from '../idp/embedded.js';
+import { loadProxyConfig } from '../proxy/config.js';
+import { type RunningProxy, startProxy } from '../proxy/server.js';
+import { quietLog, startServer } from './harness.js';
+import { type ApacheWebdav, apacheAvailable, startApacheWebdav } from './standins/apache-webdav.js';
+import { type NextcloudStandin, startNextcloudStandin } from './standins/nextcloud.js';
+
+export async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+export const DEMO_USER = { name: 'demo', password: 'demo-password', appPassword: 'demo-app-password' };
+export const PROXY_CLIENT = { id: 'nextcloud-mcp-proxy', secret: 'local-proxy-secret-0123456789' };
+
+export interface FullPath {
+  readonly idp: EmbeddedIdp;
+  readonly standin: NextcloudStandin;
+  readonly server: Awaited<ReturnType<typeof startServer>>;
+  readonly proxy: RunningProxy;
+  /** The MCP endpoint clients connect to. */
+  readonly mcpUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole request path on loopback: embedded IdP → proxy → server → Nextcloud stand-in (which
+ * checks bearer tokens as `user_oidc` does), plus Apache for files when installed.
+ */
+export async function startFullPath(
+  options: { env?: Record<string, string>; log?: Logger; proxyPort?: number; webdav?: boolean } = {},
+): Promise<FullPath> {
+  const log = options.log ?? quietLog;
+  const proxyPort = options.proxyPort ?? (await freePort());
+  const publicUrl = `http://127.0.0.1:${proxyPort}`;
+  const idp = await startEmbeddedIdp({
+    resource: `${publicUrl}/mcp`,
+    nextcloudAudience: 'nextcloud',
+    proxyClient: PROXY_CLIENT,
+    users: { [DEMO_USER.name]: DEMO_USER.password },
+    log,
+  });
+  const apache: ApacheWebdav | undefined =
+    options.webdav && apacheAvailable() ? await startApacheWebdav([DEMO_USER.name]) : undefined;
+  const standin = await startNextcloudStandin({
+    users: { [DEMO_USER.name]: DEMO_USER.appPassword },
+    bearer: { issuer: idp.issuer, audience: 'nextcloud', jwksUrl: `${idp.issuer}/jwks` },
+    ...(apache ? { davUrl: apache.url } : {}),
+  });
+  const server = await startServer({
+    url: standin.url,
+    user: DEMO_USER.name,
+    appPassword: '',
+    stop: async () => {},
+  });
+  const config = loadProxyConfig({
+    PUBLIC_URL: publicUrl,
+    ISSUER_URL: idp.issuer,
+    CLIENT_ID: PROXY_CLIENT.id,
+    CLIENT_SECRET: PROXY_CLIENT.secret,
+    UPSTREAM_URL: server.url.replace(/\/mcp$/, ''),
+    HOST: '127.0.0.1',
+    PORT: String(proxyPort),
+    METRICS_PORT: '0',
+    APPS: APPS.join(','),
+    ...options.env,
+  });
+  const proxy = await startProxy(config, log);
+  await proxy.ready;
+  return {
+    idp,
+    standin,
+    server,
+    proxy,
+    mcpUrl: `${publicUrl}/mcp`,
+    async stop() {
+      await proxy.stop();
+      await server.stop();
+      await standin.stop();
+      await apache?.stop();
+      await idp.stop();
+    },
+  };
+}
