@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, type JWK, jwtVerify, type KeyObject } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify } from 'jose';
 import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { ALL_SCOPES } from '../contract/index.js';
@@ -20,6 +20,8 @@ export interface EmbeddedIdpOptions {
   readonly users: Readonly<Record<string, string>>;
   readonly port?: number;
   readonly accessTokenTtlSeconds?: number;
+  /** A private RS256 JWK (with `kid`) to sign with; a fresh key is generated when absent. */
+  readonly signingJwk?: JWK;
   readonly log: Logger;
 }
 
@@ -37,8 +39,11 @@ export interface EmbeddedIdp {
  * tokens for the proxy's client. For one machine only: never the IdP inside Kubernetes.
  */
 export async function startEmbeddedIdp(options: EmbeddedIdpOptions): Promise<EmbeddedIdp> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk: JWK = { ...(await exportJWK(privateKey)), kid: 'local-1', alg: 'RS256', use: 'sig' };
+  const jwk: JWK = options.signingJwk ?? {
+    ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)),
+    kid: 'local-1',
+  };
+  const publicKey = await importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e }, 'RS256');
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -56,7 +61,7 @@ export async function startEmbeddedIdp(options: EmbeddedIdpOptions): Promise<Emb
         token_endpoint_auth_method: 'client_secret_basic',
       },
     ],
-    jwks: { keys: [jwk] },
+    jwks: { keys: [{ ...jwk, alg: 'RS256', use: 'sig' }] },
     scopes: ['openid', 'profile', 'offline_access', ...ALL_SCOPES],
     claims: { openid: ['sub'], profile: ['preferred_username', 'name'] },
     cookies: { keys: [crypto.randomUUID()] },
@@ -127,7 +132,7 @@ export async function startEmbeddedIdp(options: EmbeddedIdpOptions): Promise<Emb
  */
 async function exchange(
   ctx: KoaContextWithOIDC,
-  publicKey: KeyObject | Parameters<typeof jwtVerify>[1],
+  publicKey: Parameters<typeof jwtVerify>[1],
   issuer: string,
   options: EmbeddedIdpOptions,
 ): Promise<void> {

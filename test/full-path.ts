@@ -1,4 +1,5 @@
 import { createServer as createNetServer } from 'node:net';
+import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import { APPS } from '../contract/index.js';
 import { type EmbeddedIdp, startEmbeddedIdp } from '../idp/embedded.js';
@@ -17,6 +18,11 @@ export async function freePort(): Promise<number> {
 }
 
 export const DEMO_USER = { name: 'demo', password: 'demo-password', appPassword: 'demo-app-password' };
+export const OTHER_USER = {
+  name: 'mallory',
+  password: 'mallory-password',
+  appPassword: 'mallory-app-password',
+};
 export const PROXY_CLIENT = { id: 'nextcloud-mcp-proxy', secret: 'local-proxy-secret-0123456789' };
 
 export interface FullPath {
@@ -34,7 +40,13 @@ export interface FullPath {
  * checks bearer tokens as `user_oidc` does), plus Apache for files when installed.
  */
 export async function startFullPath(
-  options: { env?: Record<string, string>; log?: Logger; proxyPort?: number; webdav?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    log?: Logger;
+    proxyPort?: number;
+    webdav?: boolean;
+    signingJwk?: JWK;
+  } = {},
 ): Promise<FullPath> {
   const log = options.log ?? quietLog;
   const proxyPort = options.proxyPort ?? (await freePort());
@@ -43,13 +55,14 @@ export async function startFullPath(
     resource: `${publicUrl}/mcp`,
     nextcloudAudience: 'nextcloud',
     proxyClient: PROXY_CLIENT,
-    users: { [DEMO_USER.name]: DEMO_USER.password },
+    users: { [DEMO_USER.name]: DEMO_USER.password, [OTHER_USER.name]: OTHER_USER.password },
+    ...(options.signingJwk ? { signingJwk: options.signingJwk } : {}),
     log,
   });
   const apache: ApacheWebdav | undefined =
     options.webdav && apacheAvailable() ? await startApacheWebdav([DEMO_USER.name]) : undefined;
   const standin = await startNextcloudStandin({
-    users: { [DEMO_USER.name]: DEMO_USER.appPassword },
+    users: { [DEMO_USER.name]: DEMO_USER.appPassword, [OTHER_USER.name]: OTHER_USER.appPassword },
     bearer: { issuer: idp.issuer, audience: 'nextcloud', jwksUrl: `${idp.issuer}/jwks` },
     ...(apache ? { davUrl: apache.url } : {}),
   });
