@@ -147,20 +147,15 @@ async function exchange(
   const audience = params.audience ?? options.nextcloudAudience;
   if (audience !== options.nextcloudAudience)
     throw new errors.InvalidTarget(`cannot mint tokens for ${audience}`);
-  const subject = await jwtVerify(params.subject_token ?? '', publicKey, {
-    issuer,
-    algorithms: ['RS256'],
-  }).catch((error: unknown) => {
-    throw new errors.InvalidGrant(`subject token rejected: ${(error as Error).message}`);
-  });
-  const aud = subject.payload.aud;
+  const subject = await subjectClaims(provider, params.subject_token ?? '', publicKey, issuer);
+  const aud = subject.aud;
   if (!(Array.isArray(aud) ? aud : [aud]).includes(options.resource)) {
     throw new errors.InvalidGrant('subject token is not meant for the MCP resource');
   }
-  const held = new Set(String(subject.payload.scope ?? '').split(' '));
+  const held = new Set(String(subject.scope ?? '').split(' '));
   const requested = params.scope ? params.scope.split(' ') : [...held];
   const scope = requested.filter((item) => held.has(item)).join(' ');
-  const accountId = String(subject.payload.sub);
+  const accountId = String(subject.sub);
   // Every access token belongs to a grant; the exchange's own grant records what was minted.
   const grant = new provider.Grant({ accountId, clientId: client.clientId });
   grant.addResourceScope(audience, scope);
@@ -179,4 +174,24 @@ async function exchange(
     expires_in: token.expiration,
     scope,
   };
+}
+
+/** The claims of a subject token we issued: a JWT (verified) or an opaque one (looked up). */
+async function subjectClaims(
+  provider: Provider,
+  value: string,
+  publicKey: Parameters<typeof jwtVerify>[1],
+  issuer: string,
+): Promise<{ sub?: unknown; aud?: unknown; scope?: unknown }> {
+  if (value.split('.').length === 3) {
+    const verified = await jwtVerify(value, publicKey, { issuer, algorithms: ['RS256'] }).catch(
+      (error: unknown) => {
+        throw new errors.InvalidGrant(`subject token rejected: ${(error as Error).message}`);
+      },
+    );
+    return verified.payload;
+  }
+  const token = await provider.AccessToken.find(value);
+  if (!token || token.isExpired) throw new errors.InvalidGrant('subject token unknown or expired');
+  return { sub: token.accountId, aud: token.aud, scope: token.scope };
 }

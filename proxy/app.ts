@@ -79,6 +79,23 @@ export function createProxyApp(deps: AppDeps): express.Express {
     let principal: Principal | undefined;
     let tokenHash: string | undefined;
     let rpc: RpcSummary | undefined;
+    // Registered first so the one audit event is written however the request ends.
+    res.once('close', () =>
+      log.info(
+        {
+          audit: true,
+          requestId,
+          subject: principal?.subject,
+          clientId: principal?.clientId,
+          token: tokenHash,
+          method: rpc?.method ?? req.method,
+          tool: rpc?.tools[0],
+          status: res.statusCode,
+          durationMs: Math.round(performance.now() - started),
+        },
+        'mcp request',
+      ),
+    );
     try {
       const security = deps.security();
       if (!security) throw new NotReadyError('issuer not discovered yet');
@@ -129,23 +146,6 @@ export function createProxyApp(deps: AppDeps): express.Express {
     } catch (error) {
       logRefusal(log, { requestId, subject: principal?.subject, token: tokenHash }, error);
       next(error);
-    } finally {
-      res.once('close', () =>
-        log.info(
-          {
-            audit: true,
-            requestId,
-            subject: principal?.subject,
-            clientId: principal?.clientId,
-            token: tokenHash,
-            method: rpc?.method ?? req.method,
-            tool: rpc?.tools[0],
-            status: res.statusCode,
-            durationMs: Math.round(performance.now() - started),
-          },
-          'mcp request',
-        ),
-      );
     }
   });
 
