@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
@@ -61,6 +62,21 @@ export function createProxyApp(deps: AppDeps): express.Express {
     bearer_methods_supported: ['header'],
     resource_name: 'Nextcloud MCP',
   };
+  // Browser-based MCP clients (MCP Inspector) read the metadata and call /mcp cross-origin; bearer
+  // tokens, not cookies, authenticate, so any origin may ask and no credentials are allowed.
+  const crossOrigin = cors({
+    origin: '*',
+    allowedHeaders: [
+      'authorization',
+      'content-type',
+      'mcp-session-id',
+      'mcp-protocol-version',
+      'last-event-id',
+    ],
+    exposedHeaders: ['mcp-session-id', 'www-authenticate', 'retry-after'],
+    maxAge: 600,
+  });
+  app.use([METADATA_PATH, '/mcp'], crossOrigin);
   app.get([METADATA_PATH, `${METADATA_PATH}/mcp`], (_req, res) => {
     res.setHeader('cache-control', 'public, max-age=300');
     res.json(metadata);

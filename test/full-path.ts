@@ -27,7 +27,9 @@ export const PROXY_CLIENT = { id: 'nextcloud-mcp-proxy', secret: 'local-proxy-se
 
 export interface FullPath {
   readonly idp: EmbeddedIdp;
-  readonly standin: NextcloudStandin;
+  /** Absent when a real Nextcloud was given. */
+  readonly standin: NextcloudStandin | undefined;
+  readonly nextcloudUrl: string;
   readonly server: Awaited<ReturnType<typeof startServer>>;
   readonly proxy: RunningProxy;
   /** The MCP endpoint clients connect to. */
@@ -44,8 +46,11 @@ export async function startFullPath(
     env?: Record<string, string>;
     log?: Logger;
     proxyPort?: number;
+    idpPort?: number;
     webdav?: boolean;
     signingJwk?: JWK;
+    /** A real Nextcloud that trusts this IdP (user_oidc, client id `nextcloud`); else the stand-in. */
+    nextcloudUrl?: string;
   } = {},
 ): Promise<FullPath> {
   const log = options.log ?? quietLog;
@@ -57,17 +62,23 @@ export async function startFullPath(
     proxyClient: PROXY_CLIENT,
     users: { [DEMO_USER.name]: DEMO_USER.password, [OTHER_USER.name]: OTHER_USER.password },
     ...(options.signingJwk ? { signingJwk: options.signingJwk } : {}),
+    ...(options.idpPort ? { port: options.idpPort } : {}),
     log,
   });
   const apache: ApacheWebdav | undefined =
-    options.webdav && apacheAvailable() ? await startApacheWebdav([DEMO_USER.name]) : undefined;
-  const standin = await startNextcloudStandin({
-    users: { [DEMO_USER.name]: DEMO_USER.appPassword, [OTHER_USER.name]: OTHER_USER.appPassword },
-    bearer: { issuer: idp.issuer, audience: 'nextcloud', jwksUrl: `${idp.issuer}/jwks` },
-    ...(apache ? { davUrl: apache.url } : {}),
-  });
+    options.webdav && !options.nextcloudUrl && apacheAvailable()
+      ? await startApacheWebdav([DEMO_USER.name])
+      : undefined;
+  const standin = options.nextcloudUrl
+    ? undefined
+    : await startNextcloudStandin({
+        users: { [DEMO_USER.name]: DEMO_USER.appPassword, [OTHER_USER.name]: OTHER_USER.appPassword },
+        bearer: { issuer: idp.issuer, audience: 'nextcloud', jwksUrl: `${idp.issuer}/jwks` },
+        ...(apache ? { davUrl: apache.url } : {}),
+      });
+  const nextcloudUrl = options.nextcloudUrl ?? standin?.url ?? '';
   const server = await startServer({
-    url: standin.url,
+    url: nextcloudUrl,
     user: DEMO_USER.name,
     appPassword: '',
     stop: async () => {},
@@ -89,13 +100,14 @@ export async function startFullPath(
   return {
     idp,
     standin,
+    nextcloudUrl,
     server,
     proxy,
     mcpUrl: `${publicUrl}/mcp`,
     async stop() {
       await proxy.stop();
       await server.stop();
-      await standin.stop();
+      await standin?.stop();
       await apache?.stop();
       await idp.stop();
     },

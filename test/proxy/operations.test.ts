@@ -103,6 +103,26 @@ describe('proxy operations', () => {
     }
   });
 
+  it('lets browser-based clients in cross-origin, with the challenge readable', async () => {
+    const path = await start();
+    const preflight = await fetch(path.mcpUrl, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:6274',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,mcp-protocol-version',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    const challenged = await fetch(path.mcpUrl, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:6274' },
+    });
+    expect(challenged.status).toBe(401);
+    expect(challenged.headers.get('access-control-expose-headers')).toContain('www-authenticate');
+  });
+
   it('streams SSE events as the upstream produces them, and a leaving client aborts the upstream', async () => {
     const upstream = steerableUpstream();
     const port = await freePort();
