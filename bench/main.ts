@@ -1,7 +1,8 @@
 /** `npm run bench`: every section's figures, measured in this run, as one table. */
+import { benchProxy } from './proxy.js';
 import { benchServer, type Row } from './server.js';
 
-const rows: Row[] = [...(await benchServer())];
+const rows: Row[] = [...(await benchServer()), ...(await benchProxy())];
 const width = Math.max(...rows.map((row) => row.metric.length));
 process.stdout.write(`${'metric'.padEnd(width)} | value\n${'-'.repeat(width)}-|------\n`);
 for (const row of rows) {

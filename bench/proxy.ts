@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
+import { ALL_SCOPES, HEADERS } from '../contract/index.js';
+import { DEMO_USER, freePort, PROXY_CLIENT, startFullPath } from '../test/full-path.js';
+import type { Row } from './server.js';
+
+const DURATION_S = 5;
+const CONNECTIONS = 8;
+
+function rssMiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? Number.NaN) / 1024;
+}
+
+async function load(url: string, headers: Record<string, string>, body: string) {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
+    body,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors on ${url}`);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+  };
+}
+
+async function counter(metricsUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  return [...text.matchAll(new RegExp(`^${name}(\\{[^}]*result="ok"[^}]*\\})? (\\d+)`, 'gm'))].reduce(
+    (sum, match) => sum + Number(match[2]),
+    0,
+  );
+}
+
+/**
+ * Proxy overhead: requests/s and latency of tools/list and a small tools/call through the proxy
+ * (a separate process, as deployed) and straight to the server, warm caches, one token.
+ */
+export async function benchProxy(): Promise<Row[]> {
+  const key = {
+    ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)),
+    kid: 'bench',
+  };
+  const path = await startFullPath({ signingJwk: key });
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const resource = `http://127.0.0.1:${port}/mcp`;
+  const child = spawn(process.execPath, ['dist/proxy/main.js'], {
+    env: {
+      ...process.env,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ISSUER_URL: path.idp.issuer,
+      CLIENT_ID: PROXY_CLIENT.id,
+      CLIENT_SECRET: PROXY_CLIENT.secret,
+      UPSTREAM_URL: path.server.url.replace(/\/mcp$/, ''),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      MAX_CONCURRENT_PER_SUBJECT: '64',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  for (let i = 0; i < 100; i++) {
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    await sleep(100);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({
+    iss: path.idp.issuer,
+    sub: DEMO_USER.name,
+    aud: [resource, path.mcpUrl],
+    scope: ALL_SCOPES.join(' '),
+    exp: now + 3600,
+    jti: randomUUID(),
+  })
+    .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
+    .sign(await importJWK(key, 'RS256'));
+
+  // The token the proxy hands the server, captured once, lets the direct runs do the same work.
+  let upstreamAuthorization = '';
+  path.server.httpServer.prependListener('request', (req) => {
+    upstreamAuthorization ||= String(req.headers.authorization ?? '');
+  });
+  const proxied = { authorization: `Bearer ${token}` };
+  const create = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'nc_notes_create_note', arguments: { title: 'bench', content: 'x' } },
+  });
+  const created = await fetch(resource, {
+    method: 'POST',
+    headers: {
+      ...proxied,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: create,
+  });
+  const noteId = ((await created.json()) as { result: { structuredContent: { id: number } } }).result
+    .structuredContent.id;
+  const direct = {
+    authorization: upstreamAuthorization,
+    [HEADERS.user]: DEMO_USER.name,
+    [HEADERS.scopes]: ALL_SCOPES.join(' '),
+  };
+  const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+  const call = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 3,
+    method: 'tools/call',
+    params: { name: 'nc_notes_get_note', arguments: { note_id: noteId } },
+  });
+
+  const exchangesBefore = await counter(metricsUrl, 'mcp_proxy_token_exchanges_total');
+  const jwksBefore = await counter(metricsUrl, 'mcp_proxy_jwks_fetches_total');
+  const rows: Row[] = [];
+  let proxiedTotal = 0;
+  for (const [name, body] of [
+    ['tools/list', list],
+    ['tools/call', call],
+  ] as const) {
+    const straight = await load(path.server.url, direct, body);
+    const through = await load(resource, proxied, body);
+    proxiedTotal += through.total;
+    rows.push(
+      {
+        metric: `proxy: ${name} requests/s proxied / direct`,
+        value: `${(through.rps / straight.rps).toFixed(2)} (${through.rps.toFixed(0)} / ${straight.rps.toFixed(0)})`,
+        target: '≥ 0.8',
+      },
+      {
+        metric: `proxy: ${name} added latency p50 / p99`,
+        value: `${(through.p50 - straight.p50).toFixed(2)} ms / ${(through.p99 - straight.p99).toFixed(2)} ms`,
+        target: 'p50 ≤ 1 ms',
+      },
+    );
+  }
+  const exchanges = (await counter(metricsUrl, 'mcp_proxy_token_exchanges_total')) - exchangesBefore + 1;
+  const jwks = (await counter(metricsUrl, 'mcp_proxy_jwks_fetches_total')) - jwksBefore + 1;
+  const perThousand = (count: number) => ((count * 1000) / (proxiedTotal + 1)).toFixed(3);
+  rows.push(
+    {
+      metric: `proxy: token exchanges per 1,000 requests (one token, ${proxiedTotal + 1} requests)`,
+      value: `${perThousand(exchanges)} (${exchanges} in all)`,
+      target: '1 per token',
+    },
+    {
+      metric: 'proxy: JWKS fetches per 1,000 requests',
+      value: `${perThousand(jwks)} (${jwks} in all)`,
+      target: '1',
+    },
+    {
+      metric: 'proxy: RSS after the load',
+      value: `${rssMiB(child.pid ?? 0).toFixed(1)} MiB`,
+      target: '≤ 120 MB',
+    },
+  );
+  child.kill('SIGTERM');
+  await path.stop();
+  return rows;
+}
