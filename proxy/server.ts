@@ -72,20 +72,29 @@ export async function startProxy(config: ProxyConfig, log: Logger): Promise<Runn
   // Discovery retries until it succeeds or stop() aborts it; the abort is the only way it ends badly.
   ready.catch(() => undefined);
 
+  let stopping: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
     metricsUrl: `http://${host}:${metricsPort}/metrics`,
     ready,
-    async stop() {
-      discovery.abort();
-      const closed = new Promise((resolve) => server.close(resolve));
-      server.closeIdleConnections();
-      const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
-      await closed;
-      clearTimeout(grace);
-      metricsServer.closeAllConnections();
-      await new Promise((resolve) => metricsServer.close(resolve));
-      await dispatcher.close();
+    stop() {
+      stopping ??= shutdown();
+      return stopping;
     },
   };
+
+  async function shutdown(): Promise<void> {
+    discovery.abort();
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeIdleConnections();
+    // Keep-alive connections that finish their request close as soon as they are idle.
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+    await closed;
+    clearInterval(idle);
+    clearTimeout(grace);
+    metricsServer.closeAllConnections();
+    await new Promise((resolve) => metricsServer.close(resolve));
+    await dispatcher.close();
+  }
 }

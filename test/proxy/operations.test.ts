@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
@@ -142,6 +148,70 @@ describe('proxy operations', () => {
     const upstreamClosed = new Promise((resolve) => upstreamRes.once('close', resolve));
     abort.abort();
     await upstreamClosed;
+    upstream.server.closeAllConnections();
+    upstream.server.close();
+  });
+
+  it('drops hop-by-hop headers both ways, including those named in Connection', async () => {
+    const upstream = steerableUpstream();
+    const port = await freePort();
+    await new Promise<void>((resolve) => upstream.server.listen(port, '127.0.0.1', resolve));
+    const path = await start({ UPSTREAM_URL: `http://127.0.0.1:${port}` });
+    // fetch() will not send Connection; a raw request can.
+    const bearer = await token(path);
+    const pending = new Promise<IncomingMessage>((resolve, reject) => {
+      const outgoing = httpRequest(
+        path.mcpUrl,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${bearer}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            connection: 'keep-alive, x-secret-hop',
+            'x-secret-hop': 'should not pass',
+            'proxy-authorization': 'Basic c2VjcmV0',
+            'x-kept': 'yes',
+          },
+        },
+        resolve,
+      );
+      outgoing.on('error', reject);
+      outgoing.end(JSON.stringify(toolsList));
+    });
+    const { req, res } = await upstream.arrival();
+    expect(req.headers['x-secret-hop']).toBeUndefined();
+    expect(req.headers['proxy-authorization']).toBeUndefined();
+    expect(req.headers['x-kept']).toBe('yes');
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      connection: 'x-upstream-hop',
+      'x-upstream-hop': '1',
+      'x-fine': '1',
+    });
+    res.end('{}');
+    const response = await pending;
+    response.resume();
+    expect(response.headers['x-upstream-hop']).toBeUndefined();
+    expect(response.headers['x-fine']).toBe('1');
+    upstream.server.closeAllConnections();
+    upstream.server.close();
+  });
+
+  it('drains an in-flight stream on shutdown, and refuses new connections', async () => {
+    const upstream = steerableUpstream();
+    const port = await freePort();
+    await new Promise<void>((resolve) => upstream.server.listen(port, '127.0.0.1', resolve));
+    const path = await start({ UPSTREAM_URL: `http://127.0.0.1:${port}`, SHUTDOWN_GRACE_MS: '5000' });
+    const inFlight = post(path, await token(path), toolsList);
+    const { res } = await upstream.arrival();
+    const stopped = path.proxy.stop();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(fetch(`${path.mcpUrl.replace(/\/mcp$/, '')}/healthz`)).rejects.toThrow();
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"late":true}');
+    const response = await inFlight;
+    expect(await response.json()).toEqual({ late: true });
+    await stopped;
     upstream.server.closeAllConnections();
     upstream.server.close();
   });
