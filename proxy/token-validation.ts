@@ -43,6 +43,8 @@ const CLOCK_SKEW_S = 60;
 export class TokenValidator {
   private readonly jwks;
   private readonly introspected: LRUCache<string, Principal | InvalidTokenError>;
+  /** JWTs already verified, by hash, until they expire: the signature check is the hot path's cost. */
+  private readonly verified = new LRUCache<string, Principal>({ max: 10_000 });
 
   constructor(
     private readonly config: ProxyConfig,
@@ -71,6 +73,10 @@ export class TokenValidator {
   }
 
   private async verifyJwt(token: string): Promise<Principal> {
+    const key = hashToken(token);
+    const known = this.verified.get(key);
+    this.metrics.cache.inc({ cache: 'jwt', result: known ? 'hit' : 'miss' });
+    if (known && known.expiresAt + CLOCK_SKEW_S > now()) return known;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.jwks, {
@@ -82,7 +88,11 @@ export class TokenValidator {
     } catch (error) {
       throw mapJoseError(error);
     }
-    return this.principal(token, payload);
+    const principal = this.principal(token, payload, key);
+    this.verified.set(key, principal, {
+      ttl: Math.max(1, principal.expiresAt + CLOCK_SKEW_S - now()) * 1000,
+    });
+    return principal;
   }
 
   private async introspect(token: string): Promise<Principal> {
@@ -110,7 +120,7 @@ export class TokenValidator {
       if (response.nbf !== undefined && response.nbf > now() + CLOCK_SKEW_S) {
         throw new InvalidTokenError('not_yet_valid', 'nbf in the future');
       }
-      const principal = this.principal(token, response as JWTPayload);
+      const principal = this.principal(token, response as JWTPayload, key);
       this.introspected.set(key, principal, { ttl: Math.min(ttl, (principal.expiresAt - now()) * 1000) });
       return principal;
     } catch (error) {
@@ -120,7 +130,11 @@ export class TokenValidator {
   }
 
   /** The checks JWT and introspection share: expiry, audience, subject. */
-  private principal(token: string, claims: JWTPayload & Record<string, unknown>): Principal {
+  private principal(
+    token: string,
+    claims: JWTPayload & Record<string, unknown>,
+    tokenHash: string,
+  ): Principal {
     const exp = Number(claims.exp);
     if (!(exp > now() - CLOCK_SKEW_S)) throw new InvalidTokenError('expired', 'token expired');
     const audiences = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
@@ -144,7 +158,7 @@ export class TokenValidator {
       clientId,
       scopes: parseScopes(scope),
       token,
-      tokenHash: hashToken(token),
+      tokenHash,
       expiresAt: exp,
     };
   }
