@@ -17,15 +17,18 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
   private saved: OAuthTokens | undefined;
   private verifier = '';
 
-  constructor(private readonly scope: string) {}
+  constructor(
+    private readonly scope: string,
+    private readonly redirect = REDIRECT,
+  ) {}
 
   get redirectUrl(): string {
-    return REDIRECT;
+    return this.redirect;
   }
   get clientMetadata(): OAuthClientMetadata {
     return {
       client_name: 'test MCP client',
-      redirect_uris: [REDIRECT],
+      redirect_uris: [this.redirect],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
