@@ -1,5 +1,12 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ContentBlock, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  type ContentBlock,
+  ListToolsRequestSchema,
+  type Tool,
+  type ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type App, catalogueEntry, isToolPermitted, type Scope, type ToolName } from '../contract/index.js';
@@ -62,42 +69,82 @@ export interface Caller {
   readonly context: (signal: AbortSignal) => ToolContext;
 }
 
-/**
- * Registers, on `server`, the tools this caller may use: those of enabled apps whose scope
- * the caller holds. Each call checks the scope again before running the handler.
- */
-export function registerTools(server: McpServer, tools: readonly AnyTool[], caller: Caller): void {
-  for (const tool of tools) {
-    if (!isToolPermitted(tool.name, caller.scopes, caller.apps)) continue;
-    server.registerTool(
-      tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        // Strict: a misspelt argument is an error the model sees, not a silently ignored one.
-        inputSchema: z.strictObject(tool.input),
-        outputSchema: tool.output,
-        annotations: { title: tool.title, ...tool.hints, openWorldHint: false },
-      },
-      (args, extra) => runTool(tool, args, caller, caller.context(extra.signal)),
-    );
-  }
+/** A tool's MCP description and its schemas, built once per process. */
+interface Compiled {
+  readonly descriptor: Tool;
+  readonly input: z.ZodObject;
+  readonly output: z.ZodObject;
 }
 
-async function runTool(
-  tool: AnyTool,
-  args: unknown,
-  caller: Caller,
-  ctx: ToolContext,
-): Promise<CallToolResult> {
-  if (!isToolPermitted(tool.name, caller.scopes, caller.apps)) {
-    return errorResult(
-      `${tool.name} needs the ${catalogueEntry(tool.name)?.scope} scope, which this token lacks`,
-    );
+const compiled = new WeakMap<AnyTool, Compiled>();
+
+function compile(tool: AnyTool): Compiled {
+  let entry = compiled.get(tool);
+  if (!entry) {
+    // Strict: a misspelt argument is an error the model sees, not a silently ignored one.
+    const input = z.strictObject(tool.input);
+    const output = z.object(tool.output);
+    entry = {
+      input,
+      output,
+      descriptor: {
+        name: tool.name,
+        title: tool.title,
+        description: tool.description,
+        inputSchema: z.toJSONSchema(input, { target: 'draft-7', io: 'input' }) as Tool['inputSchema'],
+        outputSchema: z.toJSONSchema(output, { target: 'draft-7', io: 'output' }) as Tool['outputSchema'],
+        annotations: { title: tool.title, ...tool.hints, openWorldHint: false },
+      },
+    };
+    compiled.set(tool, entry);
   }
+  return entry;
+}
+
+/**
+ * Answers `tools/list` with the tools this caller may use (enabled app, scope held) and
+ * `tools/call` after checking the scope again and validating the arguments. Descriptions and
+ * JSON schemas are computed once per process, not per request.
+ */
+export function registerTools(server: Server, tools: readonly AnyTool[], caller: Caller): void {
+  const byName = new Map(tools.map((tool) => [tool.name as string, tool]));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: tools
+      .filter((tool) => isToolPermitted(tool.name, caller.scopes, caller.apps))
+      .map((tool) => compile(tool).descriptor),
+  }));
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+    const tool = byName.get(request.params.name);
+    const entry = catalogueEntry(request.params.name);
+    if (!tool || !entry || !caller.apps.has(entry.app)) {
+      return errorResult(`There is no tool named ${request.params.name} here`);
+    }
+    if (!isToolPermitted(tool.name, caller.scopes, caller.apps)) {
+      return errorResult(`${tool.name} needs the ${entry.scope} scope, which this token lacks`);
+    }
+    const args = compile(tool).input.safeParse(request.params.arguments ?? {});
+    if (!args.success) {
+      const problems = args.error.issues.map(
+        (issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`,
+      );
+      return errorResult(`Input validation error: ${tool.name}: ${problems.join('; ')}`);
+    }
+    return runTool(tool, args.data, caller.context(extra.signal));
+  });
+}
+
+async function runTool(tool: AnyTool, args: unknown, ctx: ToolContext): Promise<CallToolResult> {
   const started = performance.now();
   try {
     const output = await tool.run(args, ctx);
+    const structured = compile(tool).output.safeParse(output.structured);
+    if (!structured.success) {
+      ctx.log.error(
+        { tool: tool.name, issues: structured.error.issues },
+        'tool result does not match its schema',
+      );
+      return errorResult(`${tool.name} failed unexpectedly; the server log has the details`);
+    }
     ctx.log.debug({ tool: tool.name, ms: Math.round(performance.now() - started) }, 'tool call');
     return {
       structuredContent: output.structured as Record<string, unknown>,

@@ -46,7 +46,7 @@ describe('who may use which tool', () => {
     const before = target.standin?.log.length ?? 0;
     const refused = await call(client, 'nc_notes_create_note', { title: 'sneaky' });
     expect(refused.isError).toBe(true);
-    expect(refused.text).toContain('nc_notes_create_note');
+    expect(refused.text).toBe('nc_notes_create_note needs the notes:write scope, which this token lacks');
     if (target.standin) expect(target.standin.log.length).toBe(before);
     await client.close();
   });
