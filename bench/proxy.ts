@@ -1,31 +1,21 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { request } from 'undici';
 import { ALL_SCOPES, HEADERS } from '../contract/index.js';
 import { DEMO_USER, freePort, PROXY_CLIENT, startFullPath } from '../test/full-path.js';
+import { JSON_RPC_HEADERS, rssMiB, waitUntilOk } from './processes.js';
 import { HEAP_CAP_MIB, type Row } from './server.js';
 
 const DURATION_S = 5;
 const CONNECTIONS = 8;
 
-function rssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? Number.NaN) / 1024;
-}
-
 async function load(url: string, headers: Record<string, string>, body: string) {
   const result = await autocannon({
     url,
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      ...headers,
-    },
+    headers: { ...JSON_RPC_HEADERS, ...headers },
     body,
     connections: CONNECTIONS,
     duration: DURATION_S,
@@ -47,11 +37,7 @@ async function sequential(url: string, headers: Record<string, string>, body: st
     const started = process.hrtime.bigint();
     const response = await request(url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        ...headers,
-      },
+      headers: { ...JSON_RPC_HEADERS, ...headers },
       body,
     });
     await response.body.arrayBuffer();
@@ -107,16 +93,8 @@ export async function benchProxy(): Promise<Row[]> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  for (const probe of [`${serverUrl}/healthz`, `http://127.0.0.1:${port}/readyz`]) {
-    for (let i = 0; i < 100; i++) {
-      const ready = await fetch(probe).then(
-        (response) => response.ok,
-        () => false,
-      );
-      if (ready) break;
-      await sleep(100);
-    }
-  }
+  await waitUntilOk(`${serverUrl}/healthz`);
+  await waitUntilOk(`http://127.0.0.1:${port}/readyz`);
   const now = Math.floor(Date.now() / 1000);
   const token = await new SignJWT({
     iss: path.idp.issuer,
@@ -211,7 +189,7 @@ export async function benchProxy(): Promise<Row[]> {
     },
     {
       metric: `proxy: RSS after the load (old space capped at ${HEAP_CAP_MIB} MiB)`,
-      value: `${rssMiB(child.pid ?? 0).toFixed(1)} MiB`,
+      value: `${rssMiB(child.pid).toFixed(1)} MiB`,
       target: '≤ 120 MB',
     },
   );

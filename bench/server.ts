@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ALL_SCOPES, HEADERS } from '../contract/index.js';
+import { freePort } from '../test/full-path.js';
 import { basicAuth, startServer, startTarget } from '../test/harness.js';
+import { rssMiB, waitUntilOk } from './processes.js';
 
 /** Records how long each request spends in a node:http server, from arrival to the last byte. */
 function timeRequests(server: Server): number[] {
@@ -38,19 +37,6 @@ function connect(url: string, user: string, password: string): Promise<Client> {
     },
   });
   return client.connect(transport).then(() => client);
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-function rssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? Number.NaN) / 1024;
 }
 
 export interface Row {
@@ -95,14 +81,7 @@ export async function benchServer(calls = 2000, soak = 10_000): Promise<Row[]> {
     stdio: 'ignore',
   });
   const url = `http://127.0.0.1:${port}/mcp`;
-  for (let i = 0; i < 100; i++) {
-    const ready = await fetch(url.replace('/mcp', '/healthz')).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) break;
-    await sleep(100);
-  }
+  await waitUntilOk(url.replace('/mcp', '/healthz'));
   // A fresh client per 1,000 calls, as MCP clients come and go; it also lets this process drop
   // the per-fetch abort listeners Node keeps on a client's long-lived signal until GC.
   const samples: number[] = [];
@@ -112,7 +91,7 @@ export async function benchServer(calls = 2000, soak = 10_000): Promise<Row[]> {
       await soakClient.callTool({ name: 'nc_notes_get_note', arguments: { note_id: id } });
     }
     await soakClient.close();
-    samples.push(rssMiB(child.pid ?? 0));
+    samples.push(rssMiB(child.pid));
   }
   // V8 grows its heap over the first thousands of calls; a leak keeps growing in the second half.
   if (child.exitCode !== null) throw new Error(`the server died during the soak (exit ${child.exitCode})`);
