@@ -5,7 +5,7 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { request } from 'undici';
 import { ALL_SCOPES, HEADERS } from '../contract/index.js';
 import { DEMO_USER, freePort, PROXY_CLIENT, startFullPath } from '../test/full-path.js';
-import { JSON_RPC_HEADERS, rssMiB, waitUntilOk } from './processes.js';
+import { cpuMs, JSON_RPC_HEADERS, rssMiB, waitUntilOk } from './processes.js';
 import { HEAP_CAP_MIB, type Row } from './server.js';
 
 const DURATION_S = 5;
@@ -152,7 +152,11 @@ export async function benchProxy(): Promise<Row[]> {
     ['tools/call', call],
   ] as const) {
     const straight = await load(`${serverUrl}/mcp`, direct, body);
+    const proxyCpu = cpuMs(child.pid);
+    const serverCpu = cpuMs(server.pid);
     const through = await load(resource, proxied, body);
+    const perRequest = (ms: number) => `${((ms * 1000) / through.total).toFixed(0)} µs`;
+    const cpu = { proxy: cpuMs(child.pid) - proxyCpu, server: cpuMs(server.pid) - serverCpu };
     const alone = await sequential(`${serverUrl}/mcp`, direct, body);
     const relayed = await sequential(resource, proxied, body);
     proxiedTotal += through.total + 1000;
@@ -166,6 +170,10 @@ export async function benchProxy(): Promise<Row[]> {
         metric: `proxy: ${name} added latency p50 / p99 (one at a time)`,
         value: `${(relayed.p50 - alone.p50).toFixed(3)} ms / ${(relayed.p99 - alone.p99).toFixed(3)} ms (direct p50 ${alone.p50.toFixed(3)} ms)`,
         target: 'p50 ≤ 1 ms',
+      },
+      {
+        metric: `proxy: ${name} CPU per request, proxy / server`,
+        value: `${perRequest(cpu.proxy)} / ${perRequest(cpu.server)} (2 cores shared by load, proxy, server, stand-in)`,
       },
       {
         metric: `proxy: ${name} latency p50 under load, proxied / direct`,

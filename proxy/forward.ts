@@ -99,7 +99,9 @@ export async function forward(
   const session = options.sessionId(Array.isArray(upstreamSession) ? upstreamSession[0] : upstreamSession);
   if (session) res.setHeader('mcp-session-id', session);
   res.writeHead(upstream.statusCode);
-  res.flushHeaders();
+  // An event stream's headers go out at once, so the client sees the stream open before the first
+  // event; other answers leave with their first body bytes, in one write.
+  if (String(upstream.headers['content-type']).startsWith('text/event-stream')) res.flushHeaders();
   try {
     await pipeline(upstream.body, res);
   } catch {
