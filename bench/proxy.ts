@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { request } from 'undici';
-import { ALL_SCOPES, HEADERS } from '../contract/index.js';
+import { ALL_SCOPES, HEADERS, RUNTIME_NODE_OPTIONS } from '../contract/index.js';
 import { DEMO_USER, freePort, PROXY_CLIENT, startFullPath } from '../test/full-path.js';
 import { cpuMs, JSON_RPC_HEADERS, rssMiB, waitUntilOk } from './processes.js';
-import { HEAP_CAP_MIB, type Row } from './server.js';
+import type { Row } from './server.js';
 
 const DURATION_S = 5;
 const CONNECTIONS = 8;
@@ -69,16 +69,23 @@ export async function benchProxy(): Promise<Row[]> {
   // The server runs as its own process, as deployed, so neither path shares a thread with the load.
   const serverPort = await freePort();
   const server = spawn(process.execPath, ['dist/server/main.js'], {
-    env: { ...process.env, NEXTCLOUD_URL: path.nextcloudUrl, PORT: String(serverPort), LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: RUNTIME_NODE_OPTIONS,
+      NEXTCLOUD_URL: path.nextcloudUrl,
+      PORT: String(serverPort),
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const serverUrl = `http://127.0.0.1:${serverPort}`;
   const port = await freePort();
   const metricsPort = await freePort();
   const resource = `http://127.0.0.1:${port}/mcp`;
-  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_CAP_MIB}`, 'dist/proxy/main.js'], {
+  const child = spawn(process.execPath, ['dist/proxy/main.js'], {
     env: {
       ...process.env,
+      NODE_OPTIONS: RUNTIME_NODE_OPTIONS,
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       ISSUER_URL: path.idp.issuer,
       CLIENT_ID: PROXY_CLIENT.id,
@@ -196,7 +203,7 @@ export async function benchProxy(): Promise<Row[]> {
       target: '1',
     },
     {
-      metric: `proxy: RSS after the load (old space capped at ${HEAP_CAP_MIB} MiB)`,
+      metric: 'proxy: RSS after the load (pod Node flags)',
       value: `${rssMiB(child.pid).toFixed(1)} MiB`,
       target: '≤ 120 MB',
     },

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ALL_SCOPES, HEADERS } from '../contract/index.js';
+import { ALL_SCOPES, HEADERS, RUNTIME_NODE_OPTIONS } from '../contract/index.js';
 import { freePort } from '../test/full-path.js';
 import { basicAuth, startServer, startTarget } from '../test/harness.js';
 import { rssMiB, waitUntilOk } from './processes.js';
@@ -16,9 +16,6 @@ function timeRequests(server: Server): number[] {
   });
   return durations;
 }
-
-/** The old-space cap the soaked processes run with, as `NODE_OPTIONS` would set it in a pod. */
-export const HEAP_CAP_MIB = 64;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -74,10 +71,15 @@ export async function benchServer(calls = 2000, soak = 10_000): Promise<Row[]> {
 
   // RSS of a real server process as deployed (compiled, plain node, loopback), over `soak` calls.
   const port = await freePort();
-  // Heap capped as a pod's memory limit would (NODE_OPTIONS): a leak then shows as growth or a crash
-  // instead of hiding in V8's lazily grown heap.
-  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_CAP_MIB}`, 'dist/server/main.js'], {
-    env: { ...process.env, NEXTCLOUD_URL: target.url, PORT: String(port), LOG_LEVEL: 'warn' },
+  // With the pod's Node flags: a capped heap shows a leak as growth or a crash.
+  const child = spawn(process.execPath, ['dist/server/main.js'], {
+    env: {
+      ...process.env,
+      NODE_OPTIONS: RUNTIME_NODE_OPTIONS,
+      NEXTCLOUD_URL: target.url,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    },
     stdio: 'ignore',
   });
   const url = `http://127.0.0.1:${port}/mcp`;
@@ -110,7 +112,7 @@ export async function benchServer(calls = 2000, soak = 10_000): Promise<Row[]> {
       value: `${(median(serverTimes) / median(standinTimes)).toFixed(2)} (${fmt(median(serverTimes))} / ${fmt(median(standinTimes))})`,
     },
     {
-      metric: `server: RSS per 1,000 calls (MiB, old space capped at ${HEAP_CAP_MIB} MiB)`,
+      metric: 'server: RSS per 1,000 calls (MiB, pod Node flags)',
       value: samples.map((sample) => sample.toFixed(0)).join(' '),
     },
     {
