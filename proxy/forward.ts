@@ -18,6 +18,9 @@ const HOP_BY_HOP = new Set([
 ]);
 const REPLACED = new Set(['host', 'authorization', 'content-length', 'mcp-session-id', 'cookie']);
 
+/** Answers up to this size with a declared length are relayed whole rather than streamed. */
+const SMALL_BODY_BYTES = 256 * 1024;
+
 export function createUpstreamAgent(timeoutMs: number): Dispatcher {
   // No body timeout: SSE streams may idle between events; the client's disconnect ends them.
   return new Agent({ keepAliveTimeout: 30_000, connections: 256, headersTimeout: timeoutMs, bodyTimeout: 0 });
@@ -99,10 +102,15 @@ export async function forward(
   const session = options.sessionId(Array.isArray(upstreamSession) ? upstreamSession[0] : upstreamSession);
   if (session) res.setHeader('mcp-session-id', session);
   res.writeHead(upstream.statusCode);
-  // An event stream's headers go out at once, so the client sees the stream open before the first
-  // event; other answers leave with their first body bytes, in one write.
-  if (String(upstream.headers['content-type']).startsWith('text/event-stream')) res.flushHeaders();
+  const length = Number(upstream.headers['content-length'] ?? Number.NaN);
   try {
+    if (length <= SMALL_BODY_BYTES) {
+      // A small answer of known size (a JSON-RPC response) leaves in one write, without stream machinery.
+      res.end(Buffer.from(await upstream.body.arrayBuffer()));
+      return upstream.statusCode;
+    }
+    // Anything else streams: an event stream's headers go out at once so the client sees it open.
+    if (String(upstream.headers['content-type']).startsWith('text/event-stream')) res.flushHeaders();
     await pipeline(upstream.body, res);
   } catch {
     // The client left mid-stream (or the server broke it off): nothing more can be sent.
