@@ -1,18 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express from 'express';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { HEADERS, scopesForApps } from '../contract/index.js';
+import { scopesForApps } from '../contract/index.js';
 import type { ProxyConfig } from './config.js';
-import { MissingTokenError, NotReadyError, TooManyRequestsError, UnknownSessionError } from './errors.js';
-import { forward, upstreamHeaders } from './forward.js';
-import { type Challenge, errorMiddleware } from './http-errors.js';
-import { checkScopes, type RpcSummary, summarize } from './mcp-request.js';
+import { createMcpHandler } from './mcp-handler.js';
 import type { Metrics } from './metrics.js';
 import type { SessionBinder } from './session.js';
 import type { TokenExchanger } from './token-exchange.js';
-import { hashToken, type Principal, type TokenValidator } from './token-validation.js';
+import type { TokenValidator } from './token-validation.js';
 
 /** What the app needs once the issuer is known; until then every /mcp request is "not ready". */
 export interface Security {
@@ -32,15 +29,28 @@ export interface AppDeps {
 
 const METADATA_PATH = '/.well-known/oauth-protected-resource';
 
-/** The proxy's public HTTP face. */
-export function createProxyApp(deps: AppDeps): express.Express {
+/** The metadata URL every challenge points at. */
+export function resourceMetadataUrl(config: ProxyConfig): string {
+  return `${config.PUBLIC_URL}${METADATA_PATH}/mcp`;
+}
+
+/**
+ * The proxy's public HTTP face: MCP requests go straight to the lean `/mcp` handler (the hot
+ * path), everything else (metadata, probes, CORS preflight) through a small express app.
+ */
+export function createProxyHandler(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const app = createProxyApp(deps);
+  const mcp = createMcpHandler(deps);
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === '/mcp' && req.method !== 'OPTIONS') mcp(req, res);
+    else app(req, res);
+  };
+}
+
+function createProxyApp(deps: AppDeps): express.Express {
   const { config, log, metrics } = deps;
   const tenantScopes = scopesForApps(config.APPS);
-  const challenge: Challenge = {
-    resourceMetadata: `${config.PUBLIC_URL}${METADATA_PATH}/mcp`,
-    scopes: tenantScopes,
-  };
-  const active = new Map<string, number>();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -88,94 +98,14 @@ export function createProxyApp(deps: AppDeps): express.Express {
     res.status(deps.security() ? 200 : 503).json({ ready: Boolean(deps.security()) });
   });
 
-  const rawBody = express.raw({ type: () => true, limit: config.MAX_BODY_BYTES });
-  app.all('/mcp', async (req: Request, res: Response, next: NextFunction) => {
-    const started = performance.now();
-    const requestId = randomUUID();
-    let principal: Principal | undefined;
-    let tokenHash: string | undefined;
-    let rpc: RpcSummary | undefined;
-    // Registered first so the one audit event is written however the request ends.
-    res.once('close', () =>
-      log.info(
-        {
-          audit: true,
-          requestId,
-          subject: principal?.subject,
-          clientId: principal?.clientId,
-          token: tokenHash,
-          method: rpc?.method ?? req.method,
-          tool: rpc?.tools[0],
-          status: res.statusCode,
-          durationMs: Math.round(performance.now() - started),
-        },
-        'mcp request',
-      ),
-    );
-    try {
-      const security = deps.security();
-      if (!security) throw new NotReadyError('issuer not discovered yet');
-      const token = bearerToken(req.headers.authorization);
-      tokenHash = hashToken(token).slice(0, 12);
-      principal = await security.validator.validate(token);
-      checkScopes(undefined, principal.scopes, config.APPS);
-      if (req.method === 'POST') {
-        await new Promise<void>((resolve, reject) =>
-          rawBody(req, res, (error) => (error ? reject(error) : resolve())),
-        );
-        rpc = summarize(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
-        checkScopes(rpc, principal.scopes, config.APPS);
-      }
-      const presented = req.headers['mcp-session-id'];
-      const upstreamSession =
-        typeof presented === 'string' ? deps.sessions.open(principal.subject, presented) : undefined;
-      const count = active.get(principal.subject) ?? 0;
-      if (count >= config.MAX_CONCURRENT_PER_SUBJECT) throw new TooManyRequestsError('per-subject limit');
-      active.set(principal.subject, count + 1);
-      try {
-        const nextcloudToken = security.exchanger
-          ? await security.exchanger.tokenFor(principal)
-          : principal.token;
-        const owner = principal;
-        await forward(req, res, {
-          upstream: new URL(config.UPSTREAM_URL),
-          dispatcher: deps.dispatcher,
-          body: req.method === 'POST' ? (req.body as Buffer) : undefined,
-          headers: upstreamHeaders(req.headers, {
-            [HEADERS.authorization]: `Bearer ${nextcloudToken}`,
-            [HEADERS.user]: principal.username,
-            [HEADERS.scopes]: [...principal.scopes].filter((scope) => tenantScopes.includes(scope)).join(' '),
-            'x-request-id': requestId,
-          }),
-          sessionId: (upstreamId) => {
-            if (typeof presented === 'string' && (upstreamId ?? '') === upstreamSession) return presented;
-            return upstreamId !== undefined || rpc?.isInitialize
-              ? deps.sessions.issue(owner.subject, upstreamId)
-              : undefined;
-          },
-        });
-      } finally {
-        const left = (active.get(principal.subject) ?? 1) - 1;
-        if (left > 0) active.set(principal.subject, left);
-        else active.delete(principal.subject);
-      }
-    } catch (error) {
-      logRefusal(log, { requestId, subject: principal?.subject, token: tokenHash }, error);
-      next(error);
-    }
-  });
-
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });
   });
-  app.use(errorMiddleware(challenge, log));
+  app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    log.error({ err: error }, 'unexpected error');
+    res.status(500).json({ error: 'internal_error' });
+  });
   return app;
-}
-
-function bearerToken(header: string | undefined): string {
-  const match = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i.exec(header ?? '');
-  if (!match?.[1]) throw new MissingTokenError('no bearer token');
-  return match[1];
 }
 
 function routeOf(path: string): string {
@@ -183,16 +113,4 @@ function routeOf(path: string): string {
   if (path.startsWith(METADATA_PATH)) return METADATA_PATH;
   if (path === '/healthz' || path === '/readyz') return path;
   return 'other';
-}
-
-/** The detail a client never sees: which check failed, for whom (token as a short hash only). */
-function logRefusal(log: Logger, who: Record<string, string | undefined>, error: unknown): void {
-  const detail = {
-    ...who,
-    code: (error as { code?: unknown }).code,
-    reason: (error as { reason?: unknown }).reason,
-    message: error instanceof Error ? error.message : String(error),
-  };
-  if (error instanceof UnknownSessionError || error instanceof MissingTokenError) log.info(detail, 'refused');
-  else log.warn(detail, 'refused');
 }

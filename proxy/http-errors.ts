@@ -1,6 +1,5 @@
-import type { ErrorRequestHandler, Response } from 'express';
-import type { Logger } from 'pino';
-import { BadRequestError, BodyTooLargeError, InsufficientScopeError, ProxyError } from './errors.js';
+import type { ServerResponse } from 'node:http';
+import { InsufficientScopeError, type ProxyError } from './errors.js';
 
 /** How a refusal is presented: the challenge parameters every 401/403 carries. */
 export interface Challenge {
@@ -52,8 +51,7 @@ const DESCRIPTION: Record<ProxyError['code'], string> = {
   NOT_READY: 'starting up; retry later',
 };
 
-export function sendProxyError(res: Response, error: ProxyError, challenge: Challenge): void {
-  const status = STATUS[error.code];
+export function sendProxyError(res: ServerResponse, error: ProxyError, challenge: Challenge): void {
   const metadata = challenge.resourceMetadata;
   if (error.code === 'MISSING_TOKEN') {
     res.setHeader(
@@ -72,27 +70,7 @@ export function sendProxyError(res: Response, error: ProxyError, challenge: Chal
     );
   }
   if ('retryAfterSeconds' in error) res.setHeader('retry-after', String(error.retryAfterSeconds));
-  res.status(status).json({ error: error.code.toLowerCase(), error_description: DESCRIPTION[error.code] });
-}
-
-/** The one place third-party request errors (body parser, aborted streams) become ours. */
-export function errorMiddleware(challenge: Challenge, log: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res, next) => {
-    if (res.headersSent) return next(error);
-    const mapped = toProxyError(error);
-    if (mapped) return sendProxyError(res, mapped, challenge);
-    log.error({ err: error }, 'unexpected error');
-    res.status(500).json({ error: 'internal_error', error_description: 'internal error' });
-  };
-}
-
-function toProxyError(error: unknown): ProxyError | undefined {
-  if (error instanceof ProxyError) return error;
-  const type = (error as { type?: unknown } | null)?.type;
-  if (type === 'entity.too.large')
-    return new BodyTooLargeError('request body over the limit', { cause: error });
-  if (typeof type === 'string' && type.startsWith('entity.')) {
-    return new BadRequestError('unreadable request body', { cause: error });
-  }
-  return undefined;
+  res
+    .writeHead(STATUS[error.code], { 'content-type': 'application/json' })
+    .end(JSON.stringify({ error: error.code.toLowerCase(), error_description: DESCRIPTION[error.code] }));
 }

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { createProxyApp, type Security } from './app.js';
+import { createProxyHandler, type Security } from './app.js';
 import type { ProxyConfig } from './config.js';
 import { createUpstreamAgent } from './forward.js';
 import { discoverIssuer } from './identity-provider.js';
@@ -42,7 +42,7 @@ export async function startProxy(config: ProxyConfig, log: Logger): Promise<Runn
     );
   }
   const dispatcher = createUpstreamAgent(config.UPSTREAM_TIMEOUT_MS);
-  const app = createProxyApp({
+  const handler = createProxyHandler({
     config,
     log,
     metrics,
@@ -50,7 +50,7 @@ export async function startProxy(config: ProxyConfig, log: Logger): Promise<Runn
     sessions: new SessionBinder(config.SESSION_SECRET ?? config.CLIENT_SECRET ?? ''),
     security: () => security,
   });
-  const server = createServer({ maxHeaderSize: config.MAX_HEADER_BYTES }, app);
+  const server = createServer({ maxHeaderSize: config.MAX_HEADER_BYTES }, handler);
   const metricsServer = createServer(async (req, res) => {
     if (req.url !== '/metrics') return void res.writeHead(404).end();
     res

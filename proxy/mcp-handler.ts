@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { HEADERS, scopesForApps } from '../contract/index.js';
+import { type AppDeps, resourceMetadataUrl } from './app.js';
+import {
+  BodyTooLargeError,
+  MissingTokenError,
+  NotReadyError,
+  ProxyError,
+  TooManyRequestsError,
+  UnknownSessionError,
+} from './errors.js';
+import { forward, upstreamHeaders } from './forward.js';
+import { type Challenge, sendProxyError } from './http-errors.js';
+import { checkScopes, type RpcSummary, summarize } from './mcp-request.js';
+import { hashToken, type Principal } from './token-validation.js';
+
+/** Headers browser-based clients may read on /mcp answers (the preflight is answered by the app). */
+const EXPOSED = 'mcp-session-id, www-authenticate, retry-after';
+
+/**
+ * The hot path, `GET/POST/DELETE /mcp`, on plain node:http: token → scopes → body → session →
+ * concurrency → exchange → forward, with one audit event and the request metrics per request.
+ */
+export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { config, log, metrics } = deps;
+  const tenantScopes = scopesForApps(config.APPS);
+  const challenge: Challenge = { resourceMetadata: resourceMetadataUrl(config), scopes: tenantScopes };
+  const upstream = new URL(config.UPSTREAM_URL);
+  const active = new Map<string, number>();
+
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    audit: Audit,
+  ): Promise<void> {
+    const security = deps.security();
+    if (!security) throw new NotReadyError('issuer not discovered yet');
+    const token = bearerToken(req.headers.authorization);
+    audit.token = hashToken(token).slice(0, 12);
+    const principal = await security.validator.validate(token);
+    audit.principal = principal;
+    checkScopes(undefined, principal.scopes, config.APPS);
+    let body: Buffer | undefined;
+    if (req.method === 'POST') {
+      body = await readBody(req, config.MAX_BODY_BYTES);
+      audit.rpc = summarize(body);
+      checkScopes(audit.rpc, principal.scopes, config.APPS);
+    }
+    const presented = req.headers['mcp-session-id'];
+    const upstreamSession =
+      typeof presented === 'string' ? deps.sessions.open(principal.subject, presented) : undefined;
+    const count = active.get(principal.subject) ?? 0;
+    if (count >= config.MAX_CONCURRENT_PER_SUBJECT) throw new TooManyRequestsError('per-subject limit');
+    active.set(principal.subject, count + 1);
+    try {
+      const nextcloudToken = security.exchanger
+        ? await security.exchanger.tokenFor(principal)
+        : principal.token;
+      await forward(req, res, {
+        upstream,
+        dispatcher: deps.dispatcher,
+        body,
+        headers: upstreamHeaders(req.headers, {
+          [HEADERS.authorization]: `Bearer ${nextcloudToken}`,
+          [HEADERS.user]: principal.username,
+          [HEADERS.scopes]: [...principal.scopes].filter((scope) => tenantScopes.includes(scope)).join(' '),
+          'x-request-id': requestId,
+        }),
+        sessionId: (upstreamId) => {
+          if (typeof presented === 'string' && (upstreamId ?? '') === upstreamSession) return presented;
+          return upstreamId !== undefined || audit.rpc?.isInitialize
+            ? deps.sessions.issue(principal.subject, upstreamId)
+            : undefined;
+        },
+      });
+    } finally {
+      const left = (active.get(principal.subject) ?? 1) - 1;
+      if (left > 0) active.set(principal.subject, left);
+      else active.delete(principal.subject);
+    }
+  }
+
+  return (req, res) => {
+    const started = performance.now();
+    const stopTimer = metrics.latency.startTimer({ route: '/mcp' });
+    const requestId = randomUUID();
+    const audit: Audit = {};
+    if (req.headers.origin) {
+      res.setHeader('access-control-allow-origin', '*');
+      res.setHeader('access-control-expose-headers', EXPOSED);
+    }
+    // Registered first so the one audit event is written however the request ends.
+    res.once('close', () => {
+      stopTimer();
+      metrics.requests.inc({ route: '/mcp', status: String(res.statusCode) });
+      log.info(
+        {
+          audit: true,
+          requestId,
+          subject: audit.principal?.subject,
+          clientId: audit.principal?.clientId,
+          token: audit.token,
+          method: audit.rpc?.method ?? req.method,
+          tool: audit.rpc?.tools[0],
+          status: res.statusCode,
+          durationMs: Math.round(performance.now() - started),
+        },
+        'mcp request',
+      );
+    });
+    handle(req, res, requestId, audit).catch((error: unknown) => {
+      logRefusal(log, { requestId, subject: audit.principal?.subject, token: audit.token }, error);
+      if (res.headersSent) {
+        res.destroy();
+      } else if (error instanceof ProxyError) {
+        sendProxyError(res, error, challenge);
+      } else {
+        log.error({ err: error, requestId }, 'unexpected error');
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"internal_error"}');
+      }
+    });
+  };
+}
+
+interface Audit {
+  principal?: Principal;
+  token?: string;
+  rpc?: RpcSummary;
+}
+
+function bearerToken(header: string | undefined): string {
+  const match = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i.exec(header ?? '');
+  if (!match?.[1]) throw new MissingTokenError('no bearer token');
+  return match[1];
+}
+
+/** Reads a request body, refusing it (413) as soon as it passes `limit`. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  if (Number(req.headers['content-length'] ?? 0) > limit)
+    throw new BodyTooLargeError('declared body over the limit');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLargeError('body over the limit');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The detail a client never sees: which check failed, for whom (token as a short hash only). */
+function logRefusal(log: Logger, who: Record<string, string | undefined>, error: unknown): void {
+  const detail = {
+    ...who,
+    code: (error as { code?: unknown }).code,
+    reason: (error as { reason?: unknown }).reason,
+    message: error instanceof Error ? error.message : String(error),
+  };
+  if (error instanceof UnknownSessionError || error instanceof MissingTokenError) log.info(detail, 'refused');
+  else log.warn(detail, 'refused');
+}
