@@ -42,12 +42,12 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     audit.token = hashToken(token).slice(0, 12);
     const principal = await security.validator.validate(token);
     audit.principal = principal;
-    checkScopes(undefined, principal.scopes, config.APPS);
+    checkScopes(undefined, principal.scopes, config.APPS, tenantScopes);
     let body: Buffer | undefined;
     if (req.method === 'POST') {
       body = await readBody(req, config.MAX_BODY_BYTES);
       audit.rpc = summarize(body);
-      checkScopes(audit.rpc, principal.scopes, config.APPS);
+      checkScopes(audit.rpc, principal.scopes, config.APPS, tenantScopes);
     }
     const presented = req.headers['mcp-session-id'];
     const upstreamSession =

@@ -47,8 +47,8 @@ export function checkScopes(
   rpc: RpcSummary | undefined,
   granted: ReadonlySet<Scope>,
   apps: readonly App[],
+  tenantScopes: readonly Scope[] = scopesForApps(apps),
 ): void {
-  const tenantScopes = scopesForApps(apps);
   const held = tenantScopes.filter((scope) => granted.has(scope));
   if (held.length === 0) throw new InsufficientScopeError(tenantScopes, 'no tool scope of this tenant');
   for (const tool of rpc?.tools ?? []) {
