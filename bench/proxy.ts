@@ -66,13 +66,20 @@ export async function benchProxy(): Promise<Row[]> {
     kid: 'bench',
   };
   const path = await startFullPath({ signingJwk: key });
+  const standin = spawn(process.execPath, ['--import', 'tsx', 'bench/standin-process.ts'], {
+    env: { ...process.env, NODE_OPTIONS: RUNTIME_NODE_OPTIONS, ISSUER: path.idp.issuer },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const nextcloudUrl = await new Promise<string>((resolve) =>
+    standin.stdout.once('data', (chunk) => resolve(String(chunk).trim())),
+  );
   // The server runs as its own process, as deployed, so neither path shares a thread with the load.
   const serverPort = await freePort();
   const server = spawn(process.execPath, ['dist/server/main.js'], {
     env: {
       ...process.env,
       NODE_OPTIONS: RUNTIME_NODE_OPTIONS,
-      NEXTCLOUD_URL: path.nextcloudUrl,
+      NEXTCLOUD_URL: nextcloudUrl,
       PORT: String(serverPort),
       LOG_LEVEL: 'warn',
     },
@@ -114,11 +121,21 @@ export async function benchProxy(): Promise<Row[]> {
     .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
     .sign(await importJWK(key, 'RS256'));
 
-  // The token the proxy hands the server reaches the stand-in; reusing it, the direct runs do the same work.
-  let upstreamAuthorization = '';
-  path.standin?.httpServer.prependListener('request', (req) => {
-    upstreamAuthorization ||= String(req.headers.authorization ?? '');
+  // The Nextcloud token the proxy would get, exchanged once here, lets the direct runs do the same work.
+  const exchange = await fetch(`${path.idp.issuer}/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${PROXY_CLIENT.id}:${PROXY_CLIENT.secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: token,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      audience: 'nextcloud',
+    }),
   });
+  const upstreamAuthorization = `Bearer ${((await exchange.json()) as { access_token: string }).access_token}`;
   const proxied = { authorization: `Bearer ${token}` };
   const create = JSON.stringify({
     jsonrpc: '2.0',
@@ -210,6 +227,7 @@ export async function benchProxy(): Promise<Row[]> {
   );
   child.kill('SIGTERM');
   server.kill('SIGTERM');
+  standin.kill('SIGTERM');
   await path.stop();
   return rows;
 }
