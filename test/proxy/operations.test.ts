@@ -56,12 +56,26 @@ describe('proxy operations', () => {
   });
   afterEach(async () => {
     while (paths.length > 0) await paths.pop()?.stop();
+    for (const server of upstreams.splice(0)) {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   async function start(env: Record<string, string> = {}) {
     const path = await startFullPath({ signingJwk: key, env, log });
     paths.push(path);
     return path;
+  }
+
+  const upstreams: Server[] = [];
+  /** A proxy in front of a steerable upstream instead of the MCP server. */
+  async function startWithUpstream(env: Record<string, string> = {}) {
+    const upstream = steerableUpstream();
+    const port = await freePort();
+    await new Promise<void>((resolve) => upstream.server.listen(port, '127.0.0.1', resolve));
+    upstreams.push(upstream.server);
+    return { upstream, path: await start({ UPSTREAM_URL: `http://127.0.0.1:${port}`, ...env }) };
   }
 
   async function token(path: FullPath, claims: JWTPayload = {}): Promise<string> {
@@ -130,10 +144,7 @@ describe('proxy operations', () => {
   });
 
   it('streams SSE events as the upstream produces them, and a leaving client aborts the upstream', async () => {
-    const upstream = steerableUpstream();
-    const port = await freePort();
-    await new Promise<void>((resolve) => upstream.server.listen(port, '127.0.0.1', resolve));
-    const path = await start({ UPSTREAM_URL: `http://127.0.0.1:${port}` });
+    const { upstream, path } = await startWithUpstream();
     const abort = new AbortController();
     const responsePromise = post(path, await token(path), toolsList, { signal: abort.signal });
     const { res: upstreamRes } = await upstream.arrival();
@@ -148,15 +159,10 @@ describe('proxy operations', () => {
     const upstreamClosed = new Promise((resolve) => upstreamRes.once('close', resolve));
     abort.abort();
     await upstreamClosed;
-    upstream.server.closeAllConnections();
-    upstream.server.close();
   });
 
   it('drops hop-by-hop headers both ways, including those named in Connection', async () => {
-    const upstream = steerableUpstream();
-    const port = await freePort();
-    await new Promise<void>((resolve) => upstream.server.listen(port, '127.0.0.1', resolve));
-    const path = await start({ UPSTREAM_URL: `http://127.0.0.1:${port}` });
+    const { upstream, path } = await startWithUpstream();
     // fetch() will not send Connection; a raw request can.
     const bearer = await token(path);
     const pending = new Promise<IncomingMessage>((resolve, reject) => {
@@ -194,15 +200,10 @@ describe('proxy operations', () => {
     response.resume();
     expect(response.headers['x-upstream-hop']).toBeUndefined();
     expect(response.headers['x-fine']).toBe('1');
-    upstream.server.closeAllConnections();
-    upstream.server.close();
   });
 
   it('drains an in-flight stream on shutdown, and refuses new connections', async () => {
-    const upstream = steerableUpstream();
-    const port = await freePort();
-    await new Promise<void>((resolve) => upstream.server.listen(port, '127.0.0.1', resolve));
-    const path = await start({ UPSTREAM_URL: `http://127.0.0.1:${port}`, SHUTDOWN_GRACE_MS: '5000' });
+    const { upstream, path } = await startWithUpstream({ SHUTDOWN_GRACE_MS: '5000' });
     const inFlight = post(path, await token(path), toolsList);
     const { res } = await upstream.arrival();
     const stopped = path.proxy.stop();
@@ -212,16 +213,10 @@ describe('proxy operations', () => {
     const response = await inFlight;
     expect(await response.json()).toEqual({ late: true });
     await stopped;
-    upstream.server.closeAllConnections();
-    upstream.server.close();
   });
 
   it('answers 504 when the upstream is too slow, and 429 past the per-subject concurrency', async () => {
-    const upstream = steerableUpstream();
-    const port = await freePort();
-    await new Promise<void>((resolve) => upstream.server.listen(port, '127.0.0.1', resolve));
-    const path = await start({
-      UPSTREAM_URL: `http://127.0.0.1:${port}`,
+    const { upstream, path } = await startWithUpstream({
       UPSTREAM_TIMEOUT_MS: '300',
       MAX_CONCURRENT_PER_SUBJECT: '1',
     });
@@ -232,8 +227,6 @@ describe('proxy operations', () => {
     expect(second.status).toBe(429);
     expect(second.headers.get('retry-after')).toBe('1');
     expect((await slow).status).toBe(504);
-    upstream.server.closeAllConnections();
-    upstream.server.close();
   });
 
   it('answers 503 with Retry-After when the IdP is down or hangs, and never hangs itself', async () => {
