@@ -68,6 +68,8 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
           [HEADERS.user]: principal.username,
           [HEADERS.scopes]: [...principal.scopes].filter((scope) => tenantScopes.includes(scope)).join(' '),
           'x-request-id': requestId,
+          // The upstream's own session id, recovered from the bound one the client holds.
+          ...(upstreamSession ? { 'mcp-session-id': upstreamSession } : {}),
         }),
         sessionId: (upstreamId) => {
           if (typeof presented === 'string' && (upstreamId ?? '') === upstreamSession) return presented;

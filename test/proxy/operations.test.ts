@@ -161,6 +161,34 @@ describe('proxy operations', () => {
     await upstreamClosed;
   });
 
+  it("binds a stateful upstream's own session id and hands it back to it", async () => {
+    const { upstream, path } = await startWithUpstream();
+    const bearer = await token(path);
+    const opening = post(path, bearer, { jsonrpc: '2.0', id: 1, method: 'initialize', params: {} });
+    const first = await upstream.arrival();
+    first.res
+      .writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'upstream-42' })
+      .end('{}');
+    const bound = (await opening).headers.get('mcp-session-id') ?? '';
+    expect(bound).not.toContain('upstream-42');
+    expect(bound.length).toBeGreaterThan(20);
+    const next = fetch(path.mcpUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        'content-type': 'application/json',
+        'mcp-session-id': bound,
+      },
+      body: JSON.stringify(toolsList),
+    });
+    const second = await upstream.arrival();
+    expect(second.req.headers['mcp-session-id']).toBe('upstream-42');
+    second.res
+      .writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'upstream-42' })
+      .end('{}');
+    expect((await next).headers.get('mcp-session-id')).toBe(bound);
+  });
+
   it('drops hop-by-hop headers both ways, including those named in Connection', async () => {
     const { upstream, path } = await startWithUpstream();
     // fetch() will not send Connection; a raw request can.
