@@ -1,0 +1,91 @@
+import type { App } from './scopes.js';
+
+/** API group of the custom resource. */
+export const CRD_GROUP = 'nextcloud-mcp.io';
+/** The served and stored version. */
+export const CRD_VERSION = 'v1alpha1';
+/** Kind, plural and short name as the CRD declares them. */
+export const CRD_KIND = 'NextcloudMcp';
+export const CRD_PLURAL = 'nextcloudmcps';
+export const CRD_SHORT_NAME = 'ncmcp';
+
+/** A reference to a Secret in the resource's namespace, and the key to read. */
+export interface SecretKeyRef {
+  readonly name: string;
+  readonly key?: string;
+}
+
+/** The operator manages clients, scopes and mappers in this Keycloak realm. */
+export interface KeycloakIdentity {
+  /** Keycloak's base URL for the admin API; defaults to the issuer's origin. */
+  readonly url?: string;
+  readonly realm: string;
+  /** Secret with `username` and `password` (or `clientId`/`clientSecret`) for the admin API. */
+  readonly adminCredentialsSecretRef: SecretKeyRef;
+}
+
+/** RFC 7591 dynamic registration with an initial access token, for any IdP. */
+export interface RegistrationIdentity {
+  readonly initialAccessTokenSecretRef: SecretKeyRef;
+}
+
+/** Exactly one of `keycloak`, `clientSecretRef`, `registration` (the CRD enforces it). */
+export interface IdentitySpec {
+  readonly issuerUrl: string;
+  readonly keycloak?: KeycloakIdentity;
+  /** Bring your own client: a Secret with `clientId` and `clientSecret`; nothing is managed. */
+  readonly clientSecretRef?: SecretKeyRef;
+  readonly registration?: RegistrationIdentity;
+}
+
+/** `spec` of a NextcloudMcp: one tenant's MCP endpoint. */
+export interface NextcloudMcpSpec {
+  readonly nextcloud: { readonly url: string; readonly audience?: string };
+  /** External base URL; the protected resource is `publicUrl + "/mcp"`. */
+  readonly publicUrl: string;
+  /** Apps that exist for this tenant; all when absent. */
+  readonly apps?: readonly App[];
+  readonly identity: IdentitySpec;
+  readonly auth?: { readonly mode?: 'exchange' | 'passthrough' };
+  readonly replicas?: number;
+  /** Overrides the image the operator itself runs with. */
+  readonly image?: string;
+  readonly ingress?: { readonly className?: string; readonly host?: string; readonly tlsSecretName?: string };
+}
+
+/** A `metav1.Condition`. */
+export interface Condition {
+  readonly type: 'Ready' | 'IdentityConfigured' | 'WorkloadAvailable';
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
+  readonly observedGeneration?: number;
+}
+
+/** `status` of a NextcloudMcp, written by the operator only. */
+export interface NextcloudMcpStatus {
+  readonly observedGeneration?: number;
+  readonly endpoint?: string;
+  readonly clientId?: string;
+  readonly conditions?: readonly Condition[];
+}
+
+/** The whole resource as the API server returns it. */
+export interface NextcloudMcp {
+  readonly apiVersion: `${typeof CRD_GROUP}/${typeof CRD_VERSION}`;
+  readonly kind: typeof CRD_KIND;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly uid?: string;
+    readonly generation?: number;
+    readonly resourceVersion?: string;
+    readonly deletionTimestamp?: string;
+    readonly finalizers?: readonly string[];
+    readonly annotations?: Readonly<Record<string, string>>;
+    readonly labels?: Readonly<Record<string, string>>;
+  };
+  readonly spec: NextcloudMcpSpec;
+  readonly status?: NextcloudMcpStatus;
+}

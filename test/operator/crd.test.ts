@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  APPS,
+  CRD_GROUP,
+  CRD_KIND,
+  CRD_PLURAL,
+  CRD_SHORT_NAME,
+  CRD_VERSION,
+  type NextcloudMcpSpec,
+  type NextcloudMcpStatus,
+} from '../../contract/index.js';
+
+interface Schema {
+  type?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  enum?: unknown[];
+  required?: string[];
+}
+
+const crd = parse(readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'));
+const version = crd.spec.versions[0];
+const root: Schema = version.schema.openAPIV3Schema;
+
+/** Every optional field filled in, so the type checker proves the sample covers the whole type. */
+type Complete<T> = T extends readonly (infer U)[]
+  ? Complete<U>[]
+  : T extends object
+    ? { [K in keyof T]-?: Complete<T[K]> }
+    : T;
+
+const fullSpec: Complete<NextcloudMcpSpec> = {
+  nextcloud: { url: 'https://cloud.example', audience: 'nextcloud' },
+  publicUrl: 'https://mcp.example',
+  apps: ['notes'],
+  identity: {
+    issuerUrl: 'https://sso.example/realms/acme',
+    keycloak: {
+      url: 'https://sso.example',
+      realm: 'acme',
+      adminCredentialsSecretRef: { name: 'admin', key: 'password' },
+    },
+    clientSecretRef: { name: 'client', key: 'secret' },
+    registration: { initialAccessTokenSecretRef: { name: 'iat', key: 'token' } },
+  },
+  auth: { mode: 'exchange' },
+  replicas: 2,
+  image: 'registry.example/nextcloud-mcp:1',
+  ingress: { className: 'nginx', host: 'mcp.example', tlsSecretName: 'tls' },
+};
+
+const fullStatus: Complete<NextcloudMcpStatus> = {
+  observedGeneration: 1,
+  endpoint: 'https://mcp.example/mcp',
+  clientId: 'mcp-tenant',
+  conditions: [
+    {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Ready',
+      message: 'ok',
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+      observedGeneration: 1,
+    },
+  ],
+};
+
+/** Paths present in the value but not the schema, and in the schema but not the value. */
+function compare(value: unknown, schema: Schema, path: string, problems: string[]): void {
+  if (Array.isArray(value)) {
+    if (schema.type !== 'array' || !schema.items)
+      problems.push(`${path}: an array in the type, not in the schema`);
+    else value.forEach((item) => compare(item, schema.items as Schema, `${path}[]`, problems));
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  const properties = schema.properties ?? {};
+  for (const key of Object.keys(value)) {
+    if (!(key in properties)) problems.push(`${path}.${key}: in the type, not in the schema`);
+    else
+      compare((value as Record<string, unknown>)[key], properties[key] as Schema, `${path}.${key}`, problems);
+  }
+  for (const key of Object.keys(properties)) {
+    if (!(key in value)) problems.push(`${path}.${key}: in the schema, not in the type`);
+  }
+}
+
+describe('the NextcloudMcp CRD', () => {
+  it('names what contract/ says', () => {
+    expect(crd.metadata.name).toBe(`${CRD_PLURAL}.${CRD_GROUP}`);
+    expect(crd.spec.group).toBe(CRD_GROUP);
+    expect(crd.spec.names).toMatchObject({
+      kind: CRD_KIND,
+      plural: CRD_PLURAL,
+      shortNames: [CRD_SHORT_NAME],
+    });
+    expect(version.name).toBe(CRD_VERSION);
+    expect(version.subresources).toEqual({ status: {} });
+    expect(version.additionalPrinterColumns.map((column: { name: string }) => column.name)).toEqual([
+      'Ready',
+      'Endpoint',
+      'Age',
+    ]);
+  });
+
+  it('has exactly the fields of the TypeScript types', () => {
+    const problems: string[] = [];
+    compare(fullSpec, root.properties?.spec as Schema, 'spec', problems);
+    compare(fullStatus, root.properties?.status as Schema, 'status', problems);
+    expect(problems).toEqual([]);
+  });
+
+  it('offers exactly the apps of the scope catalogue', () => {
+    expect(root.properties?.spec?.properties?.apps?.items?.enum).toEqual([...APPS]);
+  });
+
+  it('states its cross-field rules as CEL, with readable messages', () => {
+    const identity = root.properties?.spec?.properties?.identity as Schema & {
+      'x-kubernetes-validations': { rule: string; message: string }[];
+    };
+    expect(identity['x-kubernetes-validations'][0]?.message).toBe(
+      'set exactly one of identity.keycloak, identity.clientSecretRef, identity.registration',
+    );
+  });
+});
