@@ -72,7 +72,7 @@ function compare(value: unknown, schema: Schema, path: string, problems: string[
   if (Array.isArray(value)) {
     if (schema.type !== 'array' || !schema.items)
       problems.push(`${path}: an array in the type, not in the schema`);
-    else value.forEach((item) => compare(item, schema.items as Schema, `${path}[]`, problems));
+    else for (const item of value) compare(item, schema.items as Schema, `${path}[]`, problems);
     return;
   }
   if (typeof value !== 'object' || value === null) return;
