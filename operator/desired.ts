@@ -1,0 +1,271 @@
+import { createHash } from 'node:crypto';
+import type {
+  V1Container,
+  V1Deployment,
+  V1Ingress,
+  V1NetworkPolicy,
+  V1OwnerReference,
+  V1PodDisruptionBudget,
+  V1Secret,
+  V1SecurityContext,
+  V1Service,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
+import {
+  APPS,
+  CRD_GROUP,
+  CRD_KIND,
+  CRD_VERSION,
+  type NextcloudMcp,
+  RUNTIME_NODE_OPTIONS,
+} from '../contract/index.js';
+
+/** What the reconciler learned before computing the desired objects. */
+export interface DesiredInput {
+  readonly resource: NextcloudMcp;
+  /** The image the operator runs with, unless the resource overrides it. */
+  readonly operatorImage: string;
+  /** The proxy's client, as identity automation registered it (or as the user's Secret holds it). */
+  readonly client: { readonly id: string; readonly secret: string };
+}
+
+export type OwnedObject =
+  | V1ServiceAccount
+  | V1Secret
+  | V1Deployment
+  | V1Service
+  | V1Ingress
+  | V1PodDisruptionBudget
+  | V1NetworkPolicy;
+
+const PROXY_PORT = 8080;
+const METRICS_PORT = 9090;
+const SERVER_PORT = 8081;
+const SECRET_MOUNT = '/var/run/secrets/nextcloud-mcp';
+/** Pod template annotation whose change rolls the Deployment when its configuration changes. */
+export const CONFIG_HASH_ANNOTATION = `${CRD_GROUP}/config-hash`;
+
+/** The name every owned object of a resource shares. */
+export function ownedName(resource: NextcloudMcp): string {
+  return `${resource.metadata.name}-mcp`;
+}
+
+export function labelsFor(resource: NextcloudMcp): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'nextcloud-mcp',
+    'app.kubernetes.io/instance': resource.metadata.name,
+    'app.kubernetes.io/managed-by': 'nextcloud-mcp-operator',
+    'app.kubernetes.io/part-of': 'nextcloud-mcp',
+  };
+}
+
+function ownerReference(resource: NextcloudMcp): V1OwnerReference {
+  return {
+    apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+    kind: CRD_KIND,
+    name: resource.metadata.name,
+    uid: resource.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+const RESTRICTED: V1SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/**
+ * Every object the operator owns for one resource, computed from the spec alone: no I/O, so a
+ * test can check it and the reconciler can compare it with what the cluster has.
+ */
+export function desiredObjects(input: DesiredInput): OwnedObject[] {
+  const { resource } = input;
+  const { spec } = resource;
+  const name = ownedName(resource);
+  const metadata = () => ({
+    name,
+    namespace: resource.metadata.namespace,
+    labels: labelsFor(resource),
+    ownerReferences: [ownerReference(resource)],
+  });
+  const replicas = spec.replicas ?? 1;
+  const apps = (spec.apps ?? APPS).join(',');
+  const publicUrl = spec.publicUrl.replace(/\/+$/, '');
+  const image = spec.image ?? input.operatorImage;
+
+  const proxyEnv = {
+    PUBLIC_URL: publicUrl,
+    ISSUER_URL: spec.identity.issuerUrl,
+    CLIENT_ID: input.client.id,
+    CLIENT_SECRET_FILE: `${SECRET_MOUNT}/clientSecret`,
+    AUTH_MODE: spec.auth?.mode ?? 'exchange',
+    NEXTCLOUD_AUDIENCE: spec.nextcloud.audience ?? 'nextcloud',
+    APPS: apps,
+    UPSTREAM_URL: `http://127.0.0.1:${SERVER_PORT}`,
+    PORT: String(PROXY_PORT),
+    METRICS_PORT: String(METRICS_PORT),
+    NODE_OPTIONS: RUNTIME_NODE_OPTIONS,
+  };
+  const serverEnv = {
+    NEXTCLOUD_URL: spec.nextcloud.url,
+    HOST: '127.0.0.1',
+    PORT: String(SERVER_PORT),
+    APPS: apps,
+    NODE_OPTIONS: RUNTIME_NODE_OPTIONS,
+  };
+  // Everything the pods read, the secret included (hashed), so any change rolls them.
+  const configHash = createHash('sha256')
+    .update(JSON.stringify({ image, proxyEnv, serverEnv, secret: input.client.secret }))
+    .digest('hex')
+    .slice(0, 16);
+
+  const container = (
+    containerName: string,
+    entry: string,
+    env: Record<string, string>,
+    extra: Partial<V1Container>,
+  ): V1Container => ({
+    name: containerName,
+    image,
+    command: ['node', entry],
+    env: Object.entries(env).map(([key, value]) => ({ name: key, value })),
+    securityContext: RESTRICTED,
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    ...extra,
+  });
+
+  const objects: OwnedObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: metadata(),
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: metadata(),
+      type: 'Opaque',
+      stringData: { clientId: input.client.id, clientSecret: input.client.secret },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: metadata(),
+      spec: {
+        replicas,
+        selector: { matchLabels: labelsFor(resource) },
+        template: {
+          metadata: { labels: labelsFor(resource), annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65532,
+              runAsGroup: 65532,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [
+              container('proxy', 'dist/proxy/main.js', proxyEnv, {
+                ports: [
+                  { name: 'http', containerPort: PROXY_PORT },
+                  { name: 'metrics', containerPort: METRICS_PORT },
+                ],
+                readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
+                livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10 },
+                resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '192Mi' } },
+                volumeMounts: [
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'client', mountPath: SECRET_MOUNT, readOnly: true },
+                ],
+              }),
+              container('server', 'dist/server/main.js', serverEnv, {
+                // The server listens on loopback only, out of the kubelet's reach: probe from inside.
+                livenessProbe: {
+                  exec: {
+                    command: [
+                      'node',
+                      '-e',
+                      `fetch('http://127.0.0.1:${SERVER_PORT}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+                    ],
+                  },
+                  periodSeconds: 30,
+                  timeoutSeconds: 5,
+                },
+                resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '192Mi' } },
+              }),
+            ],
+            volumes: [
+              { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
+              {
+                name: 'client',
+                secret: { secretName: name, items: [{ key: 'clientSecret', path: 'clientSecret' }] },
+              },
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: metadata(),
+      spec: {
+        selector: labelsFor(resource),
+        ports: [
+          { name: 'http', port: 80, targetPort: 'http' },
+          { name: 'metrics', port: METRICS_PORT, targetPort: 'metrics' },
+        ],
+      },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: metadata(),
+      spec: {
+        podSelector: { matchLabels: labelsFor(resource) },
+        policyTypes: ['Ingress'],
+        // Only the proxy's ports are reachable; the server's loopback port never is.
+        ingress: [{ ports: [{ port: PROXY_PORT }, { port: METRICS_PORT }] }],
+      },
+    },
+  ];
+  if (replicas > 1) {
+    objects.push({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: metadata(),
+      spec: { minAvailable: 1, selector: { matchLabels: labelsFor(resource) } },
+    });
+  }
+  if (spec.ingress) {
+    const host = spec.ingress.host ?? new URL(publicUrl).hostname;
+    objects.push({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: metadata(),
+      spec: {
+        ...(spec.ingress.className ? { ingressClassName: spec.ingress.className } : {}),
+        rules: [
+          {
+            host,
+            http: {
+              paths: [
+                { path: '/', pathType: 'Prefix', backend: { service: { name, port: { name: 'http' } } } },
+              ],
+            },
+          },
+        ],
+        ...(spec.ingress.tlsSecretName
+          ? { tls: [{ hosts: [host], secretName: spec.ingress.tlsSecretName }] }
+          : {}),
+      },
+    });
+  }
+  return objects;
+}

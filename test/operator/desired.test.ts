@@ -1,0 +1,103 @@
+import type { V1Deployment, V1Ingress } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import type { NextcloudMcp } from '../../contract/index.js';
+import { CONFIG_HASH_ANNOTATION, type DesiredInput, desiredObjects } from '../../operator/desired.js';
+
+const resource: NextcloudMcp = {
+  apiVersion: 'nextcloud-mcp.io/v1alpha1',
+  kind: 'NextcloudMcp',
+  metadata: { name: 'acme', namespace: 'tenant-acme', uid: 'uid-1', generation: 1 },
+  spec: {
+    nextcloud: { url: 'https://cloud.acme.example' },
+    publicUrl: 'https://mcp.acme.example',
+    apps: ['notes', 'files'],
+    identity: { issuerUrl: 'https://sso.example/realms/acme', clientSecretRef: { name: 'client' } },
+  },
+};
+const input: DesiredInput = {
+  resource,
+  operatorImage: 'ghcr.io/example/nextcloud-mcp:1.0.0',
+  client: { id: 'mcp-tenant-acme-acme', secret: 'very-secret-value' },
+};
+
+const kinds = (objects: { kind?: string }[]) => objects.map((object) => object.kind);
+const deployment = (objects: { kind?: string }[]) =>
+  objects.find((o) => o.kind === 'Deployment') as V1Deployment;
+const hash = (objects: { kind?: string }[]) =>
+  deployment(objects).spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
+
+describe('desired objects of a NextcloudMcp', () => {
+  it('are the owned kinds, each labelled, namespaced and owned by the resource', () => {
+    const objects = desiredObjects(input);
+    expect(kinds(objects)).toEqual(['ServiceAccount', 'Secret', 'Deployment', 'Service', 'NetworkPolicy']);
+    for (const object of objects) {
+      expect(object.metadata).toMatchObject({
+        name: 'acme-mcp',
+        namespace: 'tenant-acme',
+        labels: {
+          'app.kubernetes.io/instance': 'acme',
+          'app.kubernetes.io/managed-by': 'nextcloud-mcp-operator',
+        },
+      });
+      expect(object.metadata?.ownerReferences).toEqual([
+        expect.objectContaining({ kind: 'NextcloudMcp', name: 'acme', uid: 'uid-1', controller: true }),
+      ]);
+    }
+  });
+
+  it('run the pod under restricted Pod Security, with probes and limits, and no secret in the environment', () => {
+    const pod = deployment(desiredObjects(input)).spec?.template.spec;
+    expect(pod?.automountServiceAccountToken).toBe(false);
+    expect(pod?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod?.containers.map((c) => c.name)).toEqual(['proxy', 'server']);
+    for (const container of pod?.containers ?? []) {
+      expect(container.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(container.livenessProbe).toBeDefined();
+      expect(container.resources?.limits?.memory).toBeDefined();
+      expect(JSON.stringify(container.env)).not.toContain('very-secret-value');
+    }
+    const server = pod?.containers[1];
+    expect(server?.env).toContainEqual({ name: 'HOST', value: '127.0.0.1' });
+    expect(server?.ports).toBeUndefined();
+    const proxy = pod?.containers[0];
+    expect(proxy?.env).toContainEqual({ name: 'APPS', value: 'notes,files' });
+    expect(proxy?.readinessProbe?.httpGet?.path).toBe('/readyz');
+  });
+
+  it('roll the pods when the configuration or the secret changes, and only then', () => {
+    const base = hash(desiredObjects(input));
+    expect(hash(desiredObjects(input))).toBe(base);
+    expect(
+      hash(
+        desiredObjects({ ...input, resource: { ...resource, spec: { ...resource.spec, apps: ['notes'] } } }),
+      ),
+    ).not.toBe(base);
+    expect(hash(desiredObjects({ ...input, client: { ...input.client, secret: 'rotated' } }))).not.toBe(base);
+    expect(hash(desiredObjects({ ...input, operatorImage: 'ghcr.io/example/nextcloud-mcp:1.0.1' }))).not.toBe(
+      base,
+    );
+  });
+
+  it('add a PodDisruptionBudget past one replica and an Ingress when asked for', () => {
+    const objects = desiredObjects({
+      ...input,
+      resource: {
+        ...resource,
+        spec: { ...resource.spec, replicas: 3, ingress: { className: 'nginx', tlsSecretName: 'acme-tls' } },
+      },
+    });
+    expect(kinds(objects)).toContain('PodDisruptionBudget');
+    const ingress = objects.find((o) => o.kind === 'Ingress') as V1Ingress;
+    expect(ingress.spec?.ingressClassName).toBe('nginx');
+    expect(ingress.spec?.rules?.[0]?.host).toBe('mcp.acme.example');
+    expect(ingress.spec?.tls).toEqual([{ hosts: ['mcp.acme.example'], secretName: 'acme-tls' }]);
+    expect(deployment(objects).spec?.replicas).toBe(3);
+  });
+});
