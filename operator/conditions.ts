@@ -1,0 +1,45 @@
+import type { Condition } from '../contract/index.js';
+
+type ConditionType = Condition['type'];
+
+/** A condition as a reconcile step reports it; times and generations are filled in here. */
+export interface ConditionUpdate {
+  readonly type: Exclude<ConditionType, 'Ready'>;
+  readonly status: Condition['status'];
+  readonly reason: string;
+  readonly message: string;
+}
+
+/**
+ * The next conditions list: `lastTransitionTime` moves only when a condition's status changes
+ * (as metav1.Condition requires), and `Ready` is True only when every other condition is.
+ */
+export function nextConditions(
+  previous: readonly Condition[] | undefined,
+  updates: readonly ConditionUpdate[],
+  generation: number,
+  now: string,
+): Condition[] {
+  const byType = new Map((previous ?? []).map((condition) => [condition.type, condition]));
+  const merge = (update: Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>): Condition => {
+    const before = byType.get(update.type);
+    return {
+      ...update,
+      observedGeneration: generation,
+      lastTransitionTime: before && before.status === update.status ? before.lastTransitionTime : now,
+    };
+  };
+  const others = updates.map(merge);
+  const failing = others.find((condition) => condition.status !== 'True');
+  const ready = merge(
+    failing
+      ? { type: 'Ready', status: 'False', reason: failing.reason, message: failing.message }
+      : { type: 'Ready', status: 'True', reason: 'Ready', message: 'The MCP endpoint is serving' },
+  );
+  return [ready, ...others];
+}
+
+/** Whether two conditions lists say the same thing (so a status write would change nothing). */
+export function sameConditions(a: readonly Condition[] | undefined, b: readonly Condition[]): boolean {
+  return JSON.stringify(a ?? []) === JSON.stringify(b);
+}
