@@ -1,38 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import express from 'express';
-import type { Logger } from 'pino';
-import type { Dispatcher } from 'undici';
 import { scopesForApps } from '../contract/index.js';
-import type { ProxyConfig } from './config.js';
+import { type AppDeps, EXPOSED_HEADERS, METADATA_PATH } from './deps.js';
 import { createMcpHandler } from './mcp-handler.js';
-import type { Metrics } from './metrics.js';
-import type { SessionBinder } from './session.js';
-import type { TokenExchanger } from './token-exchange.js';
-import type { TokenValidator } from './token-validation.js';
-
-/** What the app needs once the issuer is known; until then every /mcp request is "not ready". */
-export interface Security {
-  readonly validator: TokenValidator;
-  /** Absent in passthrough mode: the client's token goes to Nextcloud as it is. */
-  readonly exchanger: TokenExchanger | undefined;
-}
-
-export interface AppDeps {
-  readonly config: ProxyConfig;
-  readonly log: Logger;
-  readonly metrics: Metrics;
-  readonly sessions: SessionBinder;
-  readonly dispatcher: Dispatcher;
-  readonly security: () => Security | undefined;
-}
-
-const METADATA_PATH = '/.well-known/oauth-protected-resource';
-
-/** The metadata URL every challenge points at. */
-export function resourceMetadataUrl(config: ProxyConfig): string {
-  return `${config.PUBLIC_URL}${METADATA_PATH}/mcp`;
-}
 
 /**
  * The proxy's public HTTP face: MCP requests go straight to the lean `/mcp` handler (the hot
@@ -83,7 +54,7 @@ function createProxyApp(deps: AppDeps): express.Express {
       'mcp-protocol-version',
       'last-event-id',
     ],
-    exposedHeaders: ['mcp-session-id', 'www-authenticate', 'retry-after'],
+    exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
   });
   app.use([METADATA_PATH, '/mcp'], crossOrigin);

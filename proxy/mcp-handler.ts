@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { HEADERS, scopesForApps } from '../contract/index.js';
-import { type AppDeps, resourceMetadataUrl } from './app.js';
+import { type AppDeps, EXPOSED_HEADERS, resourceMetadataUrl } from './deps.js';
 import {
   BodyTooLargeError,
   MissingTokenError,
@@ -17,7 +17,7 @@ import { checkScopes, type RpcSummary, summarize } from './mcp-request.js';
 import { hashToken, type Principal } from './token-validation.js';
 
 /** Headers browser-based clients may read on /mcp answers (the preflight is answered by the app). */
-const EXPOSED = 'mcp-session-id, www-authenticate, retry-after';
+const EXPOSED = EXPOSED_HEADERS.join(', ');
 
 /**
  * The hot path, `GET/POST/DELETE /mcp`, on plain node:http: token → scopes → body → session →

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { createProxyHandler, type Security } from './app.js';
+import { createProxyHandler } from './app.js';
 import type { ProxyConfig } from './config.js';
+import type { Security } from './deps.js';
 import { createUpstreamAgent } from './forward.js';
 import { discoverIssuer } from './identity-provider.js';
 import { createMetrics } from './metrics.js';
