@@ -1,0 +1,86 @@
+import * as oidc from 'openid-client';
+
+/** A client the operator registered with RFC 7591, and what it needs to delete it (RFC 7592). */
+export interface RegisteredClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly registrationAccessToken?: string;
+  readonly registrationClientUri?: string;
+}
+
+export class RegistrationError extends Error {}
+
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+/**
+ * Registers the proxy's confidential client at any IdP that supports dynamic registration with an
+ * initial access token; the registration access token is kept so the finalizer can delete it.
+ */
+export async function registerProxyClient(
+  issuerUrl: string,
+  initialAccessToken: string,
+  clientName: string,
+  timeoutMs: number,
+): Promise<RegisteredClient> {
+  const issuer = new URL(issuerUrl);
+  let config: oidc.Configuration;
+  try {
+    config = await oidc.dynamicClientRegistration(
+      issuer,
+      {
+        client_name: clientName,
+        grant_types: [TOKEN_EXCHANGE],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      undefined,
+      {
+        initialAccessToken,
+        timeout: timeoutMs / 1000,
+        ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
+      },
+    );
+  } catch (error) {
+    throw new RegistrationError(
+      `dynamic registration at ${issuer.origin} failed: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const metadata = config.clientMetadata();
+  const secret = metadata.client_secret;
+  if (typeof secret !== 'string')
+    throw new RegistrationError('the IdP registered the client without a secret');
+  return {
+    clientId: metadata.client_id,
+    clientSecret: secret,
+    ...(typeof metadata.registration_access_token === 'string'
+      ? { registrationAccessToken: metadata.registration_access_token }
+      : {}),
+    ...(typeof metadata.registration_client_uri === 'string'
+      ? { registrationClientUri: metadata.registration_client_uri }
+      : {}),
+  };
+}
+
+/** RFC 7592 delete; a client already gone counts as deleted. */
+export async function deleteRegisteredClient(client: RegisteredClient, timeoutMs: number): Promise<void> {
+  if (!(client.registrationClientUri && client.registrationAccessToken)) {
+    throw new RegistrationError(
+      `no registration management URI for client ${client.clientId}; delete it at the IdP`,
+    );
+  }
+  const response = await fetch(client.registrationClientUri, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${client.registrationAccessToken}` },
+    signal: AbortSignal.timeout(timeoutMs),
+  }).catch((error: unknown) => {
+    throw new RegistrationError(`cannot reach the IdP to delete client ${client.clientId}`, { cause: error });
+  });
+  // 401 with a token we were given means the IdP already forgot the client (RFC 7592 §2.3).
+  if (![204, 401, 404].includes(response.status)) {
+    throw new RegistrationError(`deleting client ${client.clientId} failed with HTTP ${response.status}`);
+  }
+}
