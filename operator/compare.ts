@@ -1,0 +1,36 @@
+import type { V1Secret } from '@kubernetes/client-node';
+
+/**
+ * Whether `observed` already holds every field `desired` sets, with the same value. Fields only
+ * the cluster sets (status, defaults, managed fields) are ignored, so an object that matches
+ * needs no apply: a steady-state reconcile makes no write.
+ */
+export function satisfies(desired: unknown, observed: unknown): boolean {
+  if (Array.isArray(desired)) {
+    return (
+      Array.isArray(observed) &&
+      desired.length === observed.length &&
+      desired.every((item, index) => satisfies(item, observed[index]))
+    );
+  }
+  if (typeof desired === 'object' && desired !== null) {
+    if (typeof observed !== 'object' || observed === null) return false;
+    return Object.entries(desired).every(([key, value]) =>
+      satisfies(value, (observed as Record<string, unknown>)[key]),
+    );
+  }
+  return desired === observed;
+}
+
+/**
+ * The same for a Secret written with `stringData`, which the API server stores (and returns)
+ * base64-encoded under `data`.
+ */
+export function secretSatisfies(desired: V1Secret, observed: V1Secret | undefined): boolean {
+  if (!observed) return false;
+  const { stringData, ...rest } = desired;
+  if (!satisfies(rest, observed)) return false;
+  return Object.entries(stringData ?? {}).every(
+    ([key, value]) => Buffer.from(observed.data?.[key] ?? '', 'base64').toString('utf8') === value,
+  );
+}

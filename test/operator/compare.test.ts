@@ -1,0 +1,66 @@
+import type { V1Deployment, V1Secret } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import type { NextcloudMcp } from '../../contract/index.js';
+import { satisfies, secretSatisfies } from '../../operator/compare.js';
+import { desiredObjects } from '../../operator/desired.js';
+
+const resource: NextcloudMcp = {
+  apiVersion: 'nextcloud-mcp.io/v1alpha1',
+  kind: 'NextcloudMcp',
+  metadata: { name: 'acme', namespace: 'tenant-acme', uid: 'uid-1' },
+  spec: {
+    nextcloud: { url: 'https://cloud.acme.example' },
+    publicUrl: 'https://mcp.acme.example',
+    identity: { issuerUrl: 'https://sso.example/realms/acme', clientSecretRef: { name: 'client' } },
+  },
+};
+const objects = desiredObjects({ resource, operatorImage: 'img:1', client: { id: 'c', secret: 's3cret' } });
+
+/** What an API server hands back: the desired fields plus its own defaults and bookkeeping. */
+function asStored<T extends { metadata?: object }>(object: T): T {
+  const copy = structuredClone(object);
+  return {
+    ...copy,
+    metadata: {
+      ...copy.metadata,
+      resourceVersion: '42',
+      managedFields: [{ manager: 'nextcloud-mcp-operator' }],
+    },
+    status: { observedGeneration: 3 },
+  };
+}
+
+describe('comparing desired and observed objects', () => {
+  it('finds an object the cluster stores with extra fields unchanged', () => {
+    const deployment = objects.find((object) => object.kind === 'Deployment') as V1Deployment;
+    const stored = asStored(deployment);
+    (stored.spec as { revisionHistoryLimit?: number }).revisionHistoryLimit = 10;
+    expect(satisfies(deployment, stored)).toBe(true);
+  });
+
+  it('sees drift in a field the operator owns', () => {
+    const deployment = objects.find((object) => object.kind === 'Deployment') as V1Deployment;
+    const stored = asStored(deployment);
+    if (stored.spec) stored.spec.replicas = 5;
+    expect(satisfies(deployment, stored)).toBe(false);
+    const dropped = asStored(deployment);
+    dropped.spec?.template.spec?.containers.pop();
+    expect(satisfies(deployment, dropped)).toBe(false);
+  });
+
+  it('compares a Secret written as stringData with what the server stores as data', () => {
+    const secret = objects.find((object) => object.kind === 'Secret') as V1Secret;
+    const { stringData: _, ...rest } = structuredClone(secret);
+    const stored: V1Secret = {
+      ...asStored(rest),
+      data: {
+        clientId: Buffer.from('c').toString('base64'),
+        clientSecret: Buffer.from('s3cret').toString('base64'),
+      },
+    };
+    expect(secretSatisfies(secret, stored)).toBe(true);
+    stored.data = { ...stored.data, clientSecret: Buffer.from('rotated').toString('base64') };
+    expect(secretSatisfies(secret, stored)).toBe(false);
+    expect(secretSatisfies(secret, undefined)).toBe(false);
+  });
+});
