@@ -1,0 +1,489 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * An in-process stand-in for the Kubernetes API server, following its documented behaviour where
+ * the operator depends on it: resourceVersion on every write and 409 Conflict on a stale one,
+ * 409 AlreadyExists, 404 NotFound as Status objects; list and watch (events after a
+ * resourceVersion, bookmarks, 410 Gone once history is compacted); server-side apply with a
+ * field manager; the status subresource; finalizers and deletionTimestamp; owner-reference
+ * garbage collection. Custom resources are served once their CRD is created.
+ */
+type KubeObject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    labels?: Record<string, string>;
+    ownerReferences?: { uid: string }[];
+    managedFields?: { manager: string; operation: string }[];
+  };
+  spec?: unknown;
+  status?: unknown;
+  [key: string]: unknown;
+};
+
+interface ResourceType {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+  readonly statusSubresource: boolean;
+}
+
+interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly object: KubeObject;
+  readonly rv: number;
+  readonly resource: string;
+}
+
+const BUILT_IN: ResourceType[] = [
+  {
+    group: '',
+    version: 'v1',
+    kind: 'Namespace',
+    plural: 'namespaces',
+    namespaced: false,
+    statusSubresource: true,
+  },
+  { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true, statusSubresource: false },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'ServiceAccount',
+    plural: 'serviceaccounts',
+    namespaced: true,
+    statusSubresource: false,
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'Service',
+    plural: 'services',
+    namespaced: true,
+    statusSubresource: true,
+  },
+  { group: '', version: 'v1', kind: 'Event', plural: 'events', namespaced: true, statusSubresource: false },
+  {
+    group: 'apps',
+    version: 'v1',
+    kind: 'Deployment',
+    plural: 'deployments',
+    namespaced: true,
+    statusSubresource: true,
+  },
+  {
+    group: 'policy',
+    version: 'v1',
+    kind: 'PodDisruptionBudget',
+    plural: 'poddisruptionbudgets',
+    namespaced: true,
+    statusSubresource: true,
+  },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'Ingress',
+    plural: 'ingresses',
+    namespaced: true,
+    statusSubresource: true,
+  },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'NetworkPolicy',
+    plural: 'networkpolicies',
+    namespaced: true,
+    statusSubresource: false,
+  },
+  {
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    kind: 'Lease',
+    plural: 'leases',
+    namespaced: true,
+    statusSubresource: false,
+  },
+  {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    kind: 'CustomResourceDefinition',
+    plural: 'customresourcedefinitions',
+    namespaced: false,
+    statusSubresource: true,
+  },
+];
+
+export interface KubernetesStandin {
+  readonly url: string;
+  /** Non-GET requests served, for "a steady-state resync makes no write". */
+  writes: number;
+  /** Forgets watch history older than the newest `keep` events, so older watches get 410 Gone. */
+  compact(keep: number): void;
+  /** Drops every open watch connection, as an API server restart would. */
+  dropWatches(): void;
+  stop(): Promise<void>;
+}
+
+export async function startKubernetesStandin(): Promise<KubernetesStandin> {
+  const types = new Map<string, ResourceType>(BUILT_IN.map((type) => [`${type.group}/${type.plural}`, type]));
+  const store = new Map<string, KubeObject>();
+  let history: WatchEvent[] = [];
+  let revision = 1;
+  const watchers = new Set<{ resource: string; namespace?: string; res: ServerResponse }>();
+
+  const keyOf = (type: ResourceType, namespace: string | undefined, name: string) =>
+    `${type.group}/${type.plural}/${namespace ?? ''}/${name}`;
+  const apiVersionOf = (type: ResourceType) => (type.group ? `${type.group}/${type.version}` : type.version);
+
+  function record(type: WatchEvent['type'], resource: ResourceType, object: KubeObject): void {
+    const event: WatchEvent = {
+      type,
+      object,
+      rv: Number(object.metadata.resourceVersion),
+      resource: resource.plural,
+    };
+    history.push(event);
+    for (const watcher of watchers) {
+      if (watcher.resource !== `${resource.group}/${resource.plural}`) continue;
+      if (watcher.namespace && watcher.namespace !== object.metadata.namespace) continue;
+      watcher.res.write(`${JSON.stringify({ type, object })}\n`);
+    }
+  }
+
+  function bump(object: KubeObject): KubeObject {
+    object.metadata.resourceVersion = String(++revision);
+    return object;
+  }
+
+  function remove(type: ResourceType, key: string, object: KubeObject): void {
+    store.delete(key);
+    record('DELETED', type, bump(structuredClone(object)));
+    // Garbage collection: dependents whose owner is gone go too (background propagation).
+    for (const [otherKey, other] of store) {
+      if (other.metadata.ownerReferences?.some((owner) => owner.uid === object.metadata.uid)) {
+        const otherType = [...types.values()].find((candidate) =>
+          otherKey.startsWith(`${candidate.group}/${candidate.plural}/`),
+        );
+        if (otherType) deleteObject(otherType, otherKey, other);
+      }
+    }
+  }
+
+  function deleteObject(type: ResourceType, key: string, object: KubeObject): void {
+    if (object.metadata.finalizers?.length) {
+      if (!object.metadata.deletionTimestamp) {
+        object.metadata.deletionTimestamp = new Date().toISOString();
+        record('MODIFIED', type, bump(object));
+      }
+      return;
+    }
+    remove(type, key, object);
+  }
+
+  /** Registers the kinds a CRD serves. */
+  function serveCrd(crd: KubeObject): void {
+    const spec = crd.spec as {
+      group: string;
+      names: { kind: string; plural: string };
+      scope: string;
+      versions: { name: string; served: boolean; subresources?: { status?: object } }[];
+    };
+    for (const version of spec.versions.filter((candidate) => candidate.served)) {
+      types.set(`${spec.group}/${spec.names.plural}`, {
+        group: spec.group,
+        version: version.name,
+        kind: spec.names.kind,
+        plural: spec.names.plural,
+        namespaced: spec.scope === 'Namespaced',
+        statusSubresource: Boolean(version.subresources?.status),
+      });
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) status(res, 500, 'InternalError', String(error));
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://kubernetes');
+    const route = parse(url.pathname);
+    if (!route) return status(res, 404, 'NotFound', `the server could not find the requested resource`);
+    const type = types.get(`${route.group}/${route.plural}`);
+    if (!type || type.version !== route.version)
+      return status(res, 404, 'NotFound', `no resource ${route.plural}`);
+    const body = await readBody(req);
+    if (req.method !== 'GET') standin.writes++;
+    // A create names its object in the body; everything else in the path.
+    if (req.method === 'POST' && !route.name) route.name = (body as KubeObject | undefined)?.metadata?.name;
+    const key = route.name ? keyOf(type, route.namespace, route.name) : undefined;
+    const existing = key ? store.get(key) : undefined;
+    const what = `${type.plural}${type.group ? `.${type.group}` : ''} "${route.name}"`;
+
+    if (req.method === 'GET' && !route.name) {
+      if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
+        return watch(type, route.namespace, url, res);
+      }
+      const items = [...store.entries()]
+        .filter(([candidate]) =>
+          candidate.startsWith(`${type.group}/${type.plural}/${route.namespace ?? ''}`),
+        )
+        .map(([, object]) => object)
+        .filter((object) => matchesLabels(object, url.searchParams.get('labelSelector')));
+      return json(res, 200, {
+        apiVersion: apiVersionOf(type),
+        kind: `${type.kind}List`,
+        metadata: { resourceVersion: String(revision) },
+        items,
+      });
+    }
+    if (!key) return status(res, 405, 'MethodNotAllowed', 'method not allowed on a collection');
+
+    if (req.method === 'GET')
+      return existing ? json(res, 200, existing) : status(res, 404, 'NotFound', `${what} not found`);
+
+    if (req.method === 'POST' || (req.method === 'PATCH' && !existing && isApply(req))) {
+      const object = body as KubeObject;
+      if (req.method === 'POST' && existing)
+        return status(res, 409, 'AlreadyExists', `${what} already exists`);
+      const created: KubeObject = {
+        ...object,
+        apiVersion: apiVersionOf(type),
+        kind: type.kind,
+        metadata: {
+          ...object.metadata,
+          name: route.name ?? object.metadata.name,
+          ...(type.namespaced ? { namespace: route.namespace } : {}),
+          uid: randomUUID(),
+          generation: 1,
+          creationTimestamp: new Date().toISOString(),
+          managedFields: [
+            {
+              manager: url.searchParams.get('fieldManager') ?? 'unknown',
+              operation: isApply(req) ? 'Apply' : 'Update',
+            },
+          ],
+        },
+      };
+      if (type.statusSubresource) delete created.status;
+      store.set(key, bump(created));
+      record('ADDED', type, created);
+      if (type.kind === 'CustomResourceDefinition') serveCrd(created);
+      return json(res, 201, created);
+    }
+    if (!existing) return status(res, 404, 'NotFound', `${what} not found`);
+
+    if (req.method === 'DELETE') {
+      deleteObject(type, key, existing);
+      return json(res, 200, existing);
+    }
+
+    if (
+      req.method === 'PATCH' &&
+      !isApply(req) &&
+      !String(req.headers['content-type']).startsWith('application/merge-patch+json')
+    ) {
+      // JSON Patch and strategic merge are not followed here; say so rather than misapply them.
+      return status(
+        res,
+        415,
+        'UnsupportedMediaType',
+        `the stand-in supports merge and apply patches, not ${req.headers['content-type']}`,
+      );
+    }
+    const incoming = body as KubeObject;
+    const sentVersion = incoming.metadata?.resourceVersion;
+    if (req.method === 'PUT' && sentVersion && sentVersion !== existing.metadata.resourceVersion) {
+      return status(
+        res,
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${what}: the object has been modified; please apply your changes to the latest version and try again`,
+      );
+    }
+    let next: KubeObject;
+    if (route.subresource === 'status') {
+      next = { ...existing, status: (req.method === 'PUT' ? incoming : merge(existing, incoming)).status };
+    } else {
+      const merged = req.method === 'PUT' ? incoming : merge(existing, incoming);
+      next = {
+        ...merged,
+        apiVersion: existing.apiVersion,
+        kind: existing.kind,
+        metadata: {
+          ...merged.metadata,
+          name: existing.metadata.name,
+          namespace: existing.metadata.namespace,
+          uid: existing.metadata.uid,
+          creationTimestamp: existing.metadata.creationTimestamp,
+          deletionTimestamp: existing.metadata.deletionTimestamp,
+          generation:
+            JSON.stringify(merged.spec) === JSON.stringify(existing.spec)
+              ? existing.metadata.generation
+              : (existing.metadata.generation ?? 1) + 1,
+        },
+        ...(type.statusSubresource ? { status: existing.status } : {}),
+      };
+    }
+    if (JSON.stringify(next) === JSON.stringify(existing)) return json(res, 200, existing);
+    store.set(key, bump(next));
+    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {
+      remove(type, key, next);
+      return json(res, 200, next);
+    }
+    record('MODIFIED', type, next);
+    return json(res, 200, next);
+  }
+
+  function watch(type: ResourceType, namespace: string | undefined, url: URL, res: ServerResponse): void {
+    const from = Number(url.searchParams.get('resourceVersion') ?? revision);
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    const oldest = history[0]?.rv ?? revision;
+    if (from > 0 && from < oldest - 1) {
+      res.write(
+        `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${from} (${oldest})` } })}\n`,
+      );
+      res.end();
+      return;
+    }
+    for (const event of history) {
+      if (event.rv <= from || event.resource !== type.plural) continue;
+      if (namespace && event.object.metadata.namespace !== namespace) continue;
+      res.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
+    }
+    const watcher = { resource: `${type.group}/${type.plural}`, ...(namespace ? { namespace } : {}), res };
+    watchers.add(watcher);
+    const bookmarks =
+      url.searchParams.get('allowWatchBookmarks') === 'true'
+        ? setInterval(() => {
+            res.write(
+              `${JSON.stringify({ type: 'BOOKMARK', object: { apiVersion: apiVersionOf(type), kind: type.kind, metadata: { resourceVersion: String(revision) } } })}\n`,
+            );
+          }, 1000)
+        : undefined;
+    res.on('close', () => {
+      watchers.delete(watcher);
+      if (bookmarks) clearInterval(bookmarks);
+    });
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const standin: KubernetesStandin = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    writes: 0,
+    compact(keep) {
+      history = history.slice(-keep);
+    },
+    dropWatches() {
+      for (const watcher of watchers) watcher.res.destroy();
+      watchers.clear();
+    },
+    async stop() {
+      standin.dropWatches();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  return standin;
+}
+
+interface Route {
+  group: string;
+  version: string;
+  namespace?: string;
+  plural: string;
+  name?: string;
+  subresource?: string;
+}
+
+function parse(pathname: string): Route | undefined {
+  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  let group = '';
+  let version: string | undefined;
+  let rest: string[];
+  if (parts[0] === 'api') [version, ...rest] = parts.slice(1) as [string, ...string[]];
+  else if (parts[0] === 'apis')
+    [group = '', version, ...rest] = parts.slice(1) as [string, string, ...string[]];
+  else return undefined;
+  if (!version) return undefined;
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural, name, subresource] = rest;
+  if (!plural) return undefined;
+  return {
+    group,
+    version,
+    plural,
+    ...(namespace ? { namespace } : {}),
+    ...(name ? { name } : {}),
+    ...(subresource ? { subresource } : {}),
+  };
+}
+
+function isApply(req: IncomingMessage): boolean {
+  return String(req.headers['content-type']).startsWith('application/apply-patch');
+}
+
+/** Merge patch and server-side apply both merge maps recursively here; lists are replaced. */
+function merge(target: KubeObject, patch: KubeObject): KubeObject {
+  const deepMerge = (a: unknown, b: unknown): unknown => {
+    if (b === null) return undefined;
+    if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof b !== 'object' || Array.isArray(b))
+      return b;
+    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+    for (const [key, value] of Object.entries(b as Record<string, unknown>)) {
+      const merged = deepMerge(out[key], value);
+      if (merged === undefined) delete out[key];
+      else out[key] = merged;
+    }
+    return out;
+  };
+  return deepMerge(structuredClone(target), patch) as KubeObject;
+}
+
+function matchesLabels(object: KubeObject, selector: string | null): boolean {
+  if (!selector) return true;
+  return selector.split(',').every((term) => {
+    const [key, value] = term.split('=');
+    return object.metadata.labels?.[key ?? ''] === value;
+  });
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : undefined;
+}
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function status(res: ServerResponse, code: number, reason: string, message: string): void {
+  json(res, code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  });
+}
