@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  isApply,
+  json,
+  type KubeObject,
+  matchesLabels,
+  merge,
+  parse,
+  readBody,
+  status,
+} from './kubernetes-http.js';
 
 /**
  * An in-process stand-in for the Kubernetes API server, following its documented behaviour where
@@ -10,26 +20,6 @@ import type { AddressInfo } from 'node:net';
  * field manager; the status subresource; finalizers and deletionTimestamp; owner-reference
  * garbage collection. Custom resources are served once their CRD is created.
  */
-type KubeObject = {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    generation?: number;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    finalizers?: string[];
-    labels?: Record<string, string>;
-    ownerReferences?: { uid: string }[];
-    managedFields?: { manager: string; operation: string }[];
-  };
-  spec?: unknown;
-  status?: unknown;
-  [key: string]: unknown;
-};
 
 interface ResourceType {
   readonly group: string;
@@ -398,92 +388,4 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
     },
   };
   return standin;
-}
-
-interface Route {
-  group: string;
-  version: string;
-  namespace?: string;
-  plural: string;
-  name?: string;
-  subresource?: string;
-}
-
-function parse(pathname: string): Route | undefined {
-  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  let group = '';
-  let version: string | undefined;
-  let rest: string[];
-  if (parts[0] === 'api') [version, ...rest] = parts.slice(1) as [string, ...string[]];
-  else if (parts[0] === 'apis')
-    [group = '', version, ...rest] = parts.slice(1) as [string, string, ...string[]];
-  else return undefined;
-  if (!version) return undefined;
-  let namespace: string | undefined;
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
-    namespace = rest[1];
-    rest = rest.slice(2);
-  }
-  const [plural, name, subresource] = rest;
-  if (!plural) return undefined;
-  return {
-    group,
-    version,
-    plural,
-    ...(namespace ? { namespace } : {}),
-    ...(name ? { name } : {}),
-    ...(subresource ? { subresource } : {}),
-  };
-}
-
-function isApply(req: IncomingMessage): boolean {
-  return String(req.headers['content-type']).startsWith('application/apply-patch');
-}
-
-/** Merge patch and server-side apply both merge maps recursively here; lists are replaced. */
-function merge(target: KubeObject, patch: KubeObject): KubeObject {
-  const deepMerge = (a: unknown, b: unknown): unknown => {
-    if (b === null) return undefined;
-    if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof b !== 'object' || Array.isArray(b))
-      return b;
-    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
-    for (const [key, value] of Object.entries(b as Record<string, unknown>)) {
-      const merged = deepMerge(out[key], value);
-      if (merged === undefined) delete out[key];
-      else out[key] = merged;
-    }
-    return out;
-  };
-  return deepMerge(structuredClone(target), patch) as KubeObject;
-}
-
-function matchesLabels(object: KubeObject, selector: string | null): boolean {
-  if (!selector) return true;
-  return selector.split(',').every((term) => {
-    const [key, value] = term.split('=');
-    return object.metadata.labels?.[key ?? ''] === value;
-  });
-}
-
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text ? JSON.parse(text) : undefined;
-}
-
-function json(res: ServerResponse, code: number, body: unknown): void {
-  res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-function status(res: ServerResponse, code: number, reason: string, message: string): void {
-  json(res, code, {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    code,
-  });
 }

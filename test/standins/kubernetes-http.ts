@@ -1,0 +1,111 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** An object as the API server stores it (only the fields the stand-in reads are typed). */
+export type KubeObject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    labels?: Record<string, string>;
+    ownerReferences?: { uid: string }[];
+    managedFields?: { manager: string; operation: string }[];
+  };
+  spec?: unknown;
+  status?: unknown;
+  [key: string]: unknown;
+};
+
+export interface Route {
+  group: string;
+  version: string;
+  namespace?: string;
+  plural: string;
+  name?: string;
+  subresource?: string;
+}
+
+export function parse(pathname: string): Route | undefined {
+  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  let group = '';
+  let version: string | undefined;
+  let rest: string[];
+  if (parts[0] === 'api') [version, ...rest] = parts.slice(1) as [string, ...string[]];
+  else if (parts[0] === 'apis')
+    [group = '', version, ...rest] = parts.slice(1) as [string, string, ...string[]];
+  else return undefined;
+  if (!version) return undefined;
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural, name, subresource] = rest;
+  if (!plural) return undefined;
+  return {
+    group,
+    version,
+    plural,
+    ...(namespace ? { namespace } : {}),
+    ...(name ? { name } : {}),
+    ...(subresource ? { subresource } : {}),
+  };
+}
+
+export function isApply(req: IncomingMessage): boolean {
+  return String(req.headers['content-type']).startsWith('application/apply-patch');
+}
+
+/** Merge patch and server-side apply both merge maps recursively here; lists are replaced. */
+export function merge(target: KubeObject, patch: KubeObject): KubeObject {
+  const deepMerge = (a: unknown, b: unknown): unknown => {
+    if (b === null) return undefined;
+    if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof b !== 'object' || Array.isArray(b))
+      return b;
+    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+    for (const [key, value] of Object.entries(b as Record<string, unknown>)) {
+      const merged = deepMerge(out[key], value);
+      if (merged === undefined) delete out[key];
+      else out[key] = merged;
+    }
+    return out;
+  };
+  return deepMerge(structuredClone(target), patch) as KubeObject;
+}
+
+export function matchesLabels(object: KubeObject, selector: string | null): boolean {
+  if (!selector) return true;
+  return selector.split(',').every((term) => {
+    const [key, value] = term.split('=');
+    return object.metadata.labels?.[key ?? ''] === value;
+  });
+}
+
+export async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : undefined;
+}
+
+export function json(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+export function status(res: ServerResponse, code: number, reason: string, message: string): void {
+  json(res, code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  });
+}
