@@ -125,6 +125,17 @@ export interface KubernetesStandin {
   stop(): Promise<void>;
 }
 
+/** What the API server does to every stored object of a kind: Secrets keep stringData as data. */
+function normalize(type: ResourceType, object: KubeObject): void {
+  if (type.kind !== 'Secret' || !object.stringData) return;
+  const data = { ...(object.data as Record<string, string> | undefined) };
+  for (const [key, value] of Object.entries(object.stringData as Record<string, string>)) {
+    data[key] = Buffer.from(value).toString('base64');
+  }
+  object.data = data;
+  delete object.stringData;
+}
+
 export async function startKubernetesStandin(): Promise<KubernetesStandin> {
   const types = new Map<string, ResourceType>(BUILT_IN.map((type) => [`${type.group}/${type.plural}`, type]));
   const store = new Map<string, KubeObject>();
@@ -201,6 +212,56 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
     }
   }
 
+  /** Discovery documents, which clients (kubectl, KubernetesObjectApi) read to map kinds to paths. */
+  function discovery(pathname: string): unknown {
+    const all = [...types.values()];
+    if (pathname === '/api') return { kind: 'APIVersions', versions: ['v1'] };
+    if (pathname === '/apis') {
+      const groups = [...new Set(all.filter((type) => type.group).map((type) => type.group))];
+      return {
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
+        groups: groups.map((name) => {
+          const version = all.find((type) => type.group === name)?.version ?? 'v1';
+          const groupVersion = { groupVersion: `${name}/${version}`, version };
+          return { name, versions: [groupVersion], preferredVersion: groupVersion };
+        }),
+      };
+    }
+    const match = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(pathname);
+    if (!match) return undefined;
+    const group = match[2] ?? '';
+    const version = match[1] ?? match[3] ?? '';
+    const served = all.filter((type) => type.group === group && type.version === version);
+    if (served.length === 0) return undefined;
+    const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: group ? `${group}/${version}` : version,
+      resources: served.flatMap((type) => [
+        {
+          name: type.plural,
+          singularName: type.kind.toLowerCase(),
+          namespaced: type.namespaced,
+          kind: type.kind,
+          verbs,
+        },
+        ...(type.statusSubresource
+          ? [
+              {
+                name: `${type.plural}/status`,
+                singularName: '',
+                namespaced: type.namespaced,
+                kind: type.kind,
+                verbs: ['get', 'patch', 'update'],
+              },
+            ]
+          : []),
+      ]),
+    };
+  }
+
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) status(res, 500, 'InternalError', String(error));
@@ -210,6 +271,8 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://kubernetes');
+    const discovered = discovery(url.pathname);
+    if (discovered) return json(res, 200, discovered);
     const route = parse(url.pathname);
     if (!route) return status(res, 404, 'NotFound', `the server could not find the requested resource`);
     const type = types.get(`${route.group}/${route.plural}`);
@@ -269,6 +332,7 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
         },
       };
       if (type.statusSubresource) delete created.status;
+      normalize(type, created);
       store.set(key, bump(created));
       record('ADDED', type, created);
       if (type.kind === 'CustomResourceDefinition') serveCrd(created);
@@ -328,6 +392,7 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
         ...(type.statusSubresource ? { status: existing.status } : {}),
       };
     }
+    normalize(type, next);
     if (JSON.stringify(next) === JSON.stringify(existing)) return json(res, 200, existing);
     store.set(key, bump(next));
     if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import {
+  ApiException,
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import {
+  FINALIZER,
+  type IdentityProvisioner,
+  type ReconcileDeps,
+  reconcile,
+} from '../../operator/reconcile.js';
+import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
+
+describe('reconciling a NextcloudMcp', () => {
+  let api: KubernetesStandin;
+  let deps: ReconcileDeps;
+  let apps: AppsV1Api;
+  const cleanups: string[] = [];
+  const ns = 'tenant-acme';
+  const target = { group: CRD_GROUP, version: CRD_VERSION, plural: CRD_PLURAL, namespace: ns, name: 'acme' };
+
+  const identity: IdentityProvisioner = {
+    ensure: async () => ({
+      ok: true,
+      managed: true,
+      client: { id: 'mcp-tenant-acme-acme', secret: 'client-secret' },
+    }),
+    cleanup: async (resource) => {
+      cleanups.push(resource.metadata.name);
+    },
+  };
+
+  beforeAll(async () => {
+    api = await startKubernetesStandin();
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: 'standin', server: api.url, skipTLSVerify: true }],
+      users: [{ name: 'operator' }],
+      contexts: [{ name: 'standin', cluster: 'standin', user: 'operator' }],
+      currentContext: 'standin',
+    });
+    const crd = parse(
+      readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'),
+    ) as V1CustomResourceDefinition;
+    await config.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: crd });
+    apps = config.makeApiClient(AppsV1Api);
+    deps = {
+      objects: KubernetesObjectApi.makeApiClient(config),
+      custom: config.makeApiClient(CustomObjectsApi),
+      identity,
+      operatorImage: 'registry.example/nextcloud-mcp:1',
+      now: () => '2026-11-23T00:00:00Z',
+    };
+    await deps.custom.createNamespacedCustomObject({
+      ...target,
+      body: {
+        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+        kind: 'NextcloudMcp',
+        metadata: { name: 'acme' },
+        spec: {
+          nextcloud: { url: 'https://cloud.acme.example' },
+          publicUrl: 'https://mcp.acme.example',
+          identity: {
+            issuerUrl: 'https://sso.example/realms/acme',
+            keycloak: { realm: 'acme', adminCredentialsSecretRef: { name: 'kc' } },
+          },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  const get = async () => (await deps.custom.getNamespacedCustomObject(target)) as NextcloudMcp;
+
+  it('creates every owned object, adds its finalizer and reports status', async () => {
+    expect(await reconcile(ns, 'acme', deps)).toEqual({ requeue: 'after', ms: 10_000 });
+    const deployment = await apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns });
+    expect(deployment.spec?.template.spec?.containers.map((c) => c.name)).toEqual(['proxy', 'server']);
+    const resource = await get();
+    expect(resource.metadata.finalizers).toEqual([FINALIZER]);
+    expect(resource.status).toMatchObject({
+      endpoint: 'https://mcp.acme.example/mcp',
+      clientId: 'mcp-tenant-acme-acme',
+    });
+    expect(resource.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ReplicasUnavailable',
+    });
+  });
+
+  it('turns Ready once the Deployment is available, and then writes nothing on resync', async () => {
+    const deployment = await apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns });
+    await apps.replaceNamespacedDeploymentStatus({
+      name: 'acme-mcp',
+      namespace: ns,
+      body: { ...deployment, status: { availableReplicas: 1, replicas: 1 } },
+    });
+    expect(await reconcile(ns, 'acme', deps)).toEqual({ requeue: 'no' });
+    expect((await get()).status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    const writes = api.writes;
+    expect(await reconcile(ns, 'acme', deps)).toEqual({ requeue: 'no' });
+    expect(api.writes).toBe(writes);
+  });
+
+  it('repairs drift in an owned object', async () => {
+    const deployment = await apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns });
+    await apps.replaceNamespacedDeployment({
+      name: 'acme-mcp',
+      namespace: ns,
+      body: { ...deployment, spec: { ...deployment.spec, replicas: 7 } as typeof deployment.spec & object },
+    });
+    await reconcile(ns, 'acme', deps);
+    expect((await apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns })).spec?.replicas).toBe(1);
+  });
+
+  it('on delete cleans the IdP up, releases the finalizer, and the owned objects go with it', async () => {
+    await deps.custom.deleteNamespacedCustomObject(target);
+    expect(await reconcile(ns, 'acme', deps)).toEqual({ requeue: 'no' });
+    expect(cleanups).toEqual(['acme']);
+    await expect(deps.custom.getNamespacedCustomObject(target)).rejects.toBeInstanceOf(ApiException);
+    await expect(apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns })).rejects.toMatchObject({
+      code: 404,
+    });
+  });
+});
