@@ -4,7 +4,6 @@ import {
   ApiextensionsV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  KubeConfig,
   PatchStrategy,
   setHeaderOptions,
   type V1CustomResourceDefinition,
@@ -23,13 +22,7 @@ describe('the Kubernetes API stand-in', () => {
 
   beforeAll(async () => {
     api = await startKubernetesStandin();
-    const config = new KubeConfig();
-    config.loadFromOptions({
-      clusters: [{ name: 'standin', server: api.url, skipTLSVerify: true }],
-      users: [{ name: 'test' }],
-      contexts: [{ name: 'standin', cluster: 'standin', user: 'test' }],
-      currentContext: 'standin',
-    });
+    const config = api.kubeConfig();
     core = config.makeApiClient(CoreV1Api);
     custom = config.makeApiClient(CustomObjectsApi);
     const crd = parse(

@@ -4,7 +4,6 @@ import {
   ApiextensionsV1Api,
   AppsV1Api,
   CustomObjectsApi,
-  KubeConfig,
   KubernetesObjectApi,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
@@ -40,13 +39,7 @@ describe('reconciling a NextcloudMcp', () => {
 
   beforeAll(async () => {
     api = await startKubernetesStandin();
-    const config = new KubeConfig();
-    config.loadFromOptions({
-      clusters: [{ name: 'standin', server: api.url, skipTLSVerify: true }],
-      users: [{ name: 'operator' }],
-      contexts: [{ name: 'standin', cluster: 'standin', user: 'operator' }],
-      currentContext: 'standin',
-    });
+    const config = api.kubeConfig();
     const crd = parse(
       readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'),
     ) as V1CustomResourceDefinition;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import {
   isApply,
   json,
@@ -120,6 +121,8 @@ export interface KubernetesStandin {
   writes: number;
   /** Forgets watch history older than the newest `keep` events, so older watches get 410 Gone. */
   compact(keep: number): void;
+  /** A client configuration pointing at the stand-in, as a kubeconfig would. */
+  kubeConfig(user?: string): KubeConfig;
   /** Drops every open watch connection, as an API server restart would. */
   dropWatches(): void;
   stop(): Promise<void>;
@@ -439,6 +442,16 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
   const standin: KubernetesStandin = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     writes: 0,
+    kubeConfig(user = 'test') {
+      const config = new KubeConfig();
+      config.loadFromOptions({
+        clusters: [{ name: 'standin', server: standin.url, skipTLSVerify: true }],
+        users: [{ name: user }],
+        contexts: [{ name: 'standin', cluster: 'standin', user }],
+        currentContext: 'standin',
+      });
+      return config;
+    },
     compact(keep) {
       history = history.slice(-keep);
     },
