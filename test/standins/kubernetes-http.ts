@@ -22,6 +22,65 @@ export type KubeObject = {
   [key: string]: unknown;
 };
 
+/** A kind the stand-in serves. */
+export interface ResourceType {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+  readonly statusSubresource: boolean;
+}
+
+/** Discovery documents, which clients (kubectl, KubernetesObjectApi) read to map kinds to paths. */
+export function discovery(all: readonly ResourceType[], pathname: string): unknown {
+  if (pathname === '/api') return { kind: 'APIVersions', versions: ['v1'] };
+  if (pathname === '/apis') {
+    const groups = [...new Set(all.filter((type) => type.group).map((type) => type.group))];
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: groups.map((name) => {
+        const version = all.find((type) => type.group === name)?.version ?? 'v1';
+        const groupVersion = { groupVersion: `${name}/${version}`, version };
+        return { name, versions: [groupVersion], preferredVersion: groupVersion };
+      }),
+    };
+  }
+  const match = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(pathname);
+  if (!match) return undefined;
+  const group = match[2] ?? '';
+  const version = match[1] ?? match[3] ?? '';
+  const served = all.filter((type) => type.group === group && type.version === version);
+  if (served.length === 0) return undefined;
+  const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources: served.flatMap((type) => [
+      {
+        name: type.plural,
+        singularName: type.kind.toLowerCase(),
+        namespaced: type.namespaced,
+        kind: type.kind,
+        verbs,
+      },
+      ...(type.statusSubresource
+        ? [
+            {
+              name: `${type.plural}/status`,
+              singularName: '',
+              namespaced: type.namespaced,
+              kind: type.kind,
+              verbs: ['get', 'patch', 'update'],
+            },
+          ]
+        : []),
+    ]),
+  };
+}
+
 export interface Route {
   group: string;
   version: string;

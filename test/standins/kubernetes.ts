@@ -3,12 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
+  discovery,
   isApply,
   json,
   type KubeObject,
   matchesLabels,
   merge,
   parse,
+  type ResourceType,
   readBody,
   status,
 } from './kubernetes-http.js';
@@ -21,15 +23,6 @@ import {
  * field manager; the status subresource; finalizers and deletionTimestamp; owner-reference
  * garbage collection. Custom resources are served once their CRD is created.
  */
-
-interface ResourceType {
-  readonly group: string;
-  readonly version: string;
-  readonly kind: string;
-  readonly plural: string;
-  readonly namespaced: boolean;
-  readonly statusSubresource: boolean;
-}
 
 interface WatchEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -215,56 +208,6 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
     }
   }
 
-  /** Discovery documents, which clients (kubectl, KubernetesObjectApi) read to map kinds to paths. */
-  function discovery(pathname: string): unknown {
-    const all = [...types.values()];
-    if (pathname === '/api') return { kind: 'APIVersions', versions: ['v1'] };
-    if (pathname === '/apis') {
-      const groups = [...new Set(all.filter((type) => type.group).map((type) => type.group))];
-      return {
-        kind: 'APIGroupList',
-        apiVersion: 'v1',
-        groups: groups.map((name) => {
-          const version = all.find((type) => type.group === name)?.version ?? 'v1';
-          const groupVersion = { groupVersion: `${name}/${version}`, version };
-          return { name, versions: [groupVersion], preferredVersion: groupVersion };
-        }),
-      };
-    }
-    const match = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(pathname);
-    if (!match) return undefined;
-    const group = match[2] ?? '';
-    const version = match[1] ?? match[3] ?? '';
-    const served = all.filter((type) => type.group === group && type.version === version);
-    if (served.length === 0) return undefined;
-    const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
-    return {
-      kind: 'APIResourceList',
-      apiVersion: 'v1',
-      groupVersion: group ? `${group}/${version}` : version,
-      resources: served.flatMap((type) => [
-        {
-          name: type.plural,
-          singularName: type.kind.toLowerCase(),
-          namespaced: type.namespaced,
-          kind: type.kind,
-          verbs,
-        },
-        ...(type.statusSubresource
-          ? [
-              {
-                name: `${type.plural}/status`,
-                singularName: '',
-                namespaced: type.namespaced,
-                kind: type.kind,
-                verbs: ['get', 'patch', 'update'],
-              },
-            ]
-          : []),
-      ]),
-    };
-  }
-
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) status(res, 500, 'InternalError', String(error));
@@ -274,7 +217,7 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://kubernetes');
-    const discovered = discovery(url.pathname);
+    const discovered = discovery([...types.values()], url.pathname);
     if (discovered) return json(res, 200, discovered);
     const route = parse(url.pathname);
     if (!route) return status(res, 404, 'NotFound', `the server could not find the requested resource`);
