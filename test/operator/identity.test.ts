@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import { createIdentityProvisioner } from '../../operator/identity.js';
+import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
+import { type KeycloakStandin, startKeycloakStandin } from '../standins/keycloak.js';
+import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
+
+describe('identity modes through the reconciler', () => {
+  let api: KubernetesStandin;
+  let keycloak: KeycloakStandin;
+  let core: CoreV1Api;
+  let deps: ReconcileDeps;
+  const ns = 'tenant-acme';
+  const target = (name: string) => ({
+    group: CRD_GROUP,
+    version: CRD_VERSION,
+    plural: CRD_PLURAL,
+    namespace: ns,
+    name,
+  });
+  const get = async (name: string) =>
+    (await deps.custom.getNamespacedCustomObject(target(name))) as NextcloudMcp;
+  const condition = async (name: string, type: string) =>
+    (await get(name)).status?.conditions?.find((candidate) => candidate.type === type);
+
+  beforeAll(async () => {
+    api = await startKubernetesStandin();
+    keycloak = await startKeycloakStandin();
+    const config = api.kubeConfig();
+    const crd = parse(
+      readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'),
+    ) as V1CustomResourceDefinition;
+    await config.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: crd });
+    core = config.makeApiClient(CoreV1Api);
+    deps = {
+      objects: KubernetesObjectApi.makeApiClient(config),
+      custom: config.makeApiClient(CustomObjectsApi),
+      identity: createIdentityProvisioner(core),
+      operatorImage: 'registry.example/nextcloud-mcp:1',
+      now: () => '2026-11-23T00:00:00Z',
+    };
+    const spec = (identity: object) => ({
+      nextcloud: { url: 'https://cloud.acme.example' },
+      publicUrl: 'https://mcp.acme.example',
+      apps: ['notes'],
+      identity: { issuerUrl: `${keycloak.url}/realms/acme`, ...identity },
+    });
+    for (const [name, identity] of [
+      ['managed', { keycloak: { realm: 'acme', adminCredentialsSecretRef: { name: 'kc-admin' } } }],
+      ['byo', { clientSecretRef: { name: 'byo-client' } }],
+    ] as const) {
+      await deps.custom.createNamespacedCustomObject({
+        ...target(name),
+        body: {
+          apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+          kind: 'NextcloudMcp',
+          metadata: { name },
+          spec: spec(identity),
+        },
+      });
+    }
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await keycloak?.stop();
+  });
+
+  it('reports a missing admin Secret as a spec problem, without retrying', async () => {
+    expect(await reconcile(ns, 'managed', deps)).toEqual({ requeue: 'no' });
+    expect(await condition('managed', 'IdentityConfigured')).toMatchObject({
+      status: 'False',
+      reason: 'SecretNotFound',
+    });
+    expect(await condition('managed', 'Ready')).toMatchObject({ status: 'False', reason: 'SecretNotFound' });
+  });
+
+  it('configures the Keycloak realm once the admin Secret exists, and holds a finalizer', async () => {
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'kc-admin' }, stringData: keycloak.admin },
+    });
+    await reconcile(ns, 'managed', deps);
+    const clients = [...keycloak.realm('acme').clients.values()].map((client) => client.clientId);
+    expect(clients).toEqual(['mcp-tenant-acme-managed']);
+    expect((await get('managed')).metadata.finalizers).toEqual([FINALIZER]);
+    expect(await condition('managed', 'IdentityConfigured')).toMatchObject({ status: 'True' });
+    const owned = await core.readNamespacedSecret({ name: 'managed-mcp', namespace: ns });
+    expect(Buffer.from(owned.data?.clientId ?? '', 'base64').toString()).toBe('mcp-tenant-acme-managed');
+  });
+
+  it('backs off while Keycloak is down and says so', async () => {
+    keycloak.fail({ status: 503, times: 1 });
+    expect(await reconcile(ns, 'managed', deps)).toEqual({ requeue: 'backoff' });
+    expect(await condition('managed', 'IdentityConfigured')).toMatchObject({
+      status: 'False',
+      reason: 'IdentityProviderUnavailable',
+    });
+  });
+
+  it('uses a client the user brings, managing nothing at the IdP', async () => {
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: {
+        metadata: { name: 'byo-client' },
+        stringData: { clientId: 'my-client', clientSecret: 'my-secret' },
+      },
+    });
+    await reconcile(ns, 'byo', deps);
+    expect((await get('byo')).metadata.finalizers ?? []).toEqual([]);
+    expect((await get('byo')).status?.clientId).toBe('my-client');
+  });
+
+  it('removes the realm objects it created when the resource is deleted', async () => {
+    await deps.custom.deleteNamespacedCustomObject(target('managed'));
+    expect(await reconcile(ns, 'managed', deps)).toEqual({ requeue: 'no' });
+    expect(keycloak.realm('acme').clients.size).toBe(0);
+    expect(keycloak.realm('acme').scopes.size).toBe(0);
+  });
+});
