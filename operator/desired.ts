@@ -50,11 +50,14 @@ export function ownedName(resource: NextcloudMcp): string {
   return `${resource.metadata.name}-mcp`;
 }
 
+/** The `app.kubernetes.io/managed-by` value on everything the operator owns. */
+export const MANAGED_BY = 'nextcloud-mcp-operator';
+
 export function labelsFor(resource: NextcloudMcp): Record<string, string> {
   return {
     'app.kubernetes.io/name': 'nextcloud-mcp',
     'app.kubernetes.io/instance': resource.metadata.name,
-    'app.kubernetes.io/managed-by': 'nextcloud-mcp-operator',
+    'app.kubernetes.io/managed-by': MANAGED_BY,
     'app.kubernetes.io/part-of': 'nextcloud-mcp',
   };
 }

@@ -352,6 +352,7 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
   function watch(type: ResourceType, namespace: string | undefined, url: URL, res: ServerResponse): void {
     const from = Number(url.searchParams.get('resourceVersion') ?? revision);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders();
     const oldest = history[0]?.rv ?? revision;
     if (from > 0 && from < oldest - 1) {
       res.write(

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CustomObjectsApi,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import { type RunningController, startController } from '../../operator/controller.js';
+import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
+
+/** Polls until `check` holds (the controller works asynchronously), failing after `ms`. */
+async function eventually<T>(check: () => Promise<T | undefined>, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await sleep(50);
+  }
+}
+
+describe('the controller', () => {
+  let api: KubernetesStandin;
+  let controller: RunningController;
+  let custom: CustomObjectsApi;
+  let apps: AppsV1Api;
+  const ns = 'tenant-acme';
+
+  const create = (name: string) =>
+    custom.createNamespacedCustomObject({
+      group: CRD_GROUP,
+      version: CRD_VERSION,
+      plural: CRD_PLURAL,
+      namespace: ns,
+      body: {
+        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+        kind: 'NextcloudMcp',
+        metadata: { name },
+        spec: {
+          nextcloud: { url: 'https://cloud.acme.example' },
+          publicUrl: `https://${name}.mcp.example`,
+          identity: { issuerUrl: 'https://sso.example/realms/acme', clientSecretRef: { name: 'client' } },
+        },
+      },
+    });
+  const deployment = (name: string) =>
+    eventually(async () => apps.readNamespacedDeployment({ name: `${name}-mcp`, namespace: ns }));
+
+  beforeAll(async () => {
+    api = await startKubernetesStandin();
+    const config = api.kubeConfig();
+    const crd = parse(
+      readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'),
+    ) as V1CustomResourceDefinition;
+    await config.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: crd });
+    custom = config.makeApiClient(CustomObjectsApi);
+    apps = config.makeApiClient(AppsV1Api);
+    controller = await startController({
+      kubeConfig: config,
+      identity: {
+        ensure: async () => ({ ok: true, managed: false, client: { id: 'client', secret: 'secret' } }),
+        cleanup: async () => undefined,
+      },
+      operatorImage: 'registry.example/nextcloud-mcp:1',
+      workers: 2,
+      log: pino({ level: 'silent' }),
+      restartDelayMs: 100,
+    });
+  });
+  afterAll(async () => {
+    await controller?.stop();
+    await api?.stop();
+  });
+
+  it('reconciles a new resource and turns it Ready when its Deployment becomes available', async () => {
+    await create('alpha');
+    const created = await deployment('alpha');
+    await apps.replaceNamespacedDeploymentStatus({
+      name: 'alpha-mcp',
+      namespace: ns,
+      body: { ...created, status: { availableReplicas: 1, replicas: 1 } },
+    });
+    const ready = await eventually(async () => {
+      const resource = (await custom.getNamespacedCustomObject({
+        group: CRD_GROUP,
+        version: CRD_VERSION,
+        plural: CRD_PLURAL,
+        namespace: ns,
+        name: 'alpha',
+      })) as NextcloudMcp;
+      return resource.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
+    });
+    expect(ready.reason).toBe('Ready');
+  });
+
+  it('recovers when the API server drops its watches, losing no event', async () => {
+    api.dropWatches();
+    await create('beta');
+    expect((await deployment('beta')).metadata?.name).toBe('beta-mcp');
+  });
+
+  it('re-lists after 410 Gone', async () => {
+    api.compact(0);
+    api.dropWatches();
+    await create('gamma');
+    expect((await deployment('gamma')).metadata?.name).toBe('gamma-mcp');
+  });
+});
