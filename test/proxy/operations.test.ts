@@ -6,7 +6,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { pino } from 'pino';
@@ -72,8 +72,9 @@ describe('proxy operations', () => {
   /** A proxy in front of a steerable upstream instead of the MCP server. */
   async function startWithUpstream(env: Record<string, string> = {}) {
     const upstream = steerableUpstream();
-    const port = await freePort();
-    await new Promise<void>((resolve) => upstream.server.listen(port, '127.0.0.1', resolve));
+    // Port 0: the kernel picks a free port, so parallel suites cannot race for it.
+    await new Promise<void>((resolve) => upstream.server.listen(0, '127.0.0.1', resolve));
+    const { port } = upstream.server.address() as AddressInfo;
     upstreams.push(upstream.server);
     return { upstream, path: await start({ UPSTREAM_URL: `http://127.0.0.1:${port}`, ...env }) };
   }
