@@ -1,17 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  ApiextensionsV1Api,
-  AppsV1Api,
-  CustomObjectsApi,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { type RunningController, startController } from '../../operator/controller.js';
-import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
+import type { KubernetesStandin } from '../standins/kubernetes.js';
+import { startClusterWithCrd } from './cluster.js';
 
 /** Polls until `check` holds (the controller works asynchronously), failing after `ms`. */
 async function eventually<T>(check: () => Promise<T | undefined>, ms = 5000): Promise<T> {
@@ -52,12 +46,9 @@ describe('the controller', () => {
     eventually(async () => apps.readNamespacedDeployment({ name: `${name}-mcp`, namespace: ns }));
 
   beforeAll(async () => {
-    api = await startKubernetesStandin();
-    const config = api.kubeConfig();
-    const crd = parse(
-      readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'),
-    ) as V1CustomResourceDefinition;
-    await config.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: crd });
+    const cluster = await startClusterWithCrd();
+    api = cluster.api;
+    const config = cluster.config;
     custom = config.makeApiClient(CustomObjectsApi);
     apps = config.makeApiClient(AppsV1Api);
     controller = await startController({

@@ -1,18 +1,11 @@
-import { readFileSync } from 'node:fs';
-import {
-  ApiextensionsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubernetesObjectApi,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import { type KeycloakStandin, startKeycloakStandin } from '../standins/keycloak.js';
-import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
+import type { KubernetesStandin } from '../standins/kubernetes.js';
+import { reconcileDeps, startClusterWithCrd } from './cluster.js';
 
 describe('identity modes through the reconciler', () => {
   let api: KubernetesStandin;
@@ -33,21 +26,12 @@ describe('identity modes through the reconciler', () => {
     (await get(name)).status?.conditions?.find((candidate) => candidate.type === type);
 
   beforeAll(async () => {
-    api = await startKubernetesStandin();
+    const cluster = await startClusterWithCrd();
+    api = cluster.api;
+    const config = cluster.config;
     keycloak = await startKeycloakStandin();
-    const config = api.kubeConfig();
-    const crd = parse(
-      readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'),
-    ) as V1CustomResourceDefinition;
-    await config.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: crd });
     core = config.makeApiClient(CoreV1Api);
-    deps = {
-      objects: KubernetesObjectApi.makeApiClient(config),
-      custom: config.makeApiClient(CustomObjectsApi),
-      identity: createIdentityProvisioner(core),
-      operatorImage: 'registry.example/nextcloud-mcp:1',
-      now: () => '2026-11-23T00:00:00Z',
-    };
+    deps = reconcileDeps(config, createIdentityProvisioner(core));
     const spec = (identity: object) => ({
       nextcloud: { url: 'https://cloud.acme.example' },
       publicUrl: 'https://mcp.acme.example',

@@ -1,17 +1,14 @@
-import { readFileSync } from 'node:fs';
 import {
   ApiException,
-  ApiextensionsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   PatchStrategy,
   setHeaderOptions,
-  type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION } from '../../contract/index.js';
-import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
+import type { KubernetesStandin } from '../standins/kubernetes.js';
+import { startClusterWithCrd } from './cluster.js';
 
 /** The stand-in answers the real client library as an API server would. */
 describe('the Kubernetes API stand-in', () => {
@@ -21,14 +18,10 @@ describe('the Kubernetes API stand-in', () => {
   const ns = 'tenant-acme';
 
   beforeAll(async () => {
-    api = await startKubernetesStandin();
-    const config = api.kubeConfig();
-    core = config.makeApiClient(CoreV1Api);
-    custom = config.makeApiClient(CustomObjectsApi);
-    const crd = parse(
-      readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'),
-    ) as V1CustomResourceDefinition;
-    await config.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: crd });
+    const cluster = await startClusterWithCrd();
+    api = cluster.api;
+    core = cluster.config.makeApiClient(CoreV1Api);
+    custom = cluster.config.makeApiClient(CustomObjectsApi);
   });
   afterAll(async () => {
     await api?.stop();

@@ -1,14 +1,5 @@
-import { readFileSync } from 'node:fs';
-import {
-  ApiException,
-  ApiextensionsV1Api,
-  AppsV1Api,
-  CustomObjectsApi,
-  KubernetesObjectApi,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
+import { ApiException, AppsV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import {
   FINALIZER,
@@ -16,7 +7,8 @@ import {
   type ReconcileDeps,
   reconcile,
 } from '../../operator/reconcile.js';
-import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
+import type { KubernetesStandin } from '../standins/kubernetes.js';
+import { reconcileDeps, startClusterWithCrd } from './cluster.js';
 
 describe('reconciling a NextcloudMcp', () => {
   let api: KubernetesStandin;
@@ -38,20 +30,11 @@ describe('reconciling a NextcloudMcp', () => {
   };
 
   beforeAll(async () => {
-    api = await startKubernetesStandin();
-    const config = api.kubeConfig();
-    const crd = parse(
-      readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'),
-    ) as V1CustomResourceDefinition;
-    await config.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: crd });
+    const cluster = await startClusterWithCrd();
+    api = cluster.api;
+    const config = cluster.config;
     apps = config.makeApiClient(AppsV1Api);
-    deps = {
-      objects: KubernetesObjectApi.makeApiClient(config),
-      custom: config.makeApiClient(CustomObjectsApi),
-      identity,
-      operatorImage: 'registry.example/nextcloud-mcp:1',
-      now: () => '2026-11-23T00:00:00Z',
-    };
+    deps = reconcileDeps(config, identity);
     await deps.custom.createNamespacedCustomObject({
       ...target,
       body: {
