@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+const ConfigSchema = z.object({
+  /** The image tenant pods run unless a resource overrides it: the operator's own. */
+  OPERATOR_IMAGE: z.string().min(1),
+  WORKERS: z.coerce.number().int().min(1).max(64).default(4),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** A kubeconfig file; inside a cluster the pod's service account is used when absent. */
+  KUBECONFIG: z.string().min(1).optional(),
+});
+
+export type OperatorConfig = z.output<typeof ConfigSchema>;
+
+export class OperatorConfigError extends Error {}
+
+/** Parses the operator's environment once; a one-line error names the bad variable. */
+export function loadOperatorConfig(env: NodeJS.ProcessEnv): OperatorConfig {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new OperatorConfigError(
+      `invalid configuration: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CRD_GROUP, CRD_PLURAL, CRD_VERSION } from '../../contract/index.js';
+import type { KubernetesStandin } from '../standins/kubernetes.js';
+import { startClusterWithCrd } from './cluster.js';
+
+/** The operator as a process, with a kubeconfig file, as `node dist/operator/main.js` runs. */
+describe('the operator process', () => {
+  let api: KubernetesStandin;
+  let kubeconfig: string;
+
+  beforeAll(async () => {
+    const cluster = await startClusterWithCrd();
+    api = cluster.api;
+    kubeconfig = join(mkdtempSync(join(tmpdir(), 'operator-')), 'kubeconfig');
+    writeFileSync(kubeconfig, cluster.config.exportConfig());
+    await cluster.config.makeApiClient(CoreV1Api).createNamespacedSecret({
+      namespace: 'tenant-a',
+      body: { metadata: { name: 'client' }, stringData: { clientId: 'byo', clientSecret: 'byo-secret' } },
+    });
+    await cluster.config.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      group: CRD_GROUP,
+      version: CRD_VERSION,
+      plural: CRD_PLURAL,
+      namespace: 'tenant-a',
+      body: {
+        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+        kind: 'NextcloudMcp',
+        metadata: { name: 'a' },
+        spec: {
+          nextcloud: { url: 'https://cloud.a.example' },
+          publicUrl: 'https://mcp.a.example',
+          identity: { issuerUrl: 'https://sso.example/realms/a', clientSecretRef: { name: 'client' } },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it('refuses to start without its image, naming the variable', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
+      env: { PATH: process.env.PATH ?? '', KUBECONFIG: kubeconfig },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain('OPERATOR_IMAGE');
+  });
+
+  it('reconciles existing resources at start and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        KUBECONFIG: kubeconfig,
+        OPERATOR_IMAGE: 'img:1',
+        LOG_LEVEL: 'silent',
+      },
+      stdio: 'ignore',
+    });
+    const apps = api.kubeConfig().makeApiClient(AppsV1Api);
+    let image: string | undefined;
+    for (let i = 0; i < 100 && !image; i++) {
+      image = await apps.readNamespacedDeployment({ name: 'a-mcp', namespace: 'tenant-a' }).then(
+        (deployment) => deployment.spec?.template.spec?.containers[0]?.image,
+        () => undefined,
+      );
+      if (!image) await sleep(100);
+    }
+    expect(image).toBe('img:1');
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+  });
+});
