@@ -1,0 +1,69 @@
+import { ApiException, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+
+export interface LeaderOptions {
+  readonly leases: CoordinationV1Api;
+  readonly namespace: string;
+  readonly name: string;
+  /** This replica's identity (pod name). */
+  readonly identity: string;
+  readonly leaseDurationSeconds: number;
+  readonly now?: () => Date;
+}
+
+/**
+ * Leader election on a `coordination.k8s.io` Lease, as client-go's: a replica holds the lease
+ * while it renews it; another takes it only once it has not been renewed for its duration.
+ * Writes go through resourceVersion, so two replicas racing for it cannot both win.
+ */
+export class LeaderElector {
+  constructor(private readonly options: LeaderOptions) {}
+
+  /** Tries to acquire or renew the lease once; true when this replica leads afterwards. */
+  async tryAcquireOrRenew(): Promise<boolean> {
+    const { leases, namespace, name, identity, leaseDurationSeconds } = this.options;
+    const now = (this.options.now ?? (() => new Date()))();
+    let lease: V1Lease | undefined;
+    try {
+      lease = await leases.readNamespacedLease({ name, namespace });
+    } catch (error) {
+      if (!(error instanceof ApiException && error.code === 404)) throw error;
+    }
+    const spec = { holderIdentity: identity, leaseDurationSeconds, renewTime: now };
+    try {
+      if (!lease) {
+        await leases.createNamespacedLease({
+          namespace,
+          body: {
+            metadata: { name, namespace },
+            spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 },
+          },
+        });
+        return true;
+      }
+      const holder = lease.spec?.holderIdentity;
+      const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
+      const expired =
+        renewed + (lease.spec?.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 < now.getTime();
+      if (holder !== identity && !expired) return false;
+      await leases.replaceNamespacedLease({
+        name,
+        namespace,
+        body: {
+          ...lease,
+          spec: {
+            ...lease.spec,
+            ...spec,
+            ...(holder === identity
+              ? {}
+              : { acquireTime: spec.renewTime, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 }),
+          },
+        },
+      });
+      return true;
+    } catch (error) {
+      // Another replica wrote first (409): it leads this round.
+      if (error instanceof ApiException && error.code === 409) return false;
+      throw error;
+    }
+  }
+}
