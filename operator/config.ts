@@ -7,6 +7,10 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** A kubeconfig file; inside a cluster the pod's service account is used when absent. */
   KUBECONFIG: z.string().min(1).optional(),
+  /** Where the leader-election Lease lives (the operator's namespace) and who this replica is. */
+  POD_NAMESPACE: z.string().min(1).default('default'),
+  POD_NAME: z.string().min(1).default(`operator-${process.pid}`),
+  LEASE_DURATION_SECONDS: z.coerce.number().int().min(5).max(300).default(15),
 });
 
 export type OperatorConfig = z.output<typeof ConfigSchema>;

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION } from '../../contract/index.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
@@ -80,4 +80,45 @@ describe('the operator process', () => {
     child.kill('SIGTERM');
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
   });
+
+  it('runs two replicas with one leader, and the other takes over when it goes', async () => {
+    const start = (name: string) =>
+      spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          KUBECONFIG: kubeconfig,
+          OPERATOR_IMAGE: 'img:1',
+          LOG_LEVEL: 'silent',
+          POD_NAMESPACE: 'operators',
+          POD_NAME: name,
+          LEASE_DURATION_SECONDS: '5',
+        },
+        stdio: 'ignore',
+      });
+    const replicas = { one: start('replica-one'), two: start('replica-two') };
+    const leases = api.kubeConfig().makeApiClient(CoordinationV1Api);
+    const holder = async () =>
+      (
+        await leases
+          .readNamespacedLease({ name: 'nextcloud-mcp-operator', namespace: 'operators' })
+          .catch(() => undefined)
+      )?.spec?.holderIdentity;
+    let first: string | undefined;
+    for (let i = 0; i < 100 && !first; i++) {
+      first = await holder();
+      if (!first) await sleep(100);
+    }
+    expect(['replica-one', 'replica-two']).toContain(first);
+    const leader = first === 'replica-one' ? replicas.one : replicas.two;
+    const follower = first === 'replica-one' ? replicas.two : replicas.one;
+    leader.kill('SIGKILL');
+    let next = first;
+    for (let i = 0; i < 120 && next === first; i++) {
+      await sleep(100);
+      next = await holder();
+    }
+    expect(next).not.toBe(first);
+    follower.kill('SIGTERM');
+    await new Promise((resolve) => follower.once('exit', resolve));
+  }, 30_000);
 });
