@@ -112,6 +112,8 @@ export interface KubernetesStandin {
   readonly url: string;
   /** Non-GET requests served, for "a steady-state resync makes no write". */
   writes: number;
+  /** Every resource request served (reads, watches and writes), for "API requests per reconcile". */
+  requests: number;
   /** Forgets watch history older than the newest `keep` events, so older watches get 410 Gone. */
   compact(keep: number): void;
   /** A client configuration pointing at the stand-in, as a kubeconfig would. */
@@ -225,6 +227,7 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
     if (!type || type.version !== route.version)
       return status(res, 404, 'NotFound', `no resource ${route.plural}`);
     const body = await readBody(req);
+    standin.requests++;
     if (req.method !== 'GET') standin.writes++;
     // A create names its object in the body; everything else in the path.
     if (req.method === 'POST' && !route.name) route.name = (body as KubeObject | undefined)?.metadata?.name;
@@ -386,6 +389,7 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
   const standin: KubernetesStandin = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     writes: 0,
+    requests: 0,
     kubeConfig(user = 'test') {
       const config = new KubeConfig();
       config.loadFromOptions({
