@@ -89,3 +89,17 @@ export interface NextcloudMcp {
   readonly spec: NextcloudMcpSpec;
   readonly status?: NextcloudMcpStatus;
 }
+
+/**
+ * Set on a NextcloudMcp to a new value (a timestamp, say) to rotate the proxy's client secret:
+ * Keycloak generates a new one; `registration` mode registers a new client and deletes the old;
+ * `clientSecretRef` re-reads the user's Secret. The pods roll with the new secret.
+ */
+export const ROTATE_SECRET_ANNOTATION = `${CRD_GROUP}/rotate-client-secret`;
+
+/**
+ * Escape hatch: `"true"` on a NextcloudMcp being deleted releases its finalizer without removing
+ * anything at the identity provider (for an IdP that is gone for good). What the operator created
+ * there is then left for an administrator to delete.
+ */
+export const SKIP_IDP_CLEANUP_ANNOTATION = `${CRD_GROUP}/skip-identity-cleanup`;

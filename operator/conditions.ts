@@ -29,7 +29,10 @@ export function nextConditions(
       lastTransitionTime: before && before.status === update.status ? before.lastTransitionTime : now,
     };
   };
-  const others = updates.map(merge);
+  // Conditions this reconcile did not assess keep what they said (e.g. during deletion).
+  const updated = new Set(updates.map((update) => update.type));
+  const kept = (previous ?? []).filter((c) => c.type !== 'Ready' && !updated.has(c.type));
+  const others = [...updates.map(merge), ...kept];
   const failing = others.find((condition) => condition.status !== 'True');
   const ready = merge(
     failing

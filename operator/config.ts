@@ -11,6 +11,10 @@ const ConfigSchema = z.object({
   POD_NAMESPACE: z.string().min(1).default('default'),
   POD_NAME: z.string().min(1).default(`operator-${process.pid}`),
   LEASE_DURATION_SECONDS: z.coerce.number().int().min(5).max(300).default(15),
+  /** Probes (/healthz, /readyz) and Prometheus /metrics; 0 picks a free port (tests). */
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  /** Every resource is reconciled again this often even when nothing was reported. */
+  RESYNC_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
 });
 
 export type OperatorConfig = z.output<typeof ConfigSchema>;

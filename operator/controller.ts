@@ -12,18 +12,33 @@ import {
 import type { Logger } from 'pino';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../contract/index.js';
 import { MANAGED_BY } from './desired.js';
+import type { EventRecorder } from './events.js';
+import type { OperatorMetrics } from './metrics.js';
 import { type IdentityProvisioner, reconcile } from './reconcile.js';
-import { runWorkers, WorkQueue } from './work-queue.js';
+import { type ReconcileOutcome, runWorkers, WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
   readonly identity: IdentityProvisioner;
+  readonly events: EventRecorder;
   readonly operatorImage: string;
   readonly workers: number;
   readonly log: Logger;
+  readonly metrics?: OperatorMetrics;
   /** Delay before an informer whose watch failed starts again. */
   readonly restartDelayMs?: number;
+  /**
+   * Every resource is reconciled again this often, as controller-runtime's SyncPeriod: it picks
+   * up what no watch reports (a user's Secret, an IdP's drift) and, in a steady state, writes nothing.
+   */
+  readonly resyncMs?: number;
 }
+
+const RESULT: Record<ReconcileOutcome['requeue'], string> = {
+  no: 'done',
+  after: 'requeue',
+  backoff: 'backoff',
+};
 
 export interface RunningController {
   readonly queue: WorkQueue;
@@ -43,6 +58,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     objects: KubernetesObjectApi.makeApiClient(kubeConfig),
     custom,
     identity: options.identity,
+    events: options.events,
     operatorImage: options.operatorImage,
     now: () => new Date().toISOString(),
   };
@@ -88,12 +104,28 @@ export async function startController(options: ControllerOptions): Promise<Runni
   await follow(resources as Informer<KubernetesObject>, enqueue);
   await follow(deployments as Informer<KubernetesObject>, enqueueOwner);
 
+  const { metrics } = options;
+  metrics?.queueDepth.reset();
+  const depth = setInterval(() => metrics?.queueDepth.set(queue.length), 1000);
+  const resync = setInterval(() => {
+    for (const resource of resources.list()) enqueue(resource);
+  }, options.resyncMs ?? 600_000);
   const workers = runWorkers(
     queue,
     options.workers,
     async (key) => {
       const [namespace = '', name = ''] = key.split('/');
-      return reconcile(namespace, name, deps);
+      const timer = metrics?.reconcileDuration.startTimer();
+      try {
+        const outcome = await reconcile(namespace, name, deps);
+        metrics?.reconciles.inc({ result: RESULT[outcome.requeue] });
+        return outcome;
+      } catch (error) {
+        metrics?.reconciles.inc({ result: 'error' });
+        throw error;
+      } finally {
+        timer?.();
+      }
     },
     (key, error) => log.warn({ key, err: error }, 'reconcile failed; retrying with backoff'),
   );
@@ -101,6 +133,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     queue,
     async stop() {
       stopped = true;
+      clearInterval(depth);
+      clearInterval(resync);
       await resources.stop();
       await deployments.stop();
       queue.shutDown();

@@ -26,8 +26,21 @@ export interface DesiredInput {
   /** The image the operator runs with, unless the resource overrides it. */
   readonly operatorImage: string;
   /** The proxy's client, as identity automation registered it (or as the user's Secret holds it). */
-  readonly client: { readonly id: string; readonly secret: string };
+  readonly client: StoredClient;
 }
+
+/** The proxy's client as the owned Secret keeps it between reconciles. */
+export interface StoredClient {
+  readonly id: string;
+  readonly secret: string;
+  /** RFC 7592 management of a client the operator registered (`registration` mode). */
+  readonly registration?: { readonly accessToken: string; readonly clientUri: string };
+  /** The rotation request (the rotate annotation's value) already carried out. */
+  readonly rotation?: string;
+}
+
+/** Owned-Secret annotation recording the rotation request already carried out. */
+const ROTATED_ANNOTATION = `${CRD_GROUP}/rotated`;
 
 export type OwnedObject =
   | V1ServiceAccount
@@ -151,9 +164,21 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
     {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: metadata(),
+      metadata: {
+        ...metadata(),
+        ...(input.client.rotation ? { annotations: { [ROTATED_ANNOTATION]: input.client.rotation } } : {}),
+      },
       type: 'Opaque',
-      stringData: { clientId: input.client.id, clientSecret: input.client.secret },
+      stringData: {
+        clientId: input.client.id,
+        clientSecret: input.client.secret,
+        ...(input.client.registration
+          ? {
+              registrationAccessToken: input.client.registration.accessToken,
+              registrationClientUri: input.client.registration.clientUri,
+            }
+          : {}),
+      },
     },
     {
       apiVersion: 'apps/v1',
@@ -271,4 +296,24 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
     });
   }
   return objects;
+}
+
+/** Reads back what `desiredObjects` stored in the owned Secret, if it is there and whole. */
+export function storedClientOf(secret: V1Secret | undefined): StoredClient | undefined {
+  const value = (key: string) => {
+    const encoded = secret?.data?.[key];
+    return encoded ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
+  };
+  const id = value('clientId');
+  const clientSecret = value('clientSecret');
+  if (!(id && clientSecret)) return undefined;
+  const accessToken = value('registrationAccessToken');
+  const clientUri = value('registrationClientUri');
+  const rotation = secret?.metadata?.annotations?.[ROTATED_ANNOTATION];
+  return {
+    id,
+    secret: clientSecret,
+    ...(accessToken && clientUri ? { registration: { accessToken, clientUri } } : {}),
+    ...(rotation ? { rotation } : {}),
+  };
 }

@@ -1,12 +1,17 @@
 import { ApiException, type CoreV1Api, type V1Secret } from '@kubernetes/client-node';
-import { APPS, type NextcloudMcp, scopesForApps } from '../contract/index.js';
+import { APPS, type NextcloudMcp, ROTATE_SECRET_ANNOTATION, scopesForApps } from '../contract/index.js';
+import type { StoredClient } from './desired.js';
 import {
   KeycloakAutomation,
   KeycloakRejectedError,
   type KeycloakTenant,
   KeycloakUnavailableError,
 } from './keycloak.js';
-import type { IdentityProvisioner, IdentityResult } from './reconcile.js';
+import type { IdentityProvisioner, IdentityResult, IdpOutcome } from './reconcile.js';
+import { deleteRegisteredClient, RegistrationError, registerProxyClient } from './registration.js';
+
+/** How long one registration call at the IdP may take. */
+const REGISTRATION_TIMEOUT_MS = 10_000;
 
 /** A spec problem the user must fix: reported as a condition, not retried. */
 class SpecProblem extends Error {
@@ -48,19 +53,46 @@ export function keycloakTenant(resource: NextcloudMcp): KeycloakTenant {
   };
 }
 
+/** Maps an IdP failure to an outcome: refused (say so, no retry) or unavailable (back off). */
+function idpFailure(error: unknown): Exclude<IdpOutcome, { ok: true }> {
+  if (error instanceof SpecProblem)
+    return { ok: false, transient: false, reason: error.reason, message: error.message };
+  if (error instanceof KeycloakRejectedError || (error instanceof RegistrationError && !error.transient))
+    return { ok: false, transient: false, reason: 'IdentityProviderRejected', message: error.message };
+  if (error instanceof KeycloakUnavailableError || error instanceof RegistrationError)
+    return { ok: false, transient: true, reason: 'IdentityProviderUnavailable', message: error.message };
+  throw error;
+}
+
+const toRegistered = (client: StoredClient) => ({
+  clientId: client.id,
+  clientSecret: client.secret,
+  ...(client.registration
+    ? {
+        registrationAccessToken: client.registration.accessToken,
+        registrationClientUri: client.registration.clientUri,
+      }
+    : {}),
+});
+
+/** Counts calls that reach the IdP, by mode, operation and outcome (for metrics). */
+export type IdpCallObserver = (mode: string, operation: string, outcome: string) => void;
+
 /**
  * Identity per mode: `clientSecretRef` reads the user's client and manages nothing; `keycloak`
- * signs in with the referenced admin Secret and configures the realm. (`registration` follows.)
+ * signs in with the referenced admin Secret and configures the realm; `registration` registers a
+ * client once (RFC 7591) and keeps its registration access token in the owned Secret.
  */
-export function createIdentityProvisioner(core: CoreV1Api): IdentityProvisioner {
+export function createIdentityProvisioner(
+  core: CoreV1Api,
+  observe: IdpCallObserver = () => undefined,
+): IdentityProvisioner {
+  const namespaceOf = (resource: NextcloudMcp) => resource.metadata.namespace;
+
   async function keycloakFor(resource: NextcloudMcp): Promise<KeycloakAutomation> {
     const keycloak = resource.spec.identity.keycloak;
     if (!keycloak) throw new SpecProblem('InvalidSpec', 'identity.keycloak is not set');
-    const secret = await readSecret(
-      core,
-      resource.metadata.namespace,
-      keycloak.adminCredentialsSecretRef.name,
-    );
+    const secret = await readSecret(core, namespaceOf(resource), keycloak.adminCredentialsSecretRef.name);
     return new KeycloakAutomation({
       baseUrl: keycloak.url ?? new URL(resource.spec.identity.issuerUrl).origin,
       realm: keycloak.realm,
@@ -68,51 +100,98 @@ export function createIdentityProvisioner(core: CoreV1Api): IdentityProvisioner 
     });
   }
 
+  /** Runs one IdP operation, counting it with its outcome. */
+  async function atIdp<T>(mode: string, operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      const value = await call();
+      observe(mode, operation, 'ok');
+      return value;
+    } catch (error) {
+      const failure = error instanceof SpecProblem ? undefined : idpFailure(error);
+      if (failure) observe(mode, operation, failure.transient ? 'unavailable' : 'rejected');
+      throw error;
+    }
+  }
+
+  async function register(resource: NextcloudMcp, stored: StoredClient | undefined, rotate: boolean) {
+    const registration = resource.spec.identity.registration;
+    if (!registration) throw new SpecProblem('InvalidSpec', 'identity.registration is not set');
+    if (stored?.registration && !rotate) return stored;
+    const ref = registration.initialAccessTokenSecretRef;
+    const token = secretValue(await readSecret(core, namespaceOf(resource), ref.name), ref.key ?? 'token');
+    // A rotation usually means the old secret leaked: the old client goes before a new one exists.
+    if (stored?.registration)
+      await atIdp('registration', 'delete', () =>
+        deleteRegisteredClient(toRegistered(stored), REGISTRATION_TIMEOUT_MS),
+      );
+    const client = await atIdp('registration', 'register', () =>
+      registerProxyClient(
+        resource.spec.identity.issuerUrl,
+        token,
+        `mcp-${namespaceOf(resource)}-${resource.metadata.name}`,
+        REGISTRATION_TIMEOUT_MS,
+      ),
+    );
+    if (!(client.registrationAccessToken && client.registrationClientUri)) {
+      throw new SpecProblem(
+        'RegistrationNotManageable',
+        `the IdP registered ${client.clientId} without RFC 7592 management (no registration_client_uri), so the operator could never delete it; use clientSecretRef instead`,
+      );
+    }
+    return {
+      id: client.clientId,
+      secret: client.clientSecret,
+      registration: { accessToken: client.registrationAccessToken, clientUri: client.registrationClientUri },
+    };
+  }
+
   return {
-    async ensure(resource): Promise<IdentityResult> {
+    async ensure(resource, stored): Promise<IdentityResult> {
       const { identity } = resource.spec;
+      const rotation = resource.metadata.annotations?.[ROTATE_SECRET_ANNOTATION];
+      const rotate = rotation !== undefined && rotation !== stored?.rotation;
       try {
+        let client: StoredClient;
         if (identity.clientSecretRef) {
-          const secret = await readSecret(core, resource.metadata.namespace, identity.clientSecretRef.name);
-          return {
-            ok: true,
-            managed: false,
-            client: {
-              id: secretValue(secret, 'clientId'),
-              secret: secretValue(secret, identity.clientSecretRef.key ?? 'clientSecret'),
-            },
+          const secret = await readSecret(core, namespaceOf(resource), identity.clientSecretRef.name);
+          client = {
+            id: secretValue(secret, 'clientId'),
+            secret: secretValue(secret, identity.clientSecretRef.key ?? 'clientSecret'),
           };
-        }
-        if (identity.keycloak) {
-          const client = await (await keycloakFor(resource)).ensure(keycloakTenant(resource));
-          return { ok: true, managed: true, client: { id: client.clientId, secret: client.clientSecret } };
+        } else if (identity.keycloak) {
+          const automation = await keycloakFor(resource);
+          const ensured = await atIdp('keycloak', 'ensure', () =>
+            automation.ensure({ ...keycloakTenant(resource), rotateSecret: rotate }),
+          );
+          client = { id: ensured.clientId, secret: ensured.clientSecret };
+        } else {
+          client = await register(resource, stored, rotate);
         }
         return {
-          ok: false,
-          transient: false,
-          reason: 'NotSupportedYet',
-          message: 'identity.registration is not wired yet',
+          ok: true,
+          managed: !identity.clientSecretRef,
+          rotated: rotate,
+          client: { ...client, ...(rotation ? { rotation } : {}) },
         };
       } catch (error) {
-        if (error instanceof SpecProblem)
-          return { ok: false, transient: false, reason: error.reason, message: error.message };
-        if (error instanceof KeycloakRejectedError) {
-          return { ok: false, transient: false, reason: 'IdentityProviderRejected', message: error.message };
-        }
-        if (error instanceof KeycloakUnavailableError) {
-          return {
-            ok: false,
-            transient: true,
-            reason: 'IdentityProviderUnavailable',
-            message: error.message,
-          };
-        }
-        throw error;
+        return idpFailure(error);
       }
     },
-    async cleanup(resource) {
-      if (resource.spec.identity.keycloak)
-        await (await keycloakFor(resource)).remove(keycloakTenant(resource));
+
+    async cleanup(resource, stored) {
+      try {
+        if (resource.spec.identity.keycloak) {
+          const automation = await keycloakFor(resource);
+          await atIdp('keycloak', 'remove', () => automation.remove(keycloakTenant(resource)));
+        } else if (resource.spec.identity.registration && stored?.registration) {
+          await atIdp('registration', 'delete', () =>
+            deleteRegisteredClient(toRegistered(stored), REGISTRATION_TIMEOUT_MS),
+          );
+        }
+        return { ok: true };
+      } catch (error) {
+        return idpFailure(error);
+      }
     },
   };
 }

@@ -66,4 +66,19 @@ export class LeaderElector {
       throw error;
     }
   }
+
+  /**
+   * Gives the lease up on shutdown (as client-go's ReleaseOnCancel), so a standby replica takes
+   * over at its next round instead of waiting for the lease to expire.
+   */
+  async release(): Promise<void> {
+    const { leases, namespace, name, identity } = this.options;
+    const lease = await leases.readNamespacedLease({ name, namespace });
+    if (lease.spec?.holderIdentity !== identity) return;
+    await leases.replaceNamespacedLease({
+      name,
+      namespace,
+      body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } },
+    });
+  }
 }

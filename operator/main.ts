@@ -2,8 +2,11 @@ import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-nod
 import { pino } from 'pino';
 import { loadOperatorConfig, OperatorConfigError } from './config.js';
 import { type RunningController, startController } from './controller.js';
+import { createEventRecorder } from './events.js';
+import { startOperatorHttp } from './http.js';
 import { createIdentityProvisioner } from './identity.js';
 import { LeaderElector } from './leader.js';
+import { createOperatorMetrics } from './metrics.js';
 
 const log = pino({ name: 'nextcloud-mcp-operator' });
 
@@ -13,6 +16,8 @@ try {
   const kubeConfig = new KubeConfig();
   if (config.KUBECONFIG) kubeConfig.loadFromFile(config.KUBECONFIG);
   else kubeConfig.loadFromCluster();
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const metrics = createOperatorMetrics();
   const elector = new LeaderElector({
     leases: kubeConfig.makeApiClient(CoordinationV1Api),
     namespace: config.POD_NAMESPACE,
@@ -20,21 +25,42 @@ try {
     identity: config.POD_NAME,
     leaseDurationSeconds: config.LEASE_DURATION_SECONDS,
   });
+  let apiReachable = false;
+  const http = await startOperatorHttp(
+    config.HTTP_PORT,
+    { apiReachable: () => apiReachable },
+    metrics.registry,
+  );
+  log.info({ port: http.port }, 'probes and metrics listening');
+
   let controller: RunningController | undefined;
   // Only the replica holding the Lease reconciles; it renews at a third of the lease's duration.
   const tick = async () => {
-    const leading = await elector.tryAcquireOrRenew().catch((error: unknown) => {
-      log.warn({ err: error }, 'leader election failed; not leading this round');
-      return false;
-    });
+    const leading = await elector.tryAcquireOrRenew().then(
+      (won) => {
+        apiReachable = true;
+        return won;
+      },
+      (error: unknown) => {
+        apiReachable = false;
+        log.warn({ err: error }, 'leader election failed; not leading this round');
+        return false;
+      },
+    );
+    metrics.leader.set(leading ? 1 : 0);
     if (leading && !controller) {
       log.info({ identity: config.POD_NAME }, 'leading: starting the controller');
       controller = await startController({
         kubeConfig,
-        identity: createIdentityProvisioner(kubeConfig.makeApiClient(CoreV1Api)),
+        identity: createIdentityProvisioner(core, (mode, operation, outcome) =>
+          metrics.idpCalls.inc({ mode, operation, outcome }),
+        ),
+        events: createEventRecorder(core, log, config.POD_NAME),
         operatorImage: config.OPERATOR_IMAGE,
         workers: config.WORKERS,
         log,
+        metrics,
+        resyncMs: config.RESYNC_SECONDS * 1000,
       });
     } else if (!leading && controller) {
       log.warn('lost the lease: stopping the controller');
@@ -48,7 +74,16 @@ try {
     process.once(signal, () => {
       log.info({ signal }, 'stopping');
       clearInterval(timer);
-      void (controller?.stop() ?? Promise.resolve()).then(() => process.exit(0));
+      const stopping = async () => {
+        // Reconciles in flight finish first; then the lease goes to a standby replica at once.
+        await controller?.stop();
+        if (controller)
+          await elector
+            .release()
+            .catch((error: unknown) => log.warn({ err: error }, 'could not release the lease'));
+        http.server.close();
+      };
+      void stopping().then(() => process.exit(0));
     });
   }
 } catch (error) {

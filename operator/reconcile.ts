@@ -8,35 +8,46 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import type { Condition, NextcloudMcp } from '../contract/index.js';
-import { CRD_GROUP, CRD_PLURAL, CRD_VERSION } from '../contract/index.js';
+import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, SKIP_IDP_CLEANUP_ANNOTATION } from '../contract/index.js';
 import { satisfies, secretSatisfies } from './compare.js';
 import { type ConditionUpdate, nextConditions, sameConditions } from './conditions.js';
-import { desiredObjects, type OwnedObject } from './desired.js';
+import { desiredObjects, type OwnedObject, ownedName, type StoredClient, storedClientOf } from './desired.js';
+import type { EventRecorder } from './events.js';
 import type { ReconcileOutcome } from './work-queue.js';
 
 export const FIELD_MANAGER = 'nextcloud-mcp-operator';
 export const FINALIZER = `${CRD_GROUP}/identity-cleanup`;
 
+/** What an IdP operation came to: done, or why not (and whether trying again may help). */
+export type IdpOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly transient: boolean; readonly reason: string; readonly message: string };
+
 /** The proxy client a resource's identity mode yields, or why it could not. */
 export type IdentityResult =
   | {
       readonly ok: true;
-      readonly client: { readonly id: string; readonly secret: string };
+      readonly client: StoredClient;
+      /** Whether anything was created at the IdP (then a finalizer removes it). */
       readonly managed: boolean;
+      /** Whether this call carried out a rotation request. */
+      readonly rotated: boolean;
     }
-  | { readonly ok: false; readonly transient: boolean; readonly reason: string; readonly message: string };
+  | Exclude<IdpOutcome, { ok: true }>;
 
 /** Identity automation per mode (Keycloak, RFC 7591, or a client the user brings). */
 export interface IdentityProvisioner {
-  ensure(resource: NextcloudMcp): Promise<IdentityResult>;
-  /** Removes what `ensure` created at the IdP; throws when the IdP cannot be reached. */
-  cleanup(resource: NextcloudMcp): Promise<void>;
+  /** `stored` is what the owned Secret held from the last reconcile, if anything. */
+  ensure(resource: NextcloudMcp, stored: StoredClient | undefined): Promise<IdentityResult>;
+  /** Removes what `ensure` created at the IdP. */
+  cleanup(resource: NextcloudMcp, stored: StoredClient | undefined): Promise<IdpOutcome>;
 }
 
 export interface ReconcileDeps {
   readonly objects: KubernetesObjectApi;
   readonly custom: CustomObjectsApi;
   readonly identity: IdentityProvisioner;
+  readonly events: EventRecorder;
   readonly operatorImage: string;
   readonly now: () => string;
 }
@@ -59,6 +70,14 @@ async function readOrUndefined<T extends KubernetesObject>(
   }
 }
 
+const mergePatch = (objects: KubernetesObjectApi, body: KubernetesObject) =>
+  objects.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+
+const withFinalizers = (resource: NextcloudMcp, finalizers: readonly string[]): KubernetesObject => ({
+  ...header(resource),
+  metadata: { ...header(resource).metadata, finalizers: [...finalizers] },
+});
+
 /**
  * One reconcile of one NextcloudMcp, top to bottom: observe → finalize if deleting → identity →
  * desired objects → apply only what differs (server-side apply, one field manager) → status,
@@ -77,63 +96,47 @@ export async function reconcile(
   });
   if (!observed) return { requeue: 'no' };
   let resource: NextcloudMcp & KubernetesObject = observed;
+  const ownedSecret = await readOrUndefined<V1Secret & KubernetesObject>(objects, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: ownedName(resource), namespace },
+  });
+  const stored = storedClientOf(ownedSecret);
 
-  if (resource.metadata.deletionTimestamp) {
-    if (!resource.metadata.finalizers?.includes(FINALIZER)) return { requeue: 'no' };
-    await deps.identity.cleanup(resource);
-    const finalizers = resource.metadata.finalizers.filter((finalizer) => finalizer !== FINALIZER);
-    await objects.patch(
-      { ...header(resource), metadata: { ...header(resource).metadata, finalizers } },
-      undefined,
-      undefined,
-      FIELD_MANAGER,
-      undefined,
-      PatchStrategy.MergePatch,
-    );
-    return { requeue: 'no' };
-  }
+  if (resource.metadata.deletionTimestamp) return finalize(resource, stored, deps);
 
-  const identity = await deps.identity.ensure(resource);
-  const updates: ConditionUpdate[] = [];
+  const identity = await deps.identity.ensure(resource, stored);
   if (!identity.ok) {
-    updates.push({
-      type: 'IdentityConfigured',
-      status: 'False',
-      reason: identity.reason,
-      message: identity.message,
-    });
-    updates.push({
-      type: 'WorkloadAvailable',
-      status: 'Unknown',
-      reason: 'WaitingForIdentity',
-      message: 'no client yet',
-    });
-    await writeStatus(resource, updates, undefined, deps);
+    await writeStatus(
+      resource,
+      [
+        { type: 'IdentityConfigured', status: 'False', reason: identity.reason, message: identity.message },
+        {
+          type: 'WorkloadAvailable',
+          status: 'Unknown',
+          reason: 'WaitingForIdentity',
+          message: 'no client yet',
+        },
+      ],
+      undefined,
+      deps,
+    );
     return identity.transient ? { requeue: 'backoff' } : { requeue: 'no' };
   }
   if (identity.managed && !resource.metadata.finalizers?.includes(FINALIZER)) {
-    const withFinalizer: KubernetesObject = {
-      ...header(resource),
-      metadata: {
-        ...header(resource).metadata,
-        finalizers: [...(resource.metadata.finalizers ?? []), FINALIZER],
-      },
-    };
-    resource = (await objects.patch(
-      withFinalizer,
-      undefined,
-      undefined,
-      FIELD_MANAGER,
-      undefined,
-      PatchStrategy.MergePatch,
+    resource = (await mergePatch(
+      objects,
+      withFinalizers(resource, [...(resource.metadata.finalizers ?? []), FINALIZER]),
     )) as NextcloudMcp & KubernetesObject;
   }
-  updates.push({
-    type: 'IdentityConfigured',
-    status: 'True',
-    reason: 'ClientReady',
-    message: `client ${identity.client.id}`,
-  });
+  if (identity.rotated) {
+    await deps.events.record(
+      resource,
+      'Normal',
+      'ClientSecretRotated',
+      `new secret for ${identity.client.id}`,
+    );
+  }
 
   let deployment: V1Deployment | undefined;
   for (const object of desiredObjects({
@@ -141,16 +144,16 @@ export async function reconcile(
     operatorImage: deps.operatorImage,
     client: identity.client,
   })) {
-    const observed = await readOrUndefined<OwnedObject & KubernetesObject>(
-      objects,
-      object as KubernetesObject,
-    );
+    const current =
+      object.kind === 'Secret'
+        ? ownedSecret
+        : await readOrUndefined<OwnedObject & KubernetesObject>(objects, object as KubernetesObject);
     const same =
       object.kind === 'Secret'
-        ? secretSatisfies(object as V1Secret, observed as V1Secret)
-        : satisfies(object, observed);
-    const current = same
-      ? observed
+        ? secretSatisfies(object as V1Secret, current as V1Secret | undefined)
+        : satisfies(object, current);
+    const applied = same
+      ? current
       : await objects.patch(
           object as KubernetesObject,
           undefined,
@@ -159,27 +162,68 @@ export async function reconcile(
           true,
           PatchStrategy.ServerSideApply,
         );
-    if (object.kind === 'Deployment') deployment = current as V1Deployment;
+    if (object.kind === 'Deployment') deployment = applied as V1Deployment;
   }
   const wanted = resource.spec.replicas ?? 1;
   const available = deployment?.status?.availableReplicas ?? 0;
-  updates.push(
-    available >= wanted
-      ? {
-          type: 'WorkloadAvailable',
-          status: 'True',
-          reason: 'MinimumReplicasAvailable',
-          message: `${available}/${wanted} replicas available`,
-        }
-      : {
-          type: 'WorkloadAvailable',
-          status: 'False',
-          reason: 'ReplicasUnavailable',
-          message: `${available}/${wanted} replicas available`,
-        },
+  const message = `${available}/${wanted} replicas available`;
+  await writeStatus(
+    resource,
+    [
+      {
+        type: 'IdentityConfigured',
+        status: 'True',
+        reason: 'ClientReady',
+        message: `client ${identity.client.id}`,
+      },
+      available >= wanted
+        ? { type: 'WorkloadAvailable', status: 'True', reason: 'MinimumReplicasAvailable', message }
+        : { type: 'WorkloadAvailable', status: 'False', reason: 'ReplicasUnavailable', message },
+    ],
+    identity.client.id,
+    deps,
   );
-  await writeStatus(resource, updates, identity.client.id, deps);
   return available >= wanted ? { requeue: 'no' } : { requeue: 'after', ms: 10_000 };
+}
+
+/**
+ * Deletion: remove what the operator created at the IdP, then release the finalizer. While the
+ * IdP cannot be cleaned up the finalizer stays, and the status and an Event say why and name the
+ * escape-hatch annotation, so a namespace never hangs without explanation.
+ */
+async function finalize(
+  resource: NextcloudMcp,
+  stored: StoredClient | undefined,
+  deps: ReconcileDeps,
+): Promise<ReconcileOutcome> {
+  if (!resource.metadata.finalizers?.includes(FINALIZER)) return { requeue: 'no' };
+  if (resource.metadata.annotations?.[SKIP_IDP_CLEANUP_ANNOTATION] === 'true') {
+    await deps.events.record(
+      resource,
+      'Warning',
+      'IdentityCleanupSkipped',
+      `${SKIP_IDP_CLEANUP_ANNOTATION}=true: what was created at the identity provider is left there`,
+    );
+  } else {
+    const cleaned = await deps.identity.cleanup(resource, stored);
+    if (!cleaned.ok) {
+      const message = `cannot remove the client at the identity provider (${cleaned.message}); the finalizer stays until this succeeds. To delete without cleaning up, annotate the resource ${SKIP_IDP_CLEANUP_ANNOTATION}=true`;
+      const before = resource.status?.conditions?.find((c) => c.type === 'IdentityConfigured');
+      if (before?.reason !== 'CleanupFailed' || before.message !== message) {
+        await deps.events.record(resource, 'Warning', 'CleanupFailed', message);
+      }
+      await writeStatus(
+        resource,
+        [{ type: 'IdentityConfigured', status: 'False', reason: 'CleanupFailed', message }],
+        resource.status?.clientId,
+        deps,
+      );
+      return cleaned.transient ? { requeue: 'backoff' } : { requeue: 'no' };
+    }
+  }
+  const finalizers = resource.metadata.finalizers.filter((finalizer) => finalizer !== FINALIZER);
+  await mergePatch(deps.objects, withFinalizers(resource, finalizers));
+  return { requeue: 'no' };
 }
 
 async function writeStatus(
@@ -215,4 +259,16 @@ async function writeStatus(
     name: resource.metadata.name,
     body: { ...resource, status },
   });
+  const before = resource.status?.conditions?.find((condition) => condition.type === 'Ready');
+  const ready = conditions.find((condition) => condition.type === 'Ready');
+  // A resource just created waits for its pods: that is progress, not a warning worth an Event.
+  const justCreated = !before && ready?.reason === 'ReplicasUnavailable';
+  if (ready && ready.status !== before?.status && !resource.metadata.deletionTimestamp && !justCreated) {
+    await deps.events.record(
+      resource,
+      ready.status === 'True' ? 'Normal' : 'Warning',
+      ready.reason,
+      ready.message,
+    );
+  }
 }

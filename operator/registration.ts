@@ -8,7 +8,25 @@ export interface RegisteredClient {
   readonly registrationClientUri?: string;
 }
 
-export class RegistrationError extends Error {}
+/** Registration failed; `transient` when the IdP may answer later (down, 5xx, timeout). */
+export class RegistrationError extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The HTTP status an openid-client error carries, on itself or on the response it wraps. */
+function statusOf(error: unknown): number | undefined {
+  const candidate = error as { status?: unknown; cause?: { status?: unknown } } | undefined;
+  if (typeof candidate?.status === 'number') return candidate.status;
+  return typeof candidate?.cause?.status === 'number' ? candidate.cause.status : undefined;
+}
+
+const refused = (status: number | undefined) => status !== undefined && status >= 400 && status < 500;
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
@@ -44,15 +62,14 @@ export async function registerProxyClient(
   } catch (error) {
     throw new RegistrationError(
       `dynamic registration at ${issuer.origin} failed: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      !refused(statusOf(error)),
+      { cause: error },
     );
   }
   const metadata = config.clientMetadata();
   const secret = metadata.client_secret;
   if (typeof secret !== 'string')
-    throw new RegistrationError('the IdP registered the client without a secret');
+    throw new RegistrationError('the IdP registered the client without a secret', false);
   return {
     clientId: metadata.client_id,
     clientSecret: secret,
@@ -70,6 +87,7 @@ export async function deleteRegisteredClient(client: RegisteredClient, timeoutMs
   if (!(client.registrationClientUri && client.registrationAccessToken)) {
     throw new RegistrationError(
       `no registration management URI for client ${client.clientId}; delete it at the IdP`,
+      false,
     );
   }
   const response = await fetch(client.registrationClientUri, {
@@ -77,10 +95,15 @@ export async function deleteRegisteredClient(client: RegisteredClient, timeoutMs
     headers: { authorization: `Bearer ${client.registrationAccessToken}` },
     signal: AbortSignal.timeout(timeoutMs),
   }).catch((error: unknown) => {
-    throw new RegistrationError(`cannot reach the IdP to delete client ${client.clientId}`, { cause: error });
+    throw new RegistrationError(`cannot reach the IdP to delete client ${client.clientId}`, true, {
+      cause: error,
+    });
   });
   // 401 with a token we were given means the IdP already forgot the client (RFC 7592 §2.3).
   if (![204, 401, 404].includes(response.status)) {
-    throw new RegistrationError(`deleting client ${client.clientId} failed with HTTP ${response.status}`);
+    throw new RegistrationError(
+      `deleting client ${client.clientId} failed with HTTP ${response.status}`,
+      !refused(response.status),
+    );
   }
 }

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import {
   ApiextensionsV1Api,
+  CoreV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
+import { pino } from 'pino';
 import { parse } from 'yaml';
+import { createEventRecorder } from '../../operator/events.js';
 import type { IdentityProvisioner, ReconcileDeps } from '../../operator/reconcile.js';
 import { startKubernetesStandin } from '../standins/kubernetes.js';
 
@@ -29,6 +32,7 @@ export function reconcileDeps(
     objects: KubernetesObjectApi.makeApiClient(config),
     custom: config.makeApiClient(CustomObjectsApi),
     identity,
+    events: createEventRecorder(config.makeApiClient(CoreV1Api), pino({ level: 'silent' }), 'test'),
     operatorImage: 'registry.example/nextcloud-mcp:1',
     now: () => '2026-11-23T00:00:00Z',
   };

@@ -54,9 +54,15 @@ describe('the controller', () => {
     controller = await startController({
       kubeConfig: config,
       identity: {
-        ensure: async () => ({ ok: true, managed: false, client: { id: 'client', secret: 'secret' } }),
-        cleanup: async () => undefined,
+        ensure: async () => ({
+          ok: true,
+          managed: false,
+          rotated: false,
+          client: { id: 'client', secret: 'secret' },
+        }),
+        cleanup: async () => ({ ok: true }),
       },
+      events: { record: async () => undefined },
       operatorImage: 'registry.example/nextcloud-mcp:1',
       workers: 2,
       log: pino({ level: 'silent' }),

@@ -57,15 +57,26 @@ describe('the operator process', () => {
     expect(stderr).toContain('OPERATOR_IMAGE');
   });
 
-  it('reconciles existing resources at start and stops on SIGTERM', async () => {
+  it('reconciles existing resources at start, serves probes and metrics, and releases its lease on SIGTERM', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
       env: {
         PATH: process.env.PATH ?? '',
         KUBECONFIG: kubeconfig,
         OPERATOR_IMAGE: 'img:1',
-        LOG_LEVEL: 'silent',
+        HTTP_PORT: '0',
+        POD_NAMESPACE: 'operators-a',
+        POD_NAME: 'only',
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    // pino writes JSON lines; the first names the probe port.
+    const port = await new Promise<number>((resolve) => {
+      let buffered = '';
+      child.stdout?.on('data', (chunk) => {
+        buffered += String(chunk);
+        const match = /"port":(\d+)/.exec(buffered);
+        if (match) resolve(Number(match[1]));
+      });
     });
     const apps = api.kubeConfig().makeApiClient(AppsV1Api);
     let image: string | undefined;
@@ -77,8 +88,23 @@ describe('the operator process', () => {
       if (!image) await sleep(100);
     }
     expect(image).toBe('img:1');
+
+    const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`);
+    expect((await get('/healthz')).status).toBe(200);
+    expect((await get('/readyz')).status).toBe(200);
+    const metrics = await (await get('/metrics')).text();
+    expect(metrics).toContain('nextcloud_mcp_operator_leader 1');
+    expect(metrics).toMatch(/nextcloud_mcp_operator_reconciles_total\{result="(done|requeue)"\} [1-9]/);
+    expect(metrics).toContain('nextcloud_mcp_operator_reconcile_duration_seconds_count');
+    expect(metrics).toContain('nextcloud_mcp_operator_queue_depth');
+
     child.kill('SIGTERM');
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    const lease = await api
+      .kubeConfig()
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ name: 'nextcloud-mcp-operator', namespace: 'operators-a' });
+    expect(lease.spec?.holderIdentity).toBe('');
   });
 
   it('runs two replicas with one leader, and the other takes over when it goes', async () => {
@@ -88,6 +114,7 @@ describe('the operator process', () => {
           PATH: process.env.PATH ?? '',
           KUBECONFIG: kubeconfig,
           OPERATOR_IMAGE: 'img:1',
+          HTTP_PORT: '0',
           LOG_LEVEL: 'silent',
           POD_NAMESPACE: 'operators',
           POD_NAME: name,

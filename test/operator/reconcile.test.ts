@@ -22,10 +22,12 @@ describe('reconciling a NextcloudMcp', () => {
     ensure: async () => ({
       ok: true,
       managed: true,
+      rotated: false,
       client: { id: 'mcp-tenant-acme-acme', secret: 'client-secret' },
     }),
     cleanup: async (resource) => {
       cleanups.push(resource.metadata.name);
+      return { ok: true };
     },
   };
 
