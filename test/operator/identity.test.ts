@@ -1,6 +1,7 @@
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import { type KeycloakStandin, startKeycloakStandin } from '../standins/keycloak.js';
@@ -101,6 +102,39 @@ describe('identity modes through the reconciler', () => {
     await reconcile(ns, 'byo', deps);
     expect((await get('byo')).metadata.finalizers ?? []).toEqual([]);
     expect((await get('byo')).status?.clientId).toBe('my-client');
+  });
+
+  it('follows a change of apps: new tool scopes in the realm, a new Deployment config, pods roll', async () => {
+    const apps = deps.objects;
+    const deployment = () =>
+      apps.read({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'managed-mcp', namespace: ns },
+      });
+    const hashOf = async () =>
+      ((await deployment()) as V1Deployment).spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
+    const appsEnv = async () =>
+      ((await deployment()) as V1Deployment).spec?.template.spec?.containers[0]?.env?.find(
+        (e) => e.name === 'APPS',
+      )?.value;
+    const scopeNames = () => [...keycloak.realm('acme').scopes.values()].map((scope) => scope.name).sort();
+    const hash = await hashOf();
+    expect(scopeNames()).not.toContain('files:read');
+    const current = await get('managed');
+    await deps.custom.replaceNamespacedCustomObject({
+      ...target('managed'),
+      body: { ...current, spec: { ...current.spec, apps: ['notes', 'files'] } },
+    });
+    await reconcile(ns, 'managed', deps);
+    expect(scopeNames()).toEqual(
+      expect.arrayContaining(['files:read', 'files:write', 'notes:read', 'notes:write']),
+    );
+    expect(await appsEnv()).toBe('notes,files');
+    expect(await hashOf()).not.toBe(hash);
+    expect((await get('managed')).status?.observedGeneration).toBe(
+      (await get('managed')).metadata.generation,
+    );
   });
 
   it('removes the realm objects it created when the resource is deleted', async () => {

@@ -1,44 +1,27 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deleteRegisteredClient,
   RegistrationError,
   registerProxyClient,
 } from '../../operator/registration.js';
+import {
+  INITIAL_ACCESS_TOKEN,
+  type RegistrationIdp,
+  startRegistrationIdp,
+  TOKEN_EXCHANGE,
+} from './registration-idp.js';
 
-const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const INITIAL_ACCESS_TOKEN = 'initial-access-token-for-tests';
-
-/** An IdP (oidc-provider) that allows registration only with an initial access token, and RFC 7592. */
-describe('RFC 7591 registration mode', () => {
-  let server: Server;
-  let provider: Provider;
+describe('RFC 7591 registration', () => {
+  let idp: RegistrationIdp;
   let issuer: string;
+  let provider: RegistrationIdp['provider'];
 
   beforeAll(async () => {
-    server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    provider = new Provider(issuer, {
-      features: {
-        registration: { enabled: true, initialAccessToken: INITIAL_ACCESS_TOKEN },
-        registrationManagement: { enabled: true },
-        devInteractions: { enabled: false },
-      },
-    });
-    provider.registerGrantType(TOKEN_EXCHANGE, () => undefined, [
-      'subject_token',
-      'subject_token_type',
-      'audience',
-    ]);
-    server.on('request', provider.callback());
+    idp = await startRegistrationIdp();
+    issuer = idp.issuer;
+    provider = idp.provider;
   });
-  afterAll(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  afterAll(() => idp?.stop());
 
   it('registers a confidential token-exchange client and deletes it by RFC 7592', async () => {
     const client = await registerProxyClient(
@@ -57,9 +40,17 @@ describe('RFC 7591 registration mode', () => {
     await deleteRegisteredClient(client, 5000);
   });
 
-  it('says why when the initial access token is refused', async () => {
-    await expect(registerProxyClient(issuer, 'wrong-token', 'x', 5000)).rejects.toBeInstanceOf(
-      RegistrationError,
-    );
+  it('says why when the initial access token is refused, and that retrying will not help', async () => {
+    const refused = await registerProxyClient(issuer, 'wrong-token', 'x', 5000).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RegistrationError);
+    expect((refused as RegistrationError).transient).toBe(false);
+  });
+
+  it('tells an IdP that is down (may pass) from a refusal', async () => {
+    idp.down = true;
+    const down = await registerProxyClient(issuer, INITIAL_ACCESS_TOKEN, 'x', 5000).catch((e: unknown) => e);
+    idp.down = false;
+    expect(down).toBeInstanceOf(RegistrationError);
+    expect((down as RegistrationError).transient).toBe(true);
   });
 });

@@ -1,0 +1,189 @@
+import { AppsV1Api, CoreV1Api, PatchStrategy } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CRD_GROUP,
+  CRD_PLURAL,
+  CRD_VERSION,
+  type NextcloudMcp,
+  ROTATE_SECRET_ANNOTATION,
+  SKIP_IDP_CLEANUP_ANNOTATION,
+} from '../../contract/index.js';
+import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
+import { createIdentityProvisioner } from '../../operator/identity.js';
+import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
+import type { KubernetesStandin } from '../standins/kubernetes.js';
+import { reconcileDeps, startClusterWithCrd } from './cluster.js';
+import { INITIAL_ACCESS_TOKEN, type RegistrationIdp, startRegistrationIdp } from './registration-idp.js';
+
+/** `registration` mode end to end: RFC 7591 at create, rotation, RFC 7592 at delete, an IdP that is down. */
+describe('registration mode through the reconciler', () => {
+  let api: KubernetesStandin;
+  let idp: RegistrationIdp;
+  let core: CoreV1Api;
+  let apps: AppsV1Api;
+  let deps: ReconcileDeps;
+  const ns = 'tenant-reg';
+  const target = (name: string) => ({
+    group: CRD_GROUP,
+    version: CRD_VERSION,
+    plural: CRD_PLURAL,
+    namespace: ns,
+    name,
+  });
+  const get = async (name: string) =>
+    (await deps.custom.getNamespacedCustomObject(target(name))) as NextcloudMcp;
+  const condition = async (name: string, type: string) =>
+    (await get(name)).status?.conditions?.find((candidate) => candidate.type === type);
+  const owned = async (name: string) => {
+    const secret = await core.readNamespacedSecret({ name: `${name}-mcp`, namespace: ns });
+    const value = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString();
+    return {
+      clientId: value('clientId'),
+      secret: value('clientSecret'),
+      uri: value('registrationClientUri'),
+    };
+  };
+  const podHash = async (name: string) =>
+    (await apps.readNamespacedDeployment({ name: `${name}-mcp`, namespace: ns })).spec?.template.metadata
+      ?.annotations?.[CONFIG_HASH_ANNOTATION];
+  const annotate = (name: string, annotations: Record<string, string>) =>
+    deps.objects.patch(
+      {
+        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+        kind: 'NextcloudMcp',
+        metadata: { name, namespace: ns, annotations },
+      },
+      undefined,
+      undefined,
+      'test',
+      undefined,
+      PatchStrategy.MergePatch,
+    );
+  const events = async (reason: string) =>
+    (await core.listNamespacedEvent({ namespace: ns })).items.filter((event) => event.reason === reason);
+
+  beforeAll(async () => {
+    const cluster = await startClusterWithCrd();
+    api = cluster.api;
+    idp = await startRegistrationIdp();
+    core = cluster.config.makeApiClient(CoreV1Api);
+    apps = cluster.config.makeApiClient(AppsV1Api);
+    deps = reconcileDeps(cluster.config, createIdentityProvisioner(core));
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'iat' }, stringData: { token: INITIAL_ACCESS_TOKEN } },
+    });
+    for (const name of ['reg', 'stuck']) {
+      await deps.custom.createNamespacedCustomObject({
+        ...target(name),
+        body: {
+          apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+          kind: 'NextcloudMcp',
+          metadata: { name },
+          spec: {
+            nextcloud: { url: 'https://cloud.example' },
+            publicUrl: `https://${name}.mcp.example`,
+            identity: {
+              issuerUrl: idp.issuer,
+              registration: { initialAccessTokenSecretRef: { name: 'iat' } },
+            },
+          },
+        },
+      });
+    }
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await idp?.stop();
+  });
+
+  it('registers the proxy client once, keeping the registration in the owned Secret', async () => {
+    await reconcile(ns, 'reg', deps);
+    const client = await owned('reg');
+    expect(await idp.provider.Client.find(client.clientId)).toBeDefined();
+    expect(client.uri).toBe(`${idp.issuer}/reg/${client.clientId}`);
+    expect((await get('reg')).metadata.finalizers).toEqual([FINALIZER]);
+    expect(await condition('reg', 'IdentityConfigured')).toMatchObject({ status: 'True' });
+    const registrations = idp.calls.registrations;
+    const writes = api.writes;
+    await reconcile(ns, 'reg', deps);
+    expect(idp.calls.registrations).toBe(registrations);
+    expect(api.writes).toBe(writes);
+  });
+
+  it('rotates on request: the old client is deleted, a new one stored, and the pods roll', async () => {
+    const before = await owned('reg');
+    const hash = await podHash('reg');
+    await annotate('reg', { [ROTATE_SECRET_ANNOTATION]: '2026-11-23T07:00:00Z' });
+    await reconcile(ns, 'reg', deps);
+    const after = await owned('reg');
+    expect(after.clientId).not.toBe(before.clientId);
+    expect(await idp.provider.Client.find(before.clientId)).toBeUndefined();
+    expect(await idp.provider.Client.find(after.clientId)).toBeDefined();
+    expect(await podHash('reg')).not.toBe(hash);
+    expect(await events('ClientSecretRotated')).toHaveLength(1);
+    // The same request is carried out once.
+    const registrations = idp.calls.registrations;
+    await reconcile(ns, 'reg', deps);
+    expect(idp.calls.registrations).toBe(registrations);
+  });
+
+  it('deletes the client at the IdP (RFC 7592) when the resource goes', async () => {
+    const { clientId } = await owned('reg');
+    await deps.custom.deleteNamespacedCustomObject(target('reg'));
+    expect(await reconcile(ns, 'reg', deps)).toEqual({ requeue: 'no' });
+    expect(await idp.provider.Client.find(clientId)).toBeUndefined();
+    await expect(get('reg')).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('keeps the finalizer while the IdP is down, says why and how to force it, and recovers', async () => {
+    await reconcile(ns, 'stuck', deps);
+    const { clientId } = await owned('stuck');
+    await deps.custom.deleteNamespacedCustomObject(target('stuck'));
+    idp.down = true;
+    expect(await reconcile(ns, 'stuck', deps)).toEqual({ requeue: 'backoff' });
+    const stuck = await get('stuck');
+    expect(stuck.metadata.finalizers).toEqual([FINALIZER]);
+    const identity = await condition('stuck', 'IdentityConfigured');
+    expect(identity).toMatchObject({ status: 'False', reason: 'CleanupFailed' });
+    expect(identity?.message).toContain(`${SKIP_IDP_CLEANUP_ANNOTATION}=true`);
+    expect(await condition('stuck', 'Ready')).toMatchObject({ status: 'False', reason: 'CleanupFailed' });
+    expect(await events('CleanupFailed')).toHaveLength(1);
+    // Retrying while still down says the same thing once: no new write, no new Event.
+    const writes = api.writes;
+    await reconcile(ns, 'stuck', deps);
+    expect(api.writes).toBe(writes);
+    idp.down = false;
+    expect(await reconcile(ns, 'stuck', deps)).toEqual({ requeue: 'no' });
+    expect(await idp.provider.Client.find(clientId)).toBeUndefined();
+    await expect(get('stuck')).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('releases the finalizer without cleanup when the escape-hatch annotation is set', async () => {
+    await deps.custom.createNamespacedCustomObject({
+      ...target('gone'),
+      body: {
+        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+        kind: 'NextcloudMcp',
+        metadata: { name: 'gone' },
+        spec: {
+          nextcloud: { url: 'https://cloud.example' },
+          publicUrl: 'https://gone.mcp.example',
+          identity: { issuerUrl: idp.issuer, registration: { initialAccessTokenSecretRef: { name: 'iat' } } },
+        },
+      },
+    });
+    await reconcile(ns, 'gone', deps);
+    const { clientId } = await owned('gone');
+    await deps.custom.deleteNamespacedCustomObject(target('gone'));
+    idp.down = true;
+    expect(await reconcile(ns, 'gone', deps)).toEqual({ requeue: 'backoff' });
+    await annotate('gone', { [SKIP_IDP_CLEANUP_ANNOTATION]: 'true' });
+    expect(await reconcile(ns, 'gone', deps)).toEqual({ requeue: 'no' });
+    idp.down = false;
+    await expect(get('gone')).rejects.toMatchObject({ code: 404 });
+    // Left at the IdP, as the annotation says.
+    expect(await idp.provider.Client.find(clientId)).toBeDefined();
+    expect(await events('IdentityCleanupSkipped')).toHaveLength(1);
+  });
+});
