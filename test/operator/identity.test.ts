@@ -1,6 +1,12 @@
-import { CoreV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import {
+  CRD_GROUP,
+  CRD_PLURAL,
+  CRD_VERSION,
+  type NextcloudMcp,
+  ROTATE_SECRET_ANNOTATION,
+} from '../../contract/index.js';
 import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
@@ -135,6 +141,33 @@ describe('identity modes through the reconciler', () => {
     expect((await get('managed')).status?.observedGeneration).toBe(
       (await get('managed')).metadata.generation,
     );
+  });
+
+  it('rotates the Keycloak client secret once per annotation value, and the owned Secret follows', async () => {
+    const secretOf = async () =>
+      (await core.readNamespacedSecret({ name: 'managed-mcp', namespace: ns })).data?.clientSecret;
+    const before = await secretOf();
+    const annotate = (value: string) =>
+      deps.objects.patch(
+        {
+          apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+          kind: 'NextcloudMcp',
+          metadata: { name: 'managed', namespace: ns, annotations: { [ROTATE_SECRET_ANNOTATION]: value } },
+        },
+        undefined,
+        undefined,
+        'test',
+        undefined,
+        PatchStrategy.MergePatch,
+      );
+    await annotate('one');
+    await reconcile(ns, 'managed', deps);
+    const rotated = await secretOf();
+    expect(rotated).not.toBe(before);
+    const keycloakClient = [...keycloak.realm('acme').clients.values()][0] as { secret?: string } | undefined;
+    expect(Buffer.from(rotated ?? '', 'base64').toString()).toBe(keycloakClient?.secret);
+    await reconcile(ns, 'managed', deps);
+    expect(await secretOf()).toBe(rotated);
   });
 
   it('removes the realm objects it created when the resource is deleted', async () => {
