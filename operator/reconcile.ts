@@ -139,11 +139,8 @@ export async function reconcile(
   }
 
   let deployment: V1Deployment | undefined;
-  for (const object of desiredObjects({
-    resource,
-    operatorImage: deps.operatorImage,
-    client: identity.client,
-  })) {
+  const desired = desiredObjects({ resource, operatorImage: deps.operatorImage, client: identity.client });
+  for (const object of desired) {
     const current =
       object.kind === 'Secret'
         ? ownedSecret
@@ -164,6 +161,7 @@ export async function reconcile(
         );
     if (object.kind === 'Deployment') deployment = applied as V1Deployment;
   }
+  await removeUnwanted(resource, desired, deps);
   const wanted = resource.spec.replicas ?? 1;
   const available = deployment?.status?.availableReplicas ?? 0;
   const message = `${available}/${wanted} replicas available`;
@@ -184,6 +182,30 @@ export async function reconcile(
     deps,
   );
   return available >= wanted ? { requeue: 'no' } : { requeue: 'after', ms: 10_000 };
+}
+
+/** Kinds the operator creates only for some specs (a PDB past one replica, an Ingress when asked). */
+const OPTIONAL_KINDS = [
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+] as const;
+
+/**
+ * Deletes an optional object the spec no longer asks for (replicas back to one, ingress removed),
+ * but only one this resource controls: nothing the operator did not create is touched.
+ */
+async function removeUnwanted(resource: NextcloudMcp, desired: readonly OwnedObject[], deps: ReconcileDeps) {
+  for (const optional of OPTIONAL_KINDS) {
+    if (desired.some((object) => object.kind === optional.kind)) continue;
+    const stale = await readOrUndefined<KubernetesObject>(deps.objects, {
+      ...optional,
+      metadata: { name: ownedName(resource), namespace: resource.metadata.namespace },
+    });
+    const owned = stale?.metadata?.ownerReferences?.some(
+      (owner) => owner.controller && owner.uid === resource.metadata.uid,
+    );
+    if (stale && owned) await deps.objects.delete(stale);
+  }
 }
 
 /**

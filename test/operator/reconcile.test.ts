@@ -101,6 +101,35 @@ describe('reconciling a NextcloudMcp', () => {
     expect((await apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns })).spec?.replicas).toBe(1);
   });
 
+  it('removes the PodDisruptionBudget it made when replicas go back to one, and never what it did not make', async () => {
+    const pdb = {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'acme-mcp', namespace: ns },
+    };
+    const foreign = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'acme-mcp', namespace: ns },
+      spec: { rules: [{ host: 'someone-else.example' }] },
+    };
+    await deps.objects.create(foreign);
+    const scale = async (replicas: number) => {
+      const current = await get();
+      await deps.custom.replaceNamespacedCustomObject({
+        ...target,
+        body: { ...current, spec: { ...current.spec, replicas } },
+      });
+      await reconcile(ns, 'acme', deps);
+    };
+    await scale(2);
+    expect((await deps.objects.read(pdb)).metadata?.name).toBe('acme-mcp');
+    await scale(1);
+    await expect(deps.objects.read(pdb)).rejects.toMatchObject({ code: 404 });
+    expect((await deps.objects.read(foreign)).metadata?.ownerReferences).toBeUndefined();
+    await deps.objects.delete(foreign);
+  });
+
   it('on delete cleans the IdP up, releases the finalizer, and the owned objects go with it', async () => {
     await deps.custom.deleteNamespacedCustomObject(target);
     expect(await reconcile(ns, 'acme', deps)).toEqual({ requeue: 'no' });
