@@ -105,8 +105,16 @@ export async function startController(options: ControllerOptions): Promise<Runni
   await follow(deployments as Informer<KubernetesObject>, enqueueOwner);
 
   const { metrics } = options;
-  metrics?.queueDepth.reset();
-  const depth = setInterval(() => metrics?.queueDepth.set(queue.length), 1000);
+  metrics?.observe({
+    queueLength: () => queue.length,
+    readiness: () => {
+      const all = resources.list();
+      const ready = all.filter((r) =>
+        r.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      return { total: all.length, ready: ready.length };
+    },
+  });
   const resync = setInterval(() => {
     for (const resource of resources.list()) enqueue(resource);
   }, options.resyncMs ?? 600_000);
@@ -133,7 +141,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     queue,
     async stop() {
       stopped = true;
-      clearInterval(depth);
+      metrics?.observe(undefined);
       clearInterval(resync);
       await resources.stop();
       await deployments.stop();

@@ -97,6 +97,8 @@ describe('the operator process', () => {
     expect(metrics).toMatch(/nextcloud_mcp_operator_reconciles_total\{result="(done|requeue)"\} [1-9]/);
     expect(metrics).toContain('nextcloud_mcp_operator_reconcile_duration_seconds_count');
     expect(metrics).toContain('nextcloud_mcp_operator_queue_depth');
+    // The one resource has no available pods here: not Ready.
+    expect(metrics).toContain('nextcloud_mcp_operator_resources{ready="false"} 1');
 
     child.kill('SIGTERM');
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
