@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+const Quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|k|M|G)?$/, 'a Kubernetes quantity');
+const Labels = z.record(z.string(), z.string()).default({});
+
+/**
+ * The Helm chart's values: one schema gives `values.yaml` (its defaults), `values.schema.json`
+ * (so `helm install` refuses bad values) and the `deploy/` manifests (rendered with the defaults).
+ */
+export const ValuesSchema = z.strictObject({
+  image: z
+    .strictObject({
+      repository: z.string().min(1).default('ghcr.io/nextcloud-mcp-k8s/nextcloud-mcp'),
+      /** Defaults to the chart's appVersion; tenant pods run the same image unless a resource overrides it. */
+      tag: z.string().min(1).optional(),
+      pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+    })
+    .default({ repository: 'ghcr.io/nextcloud-mcp-k8s/nextcloud-mcp', pullPolicy: 'IfNotPresent' }),
+  imagePullSecrets: z.array(z.strictObject({ name: z.string().min(1) })).default([]),
+  /** Two replicas elect a leader on a Lease: one reconciles, the other takes over. */
+  replicas: z.number().int().min(1).max(5).default(2),
+  workers: z.number().int().min(1).max(64).default(4),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  resyncSeconds: z.number().int().min(10).max(86_400).default(600),
+  leaseDurationSeconds: z.number().int().min(5).max(300).default(15),
+  resources: z
+    .strictObject({
+      requests: z.strictObject({ cpu: Quantity, memory: Quantity }).partial().default({}),
+      limits: z.strictObject({ cpu: Quantity, memory: Quantity }).partial().default({}),
+    })
+    .default({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } }),
+  nodeSelector: Labels,
+  tolerations: z.array(z.record(z.string(), z.unknown())).default([]),
+  podAnnotations: Labels,
+  metrics: z
+    .strictObject({
+      port: z.number().int().min(1024).max(65_535).default(8081),
+      serviceMonitor: z
+        .strictObject({
+          /** Needs the Prometheus Operator's CRDs. */
+          enabled: z.boolean().default(false),
+          interval: z
+            .string()
+            .regex(/^[0-9]+(s|m)$/)
+            .default('30s'),
+          labels: Labels,
+        })
+        .default({ enabled: false, interval: '30s', labels: {} }),
+      prometheusRule: z
+        .strictObject({ enabled: z.boolean().default(false), labels: Labels })
+        .default({ enabled: false, labels: {} }),
+    })
+    .default({
+      port: 8081,
+      serviceMonitor: { enabled: false, interval: '30s', labels: {} },
+      prometheusRule: { enabled: false, labels: {} },
+    }),
+});
+
+export type Values = z.output<typeof ValuesSchema>;
+
+/** The defaults, as `values.yaml` states them. */
+export const DEFAULT_VALUES: Values = ValuesSchema.parse({});
+
+/** `values.schema.json`: JSON Schema draft 7, which every Helm 3 validates values against. */
+export function valuesJsonSchema(): unknown {
+  return z.toJSONSchema(ValuesSchema, { target: 'draft-7', io: 'input' });
+}
