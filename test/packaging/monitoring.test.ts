@@ -20,7 +20,7 @@ describe('the dashboard and the alerts', () => {
     for (const registry of [createMetrics().registry, createOperatorMetrics().registry]) {
       for (const metric of await registry.getMetricsAsJSON()) {
         exported.add(metric.name);
-        if (metric.type === 'histogram')
+        if (String(metric.type) === 'histogram')
           for (const suffix of ['_bucket', '_sum', '_count']) exported.add(metric.name + suffix);
       }
     }
