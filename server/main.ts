@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { isLoopback } from './caller.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -33,7 +34,7 @@ try {
     }
     const server = createHttpServer(ALL_TOOLS, deps);
     server.listen(config.PORT, config.HOST, () =>
-      log.info({ host: config.HOST, port: config.PORT }, 'listening'),
+      log.info({ host: config.HOST, port: (server.address() as AddressInfo).port }, 'listening'),
     );
     process.once('SIGTERM', () => server.close(() => process.exit(0)));
   }
