@@ -11,6 +11,8 @@ const ConfigSchema = z.object({
   POD_NAMESPACE: z.string().min(1).default('default'),
   POD_NAME: z.string().min(1).default(`operator-${process.pid}`),
   LEASE_DURATION_SECONDS: z.coerce.number().int().min(5).max(300).default(15),
+  /** Only this namespace's resources are reconciled; every namespace when unset. */
+  WATCH_NAMESPACE: z.string().min(1).optional(),
   /** Probes (/healthz, /readyz) and Prometheus /metrics; 0 picks a free port (tests). */
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   /** Every resource is reconciled again this often even when nothing was reported. */

@@ -25,6 +25,8 @@ export interface ControllerOptions {
   readonly workers: number;
   readonly log: Logger;
   readonly metrics?: OperatorMetrics;
+  /** Reconcile only this namespace's resources (a namespace-scoped install); all when absent. */
+  readonly namespace?: string;
   /** Delay before an informer whose watch failed starts again. */
   readonly restartDelayMs?: number;
   /**
@@ -69,21 +71,34 @@ export async function startController(options: ControllerOptions): Promise<Runni
     if (instance) queue.add(`${object.metadata?.namespace}/${instance}`);
   };
 
+  // One namespace (WATCH_NAMESPACE) or all of them.
+  const { namespace } = options;
+  const scope = namespace ? `/namespaces/${namespace}` : '';
   const resources = makeInformer<NextcloudMcp & KubernetesObject>(
     kubeConfig,
-    `/apis/${CRD_GROUP}/${CRD_VERSION}/${CRD_PLURAL}`,
+    `/apis/${CRD_GROUP}/${CRD_VERSION}${scope}/${CRD_PLURAL}`,
     () =>
-      custom.listClusterCustomObject({
-        group: CRD_GROUP,
-        version: CRD_VERSION,
-        plural: CRD_PLURAL,
-      }) as Promise<KubernetesListObject<NextcloudMcp & KubernetesObject>>,
+      (namespace
+        ? custom.listNamespacedCustomObject({
+            group: CRD_GROUP,
+            version: CRD_VERSION,
+            plural: CRD_PLURAL,
+            namespace,
+          })
+        : custom.listClusterCustomObject({
+            group: CRD_GROUP,
+            version: CRD_VERSION,
+            plural: CRD_PLURAL,
+          })) as Promise<KubernetesListObject<NextcloudMcp & KubernetesObject>>,
   );
   const selector = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
   const deployments = makeInformer<V1Deployment & KubernetesObject>(
     kubeConfig,
-    '/apis/apps/v1/deployments',
-    () => apps.listDeploymentForAllNamespaces({ labelSelector: selector }),
+    `/apis/apps/v1${scope}/deployments`,
+    () =>
+      namespace
+        ? apps.listNamespacedDeployment({ namespace, labelSelector: selector })
+        : apps.listDeploymentForAllNamespaces({ labelSelector: selector }),
     selector,
   );
   let stopped = false;

@@ -61,6 +61,7 @@ try {
         log,
         metrics,
         resyncMs: config.RESYNC_SECONDS * 1000,
+        ...(config.WATCH_NAMESPACE ? { namespace: config.WATCH_NAMESPACE } : {}),
       });
     } else if (!leading && controller) {
       log.warn('lost the lease: stopping the controller');

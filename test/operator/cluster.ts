@@ -1,33 +1,113 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  ApiException,
   ApiextensionsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  KubeConfig,
   KubernetesObjectApi,
+  PatchStrategy,
+  type RequestContext,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { createEventRecorder } from '../../operator/events.js';
 import type { IdentityProvisioner, ReconcileDeps } from '../../operator/reconcile.js';
-import { startKubernetesStandin } from '../standins/kubernetes.js';
+import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
 
-/** The Kubernetes stand-in with the NextcloudMcp CRD from crds/ installed, as `kubectl apply` would. */
+/**
+ * A real cluster to run the operator suites against instead of the stand-in (TEST_KUBECONFIG):
+ * e.g. a kind cluster. Suites create their own namespaces there and delete them afterwards.
+ */
+export const REAL_KUBECONFIG = process.env.TEST_KUBECONFIG;
+
+/** Counts the writes its clients make, so "no write" can be asserted against a real cluster too. */
+class CountingKubeConfig extends KubeConfig {
+  writes = 0;
+  requests = 0;
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    this.requests++;
+    if (String(context.getHttpMethod()) !== 'GET') this.writes++;
+    await super.applySecurityAuthentication(context);
+  }
+}
+
+const crd = () =>
+  parse(readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8')) as V1CustomResourceDefinition;
+
+/** The real cluster behind TEST_KUBECONFIG, shaped as the stand-in; what only a stand-in can do throws. */
+async function connectRealCluster(path: string): Promise<KubernetesStandin> {
+  const config = new CountingKubeConfig();
+  config.loadFromFile(path);
+  await KubernetesObjectApi.makeApiClient(config).patch(
+    crd(),
+    undefined,
+    undefined,
+    'nextcloud-mcp-tests',
+    true,
+    PatchStrategy.ServerSideApply,
+  );
+  const crds = config.makeApiClient(ApiextensionsV1Api);
+  for (let i = 0; i < 50; i++) {
+    const current = await crds.readCustomResourceDefinition({ name: crd().metadata?.name ?? '' });
+    if (current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+    await sleep(200);
+  }
+  const standInOnly = () => {
+    throw new Error('only the Kubernetes stand-in can do this');
+  };
+  return {
+    url: config.getCurrentCluster()?.server ?? '',
+    get writes() {
+      return config.writes;
+    },
+    get requests() {
+      return config.requests;
+    },
+    compact: standInOnly,
+    dropWatches: standInOnly,
+    kubeConfig: () => config,
+    async stop() {
+      const core = config.makeApiClient(CoreV1Api);
+      for (const name of createdNamespaces.splice(0)) await core.deleteNamespace({ name });
+    },
+  };
+}
+
+const createdNamespaces: string[] = [];
+
+/** The stand-in (or TEST_KUBECONFIG's cluster) with the NextcloudMcp CRD from crds/ installed, as `kubectl apply` would. */
 export async function startClusterWithCrd() {
+  if (REAL_KUBECONFIG) {
+    const api = await connectRealCluster(REAL_KUBECONFIG);
+    return { api, config: api.kubeConfig() };
+  }
   const api = await startKubernetesStandin();
   const config = api.kubeConfig();
-  const crd = parse(
-    readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'),
-  ) as V1CustomResourceDefinition;
-  await config.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: crd });
+  await config.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: crd() });
   return { api, config };
 }
 
+/**
+ * Makes sure a namespace exists (a real cluster needs it; the stand-in takes any). On a real
+ * cluster the name gets a run-unique suffix so parallel suites and earlier runs never collide.
+ */
+export async function testNamespace(config: KubeConfig, base: string): Promise<string> {
+  if (!REAL_KUBECONFIG) return base;
+  const name = `${base}-${Date.now().toString(36)}`;
+  try {
+    await config.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  } catch (error) {
+    if (!(error instanceof ApiException && error.code === 409)) throw error;
+  }
+  createdNamespaces.push(name);
+  return name;
+}
+
 /** What reconcile() needs, wired to a cluster and an identity provisioner. */
-export function reconcileDeps(
-  config: ReturnType<Awaited<ReturnType<typeof startKubernetesStandin>>['kubeConfig']>,
-  identity: IdentityProvisioner,
-): ReconcileDeps {
+export function reconcileDeps(config: KubeConfig, identity: IdentityProvisioner): ReconcileDeps {
   return {
     objects: KubernetesObjectApi.makeApiClient(config),
     custom: config.makeApiClient(CustomObjectsApi),

@@ -12,14 +12,14 @@ import { createIdentityProvisioner } from '../../operator/identity.js';
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import { type KeycloakStandin, startKeycloakStandin } from '../standins/keycloak.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { reconcileDeps, startClusterWithCrd } from './cluster.js';
+import { reconcileDeps, startClusterWithCrd, testNamespace } from './cluster.js';
 
 describe('identity modes through the reconciler', () => {
   let api: KubernetesStandin;
   let keycloak: KeycloakStandin;
   let core: CoreV1Api;
   let deps: ReconcileDeps;
-  const ns = 'tenant-acme';
+  let ns = 'tenant-acme';
   const target = (name: string) => ({
     group: CRD_GROUP,
     version: CRD_VERSION,
@@ -36,6 +36,7 @@ describe('identity modes through the reconciler', () => {
     const cluster = await startClusterWithCrd();
     api = cluster.api;
     const config = cluster.config;
+    ns = await testNamespace(config, ns);
     keycloak = await startKeycloakStandin();
     core = config.makeApiClient(CoreV1Api);
     deps = reconcileDeps(config, createIdentityProvisioner(core));
@@ -81,11 +82,11 @@ describe('identity modes through the reconciler', () => {
     });
     await reconcile(ns, 'managed', deps);
     const clients = [...keycloak.realm('acme').clients.values()].map((client) => client.clientId);
-    expect(clients).toEqual(['mcp-tenant-acme-managed']);
+    expect(clients).toEqual([`mcp-${ns}-managed`]);
     expect((await get('managed')).metadata.finalizers).toEqual([FINALIZER]);
     expect(await condition('managed', 'IdentityConfigured')).toMatchObject({ status: 'True' });
     const owned = await core.readNamespacedSecret({ name: 'managed-mcp', namespace: ns });
-    expect(Buffer.from(owned.data?.clientId ?? '', 'base64').toString()).toBe('mcp-tenant-acme-managed');
+    expect(Buffer.from(owned.data?.clientId ?? '', 'base64').toString()).toBe(`mcp-${ns}-managed`);
   });
 
   it('backs off while Keycloak is down and says so', async () => {

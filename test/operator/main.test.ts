@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,27 +7,33 @@ import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kube
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION } from '../../contract/index.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { startClusterWithCrd } from './cluster.js';
+import { startClusterWithCrd, testNamespace } from './cluster.js';
 
 /** The operator as a process, with a kubeconfig file, as `node dist/operator/main.js` runs. */
 describe('the operator process', () => {
   let api: KubernetesStandin;
   let kubeconfig: string;
+  let tenant: string;
+  let operators: string;
+  let operatorsA: string;
 
   beforeAll(async () => {
     const cluster = await startClusterWithCrd();
     api = cluster.api;
+    tenant = await testNamespace(cluster.config, 'tenant-a');
+    operators = await testNamespace(cluster.config, 'operators');
+    operatorsA = await testNamespace(cluster.config, 'operators-a');
     kubeconfig = join(mkdtempSync(join(tmpdir(), 'operator-')), 'kubeconfig');
     writeFileSync(kubeconfig, cluster.config.exportConfig());
     await cluster.config.makeApiClient(CoreV1Api).createNamespacedSecret({
-      namespace: 'tenant-a',
+      namespace: tenant,
       body: { metadata: { name: 'client' }, stringData: { clientId: 'byo', clientSecret: 'byo-secret' } },
     });
     await cluster.config.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
       group: CRD_GROUP,
       version: CRD_VERSION,
       plural: CRD_PLURAL,
-      namespace: 'tenant-a',
+      namespace: tenant,
       body: {
         apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
         kind: 'NextcloudMcp',
@@ -41,15 +47,24 @@ describe('the operator process', () => {
     });
   });
   afterAll(async () => {
+    // A failed assertion must not leave an operator running against the next suite's cluster.
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await api?.stop();
   });
+  const children: ChildProcess[] = [];
+  const operator = (env: Record<string, string>, stdio: StdioOptions = 'ignore') => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio,
+    });
+    children.push(child);
+    return child;
+  };
 
   it('refuses to start without its image, naming the variable', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
-      env: { PATH: process.env.PATH ?? '', KUBECONFIG: kubeconfig },
-    });
+    const child = operator({ KUBECONFIG: kubeconfig }, 'pipe');
     let stderr = '';
-    child.stderr.on('data', (chunk) => {
+    child.stderr?.on('data', (chunk) => {
       stderr += String(chunk);
     });
     const code = await new Promise((resolve) => child.once('exit', resolve));
@@ -58,17 +73,17 @@ describe('the operator process', () => {
   });
 
   it('reconciles existing resources at start, serves probes and metrics, and releases its lease on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
-      env: {
-        PATH: process.env.PATH ?? '',
+    const child = operator(
+      {
         KUBECONFIG: kubeconfig,
         OPERATOR_IMAGE: 'img:1',
         HTTP_PORT: '0',
-        POD_NAMESPACE: 'operators-a',
+        WATCH_NAMESPACE: tenant,
+        POD_NAMESPACE: operatorsA,
         POD_NAME: 'only',
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+      ['ignore', 'pipe', 'inherit'],
+    );
     // pino writes JSON lines; the first names the probe port.
     const port = await new Promise<number>((resolve) => {
       let buffered = '';
@@ -81,7 +96,7 @@ describe('the operator process', () => {
     const apps = api.kubeConfig().makeApiClient(AppsV1Api);
     let image: string | undefined;
     for (let i = 0; i < 100 && !image; i++) {
-      image = await apps.readNamespacedDeployment({ name: 'a-mcp', namespace: 'tenant-a' }).then(
+      image = await apps.readNamespacedDeployment({ name: 'a-mcp', namespace: tenant }).then(
         (deployment) => deployment.spec?.template.spec?.containers[0]?.image,
         () => undefined,
       );
@@ -105,31 +120,28 @@ describe('the operator process', () => {
     const lease = await api
       .kubeConfig()
       .makeApiClient(CoordinationV1Api)
-      .readNamespacedLease({ name: 'nextcloud-mcp-operator', namespace: 'operators-a' });
+      .readNamespacedLease({ name: 'nextcloud-mcp-operator', namespace: operatorsA });
     expect(lease.spec?.holderIdentity).toBe('');
   });
 
   it('runs two replicas with one leader, and the other takes over when it goes', async () => {
     const start = (name: string) =>
-      spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          KUBECONFIG: kubeconfig,
-          OPERATOR_IMAGE: 'img:1',
-          HTTP_PORT: '0',
-          LOG_LEVEL: 'silent',
-          POD_NAMESPACE: 'operators',
-          POD_NAME: name,
-          LEASE_DURATION_SECONDS: '5',
-        },
-        stdio: 'ignore',
+      operator({
+        KUBECONFIG: kubeconfig,
+        OPERATOR_IMAGE: 'img:1',
+        HTTP_PORT: '0',
+        WATCH_NAMESPACE: tenant,
+        LOG_LEVEL: 'silent',
+        POD_NAMESPACE: operators,
+        POD_NAME: name,
+        LEASE_DURATION_SECONDS: '5',
       });
     const replicas = { one: start('replica-one'), two: start('replica-two') };
     const leases = api.kubeConfig().makeApiClient(CoordinationV1Api);
     const holder = async () =>
       (
         await leases
-          .readNamespacedLease({ name: 'nextcloud-mcp-operator', namespace: 'operators' })
+          .readNamespacedLease({ name: 'nextcloud-mcp-operator', namespace: operators })
           .catch(() => undefined)
       )?.spec?.holderIdentity;
     let first: string | undefined;

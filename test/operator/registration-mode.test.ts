@@ -12,7 +12,7 @@ import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { reconcileDeps, startClusterWithCrd } from './cluster.js';
+import { reconcileDeps, startClusterWithCrd, testNamespace } from './cluster.js';
 import { INITIAL_ACCESS_TOKEN, type RegistrationIdp, startRegistrationIdp } from './registration-idp.js';
 
 /** `registration` mode end to end: RFC 7591 at create, rotation, RFC 7592 at delete, an IdP that is down. */
@@ -22,7 +22,7 @@ describe('registration mode through the reconciler', () => {
   let core: CoreV1Api;
   let apps: AppsV1Api;
   let deps: ReconcileDeps;
-  const ns = 'tenant-reg';
+  let ns = 'tenant-reg';
   const target = (name: string) => ({
     group: CRD_GROUP,
     version: CRD_VERSION,
@@ -65,6 +65,7 @@ describe('registration mode through the reconciler', () => {
   beforeAll(async () => {
     const cluster = await startClusterWithCrd();
     api = cluster.api;
+    ns = await testNamespace(cluster.config, ns);
     idp = await startRegistrationIdp();
     core = cluster.config.makeApiClient(CoreV1Api);
     apps = cluster.config.makeApiClient(AppsV1Api);
