@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiException,
@@ -37,18 +39,39 @@ class CountingKubeConfig extends KubeConfig {
 const crd = () =>
   parse(readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8')) as V1CustomResourceDefinition;
 
+/**
+ * Server-side applies the CRD as `kubectl apply --server-side` sends it: the raw document. (The
+ * typed clients drop schema keys such as `default`, `enum` and `x-kubernetes-validations`.)
+ */
+async function applyCrd(config: KubeConfig): Promise<void> {
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new Error('no current cluster in the kubeconfig');
+  const url = new URL(
+    `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd().metadata?.name}?fieldManager=nextcloud-mcp-tests&force=true`,
+    cluster.server,
+  );
+  const options: https.RequestOptions = {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/apply-patch+yaml', accept: 'application/json' },
+  };
+  await config.applyToHTTPSOptions(options);
+  const body = JSON.stringify(crd());
+  const status = await new Promise<number>((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(url, options, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+  if (status >= 300) throw new Error(`applying the CRD answered HTTP ${status}`);
+}
+
 /** The real cluster behind TEST_KUBECONFIG, shaped as the stand-in; what only a stand-in can do throws. */
 async function connectRealCluster(path: string): Promise<KubernetesStandin> {
   const config = new CountingKubeConfig();
   config.loadFromFile(path);
-  await KubernetesObjectApi.makeApiClient(config).patch(
-    crd(),
-    undefined,
-    undefined,
-    'nextcloud-mcp-tests',
-    true,
-    PatchStrategy.ServerSideApply,
-  );
+  await applyCrd(config);
   const crds = config.makeApiClient(ApiextensionsV1Api);
   for (let i = 0; i < 50; i++) {
     const current = await crds.readCustomResourceDefinition({ name: crd().metadata?.name ?? '' });
@@ -86,7 +109,7 @@ export async function startClusterWithCrd() {
   }
   const api = await startKubernetesStandin();
   const config = api.kubeConfig();
-  await config.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: crd() });
+  await applyCrd(config);
   return { api, config };
 }
 

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { type Cause, invalidMessage, type Schema } from './kubernetes-schema.js';
 
 /** An object as the API server stores it (only the fields the stand-in reads are typed). */
 export type KubeObject = {
@@ -30,6 +32,8 @@ export interface ResourceType {
   readonly plural: string;
   readonly namespaced: boolean;
   readonly statusSubresource: boolean;
+  /** A custom resource's structural schema, enforced on every write. */
+  readonly schema?: Schema;
 }
 
 /** Discovery documents, which clients (kubectl, KubernetesObjectApi) read to map kinds to paths. */
@@ -150,11 +154,32 @@ export async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
-  return text ? JSON.parse(text) : undefined;
+  if (!text) return undefined;
+  // Server-side apply accepts YAML (kubectl may send it); JSON is YAML too.
+  return String(req.headers['content-type']).includes('yaml') ? parseYaml(text) : JSON.parse(text);
 }
 
 export function json(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** 422 Invalid, with the causes, as the API server refuses an object its schema does not allow. */
+export function invalid(
+  res: ServerResponse,
+  type: ResourceType,
+  name: string,
+  causes: readonly Cause[],
+): void {
+  json(res, 422, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: invalidMessage(type.kind, type.group, name, causes),
+    reason: 'Invalid',
+    details: { name, group: type.group, kind: type.kind, causes },
+    code: 422,
+  });
 }
 
 export function status(res: ServerResponse, code: number, reason: string, message: string): void {

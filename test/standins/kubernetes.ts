@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   discovery,
+  invalid,
   isApply,
   json,
   type KubeObject,
@@ -14,6 +15,7 @@ import {
   readBody,
   status,
 } from './kubernetes-http.js';
+import { admit, type Schema } from './kubernetes-schema.js';
 
 /**
  * An in-process stand-in for the Kubernetes API server, following its documented behaviour where
@@ -196,7 +198,12 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
       group: string;
       names: { kind: string; plural: string };
       scope: string;
-      versions: { name: string; served: boolean; subresources?: { status?: object } }[];
+      versions: {
+        name: string;
+        served: boolean;
+        subresources?: { status?: object };
+        schema?: { openAPIV3Schema?: Schema };
+      }[];
     };
     for (const version of spec.versions.filter((candidate) => candidate.served)) {
       types.set(`${spec.group}/${spec.names.plural}`, {
@@ -206,6 +213,7 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
         plural: spec.names.plural,
         namespaced: spec.scope === 'Namespaced',
         statusSubresource: Boolean(version.subresources?.status),
+        ...(version.schema?.openAPIV3Schema ? { schema: version.schema.openAPIV3Schema } : {}),
       });
     }
   }
@@ -282,9 +290,24 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
       };
       if (type.statusSubresource) delete created.status;
       normalize(type, created);
+      const refused = type.schema ? admit(type.schema, created) : [];
+      if (refused.length) return invalid(res, type, created.metadata.name, refused);
       store.set(key, bump(created));
       record('ADDED', type, created);
-      if (type.kind === 'CustomResourceDefinition') serveCrd(created);
+      if (type.kind === 'CustomResourceDefinition') {
+        // Served at once, as a real API server reports with the Established condition.
+        created.status = {
+          conditions: [
+            {
+              type: 'Established',
+              status: 'True',
+              reason: 'InitialNamesAccepted',
+              message: 'the initial names have been accepted',
+            },
+          ],
+        };
+        serveCrd(created);
+      }
       return json(res, 201, created);
     }
     if (!existing) return status(res, 404, 'NotFound', `${what} not found`);
@@ -342,6 +365,8 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
       };
     }
     normalize(type, next);
+    const refused = type.schema ? admit(type.schema, next, existing) : [];
+    if (refused.length) return invalid(res, type, existing.metadata.name, refused);
     if (JSON.stringify(next) === JSON.stringify(existing)) return json(res, 200, existing);
     store.set(key, bump(next));
     if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {
