@@ -163,10 +163,10 @@ export function validate(schema: Schema, value: Json, path: string, oldValue?: J
           });
       });
     }
-    if (schema.items)
-      value.forEach((item, index) =>
-        causes.push(...validate(schema.items as Schema, item, `${path}[${index}]`)),
-      );
+    const items = schema.items;
+    if (items) {
+      for (const [index, item] of value.entries()) causes.push(...validate(items, item, `${path}[${index}]`));
+    }
   }
   if (isObject(value)) {
     for (const key of schema.required ?? []) {
