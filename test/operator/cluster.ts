@@ -9,7 +9,6 @@ import {
   CustomObjectsApi,
   KubeConfig,
   KubernetesObjectApi,
-  PatchStrategy,
   type RequestContext,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
