@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { type Cause, invalidMessage, type Schema } from './kubernetes-schema.js';
+import type { PrinterColumn } from './kubernetes-table.js';
 
 /** An object as the API server stores it (only the fields the stand-in reads are typed). */
 export type KubeObject = {
@@ -32,6 +33,8 @@ export interface ResourceType {
   readonly plural: string;
   readonly namespaced: boolean;
   readonly statusSubresource: boolean;
+  readonly shortNames?: readonly string[];
+  readonly printerColumns?: readonly PrinterColumn[];
   /** A custom resource's structural schema, enforced on every write. */
   readonly schema?: Schema;
 }
@@ -49,6 +52,43 @@ export function discovery(all: readonly ResourceType[], pathname: string): unkno
         const groupVersion = { groupVersion: `${name}/${version}`, version };
         return { name, versions: [groupVersion], preferredVersion: groupVersion };
       }),
+    };
+  }
+  if (pathname === '/version')
+    return { major: '1', minor: '32', gitVersion: 'v1.32.0-standin', platform: 'linux/amd64' };
+  // OpenAPI v3: kubectl reads it to decide how to validate; an empty document per group-version
+  // means "no client-side schema", and the server validates (as for any CRD it cannot see).
+  if (pathname === '/openapi/v3') {
+    const groupVersions = [
+      ...new Set(all.map((type) => (type.group ? `apis/${type.group}/${type.version}` : 'api/v1'))),
+    ];
+    return {
+      paths: Object.fromEntries(groupVersions.map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}` }])),
+    };
+  }
+  if (pathname.startsWith('/openapi/v3/')) {
+    // Each kind's write operations declare `fieldValidation`, so kubectl leaves validation to the
+    // server (as with a real one) instead of asking for the protobuf OpenAPI v2 document.
+    const gv = pathname.slice('/openapi/v3/'.length);
+    const paths = Object.fromEntries(
+      all
+        .filter((type) => (type.group ? `apis/${type.group}/${type.version}` : 'api/v1') === gv)
+        .map((type) => {
+          const gvk = { group: type.group, version: type.version, kind: type.kind };
+          const operation = {
+            'x-kubernetes-group-version-kind': gvk,
+            parameters: [{ name: 'fieldValidation', in: 'query', schema: { type: 'string' } }],
+            responses: {},
+          };
+          const scope = type.namespaced ? '/namespaces/{namespace}' : '';
+          return [`/${gv}${scope}/${type.plural}/{name}`, { patch: operation, put: operation }];
+        }),
+    );
+    return {
+      openapi: '3.0.0',
+      info: { title: 'Kubernetes', version: 'v1.32.0' },
+      paths,
+      components: { schemas: {} },
     };
   }
   const match = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(pathname);
@@ -69,6 +109,7 @@ export function discovery(all: readonly ResourceType[], pathname: string): unkno
         namespaced: type.namespaced,
         kind: type.kind,
         verbs,
+        ...(type.shortNames ? { shortNames: type.shortNames } : {}),
       },
       ...(type.statusSubresource
         ? [

@@ -16,6 +16,7 @@ import {
   status,
 } from './kubernetes-http.js';
 import { admit, type Schema } from './kubernetes-schema.js';
+import { type PrinterColumn, toTable, wantsTable } from './kubernetes-table.js';
 
 /**
  * An in-process stand-in for the Kubernetes API server, following its documented behaviour where
@@ -196,13 +197,14 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
   function serveCrd(crd: KubeObject): void {
     const spec = crd.spec as {
       group: string;
-      names: { kind: string; plural: string };
+      names: { kind: string; plural: string; shortNames?: string[] };
       scope: string;
       versions: {
         name: string;
         served: boolean;
         subresources?: { status?: object };
         schema?: { openAPIV3Schema?: Schema };
+        additionalPrinterColumns?: PrinterColumn[];
       }[];
     };
     for (const version of spec.versions.filter((candidate) => candidate.served)) {
@@ -214,6 +216,8 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
         namespaced: spec.scope === 'Namespaced',
         statusSubresource: Boolean(version.subresources?.status),
         ...(version.schema?.openAPIV3Schema ? { schema: version.schema.openAPIV3Schema } : {}),
+        ...(spec.names.shortNames ? { shortNames: spec.names.shortNames } : {}),
+        ...(version.additionalPrinterColumns ? { printerColumns: version.additionalPrinterColumns } : {}),
       });
     }
   }
@@ -253,6 +257,8 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
         )
         .map(([, object]) => object)
         .filter((object) => matchesLabels(object, url.searchParams.get('labelSelector')));
+      if (wantsTable(req.headers.accept))
+        return json(res, 200, toTable(items, type.printerColumns, String(revision)));
       return json(res, 200, {
         apiVersion: apiVersionOf(type),
         kind: `${type.kind}List`,
@@ -262,8 +268,12 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
     }
     if (!key) return status(res, 405, 'MethodNotAllowed', 'method not allowed on a collection');
 
-    if (req.method === 'GET')
-      return existing ? json(res, 200, existing) : status(res, 404, 'NotFound', `${what} not found`);
+    if (req.method === 'GET') {
+      if (!existing) return status(res, 404, 'NotFound', `${what} not found`);
+      if (wantsTable(req.headers.accept))
+        return json(res, 200, toTable([existing], type.printerColumns, String(revision)));
+      return json(res, 200, existing);
+    }
 
     if (req.method === 'POST' || (req.method === 'PATCH' && !existing && isApply(req))) {
       const object = body as KubeObject;
