@@ -88,6 +88,7 @@ async function connectRealCluster(path: string): Promise<KubernetesStandin> {
     get requests() {
       return config.requests;
     },
+    writesTo: {},
     compact: standInOnly,
     dropWatches: standInOnly,
     kubeConfig: () => config,

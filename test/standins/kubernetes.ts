@@ -117,6 +117,8 @@ export interface KubernetesStandin {
   writes: number;
   /** Every resource request served (reads, watches and writes), for "API requests per reconcile". */
   requests: number;
+  /** Writes per resource (plural), e.g. to tell leader-election Lease renewals from reconcile writes. */
+  writesTo: Record<string, number>;
   /** Forgets watch history older than the newest `keep` events, so older watches get 410 Gone. */
   compact(keep: number): void;
   /** A client configuration pointing at the stand-in, as a kubeconfig would. */
@@ -240,7 +242,10 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
       return status(res, 404, 'NotFound', `no resource ${route.plural}`);
     const body = await readBody(req);
     standin.requests++;
-    if (req.method !== 'GET') standin.writes++;
+    if (req.method !== 'GET') {
+      standin.writes++;
+      standin.writesTo[route.plural] = (standin.writesTo[route.plural] ?? 0) + 1;
+    }
     // A create names its object in the body; everything else in the path.
     if (req.method === 'POST' && !route.name) route.name = (body as KubeObject | undefined)?.metadata?.name;
     const key = route.name ? keyOf(type, route.namespace, route.name) : undefined;
@@ -424,6 +429,7 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
   const standin: KubernetesStandin = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     writes: 0,
+    writesTo: {},
     requests: 0,
     kubeConfig(user = 'test') {
       const config = new KubeConfig();
