@@ -7,7 +7,6 @@ import type {
   V1OwnerReference,
   V1PodDisruptionBudget,
   V1Secret,
-  V1SecurityContext,
   V1Service,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
@@ -17,6 +16,8 @@ import {
   CRD_KIND,
   CRD_VERSION,
   type NextcloudMcp,
+  RESTRICTED_CONTAINER_SECURITY,
+  RESTRICTED_POD_SECURITY,
   RUNTIME_NODE_OPTIONS,
 } from '../contract/index.js';
 
@@ -86,14 +87,6 @@ function ownerReference(resource: NextcloudMcp): V1OwnerReference {
   };
 }
 
-const RESTRICTED: V1SecurityContext = {
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
-};
-
 /**
  * Every object the operator owns for one resource, computed from the spec alone: no I/O, so a
  * test can check it and the reconciler can compare it with what the cluster has.
@@ -149,7 +142,7 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
     image,
     command: ['node', entry],
     env: Object.entries(env).map(([key, value]) => ({ name: key, value })),
-    securityContext: RESTRICTED,
+    securityContext: RESTRICTED_CONTAINER_SECURITY,
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
     ...extra,
   });
@@ -192,12 +185,7 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
           spec: {
             serviceAccountName: name,
             automountServiceAccountToken: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 65532,
-              runAsGroup: 65532,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: RESTRICTED_POD_SECURITY,
             containers: [
               container('proxy', 'dist/proxy/main.js', proxyEnv, {
                 ports: [

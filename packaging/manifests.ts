@@ -1,4 +1,8 @@
-import { RUNTIME_NODE_OPTIONS } from '../contract/index.js';
+import {
+  RESTRICTED_CONTAINER_SECURITY,
+  RESTRICTED_POD_SECURITY,
+  RUNTIME_NODE_OPTIONS,
+} from '../contract/index.js';
 import { ALERTS } from './alerts.js';
 import { CLUSTER_RULES, NAMESPACE_RULES } from './rbac.js';
 
@@ -28,13 +32,6 @@ export interface ManifestFile {
 }
 
 export const OPERATOR_NAME = 'nextcloud-mcp-operator';
-const RESTRICTED = {
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
-};
 
 export function operatorManifests(source: ValueSource): ManifestFile[] {
   const selector = { 'app.kubernetes.io/name': OPERATOR_NAME, 'app.kubernetes.io/instance': source.instance };
@@ -94,12 +91,7 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
               metadata: { labels, annotations: source.block('podAnnotations') },
               spec: {
                 serviceAccountName: OPERATOR_NAME,
-                securityContext: {
-                  runAsNonRoot: true,
-                  runAsUser: 65532,
-                  runAsGroup: 65532,
-                  seccompProfile: { type: 'RuntimeDefault' },
-                },
+                securityContext: RESTRICTED_POD_SECURITY,
                 imagePullSecrets: source.block('imagePullSecrets'),
                 nodeSelector: source.block('nodeSelector'),
                 tolerations: source.block('tolerations'),
@@ -138,7 +130,7 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
                     readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 10 },
                     livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 20 },
                     resources: source.block('resources'),
-                    securityContext: RESTRICTED,
+                    securityContext: RESTRICTED_CONTAINER_SECURITY,
                     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
                   },
                 ],

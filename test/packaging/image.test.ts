@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { RUNTIME_UID } from '../../contract/index.js';
 import { desiredObjects } from '../../operator/desired.js';
 
 interface Instruction {
@@ -68,7 +69,9 @@ describe('the image (Dockerfile)', () => {
     expect(final.find((instruction) => instruction.keyword === 'USER')?.args).toMatch(/^\d+:\d+$/);
     expect(final.filter((instruction) => instruction.keyword === 'RUN')).toEqual([]);
     // The pods run as the image's user.
-    expect(final.find((instruction) => instruction.keyword === 'USER')?.args).toBe('65532:65532');
+    expect(final.find((instruction) => instruction.keyword === 'USER')?.args).toBe(
+      `${RUNTIME_UID}:${RUNTIME_UID}`,
+    );
   });
 
   it('copies only from earlier stages, and prunes development dependencies before', () => {
