@@ -123,6 +123,11 @@ export interface KubernetesStandin {
   compact(keep: number): void;
   /** A client configuration pointing at the stand-in, as a kubeconfig would. */
   kubeConfig(user?: string): KubeConfig;
+  /**
+   * What each user (the bearer token its kubeConfig sends) was authorised for, as RBAC sees
+   * requests: `group/resource[/subresource]:verb`. Server-side apply that creates is also `create`.
+   */
+  readonly authorized: Map<string, Set<string>>;
   /** Drops every open watch connection, as an API server restart would. */
   dropWatches(): void;
   stop(): Promise<void>;
@@ -241,6 +246,22 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
     if (!type || type.version !== route.version)
       return status(res, 404, 'NotFound', `no resource ${route.plural}`);
     const body = await readBody(req);
+    const user = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? 'anonymous';
+    const authorize = (verb: string) => {
+      const resource = `${route.group}/${route.plural}${route.subresource ? `/${route.subresource}` : ''}`;
+      standin.authorized.set(user, (standin.authorized.get(user) ?? new Set()).add(`${resource}:${verb}`));
+    };
+    const watching = ['true', '1'].includes(url.searchParams.get('watch') ?? '');
+    const verbs: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+    authorize(
+      req.method === 'GET'
+        ? route.name
+          ? 'get'
+          : watching
+            ? 'watch'
+            : 'list'
+        : (verbs[req.method ?? ''] ?? 'unknown'),
+    );
     standin.requests++;
     if (req.method !== 'GET') {
       standin.writes++;
@@ -281,6 +302,8 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
     }
 
     if (req.method === 'POST' || (req.method === 'PATCH' && !existing && isApply(req))) {
+      // The API server authorises an apply that creates as `create` too.
+      if (req.method === 'PATCH') authorize('create');
       const object = body as KubeObject;
       if (req.method === 'POST' && existing)
         return status(res, 409, 'AlreadyExists', `${what} already exists`);
@@ -431,11 +454,13 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
     writes: 0,
     writesTo: {},
     requests: 0,
+    authorized: new Map(),
     kubeConfig(user = 'test') {
       const config = new KubeConfig();
       config.loadFromOptions({
         clusters: [{ name: 'standin', server: standin.url, skipTLSVerify: true }],
-        users: [{ name: user }],
+        // The user's name is its token, so the stand-in can tell who asked (see `authorized`).
+        users: [{ name: user, token: user }],
         contexts: [{ name: 'standin', cluster: 'standin', user }],
         currentContext: 'standin',
       });
