@@ -23,6 +23,8 @@ export interface StandinOptions {
   /** Base URL of the WebDAV server holding `/remote.php/dav/files/<user>/`. */
   readonly davUrl?: string;
   readonly bearer?: { readonly issuer: string; readonly audience: string; readonly jwksUrl: string };
+  /** Where to listen (loopback unless a cluster's pods must reach it, as in the kind e2e). */
+  readonly host?: string;
 }
 
 /** A fault the next matching requests meet: a status, a delay, or both. */
@@ -115,10 +117,11 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   const standin: NextcloudStandin = {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     options,
     httpServer: server,
     notes: { notes: new Map(), nextId: 1 },
