@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATALOGUE } from '../contract/index.js';
+import { CATALOGUE, ROTATE_SECRET_ANNOTATION, SKIP_IDP_CLEANUP_ANNOTATION } from '../contract/index.js';
 import { ALL_TOOLS } from '../server/tools/index.js';
 
 interface SchemaNode {
@@ -75,6 +75,11 @@ export function crdReference(crd: {
     '## Rules the API server enforces (CEL)',
     '',
     ...rules,
+    '',
+    '## Annotations the operator reads',
+    '',
+    `- \`${ROTATE_SECRET_ANNOTATION}: <new value>\`: rotate the proxy's client secret once per value; the pods roll.`,
+    `- \`${SKIP_IDP_CLEANUP_ANNOTATION}: "true"\`: on a resource being deleted, release the finalizer without removing anything at the identity provider.`,
     '',
   ].join('\n');
 }
