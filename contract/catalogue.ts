@@ -35,6 +35,16 @@ export const CATALOGUE = [
   { name: 'nc_webdav_move_resource', app: 'files', scope: 'files:write' },
   { name: 'nc_webdav_copy_resource', app: 'files', scope: 'files:write' },
 
+  { name: 'nc_calendar_list_calendars', app: 'calendar', scope: 'calendar:read' },
+  { name: 'nc_calendar_list_events', app: 'calendar', scope: 'calendar:read' },
+  { name: 'nc_calendar_get_event', app: 'calendar', scope: 'calendar:read' },
+  { name: 'nc_calendar_get_upcoming_events', app: 'calendar', scope: 'calendar:read' },
+  { name: 'nc_calendar_create_event', app: 'calendar', scope: 'calendar:write' },
+  { name: 'nc_calendar_update_event', app: 'calendar', scope: 'calendar:write' },
+  { name: 'nc_calendar_delete_event', app: 'calendar', scope: 'calendar:write' },
+  { name: 'nc_calendar_create_meeting', app: 'calendar', scope: 'calendar:write' },
+  { name: 'nc_calendar_manage_calendar', app: 'calendar', scope: 'calendar:write' },
+
   { name: 'nc_share_list', app: 'sharing', scope: 'sharing:read' },
   { name: 'nc_share_get', app: 'sharing', scope: 'sharing:read' },
   { name: 'nc_share_create', app: 'sharing', scope: 'sharing:write' },

@@ -11,6 +11,7 @@ import { createHttpSettings } from '../server/nextcloud/client.js';
 import { ALL_TOOLS } from '../server/tools/index.js';
 import { type ApacheWebdav, apacheAvailable, startApacheWebdav } from './standins/apache-webdav.js';
 import { type NextcloudStandin, startNextcloudStandin } from './standins/nextcloud.js';
+import { radicaleAvailable, startRadicale } from './standins/radicale.js';
 
 /**
  * The Nextcloud the suites run against: the real one when TEST_NEXTCLOUD_URL (+ user and app
@@ -39,7 +40,12 @@ export function webdavAvailable(): boolean {
   return false;
 }
 
-export async function startTarget(options: { webdav?: boolean } = {}): Promise<Target> {
+/** True when the CalDAV/CardDAV suites can run (Radicale here, or a real Nextcloud). */
+export function groupwareAvailable(): boolean {
+  return Boolean(process.env.TEST_NEXTCLOUD_URL) || radicaleAvailable();
+}
+
+export async function startTarget(options: { webdav?: boolean; groupware?: boolean } = {}): Promise<Target> {
   const real = process.env.TEST_NEXTCLOUD_URL;
   if (real) {
     const user = process.env.TEST_NEXTCLOUD_USER;
@@ -50,10 +56,13 @@ export async function startTarget(options: { webdav?: boolean } = {}): Promise<T
   }
   let apache: ApacheWebdav | undefined;
   if (options.webdav) apache = await startApacheWebdav(Object.keys(STANDIN_USERS));
+  const radicale = options.groupware ? await startRadicale() : undefined;
   const standin = await startNextcloudStandin({
     users: STANDIN_USERS,
     groups: STANDIN_GROUPS,
     ...(apache ? { davUrl: apache.url } : {}),
+    // The DAV principal differs from the login name, as for LDAP/OIDC users: clients must discover it.
+    ...(radicale ? { groupwareUrl: radicale.url, davPrincipal: (user: string) => `principal-${user}` } : {}),
   });
   return {
     url: standin.url,
@@ -63,6 +72,7 @@ export async function startTarget(options: { webdav?: boolean } = {}): Promise<T
     async stop() {
       await standin.stop();
       await apache?.stop();
+      await radicale?.stop();
     },
   };
 }
@@ -138,10 +148,15 @@ export function unique(prefix: string): string {
  * Registers hooks that start a target, a server on it and a connected client before a suite,
  * and stop them after; the returned object holds them once `beforeAll` ran.
  */
-export function useServer(options: { webdav?: boolean; timeoutMs?: number; readMaxBytes?: number } = {}) {
+export function useServer(
+  options: { webdav?: boolean; groupware?: boolean; timeoutMs?: number; readMaxBytes?: number } = {},
+) {
   const env = {} as { target: Target; server: Awaited<ReturnType<typeof startServer>>; client: Client };
   beforeAll(async () => {
-    env.target = await startTarget({ webdav: options.webdav });
+    env.target = await startTarget({
+      ...(options.webdav ? { webdav: true } : {}),
+      ...(options.groupware ? { groupware: true } : {}),
+    });
     env.server = await startServer(env.target, options);
     env.client = await connectClient(env.server.url, env.target);
   });

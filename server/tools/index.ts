@@ -1,7 +1,13 @@
 import type { AnyTool } from '../registry.js';
+import { calendarTools } from './calendar.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
 import { webdavTools } from './webdav.js';
 
 /** Every tool the server implements; the catalogue in `contract/` names the same set. */
-export const ALL_TOOLS: readonly AnyTool[] = [...notesTools, ...webdavTools, ...sharingTools];
+export const ALL_TOOLS: readonly AnyTool[] = [
+  ...notesTools,
+  ...webdavTools,
+  ...sharingTools,
+  ...calendarTools,
+];

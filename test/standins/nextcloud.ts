@@ -23,6 +23,13 @@ export interface StandinOptions {
   /** Base URL of the WebDAV server holding `/remote.php/dav/files/<user>/`. */
   readonly davUrl?: string;
   readonly bearer?: { readonly issuer: string; readonly audience: string; readonly jwksUrl: string };
+  /** Base URL of the CalDAV/CardDAV server (Radicale) behind `/remote.php/dav/` outside `files/`. */
+  readonly groupwareUrl?: string;
+  /**
+   * The DAV principal of a user, when it is not the login name (as for LDAP or OIDC users):
+   * clients must discover it.
+   */
+  readonly davPrincipal?: (user: string) => string;
   /** Where to listen (loopback unless a cluster's pods must reach it, as in the kind e2e). */
   readonly host?: string;
 }
@@ -54,6 +61,11 @@ export interface NextcloudStandin {
   /** Every request seen, as "METHOD /path", for assertions. */
   readonly log: string[];
   fail(fault: Omit<Fault, 'times'> & { times?: number }): void;
+  /**
+   * Calendar data containing this marker comes back as broken iCalendar (as a server holding a
+   * malformed object would answer), for "skipped with a warning, the rest still listed".
+   */
+  corruptCalendarData?: string;
   stop(): Promise<void>;
 }
 

@@ -1,0 +1,188 @@
+import {
+  createAccount,
+  createCalendarObject,
+  type DAVAccount,
+  type DAVCalendar,
+  type DAVCalendarObject,
+  DAVNamespaceShort,
+  davRequest,
+  deleteCalendarObject,
+  deleteObject,
+  fetchCalendarObjects,
+  fetchCalendars,
+  makeCalendar,
+  updateCalendarObject,
+} from 'tsdav';
+import { errorForStatus, NotFoundError } from '../errors.js';
+import type { NextcloudClient } from './client.js';
+import { davFetch } from './dav-fetch.js';
+
+const DAV_ROOT = '/remote.php/dav/';
+
+/** A calendar as tools name it: the last segment of its URL (Nextcloud's `personal`, …). */
+export interface CalendarRef {
+  readonly name: string;
+  readonly displayName: string;
+  readonly url: string;
+  readonly components: readonly string[];
+  readonly color?: string;
+  readonly dav: DAVCalendar;
+}
+
+const nameOf = (url: string) => decodeURIComponent(url.replace(/\/+$/, '').split('/').pop() ?? '');
+
+/**
+ * Calendars of the caller over CalDAV (tsdav). The DAV principal and calendar home are
+ * discovered (current-user-principal, calendar-home-set), never derived from the login name,
+ * since LDAP and OIDC users often have another principal.
+ */
+export class CalDav {
+  private readonly fetch: typeof fetch;
+  private account?: DAVAccount;
+
+  constructor(private readonly nc: NextcloudClient) {
+    this.fetch = davFetch(nc, 'Calendar');
+  }
+
+  private async discover(): Promise<DAVAccount> {
+    this.account ??= await createAccount({
+      account: { serverUrl: this.nc.url(DAV_ROOT).href, accountType: 'caldav' },
+      fetch: this.fetch,
+    });
+    return this.account;
+  }
+
+  async calendars(component: 'VEVENT' | 'VTODO'): Promise<CalendarRef[]> {
+    const calendars = await fetchCalendars({ account: await this.discover(), fetch: this.fetch });
+    return calendars
+      .filter((calendar) => !calendar.components || calendar.components.includes(component))
+      .map((calendar) => ({
+        name: nameOf(calendar.url),
+        displayName:
+          typeof calendar.displayName === 'string' && calendar.displayName
+            ? calendar.displayName
+            : nameOf(calendar.url),
+        url: calendar.url,
+        components: calendar.components ?? [],
+        ...(calendar.calendarColor ? { color: calendar.calendarColor } : {}),
+        dav: calendar,
+      }));
+  }
+
+  /** A calendar by its name (or, failing that, its display name); the error lists the ones there are. */
+  async calendar(name: string, component: 'VEVENT' | 'VTODO'): Promise<CalendarRef> {
+    const all = await this.calendars(component);
+    const found =
+      all.find((calendar) => calendar.name === name) ?? all.find((calendar) => calendar.displayName === name);
+    if (!found) {
+      throw new NotFoundError(
+        `Calendar "${name}" not found; calendars: ${all.map((calendar) => calendar.name).join(', ') || 'none'}`,
+      );
+    }
+    return found;
+  }
+
+  /** MKCALENDAR below the discovered calendar home. */
+  async makeCalendar(
+    name: string,
+    displayName: string,
+    description: string,
+    color: string | undefined,
+  ): Promise<void> {
+    const account = await this.discover();
+    const url = new URL(`${encodeURIComponent(name)}/`, account.homeUrl).href;
+    const responses = await makeCalendar({
+      url,
+      props: {
+        [`${DAVNamespaceShort.DAV}:displayname`]: displayName,
+        ...(description ? { [`${DAVNamespaceShort.CALDAV}:calendar-description`]: description } : {}),
+        ...(color ? { [`${DAVNamespaceShort.CALDAV_APPLE}:calendar-color`]: color } : {}),
+      },
+      fetch: this.fetch,
+    });
+    const failed = responses.find((response) => !response.ok && response.status !== undefined);
+    if (failed) throw errorForStatus(failed.status, `Calendar ${name}`, failed.statusText);
+  }
+
+  /** PROPPATCH of the display name (and colour): what "rename" means for a calendar. */
+  async renameCalendar(calendar: CalendarRef, displayName: string, color: string | undefined): Promise<void> {
+    const responses = await davRequest({
+      url: calendar.url,
+      init: {
+        method: 'PROPPATCH',
+        namespace: DAVNamespaceShort.DAV,
+        body: {
+          propertyupdate: {
+            _attributes: { 'xmlns:d': 'DAV:', 'xmlns:ca': 'http://apple.com/ns/ical/' },
+            set: {
+              prop: {
+                [`${DAVNamespaceShort.DAV}:displayname`]: displayName,
+                ...(color ? { [`${DAVNamespaceShort.CALDAV_APPLE}:calendar-color`]: color } : {}),
+              },
+            },
+          },
+        },
+      },
+      fetch: this.fetch,
+    });
+    const failed = responses.find((response) => !response.ok);
+    if (failed) throw errorForStatus(failed.status, `Calendar ${calendar.name}`, failed.statusText);
+  }
+
+  async deleteCalendar(calendar: CalendarRef): Promise<void> {
+    const response = await deleteObject({ url: calendar.url, fetch: this.fetch });
+    if (!response.ok && response.status !== 404)
+      throw errorForStatus(response.status, `Calendar ${calendar.name}`);
+  }
+
+  /** The calendar's objects of one component type, within a time range when given. */
+  async objects(
+    calendar: CalendarRef,
+    component: 'VEVENT' | 'VTODO',
+    range?: { start: Date; end: Date },
+  ): Promise<DAVCalendarObject[]> {
+    const filters = {
+      'comp-filter': {
+        _attributes: { name: 'VCALENDAR' },
+        'comp-filter': {
+          _attributes: { name: component },
+          ...(range
+            ? { 'time-range': { _attributes: { start: davTime(range.start), end: davTime(range.end) } } }
+            : {}),
+        },
+      },
+    };
+    return fetchCalendarObjects({ calendar: calendar.dav, filters, fetch: this.fetch });
+  }
+
+  async create(calendar: CalendarRef, uid: string, data: string): Promise<void> {
+    const response = await createCalendarObject({
+      calendar: calendar.dav,
+      iCalString: data,
+      filename: `${encodeURIComponent(uid)}.ics`,
+      // Never overwrite: a UID already there is a conflict, not an update.
+      headers: { 'if-none-match': '*' },
+      fetch: this.fetch,
+    });
+    if (!response.ok) throw errorForStatus(response.status, `Event ${uid} in calendar ${calendar.name}`);
+  }
+
+  /** PUT with If-Match: an object someone changed since it was read is never overwritten. */
+  async update(object: DAVCalendarObject, data: string, what: string): Promise<void> {
+    const response = await updateCalendarObject({ calendarObject: { ...object, data }, fetch: this.fetch });
+    if (!response.ok) throw errorForStatus(response.status, what);
+  }
+
+  async delete(object: DAVCalendarObject, what: string): Promise<void> {
+    const response = await deleteCalendarObject({ calendarObject: object, fetch: this.fetch });
+    if (!response.ok && response.status !== 404) throw errorForStatus(response.status, what);
+  }
+}
+
+/** CalDAV's time-range format: UTC, basic ISO 8601. */
+function davTime(date: Date): string {
+  return `${date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')}`;
+}

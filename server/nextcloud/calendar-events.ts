@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DAVCalendarObject } from 'tsdav';
+import { NotFoundError } from '../errors.js';
+import { CalDav, type CalendarRef } from './caldav.js';
+import type { NextcloudClient } from './client.js';
+import { type EventView, eventsInRange, eventView, parseCalendar } from './icalendar.js';
+import { applyEventChanges, type EventChanges, newEvent } from './icalendar-write.js';
+
+/** An event as listed: where it is, and the etag that guards an update. */
+export type ListedEvent = EventView & { readonly calendar_name: string; readonly etag: string | null };
+
+export interface ListResult {
+  readonly events: ListedEvent[];
+  /** Objects that are not valid iCalendar: skipped (and logged) so the rest still lists. */
+  readonly skipped: number;
+}
+
+/** Calendar events over CalDAV: listing with recurrences expanded, and ETag-guarded changes. */
+export class CalendarEvents {
+  readonly dav: CalDav;
+
+  constructor(
+    nc: NextcloudClient,
+    private readonly log: Logger,
+  ) {
+    this.dav = new CalDav(nc);
+  }
+
+  /** Events of some calendars overlapping [from, to), sorted by start. */
+  async list(calendars: readonly CalendarRef[], from: Date, to: Date): Promise<ListResult> {
+    const events: ListedEvent[] = [];
+    let skipped = 0;
+    for (const calendar of calendars) {
+      for (const object of await this.dav.objects(calendar, 'VEVENT', { start: from, end: to })) {
+        try {
+          for (const view of eventsInRange(parseCalendar(String(object.data ?? '')), from, to)) {
+            events.push({ ...view, calendar_name: calendar.name, etag: object.etag ?? null });
+          }
+        } catch (error) {
+          skipped++;
+          this.log.warn(
+            { url: object.url, err: (error as Error).message },
+            'skipped a calendar object that is not valid iCalendar',
+          );
+        }
+      }
+    }
+    events.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+    return { events, skipped };
+  }
+
+  /** The calendar object holding an event, found by UID (a text-match query, not a guessed file name). */
+  async find(calendar: CalendarRef, uid: string): Promise<DAVCalendarObject> {
+    const objects = await this.dav.objects(calendar, 'VEVENT');
+    for (const object of objects) {
+      try {
+        const vevent = parseCalendar(String(object.data ?? '')).getFirstSubcomponent('vevent');
+        if (vevent?.getFirstPropertyValue('uid') === uid) return object;
+      } catch {
+        // A malformed object cannot be the one asked for; listing reports such objects.
+      }
+    }
+    throw new NotFoundError(`Event ${uid} not found in calendar ${calendar.name}`);
+  }
+
+  async get(calendar: CalendarRef, uid: string): Promise<ListedEvent> {
+    const object = await this.find(calendar, uid);
+    const vevent = parseCalendar(String(object.data))
+      .getAllSubcomponents('vevent')
+      .find((v) => !v.hasProperty('recurrence-id'));
+    if (!vevent) throw new NotFoundError(`Event ${uid} not found in calendar ${calendar.name}`);
+    return { ...eventView(vevent), calendar_name: calendar.name, etag: object.etag ?? null };
+  }
+
+  async create(calendar: CalendarRef, changes: EventChanges): Promise<ListedEvent> {
+    const uid = randomUUID();
+    await this.dav.create(calendar, uid, newEvent(uid, changes));
+    return this.get(calendar, uid);
+  }
+
+  /**
+   * Changes an event's master component. With `etag`, the write is guarded by the etag the caller
+   * read, so a change made meanwhile by someone else fails (412) instead of being overwritten.
+   */
+  async update(
+    calendar: CalendarRef,
+    uid: string,
+    changes: EventChanges,
+    etag?: string,
+  ): Promise<ListedEvent> {
+    const object = await this.find(calendar, uid);
+    const parsed = parseCalendar(String(object.data));
+    const vevent = parsed.getAllSubcomponents('vevent').find((v) => !v.hasProperty('recurrence-id'));
+    if (!vevent) throw new NotFoundError(`Event ${uid} not found in calendar ${calendar.name}`);
+    applyEventChanges(parsed, vevent, changes);
+    await this.dav.update(
+      { ...object, ...(etag ? { etag: quote(etag) } : {}) },
+      parsed.toString(),
+      `Event ${uid}`,
+    );
+    return this.get(calendar, uid);
+  }
+
+  async delete(calendar: CalendarRef, uid: string): Promise<void> {
+    await this.dav.delete(await this.find(calendar, uid), `Event ${uid}`);
+  }
+}
+
+const quote = (etag: string) => (etag.startsWith('"') || etag.startsWith('W/') ? etag : `"${etag}"`);

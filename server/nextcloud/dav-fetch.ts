@@ -1,0 +1,46 @@
+import { ForbiddenError } from '../errors.js';
+import type { NextcloudClient } from './client.js';
+
+/** Every status comes back to the DAV library as an answer; the caller maps failures. */
+const ANY_STATUS = Array.from({ length: 300 }, (_, index) => 300 + index);
+
+function headersOf(init: RequestInit | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  new Headers(init?.headers).forEach((value, key) => {
+    // The client's own credential is the only one ever sent.
+    if (key !== 'authorization') headers[key] = value;
+  });
+  return headers;
+}
+
+/**
+ * A `fetch` for the CalDAV/CardDAV library (tsdav) that sends every request through the one
+ * Nextcloud client (deadline, cancellation, retries of safe methods, transport errors mapped),
+ * and only to Nextcloud itself: a server answering with an href elsewhere cannot make the server
+ * send the user's token there.
+ */
+export function davFetch(nc: NextcloudClient, what: string): typeof fetch {
+  const base = nc.url('/');
+  return async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input), base);
+    if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname)) {
+      throw new ForbiddenError(`${what}: the server pointed to ${url.origin}, which is not this Nextcloud`);
+    }
+    const body = init?.body;
+    const response = await nc.send({
+      method: init?.method ?? 'GET',
+      path: url.pathname.slice(base.pathname.length - 1),
+      query: Object.fromEntries(url.searchParams),
+      headers: headersOf(init),
+      ...(typeof body === 'string' ? { body } : {}),
+      what,
+      accept: ANY_STATUS,
+    });
+    const headers = new Headers();
+    for (const [key, value] of Object.entries(response.headers)) {
+      if (typeof value === 'string') headers.set(key, value);
+    }
+    const empty = response.status === 204 || response.status === 304;
+    return new Response(empty ? null : new Uint8Array(response.body), { status: response.status, headers });
+  };
+}

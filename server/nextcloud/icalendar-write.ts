@@ -1,0 +1,171 @@
+import ICAL from 'ical.js';
+import { InvalidInputError } from '../errors.js';
+import { vtimezone } from './icalendar.js';
+
+type Component = InstanceType<typeof ICAL.Component>;
+type Time = InstanceType<typeof ICAL.Time>;
+
+/** What a tool may set on an event; absent fields are left as they are on update. */
+export interface EventChanges {
+  readonly title?: string;
+  readonly start?: string;
+  readonly end?: string;
+  readonly all_day?: boolean;
+  readonly timezone?: string;
+  readonly description?: string;
+  readonly location?: string;
+  readonly categories?: readonly string[];
+  readonly recurrence_rule?: string;
+  readonly recurrence_end_date?: string;
+  readonly reminder_minutes?: number;
+  readonly status?: string;
+  readonly priority?: number;
+  readonly privacy?: string;
+  readonly attendees?: readonly string[];
+  readonly url?: string;
+}
+
+/**
+ * A time from a tool argument: a date (all-day), an instant with `Z` or an offset (stored in
+ * UTC), or a local time in `timezone` (stored with its TZID and VTIMEZONE, so recurrences keep
+ * their wall-clock time across daylight-saving changes).
+ */
+function parseTime(
+  value: string,
+  allDay: boolean,
+  timezone: string | undefined,
+): { time: Time; tzid?: string } {
+  if (allDay || /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const date = value.slice(0, 10);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+      throw new InvalidInputError(`"${value}" is not a date (YYYY-MM-DD)`);
+    return { time: ICAL.Time.fromDateString(date) };
+  }
+  if (/(Z|[+-]\d{2}:?\d{2})$/.test(value)) {
+    const instant = new Date(value);
+    if (Number.isNaN(instant.getTime())) throw new InvalidInputError(`"${value}" is not an ISO 8601 time`);
+    return { time: ICAL.Time.fromJSDate(instant, true) };
+  }
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?$/.exec(value);
+  if (!match)
+    throw new InvalidInputError(`"${value}" is not an ISO 8601 time (YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM])`);
+  const time = ICAL.Time.fromDateTimeString(`${match[1]}T${match[2]}${match[3] ?? ':00'}`);
+  if (!timezone) return { time };
+  vtimezone(timezone);
+  time.zone = ICAL.TimezoneService.get(timezone) as InstanceType<typeof ICAL.Timezone>;
+  return { time, tzid: timezone };
+}
+
+function setTime(vevent: Component, name: string, parsed: { time: Time; tzid?: string }): void {
+  vevent.removeAllProperties(name);
+  const property = new ICAL.Property(name, vevent);
+  property.setValue(parsed.time);
+  if (parsed.tzid) property.setParameter('tzid', parsed.tzid);
+  vevent.addProperty(property);
+}
+
+function setText(vevent: Component, name: string, value: string | undefined): void {
+  if (value === undefined) return;
+  vevent.removeAllProperties(name);
+  if (value !== '') vevent.addPropertyWithValue(name, value);
+}
+
+/** Applies changes to a VEVENT (new or read back), keeping its calendar's VTIMEZONEs complete. */
+export function applyEventChanges(calendar: Component, vevent: Component, changes: EventChanges): void {
+  setText(vevent, 'summary', changes.title);
+  setText(vevent, 'description', changes.description);
+  setText(vevent, 'location', changes.location);
+  setText(vevent, 'status', changes.status?.toUpperCase());
+  setText(vevent, 'class', changes.privacy?.toUpperCase());
+  setText(vevent, 'url', changes.url);
+  if (changes.priority !== undefined) {
+    vevent.removeAllProperties('priority');
+    vevent.addPropertyWithValue('priority', changes.priority);
+  }
+  if (changes.categories !== undefined) {
+    vevent.removeAllProperties('categories');
+    if (changes.categories.length) {
+      const property = new ICAL.Property('categories', vevent);
+      property.setValues([...changes.categories]);
+      vevent.addProperty(property);
+    }
+  }
+  const allDay = changes.all_day ?? (vevent.getFirstPropertyValue('dtstart') as Time | null)?.isDate ?? false;
+  const timezone =
+    changes.timezone ?? (vevent.getFirstProperty('dtstart')?.getParameter('tzid') as string | undefined);
+  if (changes.start !== undefined) {
+    const start = parseTime(changes.start, allDay, timezone);
+    setTime(vevent, 'dtstart', start);
+    if (
+      start.tzid &&
+      !calendar.getAllSubcomponents('vtimezone').some((z) => z.getFirstPropertyValue('tzid') === start.tzid)
+    )
+      calendar.addSubcomponent(vtimezone(start.tzid));
+    if (changes.end === undefined && !vevent.hasProperty('dtend') && !vevent.hasProperty('duration')) {
+      const end = start.time.clone();
+      if (start.time.isDate) end.day += 1;
+      else end.hour += 1;
+      setTime(vevent, 'dtend', { time: end, ...(start.tzid ? { tzid: start.tzid } : {}) });
+    }
+  }
+  if (changes.end !== undefined && changes.end !== '') {
+    const end = parseTime(changes.end, allDay, timezone);
+    const start = vevent.getFirstPropertyValue('dtstart') as Time | null;
+    if (start && end.time.compare(start) < 0)
+      throw new InvalidInputError('The event would end before it starts');
+    vevent.removeAllProperties('duration');
+    setTime(vevent, 'dtend', end);
+  }
+  if (changes.recurrence_rule !== undefined) {
+    vevent.removeAllProperties('rrule');
+    if (changes.recurrence_rule) {
+      let recur: InstanceType<typeof ICAL.Recur>;
+      try {
+        recur = ICAL.Recur.fromString(changes.recurrence_rule.replace(/^RRULE:/i, ''));
+      } catch (error) {
+        throw new InvalidInputError(
+          `"${changes.recurrence_rule}" is not an RFC 5545 RRULE: ${(error as Error).message}`,
+        );
+      }
+      if (changes.recurrence_end_date)
+        recur.until = parseTime(changes.recurrence_end_date, true, undefined).time;
+      vevent.addPropertyWithValue('rrule', recur);
+    }
+  }
+  if (changes.attendees !== undefined) {
+    vevent.removeAllProperties('attendee');
+    for (const email of changes.attendees) {
+      const attendee = new ICAL.Property('attendee', vevent);
+      attendee.setValue(`mailto:${email}`);
+      attendee.setParameter('partstat', 'NEEDS-ACTION');
+      attendee.setParameter('role', 'REQ-PARTICIPANT');
+      attendee.setParameter('rsvp', 'TRUE');
+      vevent.addProperty(attendee);
+    }
+  }
+  if (changes.reminder_minutes !== undefined) {
+    for (const alarm of vevent.getAllSubcomponents('valarm')) vevent.removeSubcomponent(alarm);
+    if (changes.reminder_minutes > 0) {
+      const alarm = new ICAL.Component('valarm');
+      alarm.addPropertyWithValue('action', 'DISPLAY');
+      alarm.addPropertyWithValue('description', 'Reminder');
+      alarm.addPropertyWithValue('trigger', ICAL.Duration.fromSeconds(-60 * changes.reminder_minutes));
+      vevent.addSubcomponent(alarm);
+    }
+  }
+  vevent.updatePropertyWithValue('dtstamp', ICAL.Time.now());
+  vevent.updatePropertyWithValue('last-modified', ICAL.Time.now());
+}
+
+/** A new VCALENDAR with one VEVENT. */
+export function newEvent(uid: string, changes: EventChanges): string {
+  const calendar = new ICAL.Component('vcalendar');
+  calendar.addPropertyWithValue('prodid', '-//nextcloud-mcp//EN');
+  calendar.addPropertyWithValue('version', '2.0');
+  const vevent = new ICAL.Component('vevent');
+  vevent.addPropertyWithValue('uid', uid);
+  vevent.addPropertyWithValue('created', ICAL.Time.now());
+  calendar.addSubcomponent(vevent);
+  applyEventChanges(calendar, vevent, changes);
+  return calendar.toString();
+}
