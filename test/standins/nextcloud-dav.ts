@@ -311,9 +311,11 @@ async function groupware(ctx: RequestContext, base: string): Promise<void> {
   if (marker && upstream.statusCode === 207) {
     // Breaks the calendar-data of the objects holding the marker: their VEVENT never ends.
     body = Buffer.from(
-      body.toString('utf8').replace(/(calendar-data[^>]*>)([^<]*)(<)/g, (all, open: string, data: string, close: string) =>
-        data.includes(marker) ? `${open}${data.replace(/END:VEVENT/g, '')}${close}` : all,
-      ),
+      body
+        .toString('utf8')
+        .replace(/(calendar-data[^>]*>)([^<]*)(<)/g, (all, open: string, data: string, close: string) =>
+          data.includes(marker) ? `${open}${data.replace(/END:VEVENT/g, '')}${close}` : all,
+        ),
     );
   }
   const outHeaders: Record<string, string> = {};
