@@ -45,6 +45,13 @@ export const CATALOGUE = [
   { name: 'nc_calendar_create_meeting', app: 'calendar', scope: 'calendar:write' },
   { name: 'nc_calendar_manage_calendar', app: 'calendar', scope: 'calendar:write' },
 
+  { name: 'nc_calendar_list_todos', app: 'todo', scope: 'todo:read' },
+  { name: 'nc_calendar_search_todos', app: 'todo', scope: 'todo:read' },
+  { name: 'nc_calendar_create_todo', app: 'todo', scope: 'todo:write' },
+  { name: 'nc_calendar_update_todo', app: 'todo', scope: 'todo:write' },
+  { name: 'nc_calendar_complete_todo', app: 'todo', scope: 'todo:write' },
+  { name: 'nc_calendar_delete_todo', app: 'todo', scope: 'todo:write' },
+
   { name: 'nc_share_list', app: 'sharing', scope: 'sharing:read' },
   { name: 'nc_share_get', app: 'sharing', scope: 'sharing:read' },
   { name: 'nc_share_create', app: 'sharing', scope: 'sharing:write' },

@@ -50,18 +50,8 @@ export class CalendarEvents {
     return { events, skipped };
   }
 
-  /** The calendar object holding an event, found by UID (a text-match query, not a guessed file name). */
-  async find(calendar: CalendarRef, uid: string): Promise<DAVCalendarObject> {
-    const objects = await this.dav.objects(calendar, 'VEVENT');
-    for (const object of objects) {
-      try {
-        const vevent = parseCalendar(String(object.data ?? '')).getFirstSubcomponent('vevent');
-        if (vevent?.getFirstPropertyValue('uid') === uid) return object;
-      } catch {
-        // A malformed object cannot be the one asked for; listing reports such objects.
-      }
-    }
-    throw new NotFoundError(`Event ${uid} not found in calendar ${calendar.name}`);
+  find(calendar: CalendarRef, uid: string): Promise<DAVCalendarObject> {
+    return findObject(this.dav, calendar, 'VEVENT', uid);
   }
 
   async get(calendar: CalendarRef, uid: string): Promise<ListedEvent> {
@@ -107,4 +97,29 @@ export class CalendarEvents {
   }
 }
 
-const quote = (etag: string) => (etag.startsWith('"') || etag.startsWith('W/') ? etag : `"${etag}"`);
+/** The calendar object holding a component with this UID (read and matched, not a guessed file name). */
+export async function findObject(
+  dav: CalDav,
+  calendar: CalendarRef,
+  component: 'VEVENT' | 'VTODO',
+  uid: string,
+): Promise<DAVCalendarObject> {
+  for (const object of await dav.objects(calendar, component)) {
+    let found: unknown;
+    try {
+      found = parseCalendar(String(object.data ?? ''))
+        .getFirstSubcomponent(component.toLowerCase())
+        ?.getFirstPropertyValue('uid');
+    } catch {
+      // A malformed object cannot be the one asked for; listings count such objects.
+      continue;
+    }
+    if (found === uid) return object;
+  }
+  throw new NotFoundError(
+    `${component === 'VEVENT' ? 'Event' : 'Task'} ${uid} not found in calendar ${calendar.name}`,
+  );
+}
+
+/** An etag as If-Match wants it: quoted. */
+export const quote = (etag: string) => (etag.startsWith('"') || etag.startsWith('W/') ? etag : `"${etag}"`);

@@ -169,3 +169,69 @@ export function newEvent(uid: string, changes: EventChanges): string {
   applyEventChanges(calendar, vevent, changes);
   return calendar.toString();
 }
+
+/** What a tool may set on a task (VTODO); absent fields are left as they are on update. */
+export interface TodoChanges {
+  readonly summary?: string;
+  readonly description?: string;
+  readonly status?: string;
+  readonly priority?: number;
+  readonly percent_complete?: number;
+  readonly due?: string;
+  readonly dtstart?: string;
+  readonly completed?: string;
+  readonly categories?: readonly string[];
+}
+
+function setOptionalTime(component: Component, name: string, value: string | undefined): void {
+  if (value === undefined) return;
+  component.removeAllProperties(name);
+  if (value !== '') setTime(component, name, parseTime(value, false, undefined));
+}
+
+/** Applies changes to a VTODO; completing sets COMPLETED and 100 %, reopening clears them. */
+export function applyTodoChanges(vtodo: Component, changes: TodoChanges): void {
+  setText(vtodo, 'summary', changes.summary);
+  setText(vtodo, 'description', changes.description);
+  setText(vtodo, 'status', changes.status?.toUpperCase());
+  for (const [name, value] of [
+    ['priority', changes.priority],
+    ['percent-complete', changes.percent_complete],
+  ] as const) {
+    if (value === undefined) continue;
+    vtodo.removeAllProperties(name);
+    vtodo.addPropertyWithValue(name, value);
+  }
+  setOptionalTime(vtodo, 'due', changes.due);
+  setOptionalTime(vtodo, 'dtstart', changes.dtstart);
+  setOptionalTime(vtodo, 'completed', changes.completed);
+  if (changes.categories !== undefined) {
+    vtodo.removeAllProperties('categories');
+    if (changes.categories.length) {
+      const property = new ICAL.Property('categories', vtodo);
+      property.setValues([...changes.categories]);
+      vtodo.addProperty(property);
+    }
+  }
+  if (changes.status?.toUpperCase() === 'COMPLETED') {
+    if (!vtodo.hasProperty('completed')) vtodo.addPropertyWithValue('completed', ICAL.Time.now());
+    vtodo.updatePropertyWithValue('percent-complete', 100);
+  } else if (changes.status !== undefined) {
+    vtodo.removeAllProperties('completed');
+  }
+  vtodo.updatePropertyWithValue('dtstamp', ICAL.Time.now());
+  vtodo.updatePropertyWithValue('last-modified', ICAL.Time.now());
+}
+
+/** A new VCALENDAR with one VTODO. */
+export function newTodo(uid: string, changes: TodoChanges): string {
+  const calendar = new ICAL.Component('vcalendar');
+  calendar.addPropertyWithValue('prodid', '-//nextcloud-mcp//EN');
+  calendar.addPropertyWithValue('version', '2.0');
+  const vtodo = new ICAL.Component('vtodo');
+  vtodo.addPropertyWithValue('uid', uid);
+  vtodo.addPropertyWithValue('created', ICAL.Time.now());
+  calendar.addSubcomponent(vtodo);
+  applyTodoChanges(vtodo, changes);
+  return calendar.toString();
+}

@@ -2,6 +2,7 @@ import type { AnyTool } from '../registry.js';
 import { calendarTools } from './calendar.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
+import { taskTools } from './tasks.js';
 import { webdavTools } from './webdav.js';
 
 /** Every tool the server implements; the catalogue in `contract/` names the same set. */
@@ -10,4 +11,5 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...webdavTools,
   ...sharingTools,
   ...calendarTools,
+  ...taskTools,
 ];
