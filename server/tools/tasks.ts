@@ -187,7 +187,7 @@ const completeTodo = defineTool({
 const deleteTodo = defineTool({
   name: 'nc_calendar_delete_todo',
   title: 'Delete a task',
-  description: 'Delete a task.',
+  description: 'Delete a task (VTODO) from a calendar; it cannot be restored afterwards.',
   input: { calendar_name: calendarName, todo_uid: todoUid },
   output: { deleted: z.boolean(), todo_uid: z.string() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
