@@ -52,6 +52,15 @@ export const CATALOGUE = [
   { name: 'nc_calendar_complete_todo', app: 'todo', scope: 'todo:write' },
   { name: 'nc_calendar_delete_todo', app: 'todo', scope: 'todo:write' },
 
+  { name: 'nc_contacts_list_addressbooks', app: 'contacts', scope: 'contacts:read' },
+  { name: 'nc_contacts_list_contacts', app: 'contacts', scope: 'contacts:read' },
+  { name: 'nc_contacts_search_contacts', app: 'contacts', scope: 'contacts:read' },
+  { name: 'nc_contacts_create_addressbook', app: 'contacts', scope: 'contacts:write' },
+  { name: 'nc_contacts_delete_addressbook', app: 'contacts', scope: 'contacts:write' },
+  { name: 'nc_contacts_create_contact', app: 'contacts', scope: 'contacts:write' },
+  { name: 'nc_contacts_update_contact', app: 'contacts', scope: 'contacts:write' },
+  { name: 'nc_contacts_delete_contact', app: 'contacts', scope: 'contacts:write' },
+
   { name: 'nc_share_list', app: 'sharing', scope: 'sharing:read' },
   { name: 'nc_share_get', app: 'sharing', scope: 'sharing:read' },
   { name: 'nc_share_create', app: 'sharing', scope: 'sharing:write' },

@@ -1,5 +1,6 @@
 import type { AnyTool } from '../registry.js';
 import { calendarTools } from './calendar.js';
+import { contactTools } from './contacts.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
 import { taskTools } from './tasks.js';
@@ -12,4 +13,5 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...sharingTools,
   ...calendarTools,
   ...taskTools,
+  ...contactTools,
 ];

@@ -14,6 +14,8 @@ interface JsonSchema {
   format?: string;
   items?: JsonSchema;
   properties?: Record<string, JsonSchema>;
+  additionalProperties?: boolean | JsonSchema;
+  anyOf?: JsonSchema[];
   required?: string[];
 }
 
@@ -75,21 +77,28 @@ describe('every tool refuses bad arguments before reaching Nextcloud', () => {
   });
 
   it('declares limits on every string, number and array argument', () => {
+    // Objects count as bounded when closed and every field is; unions when every branch is.
+    const bounded = (schema: JsonSchema): boolean =>
+      schema.enum !== undefined ||
+      (schema.anyOf !== undefined && schema.anyOf.every(bounded)) ||
+      (schema.type === 'string' &&
+        (schema.maxLength !== undefined ||
+          schema.format !== undefined ||
+          /^\^.*\$$/.test(schema.pattern ?? ''))) ||
+      ((schema.type === 'integer' || schema.type === 'number') &&
+        schema.minimum !== undefined &&
+        schema.maximum !== undefined) ||
+      (schema.type === 'array' &&
+        schema.maxItems !== undefined &&
+        (!schema.items || bounded(schema.items))) ||
+      (schema.type === 'object' &&
+        schema.additionalProperties === false &&
+        Object.values(schema.properties ?? {}).every(bounded)) ||
+      schema.type === 'boolean';
     const unbounded: string[] = [];
     for (const tool of tools) {
       for (const [name, schema] of Object.entries((tool.inputSchema as JsonSchema).properties ?? {})) {
-        const bounded =
-          schema.enum !== undefined ||
-          (schema.type === 'string' &&
-            (schema.maxLength !== undefined ||
-              schema.format !== undefined ||
-              /^\^.*\$$/.test(schema.pattern ?? ''))) ||
-          ((schema.type === 'integer' || schema.type === 'number') &&
-            schema.minimum !== undefined &&
-            schema.maximum !== undefined) ||
-          (schema.type === 'array' && schema.maxItems !== undefined) ||
-          schema.type === 'boolean';
-        if (!bounded) unbounded.push(`${tool.name}.${name}`);
+        if (!bounded(schema)) unbounded.push(`${tool.name}.${name}`);
       }
     }
     expect(unbounded).toEqual([]);
