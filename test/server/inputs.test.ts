@@ -80,7 +80,7 @@ describe('every tool refuses bad arguments before reaching Nextcloud', () => {
     // Objects count as bounded when closed and every field is; unions when every branch is.
     const bounded = (schema: JsonSchema): boolean =>
       schema.enum !== undefined ||
-      (schema.anyOf !== undefined && schema.anyOf.every(bounded)) ||
+      schema.anyOf?.every(bounded) === true ||
       (schema.type === 'string' &&
         (schema.maxLength !== undefined ||
           schema.format !== undefined ||
