@@ -39,11 +39,13 @@ export const CATALOGUE = [
   { name: 'nc_calendar_list_events', app: 'calendar', scope: 'calendar:read' },
   { name: 'nc_calendar_get_event', app: 'calendar', scope: 'calendar:read' },
   { name: 'nc_calendar_get_upcoming_events', app: 'calendar', scope: 'calendar:read' },
+  { name: 'nc_calendar_find_availability', app: 'calendar', scope: 'calendar:read' },
   { name: 'nc_calendar_create_event', app: 'calendar', scope: 'calendar:write' },
   { name: 'nc_calendar_update_event', app: 'calendar', scope: 'calendar:write' },
   { name: 'nc_calendar_delete_event', app: 'calendar', scope: 'calendar:write' },
   { name: 'nc_calendar_create_meeting', app: 'calendar', scope: 'calendar:write' },
   { name: 'nc_calendar_manage_calendar', app: 'calendar', scope: 'calendar:write' },
+  { name: 'nc_calendar_bulk_operations', app: 'calendar', scope: 'calendar:write' },
 
   { name: 'nc_calendar_list_todos', app: 'todo', scope: 'todo:read' },
   { name: 'nc_calendar_search_todos', app: 'todo', scope: 'todo:read' },

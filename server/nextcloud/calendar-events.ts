@@ -50,6 +50,37 @@ export class CalendarEvents {
     return { events, skipped };
   }
 
+  /** Every event (the series itself for recurring ones, not its occurrences) of some calendars. */
+  async masters(calendars: readonly CalendarRef[]): Promise<ListResult> {
+    const found: ListedEvent[] = [];
+    let skipped = 0;
+    for (const calendar of calendars) {
+      for (const object of await this.dav.objects(calendar, 'VEVENT')) {
+        try {
+          const vevent = parseCalendar(String(object.data ?? ''))
+            .getAllSubcomponents('vevent')
+            .find((v) => !v.hasProperty('recurrence-id'));
+          if (vevent)
+            found.push({ ...eventView(vevent), calendar_name: calendar.name, etag: object.etag ?? null });
+        } catch (error) {
+          skipped++;
+          this.log.warn(
+            { url: object.url, err: (error as Error).message },
+            'skipped a calendar object that is not valid iCalendar',
+          );
+        }
+      }
+    }
+    return { events: found, skipped };
+  }
+
+  /** Moves an event, as it is (occurrences, exceptions, alarms), to another calendar. */
+  async move(from: CalendarRef, uid: string, to: CalendarRef): Promise<void> {
+    const object = await this.find(from, uid);
+    await this.dav.create(to, uid, String(object.data));
+    await this.dav.delete(object, `Event ${uid}`);
+  }
+
   find(calendar: CalendarRef, uid: string): Promise<DAVCalendarObject> {
     return findObject(this.dav, calendar, 'VEVENT', uid);
   }

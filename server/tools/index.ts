@@ -1,5 +1,6 @@
 import type { AnyTool } from '../registry.js';
 import { calendarTools } from './calendar.js';
+import { calendarPlanningTools } from './calendar-planning.js';
 import { contactTools } from './contacts.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
@@ -12,6 +13,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...webdavTools,
   ...sharingTools,
   ...calendarTools,
+  ...calendarPlanningTools,
   ...taskTools,
   ...contactTools,
 ];
