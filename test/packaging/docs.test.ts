@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CATALOGUE } from '../../contract/index.js';
 
 const operatorSource = readdirSync('operator')
   .filter((name) => name.endsWith('.ts'))
@@ -56,5 +57,12 @@ describe('the docs', () => {
         `helm upgrade --install ${release} ${chart}\\s*\\\\?\\s*--namespace ${namespace} --create-namespace`,
       ),
     );
+  });
+
+  it('name every tool of the catalogue in the README', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    expect(
+      CATALOGUE.filter((entry) => !readme.includes(`\`${entry.name}\``)).map((entry) => entry.name),
+    ).toEqual([]);
   });
 });
