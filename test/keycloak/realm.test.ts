@@ -140,7 +140,7 @@ describe('the local Keycloak realm', () => {
     expect(named.filter((name) => !known.has(name))).toEqual([]);
   });
 
-  it("lists no client scopes, so Keycloak creates its built-in ones (basic carries sub, profile preferred_username); the operator adds the tool scopes", () => {
+  it('lists no client scopes, so Keycloak creates its built-in ones (basic carries sub, profile preferred_username); the operator adds the tool scopes', () => {
     expect(realm.clientScopes).toBeUndefined();
   });
 
@@ -164,9 +164,9 @@ describe('the local Keycloak realm', () => {
     for (const subType of ['anonymous', 'authenticated']) {
       const allowed = policy('allowed-protocol-mappers', subType)?.config['allowed-protocol-mapper-types'];
       expect(allowed?.length).toBeGreaterThan(0);
-      expect(allowed?.filter((type) => forging.includes(type) || /audience|hardcoded|script/.test(type))).toEqual(
-        [],
-      );
+      expect(
+        allowed?.filter((type) => forging.includes(type) || /audience|hardcoded|script/.test(type)),
+      ).toEqual([]);
     }
   });
 
