@@ -1,0 +1,92 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ALL_SCOPES, HEADERS } from '../contract/index.js';
+import { newEvent } from '../server/nextcloud/icalendar-write.js';
+import { basicAuth, startServer, startTarget } from '../test/harness.js';
+import type { Row } from './server.js';
+
+const EVENTS = 1000;
+const RUNS = 5;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/**
+ * Listing a 1,000-event calendar (Radicale behind the Nextcloud stand-in): 950 single events
+ * spread over 2026 and 50 weekly series, listed for one month and for the whole year through
+ * nc_calendar_list_events (CalDAV REPORT, iCalendar parsing, recurrence expansion, JSON).
+ */
+export async function benchCalendar(): Promise<Row[]> {
+  const target = await startTarget({ groupware: true });
+  const server = await startServer(target);
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(server.url), {
+      requestInit: {
+        headers: {
+          authorization: basicAuth(target.user, target.appPassword),
+          [HEADERS.user]: target.user,
+          [HEADERS.scopes]: ALL_SCOPES.join(' '),
+        },
+      },
+    }),
+  );
+  try {
+    await client.callTool({
+      name: 'nc_calendar_manage_calendar',
+      arguments: { action: 'create', calendar_name: 'bench' },
+    });
+    const put = async (index: number) => {
+      const uid = `bench-${index}`;
+      const day = new Date(Date.UTC(2026, 0, 1) + (index % 365) * 86_400_000).toISOString().slice(0, 10);
+      const ics = newEvent(uid, {
+        title: `Event ${index}`,
+        start: `${day}T${String(8 + (index % 9)).padStart(2, '0')}:00:00`,
+        timezone: 'Europe/Berlin',
+        ...(index % 20 === 0 ? { recurrence_rule: 'FREQ=WEEKLY;COUNT=10' } : {}),
+      });
+      const response = await fetch(`${target.url}/remote.php/dav/principal-${target.user}/bench/${uid}.ics`, {
+        method: 'PUT',
+        headers: {
+          authorization: basicAuth(target.user, target.appPassword),
+          'content-type': 'text/calendar',
+        },
+        body: ics,
+      });
+      if (!response.ok) throw new Error(`calendar bench: PUT answered ${response.status}`);
+    };
+    for (let i = 0; i < EVENTS; i += 10) await Promise.all(Array.from({ length: 10 }, (_, j) => put(i + j)));
+    const time = async (start_date: string, end_date: string) => {
+      const durations: number[] = [];
+      let found = 0;
+      for (let run = 0; run < RUNS; run++) {
+        const started = performance.now();
+        const result = await client.callTool({
+          name: 'nc_calendar_list_events',
+          arguments: { calendar_name: 'bench', start_date, end_date, limit: 2000 },
+        });
+        durations.push(performance.now() - started);
+        found = (result.structuredContent as { total_found: number }).total_found;
+      }
+      return { ms: median(durations), found };
+    };
+    const month = await time('2026-03-01', '2026-03-31');
+    const year = await time('2026-01-01', '2026-12-31');
+    return [
+      {
+        metric: `calendar: list one month of a ${EVENTS}-event calendar (median of ${RUNS})`,
+        value: `${month.ms.toFixed(0)} ms (${month.found} events)`,
+      },
+      {
+        metric: `calendar: list the whole year of it (median of ${RUNS})`,
+        value: `${year.ms.toFixed(0)} ms (${year.found} events)`,
+      },
+    ];
+  } finally {
+    await client.close();
+    await server.stop();
+    await target.stop();
+  }
+}
