@@ -129,6 +129,43 @@ END:VCALENDAR
     expect(listed.data.events[0].recurrence.text).toBe('every week, on Monday, until 2026-02-02T23:59:59Z');
   });
 
+  it('expands a daily series, and an all-day daily series as dates', async () => {
+    await call(env.client, 'nc_calendar_create_event', {
+      calendar_name: calendar,
+      title: 'Daily check-in',
+      start_datetime: '2026-04-06T08:30:00Z',
+      end_datetime: '2026-04-06T08:45:00Z',
+      recurrence_rule: 'FREQ=DAILY;INTERVAL=2;COUNT=3',
+    });
+    const timed = await list({
+      start_date: '2026-04-01',
+      end_date: '2026-04-30',
+      title_contains: 'check-in',
+    });
+    expect(timed.data.events.map((e: { start: string }) => e.start)).toEqual([
+      '2026-04-06T08:30:00Z',
+      '2026-04-08T08:30:00Z',
+      '2026-04-10T08:30:00Z',
+    ]);
+    expect(timed.data.events[0].recurrence.text).toBe('every 2 days, 3 times');
+    await call(env.client, 'nc_calendar_create_event', {
+      calendar_name: calendar,
+      title: 'Conference',
+      start_datetime: '2026-10-12',
+      all_day: true,
+      recurrence_rule: 'FREQ=DAILY;COUNT=2',
+    });
+    const days = await list({
+      start_date: '2026-10-01',
+      end_date: '2026-10-31',
+      title_contains: 'conference',
+    });
+    expect(days.data.events.map((e: { start: string; all_day: boolean }) => [e.start, e.all_day])).toEqual([
+      ['2026-10-12', true],
+      ['2026-10-13', true],
+    ]);
+  });
+
   it('creates all-day events as dates', async () => {
     const created = await call(env.client, 'nc_calendar_create_event', {
       calendar_name: calendar,
