@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type App, HEADERS, parseScopes, type Scope } from '../contract/index.js';
+import { availableApps } from './nextcloud/capabilities.js';
 import { type HttpSettings, NextcloudClient } from './nextcloud/client.js';
 import type { Caller } from './registry.js';
 
@@ -64,5 +65,7 @@ export function makeCaller(
       log,
       limits: { readMaxBytes: deps.readMaxBytes },
     }),
+    availableApps: (signal) =>
+      availableApps(new NextcloudClient(deps.http, credentials, signal), deps.apps, log),
   };
 }

@@ -67,6 +67,8 @@ export interface Caller {
   readonly scopes: ReadonlySet<Scope>;
   readonly apps: ReadonlySet<App>;
   readonly context: (signal: AbortSignal) => ToolContext;
+  /** The tenant's apps that this Nextcloud has for the caller (capability-aware); all when absent. */
+  readonly availableApps?: (signal: AbortSignal) => Promise<ReadonlySet<App>>;
 }
 
 /** A tool's MCP description and its schemas, built once per process. */
@@ -108,16 +110,26 @@ function compile(tool: AnyTool): Compiled {
  */
 export function registerTools(server: Server, tools: readonly AnyTool[], caller: Caller): void {
   const byName = new Map(tools.map((tool) => [tool.name as string, tool]));
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: tools
-      .filter((tool) => isToolPermitted(tool.name, caller.scopes, caller.apps))
-      .map((tool) => compile(tool).descriptor),
-  }));
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+  // A model never sees a tool of an app this Nextcloud lacks: it could only fail.
+  const available = (signal: AbortSignal) => caller.availableApps?.(signal) ?? Promise.resolve(caller.apps);
+  server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
+    const apps = await available(extra.signal);
+    return {
+      tools: tools
+        .filter((tool) => isToolPermitted(tool.name, caller.scopes, apps))
+        .map((tool) => compile(tool).descriptor),
+    };
+  });
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = byName.get(request.params.name);
     const entry = catalogueEntry(request.params.name);
     if (!tool || !entry || !caller.apps.has(entry.app)) {
       return errorResult(`There is no tool named ${request.params.name} here`);
+    }
+    if (!(await available(extra.signal)).has(entry.app)) {
+      return errorResult(
+        `${tool.name} needs the ${entry.app} app, which is not enabled on this Nextcloud for you`,
+      );
     }
     if (!isToolPermitted(tool.name, caller.scopes, caller.apps)) {
       return errorResult(`${tool.name} needs the ${entry.scope} scope, which this token lacks`);

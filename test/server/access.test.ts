@@ -10,9 +10,11 @@ import {
   call,
   connectClient,
   quietLog,
+  STANDIN_USERS,
   startServer,
   startTarget,
   type Target,
+  textOf,
 } from '../harness.js';
 
 describe('who may use which tool', () => {
@@ -66,6 +68,26 @@ describe('who may use which tool', () => {
     await client.close();
     await notesOnly.stop();
   });
+
+  it.runIf(!process.env.TEST_NEXTCLOUD_URL)(
+    'hides the tools of an app this Nextcloud does not have, and says why on a call',
+    async () => {
+      const standin = target.standin;
+      if (!standin) return;
+      standin.ocs.missingApps.add('notes');
+      // Another user: capabilities are cached per credential.
+      const bob = { ...target, user: 'bob', appPassword: STANDIN_USERS.bob };
+      const client = await connectClient(server.url, bob);
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      standin.ocs.missingApps.delete('notes');
+      expect(names.some((name) => name.startsWith('nc_notes_'))).toBe(false);
+      expect(names).toContain('nc_webdav_read_file');
+      const refused = await call(client, 'nc_notes_list_notes', {});
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toContain('needs the notes app');
+      await client.close();
+    },
+  );
 
   it('answers 401 when the proxy headers are missing or malformed', async () => {
     const post = (headers: Record<string, string>) =>

@@ -24,6 +24,8 @@ export interface StandinShare {
 export interface OcsState {
   shares: Map<number, StandinShare>;
   nextId: number;
+  /** Apps whose capabilities are left out, as when they are not installed or not enabled for the user. */
+  missingApps: Set<string>;
 }
 
 const SHARES = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
@@ -33,11 +35,13 @@ export async function handleOcs(ctx: RequestContext): Promise<void> {
   if (url.pathname === '/ocs/v2.php/cloud/capabilities' && req.method === 'GET') {
     return sendOcs(res, 200, {
       version: { major: 30, minor: 0, micro: 0, string: '30.0.0', edition: '', extendedSupport: false },
-      capabilities: {
-        core: { pollinterval: 60, 'webdav-root': 'remote.php/webdav' },
-        files_sharing: { api_enabled: true, public: { enabled: true, password: { enforced: false } } },
-        notes: { api_version: ['0.2', '1.3'], version: '4.11.0' },
-      },
+      capabilities: Object.fromEntries(
+        Object.entries({
+          core: { pollinterval: 60, 'webdav-root': 'remote.php/webdav' },
+          files_sharing: { api_enabled: true, public: { enabled: true, password: { enforced: false } } },
+          notes: { api_version: ['0.2', '1.3'], version: '4.11.0' },
+        }).filter(([app]) => !ctx.standin.ocs.missingApps.has(app)),
+      ),
     });
   }
   if (url.pathname === SHARES) {

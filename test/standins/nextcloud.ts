@@ -137,7 +137,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     options,
     httpServer: server,
     notes: { notes: new Map(), nextId: 1 },
-    ocs: { shares: new Map(), nextId: 1 },
+    ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     log: [],
     fail(fault) {
       faults.push({ ...fault, times: fault.times ?? 1 });
