@@ -41,9 +41,12 @@ function secretValue(secret: V1Secret, key: string): string {
   return Buffer.from(value, 'base64').toString('utf8');
 }
 
-/** The Keycloak view of a resource: names derive from namespace and name, so tenants never collide. */
+/**
+ * The Keycloak view of a resource: names derive from namespace and name, joined by a dot, which a
+ * namespace (a DNS label) can never contain, so two tenants never share a name.
+ */
 export function keycloakTenant(resource: NextcloudMcp): KeycloakTenant {
-  const key = `${resource.metadata.namespace}-${resource.metadata.name}`;
+  const key = `${resource.metadata.namespace}.${resource.metadata.name}`;
   return {
     key,
     proxyClientId: `mcp-${key}`,
@@ -128,7 +131,7 @@ export function createIdentityProvisioner(
       registerProxyClient(
         resource.spec.identity.issuerUrl,
         token,
-        `mcp-${namespaceOf(resource)}-${resource.metadata.name}`,
+        `mcp-${namespaceOf(resource)}.${resource.metadata.name}`,
         REGISTRATION_TIMEOUT_MS,
       ),
     );

@@ -77,11 +77,9 @@ describe.skipIf(why)('kind: install, apply a tenant, call a tool', () => {
     };
     execFileSync('kubectl', ['apply', '--server-side', '-f', '-'], { input: JSON.stringify(tenant) });
     kubectl('-n', env.E2E_NAMESPACE ?? '', 'wait', '--for=condition=Ready', 'ncmcp/e2e', '--timeout=300s');
-    forward = spawn(
-      'kubectl',
-      ['-n', env.E2E_NAMESPACE ?? '', 'port-forward', 'svc/e2e-mcp', `${PORT}:8080`],
-      { stdio: 'ignore' },
-    );
+    forward = spawn('kubectl', ['-n', env.E2E_NAMESPACE ?? '', 'port-forward', 'svc/e2e-mcp', `${PORT}:80`], {
+      stdio: 'ignore',
+    });
     await sleep(2000);
   }, 1_200_000);
   afterAll(async () => {

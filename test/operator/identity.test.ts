@@ -8,7 +8,7 @@ import {
   ROTATE_SECRET_ANNOTATION,
 } from '../../contract/index.js';
 import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
-import { createIdentityProvisioner } from '../../operator/identity.js';
+import { createIdentityProvisioner, keycloakTenant } from '../../operator/identity.js';
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import { type KeycloakStandin, startKeycloakStandin } from '../standins/keycloak.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
@@ -66,6 +66,16 @@ describe('identity modes through the reconciler', () => {
     await keycloak?.stop();
   });
 
+  it('names realm objects so that no two tenants can share them', () => {
+    const tenant = (namespace: string, name: string) =>
+      keycloakTenant({
+        metadata: { namespace, name },
+        spec: { publicUrl: 'https://x.example', nextcloud: {}, identity: {} },
+      } as NextcloudMcp);
+    expect(tenant('a-b', 'c').key).not.toBe(tenant('a', 'b-c').key);
+    expect(tenant('a', 'b.c').proxyClientId).not.toBe(tenant('a.b', 'c').proxyClientId);
+  });
+
   it('reports a missing admin Secret as a spec problem, without retrying', async () => {
     expect(await reconcile(ns, 'managed', deps)).toEqual({ requeue: 'no' });
     expect(await condition('managed', 'IdentityConfigured')).toMatchObject({
@@ -82,11 +92,11 @@ describe('identity modes through the reconciler', () => {
     });
     await reconcile(ns, 'managed', deps);
     const clients = [...keycloak.realm('acme').clients.values()].map((client) => client.clientId);
-    expect(clients).toEqual([`mcp-${ns}-managed`]);
+    expect(clients).toEqual([`mcp-${ns}.managed`]);
     expect((await get('managed')).metadata.finalizers).toEqual([FINALIZER]);
     expect(await condition('managed', 'IdentityConfigured')).toMatchObject({ status: 'True' });
     const owned = await core.readNamespacedSecret({ name: 'managed-mcp', namespace: ns });
-    expect(Buffer.from(owned.data?.clientId ?? '', 'base64').toString()).toBe(`mcp-${ns}-managed`);
+    expect(Buffer.from(owned.data?.clientId ?? '', 'base64').toString()).toBe(`mcp-${ns}.managed`);
   });
 
   it('backs off while Keycloak is down and says so', async () => {
