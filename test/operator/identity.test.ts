@@ -73,7 +73,6 @@ describe('identity modes through the reconciler', () => {
         spec: { publicUrl: 'https://x.example', nextcloud: {}, identity: {} },
       } as NextcloudMcp);
     expect(tenant('a-b', 'c').key).not.toBe(tenant('a', 'b-c').key);
-    expect(tenant('a', 'b.c').proxyClientId).not.toBe(tenant('a.b', 'c').proxyClientId);
   });
 
   it('reports a missing admin Secret as a spec problem, without retrying', async () => {
