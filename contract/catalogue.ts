@@ -63,6 +63,13 @@ export const CATALOGUE = [
   { name: 'nc_contacts_update_contact', app: 'contacts', scope: 'contacts:write' },
   { name: 'nc_contacts_delete_contact', app: 'contacts', scope: 'contacts:write' },
 
+  { name: 'nc_tables_list_tables', app: 'tables', scope: 'tables:read' },
+  { name: 'nc_tables_get_schema', app: 'tables', scope: 'tables:read' },
+  { name: 'nc_tables_read_table', app: 'tables', scope: 'tables:read' },
+  { name: 'nc_tables_insert_row', app: 'tables', scope: 'tables:write' },
+  { name: 'nc_tables_update_row', app: 'tables', scope: 'tables:write' },
+  { name: 'nc_tables_delete_row', app: 'tables', scope: 'tables:write' },
+
   { name: 'nc_share_list', app: 'sharing', scope: 'sharing:read' },
   { name: 'nc_share_get', app: 'sharing', scope: 'sharing:read' },
   { name: 'nc_share_create', app: 'sharing', scope: 'sharing:write' },

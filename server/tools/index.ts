@@ -4,6 +4,7 @@ import { calendarPlanningTools } from './calendar-planning.js';
 import { contactTools } from './contacts.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
+import { tablesTools } from './tables.js';
 import { taskTools } from './tasks.js';
 import { webdavTools } from './webdav.js';
 
@@ -16,4 +17,5 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...calendarPlanningTools,
   ...taskTools,
   ...contactTools,
+  ...tablesTools,
 ];

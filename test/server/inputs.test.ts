@@ -15,6 +15,7 @@ interface JsonSchema {
   items?: JsonSchema;
   properties?: Record<string, JsonSchema>;
   additionalProperties?: boolean | JsonSchema;
+  propertyNames?: JsonSchema;
   anyOf?: JsonSchema[];
   required?: string[];
 }
@@ -92,7 +93,11 @@ describe('every tool refuses bad arguments before reaching Nextcloud', () => {
         schema.maxItems !== undefined &&
         (!schema.items || bounded(schema.items))) ||
       (schema.type === 'object' &&
-        schema.additionalProperties === false &&
+        (schema.additionalProperties === false ||
+          (typeof schema.additionalProperties === 'object' &&
+            bounded(schema.additionalProperties) &&
+            schema.propertyNames !== undefined &&
+            bounded({ type: 'string', ...schema.propertyNames }))) &&
         Object.values(schema.properties ?? {}).every(bounded)) ||
       schema.type === 'boolean';
     const unbounded: string[] = [];

@@ -40,6 +40,7 @@ export async function handleOcs(ctx: RequestContext): Promise<void> {
           core: { pollinterval: 60, 'webdav-root': 'remote.php/webdav' },
           files_sharing: { api_enabled: true, public: { enabled: true, password: { enforced: false } } },
           notes: { api_version: ['0.2', '1.3'], version: '4.11.0' },
+          tables: { enabled: true, version: '0.9.0', apiVersions: ['1.0', '2.0'] },
         }).filter(([app]) => !ctx.standin.ocs.missingApps.has(app)),
       ),
     });

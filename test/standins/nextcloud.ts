@@ -6,6 +6,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { handleDav } from './nextcloud-dav.js';
 import { handleNotes, type NotesState } from './nextcloud-notes.js';
 import { handleOcs, type OcsState } from './nextcloud-ocs.js';
+import { handleTables, seededTables, type TablesState } from './nextcloud-tables.js';
 
 /**
  * A stand-in for the Nextcloud HTTP APIs the server uses, following their documentation:
@@ -57,6 +58,7 @@ export interface NextcloudStandin {
   readonly options: StandinOptions;
   readonly httpServer: Server;
   readonly notes: NotesState;
+  readonly tables: TablesState;
   readonly ocs: OcsState;
   /** Every request seen, as "METHOD /path", for assertions. */
   readonly log: string[];
@@ -124,6 +126,11 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     const body = await readAll(req);
     const ctx: RequestContext = { req, res, url, user, body, standin };
     if (url.pathname.startsWith('/index.php/apps/notes/api/v1/')) return handleNotes(ctx);
+    if (
+      url.pathname.startsWith('/index.php/apps/tables/') ||
+      url.pathname.startsWith('/ocs/v2.php/apps/tables/')
+    )
+      return handleTables(ctx);
     if (url.pathname.startsWith('/ocs/')) return handleOcs(ctx);
     if (url.pathname.startsWith('/remote.php/dav/')) return handleDav(ctx);
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -137,6 +144,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     options,
     httpServer: server,
     notes: { notes: new Map(), nextId: 1 },
+    tables: seededTables(Object.keys(options.users)[0] ?? 'admin'),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     log: [],
     fail(fault) {

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { call, textOf, useServer } from '../harness.js';
+
+/** Tables tools against the Tables API stand-in (a table with text, number, date, selection and check columns). */
+describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_TABLE_ID)(
+  'tables tools',
+  () => {
+    const env = useServer();
+    const table = Number(process.env.TEST_NEXTCLOUD_TABLE_ID ?? 1);
+
+    it('lists tables and reads a schema with selection choices', async () => {
+      const tables = await call(env.client, 'nc_tables_list_tables');
+      expect(tables.data.tables.map((t: { id: number }) => t.id)).toContain(table);
+      const schema = await call(env.client, 'nc_tables_get_schema', { table_id: table });
+      expect(schema.data.columns.find((c: { title: string }) => c.title === 'Status')).toMatchObject({
+        type: 'selection',
+        options: ['open', 'done'],
+      });
+    });
+
+    it('inserts rows by column title, reads them back with labels, pages and filters', async () => {
+      for (const [name, count, status] of [
+        ['Bolts', 12, 'open'],
+        ['Nuts', 40, 'done'],
+        ['Screws', 7, 'open'],
+      ] as const) {
+        const inserted = await call(env.client, 'nc_tables_insert_row', {
+          table_id: table,
+          data: { Name: name, Count: count, Due: '2026-12-01', Status: status, Urgent: count < 10 },
+        });
+        expect(inserted.isError, textOf(inserted)).toBeFalsy();
+        expect(inserted.data.values).toMatchObject({ Name: name, Count: count, Status: status });
+      }
+      const page = await call(env.client, 'nc_tables_read_table', { table_id: table, limit: 2 });
+      expect(page.data.rows).toHaveLength(2);
+      expect(page.data.next_offset).toBe(2);
+      const open = await call(env.client, 'nc_tables_read_table', {
+        table_id: table,
+        filters: [
+          { column: 'Status', value: 'open' },
+          { column: 'Count', operator: 'greater_than', value: 10 },
+        ],
+      });
+      expect(open.data.rows.map((r: { values: { Name: string } }) => r.values.Name)).toEqual(['Bolts']);
+    });
+
+    it.each([
+      [{ Count: 5 }, 'Mandatory columns missing: Name'],
+      [{ Name: 'X', Count: 500 }, 'a number ≤ 100'],
+      [{ Name: 'X', Count: 'many' }, 'a number'],
+      [{ Name: 'X', Due: 'next week' }, 'a date YYYY-MM-DD'],
+      [{ Name: 'X', Status: 'maybe' }, 'one of "open", "done"'],
+      [{ Name: 'X', Urgent: 'yes' }, 'true or false'],
+      [{ Name: 'X', Colour: 'red' }, 'No column "Colour"'],
+      [{ Name: 'x'.repeat(51) }, 'at most 50 characters'],
+    ])('refuses %j before writing: %s', async (data, message) => {
+      const before = (await call(env.client, 'nc_tables_read_table', { table_id: table, limit: 1000 })).data
+        .rows.length;
+      const refused = await call(env.client, 'nc_tables_insert_row', { table_id: table, data });
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toContain(message);
+      expect(
+        (await call(env.client, 'nc_tables_read_table', { table_id: table, limit: 1000 })).data.rows.length,
+      ).toBe(before);
+    });
+
+    it('updates some values of a row and deletes it', async () => {
+      const row = (
+        await call(env.client, 'nc_tables_insert_row', {
+          table_id: table,
+          data: { Name: 'Washers', Count: 3 },
+        })
+      ).data;
+      const updated = await call(env.client, 'nc_tables_update_row', {
+        row_id: row.id,
+        table_id: table,
+        data: { Count: 4, Status: 'done' },
+      });
+      expect(updated.data.values).toMatchObject({ Name: 'Washers', Count: 4, Status: 'done' });
+      const deleted = await call(env.client, 'nc_tables_delete_row', { row_id: row.id });
+      expect(deleted.data).toEqual({ row_id: row.id, deleted: true });
+      const gone = await call(env.client, 'nc_tables_update_row', {
+        row_id: row.id,
+        table_id: table,
+        data: { Count: 1 },
+      });
+      expect(textOf(gone)).toContain('not found');
+    });
+  },
+);
