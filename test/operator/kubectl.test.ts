@@ -1,156 +1,216 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcile } from '../../operator/reconcile.js';
-import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { startKubernetesStandin } from '../standins/kubernetes.js';
-import { REAL_KUBECONFIG, reconcileDeps, startClusterWithCrd, testNamespace } from './cluster.js';
+import { parse } from 'yaml';
+import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
+import { REAL_KUBECONFIG, startClusterWithCrd, testNamespace } from './cluster.js';
 
 /**
  * A platform team's flow with kubectl: install the CRD, apply a tenant, list it with the CRD's
- * columns, wait for Ready, see a bad spec refused, delete. kubectl 1.27+ validates through the
- * server (OpenAPI v3); older ones need the protobuf OpenAPI v2 document, which the stand-in
- * does not serve.
+ * columns, read it back with its defaults, see a bad spec refused with the CRD's rule, wait for
+ * Ready, delete. Runs with every kubectl it finds: $KUBECTL and the one on PATH (CI's Debian
+ * package is 1.20; newer ones validate through OpenAPI v3, older ones fetch OpenAPI v2).
  */
-const kubectlMinor = (() => {
+function clientVersion(binary: string): string | undefined {
   try {
-    const version = JSON.parse(
-      execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' }),
-    ) as {
-      clientVersion: { minor: string };
-    };
-    return Number.parseInt(version.clientVersion.minor, 10);
+    const output = execFileSync(binary, ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
+    return (JSON.parse(output) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion;
   } catch {
     return undefined;
   }
-})();
-const usable = kubectlMinor !== undefined && kubectlMinor >= 27;
-if (!usable)
-  console.warn(`kubectl suite skipped: needs kubectl ≥ 1.27 on PATH (found ${kubectlMinor ?? 'none'})`);
+}
 
-const tenant = (namespace: string, publicUrl: string) => `apiVersion: nextcloud-mcp.io/v1alpha1
+const kubectls = [...new Set([process.env.KUBECTL, 'kubectl'].filter((binary) => binary !== undefined))]
+  .map((binary) => ({ binary, version: clientVersion(binary) }))
+  .filter((found): found is { binary: string; version: string } => found.version !== undefined);
+if (kubectls.length === 0)
+  console.warn(
+    'kubectl suite skipped: no kubectl on PATH (or in $KUBECTL); apt-get install kubernetes-client',
+  );
+
+const tenant = (namespace: string, spec: string) => `apiVersion: nextcloud-mcp.io/v1alpha1
 kind: NextcloudMcp
-metadata: { name: acme, namespace: ${namespace} }
+metadata:
+  name: acme
+  namespace: ${namespace}
 spec:
-  nextcloud: { url: https://cloud.acme.example }
-  publicUrl: ${publicUrl}
+  nextcloud: { url: "https://cloud.acme.example" }
   identity:
     issuerUrl: https://sso.acme.example/realms/acme
     clientSecretRef: { name: client }
-`;
+${spec}`;
 
-describe.skipIf(!usable)('kubectl against the API', () => {
-  let api: KubernetesStandin;
-  let kubeconfig: string;
-  let dir: string;
-  let ns = 'tenant-kubectl';
-  const kubectl = async (...args: string[]) => {
-    const run = promisify(execFile);
-    return run('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', timeout: 30_000 }).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (error: { code?: number; stdout?: string; stderr?: string }) => ({
-        code: error.code ?? 1,
-        stdout: error.stdout ?? '',
-        stderr: error.stderr ?? '',
-      }),
-    );
-  };
-  const file = (name: string, text: string) => {
-    const path = join(dir, name);
-    writeFileSync(path, text);
-    return path;
-  };
+// One skipped row when none is found, so the skip shows in the report.
+describe.skipIf(kubectls.length === 0).each(kubectls.length ? kubectls : [{ binary: '', version: 'none' }])(
+  'kubectl $version against the API',
+  ({ binary }) => {
+    let api: KubernetesStandin;
+    let custom: CustomObjectsApi;
+    let dir: string;
+    let kubeconfig: string;
+    let ns = 'tenant-kubectl';
+    const kubectl = async (...args: string[]) =>
+      promisify(execFile)(binary, ['--kubeconfig', kubeconfig, ...args], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code?: number; stdout?: string; stderr?: string }) => ({
+          code: error.code ?? 1,
+          stdout: error.stdout ?? '',
+          stderr: error.stderr ?? '',
+        }),
+      );
+    const file = (name: string, text: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const stored = () =>
+      custom.getNamespacedCustomObject({
+        group: CRD_GROUP,
+        version: CRD_VERSION,
+        plural: CRD_PLURAL,
+        namespace: ns,
+        name: 'acme',
+      }) as Promise<NextcloudMcp>;
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kubectl-'));
-    kubeconfig = join(dir, 'kubeconfig');
-    if (REAL_KUBECONFIG) {
-      const cluster = await startClusterWithCrd();
-      api = cluster.api;
-      ns = await testNamespace(cluster.config, ns);
-    } else {
-      api = await startKubernetesStandin();
-    }
-    writeFileSync(kubeconfig, api.kubeConfig().exportConfig());
-  });
-  afterAll(async () => {
-    await api?.stop();
-  });
-
-  it('installs the CRD with kubectl apply --server-side', async () => {
-    const applied = await kubectl('apply', '--server-side', '-f', 'crds/nextcloudmcps.nextcloud-mcp.io.yaml');
-    expect(applied.stderr).toBe('');
-    expect(applied.stdout).toContain(
-      'customresourcedefinition.apiextensions.k8s.io/nextcloudmcps.nextcloud-mcp.io',
-    );
-  });
-
-  it('applies a tenant and lists it with the Ready and Endpoint columns', async () => {
-    const applied = await kubectl(
-      'apply',
-      '--server-side',
-      '-f',
-      file('tenant.yaml', tenant(ns, 'https://mcp.acme.example')),
-    );
-    expect(applied.stdout).toContain('nextcloudmcp.nextcloud-mcp.io/acme serverside-applied');
-    const listed = await kubectl('get', 'ncmcp', '-n', ns);
-    expect(listed.stdout.split('\n')[0]).toMatch(/^NAME\s+READY\s+ENDPOINT\s+AGE$/);
-    expect(listed.stdout).toMatch(/\nacme\s/);
-  });
-
-  it('refuses a bad spec with the CRD rule as the message', async () => {
-    const refused = await kubectl(
-      'apply',
-      '--server-side',
-      '-f',
-      file('bad.yaml', tenant(ns, 'http://mcp.acme.example')),
-    );
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain(
-      'publicUrl must use https unless its host is loopback or ends in .local',
-    );
-  });
-
-  it.skipIf(REAL_KUBECONFIG)('waits for Ready, as the operator reports it', async () => {
-    const config = api.kubeConfig();
-    await config.makeApiClient(CoreV1Api).createNamespacedSecret({
-      namespace: ns,
-      body: { metadata: { name: 'client' }, stringData: { clientId: 'byo', clientSecret: 'byo-secret' } },
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'kubectl-'));
+      kubeconfig = join(dir, 'kubeconfig');
+      if (REAL_KUBECONFIG) {
+        const cluster = await startClusterWithCrd();
+        api = cluster.api;
+        ns = await testNamespace(cluster.config, ns);
+      } else {
+        api = await startKubernetesStandin();
+      }
+      custom = api.kubeConfig().makeApiClient(CustomObjectsApi);
+      writeFileSync(kubeconfig, api.kubeConfig().exportConfig());
     });
-    const deps = reconcileDeps(config, {
-      ensure: async () => ({
-        ok: true,
-        managed: false,
-        rotated: false,
-        client: { id: 'byo', secret: 'byo-secret' },
-      }),
-      cleanup: async () => ({ ok: true }),
+    afterAll(async () => {
+      await api?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
     });
-    const waiting = kubectl('wait', '--for=condition=Ready', 'ncmcp/acme', '-n', ns, '--timeout=20s');
-    await reconcile(ns, 'acme', deps);
-    const apps = config.makeApiClient(AppsV1Api);
-    const deployment = await apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns });
-    await apps.replaceNamespacedDeploymentStatus({
-      name: 'acme-mcp',
-      namespace: ns,
-      body: { ...deployment, status: { replicas: 1, availableReplicas: 1 } },
-    });
-    await reconcile(ns, 'acme', deps);
-    const waited = await waiting;
-    expect(waited.stdout).toContain('nextcloudmcp.nextcloud-mcp.io/acme condition met');
-    const listed = await kubectl('get', 'ncmcp', 'acme', '-n', ns);
-    expect(listed.stdout).toMatch(/acme\s+True\s+https:\/\/mcp\.acme\.example\/mcp\s/);
-    const yaml = await kubectl('get', 'ncmcp', 'acme', '-n', ns, '-o', 'jsonpath={.status.clientId}');
-    expect(yaml.stdout).toBe('byo');
-  });
 
-  it('deletes the tenant', async () => {
-    const deleted = await kubectl('delete', 'ncmcp', 'acme', '-n', ns, '--wait=false');
-    expect(deleted.stdout).toContain('nextcloudmcp.nextcloud-mcp.io "acme" deleted');
-    expect((await kubectl('get', 'ncmcp', '-n', ns)).stderr).toContain('No resources found');
-  });
-});
+    it('installs the CRD with kubectl apply --server-side', async () => {
+      const applied = await kubectl(
+        'apply',
+        '--server-side',
+        '-f',
+        'crds/nextcloudmcps.nextcloud-mcp.io.yaml',
+      );
+      expect(applied).toMatchObject({ code: 0, stderr: '' });
+      expect(applied.stdout).toContain(
+        'customresourcedefinition.apiextensions.k8s.io/nextcloudmcps.nextcloud-mcp.io serverside-applied',
+      );
+      const established = await kubectl(
+        'wait',
+        '--for=condition=Established',
+        'crd/nextcloudmcps.nextcloud-mcp.io',
+        '--timeout=10s',
+      );
+      expect(established.stdout).toContain('condition met');
+    });
+
+    it('refuses a bad spec with the CRD rule on stderr, storing nothing', async () => {
+      const refused = await kubectl(
+        'apply',
+        '--server-side',
+        '-f',
+        file('bad.yaml', tenant(ns, '  publicUrl: http://mcp.acme.example\n')),
+      );
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain(
+        'spec: Invalid value: "object": publicUrl must use https unless its host is loopback or ends in .local',
+      );
+      expect((await kubectl('get', 'ncmcp', 'acme', '-n', ns)).stderr).toMatch(/NotFound|not found/);
+    });
+
+    it('names a field the schema does not know (a warning, or an error under strict validation)', async () => {
+      const sent = await kubectl(
+        'apply',
+        '--server-side',
+        '-f',
+        file('unknown.yaml', tenant(ns, '  publicUrl: https://mcp.acme.example\n  replica: 3\n')),
+      );
+      expect(sent.stderr).toContain('unknown field "spec.replica"');
+      await kubectl('delete', 'ncmcp', 'acme', '-n', ns, '--ignore-not-found');
+    });
+
+    it('applies a tenant and lists it with the Ready and Endpoint columns', async () => {
+      const applied = await kubectl(
+        'apply',
+        '--server-side',
+        '-f',
+        file('tenant.yaml', tenant(ns, '  publicUrl: https://mcp.acme.example\n')),
+      );
+      expect(applied).toMatchObject({ code: 0, stderr: '' });
+      expect(applied.stdout).toContain('nextcloudmcp.nextcloud-mcp.io/acme serverside-applied');
+      const listed = await kubectl('get', 'ncmcp', '-n', ns);
+      const [header, row] = listed.stdout.split('\n');
+      expect(header).toMatch(/^NAME\s+READY\s+ENDPOINT\s+AGE$/);
+      expect(row).toMatch(/^acme\s+\d+s$/);
+    });
+
+    it('shows the stored object with the defaults the CRD declares (-o yaml)', async () => {
+      const shown = await kubectl('get', 'ncmcp', 'acme', '-n', ns, '-o', 'yaml');
+      const object = parse(shown.stdout) as NextcloudMcp;
+      expect(object.kind).toBe('NextcloudMcp');
+      expect(object.metadata?.name).toBe('acme');
+      expect(object.spec).toMatchObject({
+        publicUrl: 'https://mcp.acme.example',
+        replicas: 1,
+        nextcloud: { url: 'https://cloud.acme.example', audience: 'nextcloud' },
+      });
+    });
+
+    it('waits for Ready while the operator reports it', async () => {
+      const waiting = kubectl('wait', '--for=condition=Ready', 'ncmcp/acme', '-n', ns, '--timeout=10s');
+      // Give kubectl time to start watching, then report as the operator does.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const current = await stored();
+      await custom.replaceNamespacedCustomObjectStatus({
+        group: CRD_GROUP,
+        version: CRD_VERSION,
+        plural: CRD_PLURAL,
+        namespace: ns,
+        name: 'acme',
+        body: {
+          ...current,
+          status: {
+            observedGeneration: current.metadata?.generation,
+            endpoint: 'https://mcp.acme.example/mcp',
+            clientId: 'byo',
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'True',
+                reason: 'Available',
+                message: 'serving',
+                lastTransitionTime: '2026-11-23T00:00:00Z',
+              },
+            ],
+          },
+        },
+      });
+      const waited = await waiting;
+      expect(waited.stdout).toContain('nextcloudmcp.nextcloud-mcp.io/acme condition met');
+      const listed = await kubectl('get', 'ncmcp', 'acme', '-n', ns);
+      expect(listed.stdout).toMatch(/\nacme\s+True\s+https:\/\/mcp\.acme\.example\/mcp\s+\d+s\n/);
+      const clientId = await kubectl('get', 'ncmcp', 'acme', '-n', ns, '-o', 'jsonpath={.status.clientId}');
+      expect(clientId.stdout).toBe('byo');
+    });
+
+    it('deletes the tenant', async () => {
+      const deleted = await kubectl('delete', 'ncmcp', 'acme', '-n', ns);
+      expect(deleted.stdout).toContain('nextcloudmcp.nextcloud-mcp.io "acme" deleted');
+      expect((await kubectl('get', 'ncmcp', '-n', ns)).stderr).toContain('No resources found');
+    });
+  },
+);

@@ -9,6 +9,7 @@ export type KubeObject = {
   kind?: string;
   metadata: {
     name: string;
+    generateName?: string;
     namespace?: string;
     uid?: string;
     resourceVersion?: string;
@@ -18,7 +19,7 @@ export type KubeObject = {
     finalizers?: string[];
     labels?: Record<string, string>;
     ownerReferences?: { uid: string }[];
-    managedFields?: { manager: string; operation: string }[];
+    managedFields?: { manager: string; operation: string; apiVersion?: string; time?: string }[];
   };
   spec?: unknown;
   status?: unknown;
@@ -34,96 +35,12 @@ export interface ResourceType {
   readonly namespaced: boolean;
   readonly statusSubresource: boolean;
   readonly shortNames?: readonly string[];
+  readonly categories?: readonly string[];
+  /** The CRD that serves this kind (custom resources only). */
+  readonly crd?: string;
   readonly printerColumns?: readonly PrinterColumn[];
   /** A custom resource's structural schema, enforced on every write. */
   readonly schema?: Schema;
-}
-
-/** Discovery documents, which clients (kubectl, KubernetesObjectApi) read to map kinds to paths. */
-export function discovery(all: readonly ResourceType[], pathname: string): unknown {
-  if (pathname === '/api') return { kind: 'APIVersions', versions: ['v1'] };
-  if (pathname === '/apis') {
-    const groups = [...new Set(all.filter((type) => type.group).map((type) => type.group))];
-    return {
-      kind: 'APIGroupList',
-      apiVersion: 'v1',
-      groups: groups.map((name) => {
-        const version = all.find((type) => type.group === name)?.version ?? 'v1';
-        const groupVersion = { groupVersion: `${name}/${version}`, version };
-        return { name, versions: [groupVersion], preferredVersion: groupVersion };
-      }),
-    };
-  }
-  if (pathname === '/version')
-    return { major: '1', minor: '32', gitVersion: 'v1.32.0-standin', platform: 'linux/amd64' };
-  // OpenAPI v3: kubectl reads it to decide how to validate; an empty document per group-version
-  // means "no client-side schema", and the server validates (as for any CRD it cannot see).
-  if (pathname === '/openapi/v3') {
-    const groupVersions = [
-      ...new Set(all.map((type) => (type.group ? `apis/${type.group}/${type.version}` : 'api/v1'))),
-    ];
-    return {
-      paths: Object.fromEntries(groupVersions.map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}` }])),
-    };
-  }
-  if (pathname.startsWith('/openapi/v3/')) {
-    // Each kind's write operations declare `fieldValidation`, so kubectl leaves validation to the
-    // server (as with a real one) instead of asking for the protobuf OpenAPI v2 document.
-    const gv = pathname.slice('/openapi/v3/'.length);
-    const paths = Object.fromEntries(
-      all
-        .filter((type) => (type.group ? `apis/${type.group}/${type.version}` : 'api/v1') === gv)
-        .map((type) => {
-          const gvk = { group: type.group, version: type.version, kind: type.kind };
-          const operation = {
-            'x-kubernetes-group-version-kind': gvk,
-            parameters: [{ name: 'fieldValidation', in: 'query', schema: { type: 'string' } }],
-            responses: {},
-          };
-          const scope = type.namespaced ? '/namespaces/{namespace}' : '';
-          return [`/${gv}${scope}/${type.plural}/{name}`, { patch: operation, put: operation }];
-        }),
-    );
-    return {
-      openapi: '3.0.0',
-      info: { title: 'Kubernetes', version: 'v1.32.0' },
-      paths,
-      components: { schemas: {} },
-    };
-  }
-  const match = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(pathname);
-  if (!match) return undefined;
-  const group = match[2] ?? '';
-  const version = match[1] ?? match[3] ?? '';
-  const served = all.filter((type) => type.group === group && type.version === version);
-  if (served.length === 0) return undefined;
-  const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
-  return {
-    kind: 'APIResourceList',
-    apiVersion: 'v1',
-    groupVersion: group ? `${group}/${version}` : version,
-    resources: served.flatMap((type) => [
-      {
-        name: type.plural,
-        singularName: type.kind.toLowerCase(),
-        namespaced: type.namespaced,
-        kind: type.kind,
-        verbs,
-        ...(type.shortNames ? { shortNames: type.shortNames } : {}),
-      },
-      ...(type.statusSubresource
-        ? [
-            {
-              name: `${type.plural}/status`,
-              singularName: '',
-              namespaced: type.namespaced,
-              kind: type.kind,
-              verbs: ['get', 'patch', 'update'],
-            },
-          ]
-        : []),
-    ]),
-  };
 }
 
 export interface Route {
@@ -183,12 +100,28 @@ export function merge(target: KubeObject, patch: KubeObject): KubeObject {
   return deepMerge(structuredClone(target), patch) as KubeObject;
 }
 
-export function matchesLabels(object: KubeObject, selector: string | null): boolean {
-  if (!selector) return true;
-  return selector.split(',').every((term) => {
-    const [key, value] = term.split('=');
-    return object.metadata.labels?.[key ?? ''] === value;
-  });
+/** Whether an object passes a list's or watch's label and field selectors (equality terms, existence). */
+export function selected(object: KubeObject, params: URLSearchParams): boolean {
+  const fields: Record<string, string | undefined> = {
+    'metadata.name': object.metadata.name,
+    'metadata.namespace': object.metadata.namespace ?? '',
+  };
+  const holds = (selector: string | null, lookup: (key: string) => string | undefined) =>
+    (selector ?? '')
+      .split(',')
+      .filter(Boolean)
+      .every((term) => {
+        const match = /^(!?)([^!=]+?)\s*(?:(==|=|!=)\s*(.*))?$/.exec(term.trim());
+        if (!match) return false;
+        const [, not, key = '', operator, value] = match;
+        const actual = lookup(key);
+        if (!operator) return not ? actual === undefined : actual !== undefined;
+        return operator === '!=' ? actual !== value : actual === value;
+      });
+  return (
+    holds(params.get('labelSelector'), (key) => object.metadata.labels?.[key]) &&
+    holds(params.get('fieldSelector'), (key) => fields[key])
+  );
 }
 
 export async function readBody(req: IncomingMessage): Promise<unknown> {
@@ -200,37 +133,57 @@ export async function readBody(req: IncomingMessage): Promise<unknown> {
   return String(req.headers['content-type']).includes('yaml') ? parseYaml(text) : JSON.parse(text);
 }
 
-export function json(res: ServerResponse, code: number, body: unknown): void {
-  res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-/** 422 Invalid, with the causes, as the API server refuses an object its schema does not allow. */
-export function invalid(
+export function json(
   res: ServerResponse,
-  type: ResourceType,
-  name: string,
-  causes: readonly Cause[],
+  code: number,
+  body: unknown,
+  warnings: readonly string[] = [],
 ): void {
-  json(res, 422, {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: invalidMessage(type.kind, type.group, name, causes),
-    reason: 'Invalid',
-    details: { name, group: type.group, kind: type.kind, causes },
-    code: 422,
-  });
+  // Warnings travel as RFC 7234 Warning headers with code 299, which kubectl prints.
+  const headers: Record<string, string | string[]> = { 'content-type': 'application/json' };
+  if (warnings.length) headers.warning = warnings.map((text) => `299 - ${JSON.stringify(text)}`);
+  res.writeHead(code, headers).end(JSON.stringify(body));
 }
 
-export function status(res: ServerResponse, code: number, reason: string, message: string): void {
-  json(res, code, {
+/** A failure Status, as the API server answers any refused request. */
+export interface Failure {
+  readonly kind: 'Status';
+  readonly code: number;
+  readonly reason: string;
+  readonly message: string;
+  readonly details?: { name: string; group: string; kind: string; causes: readonly Cause[] };
+}
+
+export const failure = (code: number, reason: string, message: string, details?: Failure['details']) =>
+  ({
     kind: 'Status',
     apiVersion: 'v1',
     metadata: {},
     status: 'Failure',
     message,
     reason,
+    ...(details ? { details } : {}),
     code,
+  }) as Failure;
+
+/** 422 Invalid, with the causes, as the API server refuses an object its schema does not allow. */
+export const invalidity = (type: ResourceType, name: string, causes: readonly Cause[]) =>
+  failure(422, 'Invalid', invalidMessage(type.kind, type.group, name, causes), {
+    name,
+    group: type.group,
+    kind: type.kind,
+    causes,
   });
+
+export function invalid(
+  res: ServerResponse,
+  type: ResourceType,
+  name: string,
+  causes: readonly Cause[],
+): void {
+  json(res, 422, invalidity(type, name, causes));
+}
+
+export function status(res: ServerResponse, code: number, reason: string, message: string): void {
+  json(res, code, failure(code, reason, message));
 }

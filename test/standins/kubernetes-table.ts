@@ -1,5 +1,5 @@
 import { JSONPath } from 'jsonpath-plus';
-import type { KubeObject } from './kubernetes-http.js';
+import type { KubeObject, ResourceType } from './kubernetes-http.js';
 
 /** A CRD's `additionalPrinterColumns` entry. */
 export interface PrinterColumn {
@@ -22,19 +22,40 @@ function age(timestamp: unknown, now: number): string {
   return `${Math.floor(seconds / 86_400)}d`;
 }
 
+const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+/** Columns for built-in kinds: a few of those the API server prints; the age for the rest. */
+const BUILT_IN_COLUMNS: Record<string, readonly PrinterColumn[]> = {
+  Namespace: [{ name: 'Status', type: 'string', jsonPath: '.status.phase' }, AGE],
+  Secret: [{ name: 'Type', type: 'string', jsonPath: '.type' }, AGE],
+  Service: [
+    { name: 'Type', type: 'string', jsonPath: '.spec.type' },
+    { name: 'Cluster-IP', type: 'string', jsonPath: '.spec.clusterIP' },
+    AGE,
+  ],
+  Deployment: [{ name: 'Available', type: 'integer', jsonPath: '.status.availableReplicas' }, AGE],
+  CustomResourceDefinition: [{ name: 'Created At', type: 'string', jsonPath: '.metadata.creationTimestamp' }],
+};
+
 /**
  * A `meta.k8s.io/v1` Table, as the API server answers `kubectl get`: the name, then the CRD's
- * printer columns (JSONPath), or the age for built-in kinds.
+ * printer columns (JSONPath), or for built-in kinds a few of their columns and the age. Each row
+ * carries the object's metadata, the whole object or nothing, as `includeObject` asks.
  */
 export function toTable(
   objects: readonly KubeObject[],
-  columns: readonly PrinterColumn[] | undefined,
+  type: ResourceType,
   resourceVersion: string,
+  includeObject: string | null,
 ) {
-  const printed: readonly PrinterColumn[] = columns ?? [
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-  ];
+  const printed = type.printerColumns ?? BUILT_IN_COLUMNS[type.kind] ?? [AGE];
   const now = Date.now();
+  const rowObject = (object: KubeObject) =>
+    includeObject === 'None'
+      ? undefined
+      : includeObject === 'Object'
+        ? object
+        : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata };
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
@@ -58,7 +79,7 @@ export function toTable(
           return column.type === 'date' ? age(value, now) : value;
         }),
       ],
-      object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata },
+      ...(rowObject(object) ? { object: rowObject(object) } : {}),
     })),
   };
 }

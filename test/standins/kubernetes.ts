@@ -1,30 +1,33 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import { admission } from './kubernetes-admission.js';
+import { discover } from './kubernetes-discovery.js';
 import {
-  discovery,
   invalid,
   isApply,
   json,
   type KubeObject,
-  matchesLabels,
   merge,
   parse,
   type ResourceType,
   readBody,
+  selected,
   status,
 } from './kubernetes-http.js';
-import { admit, type Schema } from './kubernetes-schema.js';
-import { type PrinterColumn, toTable, wantsTable } from './kubernetes-table.js';
+import { BUILT_IN, crdKind, establish, nameCauses, normalize } from './kubernetes-kinds.js';
+import { asRead } from './kubernetes-schema.js';
+import { toTable, wantsTable } from './kubernetes-table.js';
 
 /**
  * An in-process stand-in for the Kubernetes API server, following its documented behaviour where
- * the operator depends on it: resourceVersion on every write and 409 Conflict on a stale one,
- * 409 AlreadyExists, 404 NotFound as Status objects; list and watch (events after a
- * resourceVersion, bookmarks, 410 Gone once history is compacted); server-side apply with a
- * field manager; the status subresource; finalizers and deletionTimestamp; owner-reference
- * garbage collection. Custom resources are served once their CRD is created.
+ * the operator and kubectl depend on it: resourceVersion on every write and 409 Conflict on a
+ * stale one, 409 AlreadyExists, 404 NotFound as Status objects; list and watch (label and field
+ * selectors, events after a resourceVersion, bookmarks, 410 Gone once history is compacted);
+ * server-side apply with a field manager; the status subresource; finalizers and
+ * deletionTimestamp; owner-reference garbage collection; discovery and meta.k8s.io Tables.
+ * Custom resources are served once their CRD is created, and checked against its schema.
  */
 
 interface WatchEvent {
@@ -33,83 +36,6 @@ interface WatchEvent {
   readonly rv: number;
   readonly resource: string;
 }
-
-const BUILT_IN: ResourceType[] = [
-  {
-    group: '',
-    version: 'v1',
-    kind: 'Namespace',
-    plural: 'namespaces',
-    namespaced: false,
-    statusSubresource: true,
-  },
-  { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true, statusSubresource: false },
-  {
-    group: '',
-    version: 'v1',
-    kind: 'ServiceAccount',
-    plural: 'serviceaccounts',
-    namespaced: true,
-    statusSubresource: false,
-  },
-  {
-    group: '',
-    version: 'v1',
-    kind: 'Service',
-    plural: 'services',
-    namespaced: true,
-    statusSubresource: true,
-  },
-  { group: '', version: 'v1', kind: 'Event', plural: 'events', namespaced: true, statusSubresource: false },
-  {
-    group: 'apps',
-    version: 'v1',
-    kind: 'Deployment',
-    plural: 'deployments',
-    namespaced: true,
-    statusSubresource: true,
-  },
-  {
-    group: 'policy',
-    version: 'v1',
-    kind: 'PodDisruptionBudget',
-    plural: 'poddisruptionbudgets',
-    namespaced: true,
-    statusSubresource: true,
-  },
-  {
-    group: 'networking.k8s.io',
-    version: 'v1',
-    kind: 'Ingress',
-    plural: 'ingresses',
-    namespaced: true,
-    statusSubresource: true,
-  },
-  {
-    group: 'networking.k8s.io',
-    version: 'v1',
-    kind: 'NetworkPolicy',
-    plural: 'networkpolicies',
-    namespaced: true,
-    statusSubresource: false,
-  },
-  {
-    group: 'coordination.k8s.io',
-    version: 'v1',
-    kind: 'Lease',
-    plural: 'leases',
-    namespaced: true,
-    statusSubresource: false,
-  },
-  {
-    group: 'apiextensions.k8s.io',
-    version: 'v1',
-    kind: 'CustomResourceDefinition',
-    plural: 'customresourcedefinitions',
-    namespaced: false,
-    statusSubresource: true,
-  },
-];
 
 export interface KubernetesStandin {
   readonly url: string;
@@ -133,40 +59,31 @@ export interface KubernetesStandin {
   stop(): Promise<void>;
 }
 
-/** What the API server does to every stored object of a kind: Secrets keep stringData as data. */
-function normalize(type: ResourceType, object: KubeObject): void {
-  if (type.kind !== 'Secret' || !object.stringData) return;
-  const data = { ...(object.data as Record<string, string> | undefined) };
-  for (const [key, value] of Object.entries(object.stringData as Record<string, string>)) {
-    data[key] = Buffer.from(value).toString('base64');
-  }
-  object.data = data;
-  delete object.stringData;
-}
+const CRD_KIND = 'CustomResourceDefinition';
+/** The API server's timestamps are RFC 3339 to the second. */
+const timestamp = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 export async function startKubernetesStandin(): Promise<KubernetesStandin> {
   const types = new Map<string, ResourceType>(BUILT_IN.map((type) => [`${type.group}/${type.plural}`, type]));
   const store = new Map<string, KubeObject>();
   let history: WatchEvent[] = [];
   let revision = 1;
-  const watchers = new Set<{ resource: string; namespace?: string; res: ServerResponse }>();
+  const watchers = new Set<{ resource: string; params: URLSearchParams; res: ServerResponse }>();
 
   const keyOf = (type: ResourceType, namespace: string | undefined, name: string) =>
     `${type.group}/${type.plural}/${namespace ?? ''}/${name}`;
   const apiVersionOf = (type: ResourceType) => (type.group ? `${type.group}/${type.version}` : type.version);
+  const objectsOf = (type: ResourceType, namespace?: string) =>
+    [...store.entries()].filter(([key]) => key.startsWith(`${type.group}/${type.plural}/${namespace ?? ''}`));
+  // Reads show the current schema's defaults, as the API server defaults what it reads from etcd.
+  const asServed = (type: ResourceType, object: KubeObject) => asRead(type.schema, object);
 
   function record(type: WatchEvent['type'], resource: ResourceType, object: KubeObject): void {
-    const event: WatchEvent = {
-      type,
-      object,
-      rv: Number(object.metadata.resourceVersion),
-      resource: resource.plural,
-    };
-    history.push(event);
+    history.push({ type, object, rv: Number(object.metadata.resourceVersion), resource: resource.plural });
     for (const watcher of watchers) {
       if (watcher.resource !== `${resource.group}/${resource.plural}`) continue;
-      if (watcher.namespace && watcher.namespace !== object.metadata.namespace) continue;
-      watcher.res.write(`${JSON.stringify({ type, object })}\n`);
+      if (!selected(object, watcher.params)) continue;
+      watcher.res.write(`${JSON.stringify({ type, object: asServed(resource, object) })}\n`);
     }
   }
 
@@ -178,6 +95,16 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
   function remove(type: ResourceType, key: string, object: KubeObject): void {
     store.delete(key);
     record('DELETED', type, bump(structuredClone(object)));
+    if (type.kind === CRD_KIND) {
+      const served = crdKind(object);
+      if (served && types.get(`${served.group}/${served.plural}`)?.crd === object.metadata.name)
+        types.delete(`${served.group}/${served.plural}`);
+    }
+    // A CRD being deleted goes once the last of its custom resources has gone.
+    const crdType = types.get(`apiextensions.k8s.io/customresourcedefinitions`);
+    const crd = type.crd && crdType ? store.get(keyOf(crdType, undefined, type.crd)) : undefined;
+    if (crdType && crd?.metadata.deletionTimestamp && objectsOf(type).length === 0)
+      remove(crdType, keyOf(crdType, undefined, crd.metadata.name), crd);
     // Garbage collection: dependents whose owner is gone go too (background propagation).
     for (const [otherKey, other] of store) {
       if (other.metadata.ownerReferences?.some((owner) => owner.uid === object.metadata.uid)) {
@@ -190,43 +117,28 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
   }
 
   function deleteObject(type: ResourceType, key: string, object: KubeObject): void {
-    if (object.metadata.finalizers?.length) {
+    const served = type.kind === CRD_KIND ? crdKind(object) : undefined;
+    const instances = served ? types.get(`${served.group}/${served.plural}`) : undefined;
+    // Deleting a CRD deletes its custom resources first (finalizers still hold them).
+    if (instances?.crd === object.metadata.name) {
+      for (const [instanceKey, instance] of objectsOf(instances))
+        deleteObject(instances, instanceKey, instance);
+    }
+    const pending = object.metadata.finalizers?.length || (instances && objectsOf(instances).length > 0);
+    if (pending) {
       if (!object.metadata.deletionTimestamp) {
-        object.metadata.deletionTimestamp = new Date().toISOString();
+        object.metadata.deletionTimestamp = timestamp();
         record('MODIFIED', type, bump(object));
       }
       return;
     }
-    remove(type, key, object);
+    if (store.has(key)) remove(type, key, object);
   }
 
-  /** Registers the kinds a CRD serves. */
+  /** Serves (or re-serves, after an update) the kind a CRD defines. */
   function serveCrd(crd: KubeObject): void {
-    const spec = crd.spec as {
-      group: string;
-      names: { kind: string; plural: string; shortNames?: string[] };
-      scope: string;
-      versions: {
-        name: string;
-        served: boolean;
-        subresources?: { status?: object };
-        schema?: { openAPIV3Schema?: Schema };
-        additionalPrinterColumns?: PrinterColumn[];
-      }[];
-    };
-    for (const version of spec.versions.filter((candidate) => candidate.served)) {
-      types.set(`${spec.group}/${spec.names.plural}`, {
-        group: spec.group,
-        version: version.name,
-        kind: spec.names.kind,
-        plural: spec.names.plural,
-        namespaced: spec.scope === 'Namespaced',
-        statusSubresource: Boolean(version.subresources?.status),
-        ...(version.schema?.openAPIV3Schema ? { schema: version.schema.openAPIV3Schema } : {}),
-        ...(spec.names.shortNames ? { shortNames: spec.names.shortNames } : {}),
-        ...(version.additionalPrinterColumns ? { printerColumns: version.additionalPrinterColumns } : {}),
-      });
-    }
+    const served = crdKind(crd);
+    if (served) types.set(`${served.group}/${served.plural}`, served);
   }
 
   const server: Server = createServer((req, res) => {
@@ -238,13 +150,18 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://kubernetes');
-    const discovered = discovery([...types.values()], url.pathname);
-    if (discovered) return json(res, 200, discovered);
+    if (req.method === 'GET') {
+      const discovered = discover([...types.values()], url.pathname, req.headers.accept);
+      if (discovered) {
+        res.writeHead(200, { 'content-type': discovered.contentType }).end(discovered.body);
+        return;
+      }
+    }
     const route = parse(url.pathname);
-    if (!route) return status(res, 404, 'NotFound', `the server could not find the requested resource`);
+    if (!route) return status(res, 404, 'NotFound', 'the server could not find the requested resource');
     const type = types.get(`${route.group}/${route.plural}`);
     if (!type || type.version !== route.version)
-      return status(res, 404, 'NotFound', `no resource ${route.plural}`);
+      return status(res, 404, 'NotFound', 'the server could not find the requested resource');
     const body = await readBody(req);
     const user = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? 'anonymous';
     const authorize = (verb: string) => {
@@ -253,52 +170,45 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
     };
     const watching = ['true', '1'].includes(url.searchParams.get('watch') ?? '');
     const verbs: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
-    authorize(
-      req.method === 'GET'
-        ? route.name
-          ? 'get'
-          : watching
-            ? 'watch'
-            : 'list'
-        : (verbs[req.method ?? ''] ?? 'unknown'),
-    );
+    const readVerb = route.name ? 'get' : watching ? 'watch' : 'list';
+    authorize(req.method === 'GET' ? readVerb : (verbs[req.method ?? ''] ?? 'unknown'));
     standin.requests++;
     if (req.method !== 'GET') {
       standin.writes++;
       standin.writesTo[route.plural] = (standin.writesTo[route.plural] ?? 0) + 1;
     }
-    // A create names its object in the body; everything else in the path.
-    if (req.method === 'POST' && !route.name) route.name = (body as KubeObject | undefined)?.metadata?.name;
+    // A create names its object in the body (or asks for a generated name); everything else in the path.
+    if (req.method === 'POST' && !route.name) {
+      const metadata = (body as Partial<KubeObject> | undefined)?.metadata;
+      const generated = metadata?.generateName
+        ? `${metadata.generateName}${randomBytes(3).toString('hex').slice(0, 5)}`
+        : undefined;
+      route.name = metadata?.name ?? generated;
+      if (!route.name) return invalid(res, type, '', nameCauses(undefined));
+    }
     const key = route.name ? keyOf(type, route.namespace, route.name) : undefined;
     const existing = key ? store.get(key) : undefined;
     const what = `${type.plural}${type.group ? `.${type.group}` : ''} "${route.name}"`;
 
+    // kubectl asks for server-side printing: a Table instead of the objects.
+    const table = wantsTable(req.headers.accept)
+      ? (objects: KubeObject[]) =>
+          toTable(objects, type, String(revision), url.searchParams.get('includeObject'))
+      : undefined;
     if (req.method === 'GET' && !route.name) {
-      if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
-        return watch(type, route.namespace, url, res);
-      }
-      const items = [...store.entries()]
-        .filter(([candidate]) =>
-          candidate.startsWith(`${type.group}/${type.plural}/${route.namespace ?? ''}`),
-        )
-        .map(([, object]) => object)
-        .filter((object) => matchesLabels(object, url.searchParams.get('labelSelector')));
-      if (wantsTable(req.headers.accept))
-        return json(res, 200, toTable(items, type.printerColumns, String(revision)));
-      return json(res, 200, {
-        apiVersion: apiVersionOf(type),
-        kind: `${type.kind}List`,
-        metadata: { resourceVersion: String(revision) },
-        items,
-      });
+      if (watching) return watch(type, route.namespace, url, res);
+      const items = objectsOf(type, route.namespace)
+        .map(([, object]) => asServed(type, object))
+        .filter((object) => selected(object, url.searchParams));
+      const metadata = { resourceVersion: String(revision) };
+      const list = { apiVersion: apiVersionOf(type), kind: `${type.kind}List`, metadata, items };
+      return json(res, 200, table ? table(items) : list);
     }
     if (!key) return status(res, 405, 'MethodNotAllowed', 'method not allowed on a collection');
-
     if (req.method === 'GET') {
       if (!existing) return status(res, 404, 'NotFound', `${what} not found`);
-      if (wantsTable(req.headers.accept))
-        return json(res, 200, toTable([existing], type.printerColumns, String(revision)));
-      return json(res, 200, existing);
+      const served = asServed(type, existing);
+      return json(res, 200, table ? table([served]) : served);
     }
 
     if (req.method === 'POST' || (req.method === 'PATCH' && !existing && isApply(req))) {
@@ -307,6 +217,7 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
       const object = body as KubeObject;
       if (req.method === 'POST' && existing)
         return status(res, 409, 'AlreadyExists', `${what} already exists`);
+      const now = timestamp();
       const created: KubeObject = {
         ...object,
         apiVersion: apiVersionOf(type),
@@ -317,36 +228,28 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
           ...(type.namespaced ? { namespace: route.namespace } : {}),
           uid: randomUUID(),
           generation: 1,
-          creationTimestamp: new Date().toISOString(),
+          creationTimestamp: now,
           managedFields: [
             {
               manager: url.searchParams.get('fieldManager') ?? 'unknown',
               operation: isApply(req) ? 'Apply' : 'Update',
+              apiVersion: apiVersionOf(type),
+              time: now,
             },
           ],
         },
       };
       if (type.statusSubresource) delete created.status;
       normalize(type, created);
-      const refused = type.schema ? admit(type.schema, created) : [];
-      if (refused.length) return invalid(res, type, created.metadata.name, refused);
+      const verdict = admission(type, created, undefined, url.searchParams);
+      if ('refused' in verdict) return json(res, verdict.refused.code, verdict.refused);
+      const { warnings } = verdict;
+      // A CRD is served at once, as a real API server reports with the Established condition.
+      if (type.kind === CRD_KIND) establish(created, now);
       store.set(key, bump(created));
       record('ADDED', type, created);
-      if (type.kind === 'CustomResourceDefinition') {
-        // Served at once, as a real API server reports with the Established condition.
-        created.status = {
-          conditions: [
-            {
-              type: 'Established',
-              status: 'True',
-              reason: 'InitialNamesAccepted',
-              message: 'the initial names have been accepted',
-            },
-          ],
-        };
-        serveCrd(created);
-      }
-      return json(res, 201, created);
+      if (type.kind === CRD_KIND) serveCrd(created);
+      return json(res, 201, created, warnings);
     }
     if (!existing) return status(res, 404, 'NotFound', `${what} not found`);
 
@@ -380,7 +283,10 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
     }
     let next: KubeObject;
     if (route.subresource === 'status') {
-      next = { ...existing, status: (req.method === 'PUT' ? incoming : merge(existing, incoming)).status };
+      next = {
+        ...structuredClone(existing),
+        status: (req.method === 'PUT' ? incoming : merge(existing, incoming)).status,
+      };
     } else {
       const merged = req.method === 'PUT' ? incoming : merge(existing, incoming);
       next = {
@@ -403,16 +309,18 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
       };
     }
     normalize(type, next);
-    const refused = type.schema ? admit(type.schema, next, existing) : [];
-    if (refused.length) return invalid(res, type, existing.metadata.name, refused);
-    if (JSON.stringify(next) === JSON.stringify(existing)) return json(res, 200, existing);
+    const verdict = admission(type, next, existing, url.searchParams);
+    if ('refused' in verdict) return json(res, verdict.refused.code, verdict.refused);
+    const { warnings } = verdict;
+    if (JSON.stringify(next) === JSON.stringify(existing)) return json(res, 200, existing, warnings);
     store.set(key, bump(next));
-    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {
-      remove(type, key, next);
-      return json(res, 200, next);
+    // The last finalizer gone from an object being deleted lets it go.
+    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) deleteObject(type, key, next);
+    if (store.get(key) === next) {
+      record('MODIFIED', type, next);
+      if (type.kind === CRD_KIND) serveCrd(next);
     }
-    record('MODIFIED', type, next);
-    return json(res, 200, next);
+    return json(res, 200, next, warnings);
   }
 
   function watch(type: ResourceType, namespace: string | undefined, url: URL, res: ServerResponse): void {
@@ -427,12 +335,18 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
       res.end();
       return;
     }
+    const params = new URLSearchParams(url.searchParams);
+    // The namespace in the path acts as a field selector on the stream.
+    if (namespace)
+      params.set(
+        'fieldSelector',
+        [params.get('fieldSelector'), `metadata.namespace=${namespace}`].filter(Boolean).join(','),
+      );
     for (const event of history) {
-      if (event.rv <= from || event.resource !== type.plural) continue;
-      if (namespace && event.object.metadata.namespace !== namespace) continue;
-      res.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
+      if (event.rv <= from || event.resource !== type.plural || !selected(event.object, params)) continue;
+      res.write(`${JSON.stringify({ type: event.type, object: asServed(type, event.object) })}\n`);
     }
-    const watcher = { resource: `${type.group}/${type.plural}`, ...(namespace ? { namespace } : {}), res };
+    const watcher = { resource: `${type.group}/${type.plural}`, params, res };
     watchers.add(watcher);
     const bookmarks =
       url.searchParams.get('allowWatchBookmarks') === 'true'
