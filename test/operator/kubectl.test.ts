@@ -28,10 +28,12 @@ function clientVersion(binary: string): string | undefined {
 const kubectls = [...new Set([process.env.KUBECTL, 'kubectl'].filter((binary) => binary !== undefined))]
   .map((binary) => ({ binary, version: clientVersion(binary) }))
   .filter((found): found is { binary: string; version: string } => found.version !== undefined);
-if (kubectls.length === 0)
+if (kubectls.length === 0) {
+  if (process.env.CI) throw new Error('CI needs kubectl for the kubectl suite; .ci/run installs it');
   console.warn(
     'kubectl suite skipped: no kubectl on PATH (or in $KUBECTL); apt-get install kubernetes-client',
   );
+}
 
 const tenant = (namespace: string, spec: string) => `apiVersion: nextcloud-mcp.io/v1alpha1
 kind: NextcloudMcp
