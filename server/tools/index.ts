@@ -2,6 +2,7 @@ import type { AnyTool } from '../registry.js';
 import { calendarTools } from './calendar.js';
 import { calendarPlanningTools } from './calendar-planning.js';
 import { contactTools } from './contacts.js';
+import { cookbookTools } from './cookbook.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
 import { tablesTools } from './tables.js';
@@ -18,4 +19,5 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...taskTools,
   ...contactTools,
   ...tablesTools,
+  ...cookbookTools,
 ];

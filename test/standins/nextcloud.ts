@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { type CookbookState, handleCookbook, newCookbook } from './nextcloud-cookbook.js';
 import { handleDav } from './nextcloud-dav.js';
 import { handleNotes, type NotesState } from './nextcloud-notes.js';
 import { handleOcs, type OcsState } from './nextcloud-ocs.js';
@@ -59,6 +60,7 @@ export interface NextcloudStandin {
   readonly httpServer: Server;
   readonly notes: NotesState;
   readonly tables: TablesState;
+  readonly cookbook: CookbookState;
   readonly ocs: OcsState;
   /** Every request seen, as "METHOD /path", for assertions. */
   readonly log: string[];
@@ -126,6 +128,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     const body = await readAll(req);
     const ctx: RequestContext = { req, res, url, user, body, standin };
     if (url.pathname.startsWith('/index.php/apps/notes/api/v1/')) return handleNotes(ctx);
+    if (url.pathname.startsWith('/index.php/apps/cookbook/api/v1/')) return handleCookbook(ctx);
     if (
       url.pathname.startsWith('/index.php/apps/tables/') ||
       url.pathname.startsWith('/ocs/v2.php/apps/tables/')
@@ -145,6 +148,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     httpServer: server,
     notes: { notes: new Map(), nextId: 1 },
     tables: seededTables(Object.keys(options.users)[0] ?? 'admin'),
+    cookbook: newCookbook(),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     log: [],
     fail(fault) {

@@ -1,0 +1,418 @@
+import { z } from 'zod';
+import { ConflictError, InvalidInputError } from '../errors.js';
+import type { NextcloudClient } from '../nextcloud/client.js';
+import { defineTool } from '../registry.js';
+
+/** Cookbook app API v1 (https://nextcloud.github.io/cookbook/dev/api/). */
+const API = '/index.php/apps/cookbook/api/v1';
+
+const recipeId = z.number().int().min(1).max(2_147_483_647).describe('The numeric id of the recipe');
+const duration = z
+  .string()
+  .regex(/^P(T(\d+H)?(\d+M)?(\d+S)?|\d+D)$/, 'an ISO 8601 duration such as PT30M')
+  .optional();
+const lines = z.array(z.string().min(1).max(5000)).max(200);
+const recipeFields = {
+  description: z.string().max(20_000).optional(),
+  ingredients: lines.optional().describe('One ingredient per entry'),
+  instructions: lines.optional().describe('One step per entry'),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional()
+    .describe('Where the recipe comes from'),
+  prep_time: duration.describe('ISO 8601 duration, e.g. PT15M'),
+  cook_time: duration,
+  total_time: duration,
+  recipe_yield: z.number().int().min(1).max(1000).optional().describe('Servings'),
+  category: z.string().min(1).max(200).optional(),
+  keywords: z.string().max(1000).optional().describe('Comma-separated'),
+};
+type RecipeArgs = { [K in keyof typeof recipeFields]?: z.output<(typeof recipeFields)[K]> } & {
+  name?: string;
+};
+
+const stubShape = { recipe_id: z.number(), name: z.string(), keywords: z.string(), category: z.string() };
+const recipeShape = {
+  id: z.number(),
+  name: z.string(),
+  description: z.string(),
+  ingredients: z.array(z.string()),
+  instructions: z.array(z.string()),
+  url: z.string().nullable(),
+  prep_time: z.string().nullable(),
+  cook_time: z.string().nullable(),
+  total_time: z.string().nullable(),
+  recipe_yield: z.number().nullable(),
+  category: z.string(),
+  keywords: z.string(),
+};
+const stubList = { recipes: z.array(z.object(stubShape)), total_count: z.number() };
+
+type Json = Record<string, unknown>;
+const str = (value: unknown) => (typeof value === 'string' ? value : '');
+const nullable = (value: unknown) => (typeof value === 'string' && value ? value : null);
+
+/** schema.org instructions are strings or HowToStep objects; tools show the text of each step. */
+const steps = (value: unknown) =>
+  (Array.isArray(value) ? value : value ? [value] : []).map((step) =>
+    typeof step === 'string' ? step : str((step as Json).text),
+  );
+
+function recipeView(recipe: Json) {
+  return {
+    id: Number(recipe.id),
+    name: str(recipe.name),
+    description: str(recipe.description),
+    ingredients: Array.isArray(recipe.recipeIngredient) ? recipe.recipeIngredient.map(String) : [],
+    instructions: steps(recipe.recipeInstructions),
+    url: nullable(recipe.url),
+    prep_time: nullable(recipe.prepTime),
+    cook_time: nullable(recipe.cookTime),
+    total_time: nullable(recipe.totalTime),
+    recipe_yield:
+      typeof recipe.recipeYield === 'number'
+        ? recipe.recipeYield
+        : Number.parseInt(str(recipe.recipeYield), 10) || null,
+    category: str(recipe.recipeCategory),
+    keywords: Array.isArray(recipe.keywords) ? recipe.keywords.join(',') : str(recipe.keywords),
+  };
+}
+
+const stubView = (stub: Json) => ({
+  recipe_id: Number(stub.recipe_id),
+  name: str(stub.name),
+  keywords: str(stub.keywords),
+  category: str(stub.category),
+});
+
+/** Tool arguments as schema.org Recipe fields (only those given). */
+function recipeJson(args: RecipeArgs): Json {
+  const map: [keyof RecipeArgs, string][] = [
+    ['name', 'name'],
+    ['description', 'description'],
+    ['ingredients', 'recipeIngredient'],
+    ['instructions', 'recipeInstructions'],
+    ['url', 'url'],
+    ['prep_time', 'prepTime'],
+    ['cook_time', 'cookTime'],
+    ['total_time', 'totalTime'],
+    ['recipe_yield', 'recipeYield'],
+    ['category', 'recipeCategory'],
+    ['keywords', 'keywords'],
+  ];
+  return Object.fromEntries(
+    map.filter(([key]) => args[key] !== undefined).map(([key, field]) => [field, args[key]]),
+  );
+}
+
+async function getRecipe(nc: NextcloudClient, id: number): Promise<Json> {
+  return (await nc.json<Json>({ method: 'GET', path: `${API}/recipes/${id}`, what: `Recipe ${id}` })).data;
+}
+
+async function stubs(nc: NextcloudClient, path: string, what: string) {
+  const { data } = await nc.json<Json[]>({ method: 'GET', path: `${API}${path}`, what });
+  return { recipes: data.map(stubView), total_count: data.length };
+}
+
+/** The app answers 409 for a name another recipe has. */
+async function writeRecipe(
+  nc: NextcloudClient,
+  method: 'POST' | 'PUT',
+  path: string,
+  json: Json,
+  name: string,
+): Promise<number> {
+  const response = await nc.send({
+    method,
+    path: `${API}${path}`,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(json),
+    what: `Recipe "${name}"`,
+    accept: [409],
+  });
+  if (response.status === 409)
+    throw new ConflictError(`A recipe named "${name}" already exists; choose another name`);
+  return Number(JSON.parse(response.body.toString('utf8')));
+}
+
+const read = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
+
+const importRecipe = defineTool({
+  name: 'nc_cookbook_import_recipe',
+  title: 'Import a recipe from a web page',
+  description: 'Import a recipe from a URL whose page has schema.org Recipe markup (most recipe sites do).',
+  input: { url: z.url({ protocol: /^https?$/ }).max(2000) },
+  output: recipeShape,
+  hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  async handler(args, { nc }) {
+    const response = await nc.send({
+      method: 'POST',
+      path: `${API}/import`,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ url: args.url }),
+      what: `The recipe at ${args.url}`,
+      accept: [409],
+    });
+    if (response.status === 409)
+      throw new ConflictError('A recipe with this name already exists; nothing was imported');
+    return { structured: recipeView(JSON.parse(response.body.toString('utf8')) as Json) };
+  },
+});
+
+const listRecipes = defineTool({
+  name: 'nc_cookbook_list_recipes',
+  title: 'List recipes',
+  description: 'Every recipe in the Cookbook: id, name, category and keywords.',
+  input: {},
+  output: stubList,
+  hints: read,
+  async handler(_args, { nc }) {
+    return { structured: await stubs(nc, '/recipes', 'The recipes') };
+  },
+});
+
+const get = defineTool({
+  name: 'nc_cookbook_get_recipe',
+  title: 'Get a recipe',
+  description: 'One recipe with its ingredients, steps, times and yield.',
+  input: { recipe_id: recipeId },
+  output: recipeShape,
+  hints: read,
+  async handler(args, { nc }) {
+    return { structured: recipeView(await getRecipe(nc, args.recipe_id)) };
+  },
+});
+
+const create = defineTool({
+  name: 'nc_cookbook_create_recipe',
+  title: 'Create a recipe',
+  description: 'Create a recipe (schema.org Recipe fields); times as ISO 8601 durations such as PT30M.',
+  input: { name: z.string().trim().min(1).max(500), ...recipeFields },
+  output: recipeShape,
+  hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  async handler(args, { nc }) {
+    const id = await writeRecipe(nc, 'POST', '/recipes', recipeJson(args), args.name);
+    return { structured: recipeView(await getRecipe(nc, id)) };
+  },
+});
+
+const update = defineTool({
+  name: 'nc_cookbook_update_recipe',
+  title: 'Update a recipe',
+  description: 'Change some fields of a recipe; the others (and fields these tools do not show) stay.',
+  input: { recipe_id: recipeId, name: z.string().trim().min(1).max(500).optional(), ...recipeFields },
+  output: recipeShape,
+  hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  async handler(args, { nc }) {
+    const current = await getRecipe(nc, args.recipe_id);
+    const { recipe_id, ...changes } = args;
+    const merged = { ...current, ...recipeJson(changes) };
+    await writeRecipe(nc, 'PUT', `/recipes/${recipe_id}`, merged, str(merged.name));
+    return { structured: recipeView(await getRecipe(nc, recipe_id)) };
+  },
+});
+
+const remove = defineTool({
+  name: 'nc_cookbook_delete_recipe',
+  title: 'Delete a recipe',
+  description: 'Delete a recipe from the Cookbook; it cannot be restored afterwards.',
+  input: { recipe_id: recipeId },
+  output: { deleted_id: z.number(), deleted: z.boolean() },
+  hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  async handler(args, { nc }) {
+    await nc.send({
+      method: 'DELETE',
+      path: `${API}/recipes/${args.recipe_id}`,
+      what: `Recipe ${args.recipe_id}`,
+    });
+    return { structured: { deleted_id: args.recipe_id, deleted: true } };
+  },
+});
+
+const search = defineTool({
+  name: 'nc_cookbook_search_recipes',
+  title: 'Search recipes',
+  description: 'Recipes whose name, description, category or keywords match the query.',
+  input: { query: z.string().trim().min(1).max(200) },
+  output: { ...stubList, query: z.string() },
+  hints: read,
+  async handler(args, { nc }) {
+    return {
+      structured: {
+        ...(await stubs(nc, `/search/${encodeURIComponent(args.query)}`, 'The search')),
+        query: args.query,
+      },
+    };
+  },
+});
+
+const countShape = { name: z.string(), recipe_count: z.number() };
+const counted = (
+  name: 'nc_cookbook_list_categories' | 'nc_cookbook_list_keywords',
+  path: string,
+  key: 'categories' | 'keywords',
+  description: string,
+) =>
+  defineTool({
+    name,
+    title: `List ${key}`,
+    description,
+    input: {},
+    output: { [key]: z.array(z.object(countShape)) },
+    hints: read,
+    async handler(_args, { nc }) {
+      const { data } = await nc.json<{ name: string; recipe_count: number }[]>({
+        method: 'GET',
+        path: `${API}${path}`,
+        what: `The ${key}`,
+      });
+      return {
+        structured: {
+          [key]: data.map((item) => ({ name: item.name, recipe_count: Number(item.recipe_count) })),
+        },
+      };
+    },
+  });
+
+const inCategory = defineTool({
+  name: 'nc_cookbook_get_recipes_in_category',
+  title: 'Recipes in a category',
+  description: 'The recipes of one category; "_" for recipes without a category.',
+  input: { category: z.string().min(1).max(200) },
+  output: stubList,
+  hints: read,
+  async handler(args, { nc }) {
+    return {
+      structured: await stubs(
+        nc,
+        `/category/${encodeURIComponent(args.category)}`,
+        `Category ${args.category}`,
+      ),
+    };
+  },
+});
+
+const withKeywords = defineTool({
+  name: 'nc_cookbook_get_recipes_with_keywords',
+  title: 'Recipes with keywords',
+  description: 'The recipes that carry every one of the given keywords.',
+  input: {
+    keywords: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(100)
+          .regex(/^[^,]+$/, 'no commas'),
+      )
+      .min(1)
+      .max(20),
+  },
+  output: stubList,
+  hints: read,
+  async handler(args, { nc }) {
+    return {
+      structured: await stubs(
+        nc,
+        `/tags/${args.keywords.map(encodeURIComponent).join(',')}`,
+        'The keyword search',
+      ),
+    };
+  },
+});
+
+const configShape = { folder: z.string(), update_interval: z.number(), print_image: z.boolean() };
+const getConfig = defineTool({
+  name: 'nc_cookbook_get_config',
+  title: 'Cookbook settings',
+  description:
+    'Where the Cookbook keeps recipes in your files, how often it rescans, whether it prints images.',
+  input: {},
+  output: configShape,
+  hints: read,
+  async handler(_args, { nc }) {
+    const { data } = await nc.json<Json>({
+      method: 'GET',
+      path: `${API}/config`,
+      what: 'The Cookbook settings',
+    });
+    return {
+      structured: {
+        folder: str(data.folder),
+        update_interval: Number(data.update_interval),
+        print_image: Boolean(data.print_image),
+      },
+    };
+  },
+});
+
+const setConfig = defineTool({
+  name: 'nc_cookbook_set_config',
+  title: 'Change Cookbook settings',
+  description:
+    'Set the recipe folder (a path in your files), the rescan interval in minutes, or image printing.',
+  input: {
+    folder: z
+      .string()
+      .regex(/^\/[^\0]*$/, 'a path starting with /')
+      .max(1000)
+      .optional(),
+    update_interval: z.number().int().min(1).max(10_080).optional(),
+    print_image: z.boolean().optional(),
+  },
+  output: { updated: z.array(z.string()) },
+  hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  async handler(args, { nc }) {
+    if (args.folder?.split('/').includes('..'))
+      throw new InvalidInputError('The folder may not contain ".."');
+    const changes = Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined));
+    if (Object.keys(changes).length === 0) throw new InvalidInputError('Give at least one setting to change');
+    await nc.json({ method: 'POST', path: `${API}/config`, json: changes, what: 'The Cookbook settings' });
+    return { structured: { updated: Object.keys(changes) } };
+  },
+});
+
+const reindex = defineTool({
+  name: 'nc_cookbook_reindex',
+  title: 'Rescan recipes',
+  description: 'Rebuild the Cookbook search index, after recipe files were changed outside the app.',
+  input: {},
+  output: { message: z.string() },
+  hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  async handler(_args, { nc }) {
+    const { data } = await nc.json<unknown>({
+      method: 'POST',
+      path: `${API}/reindex`,
+      what: 'The Cookbook index',
+    });
+    return { structured: { message: String(data) } };
+  },
+});
+
+export const cookbookTools = [
+  importRecipe,
+  listRecipes,
+  get,
+  create,
+  update,
+  remove,
+  search,
+  counted(
+    'nc_cookbook_list_categories',
+    '/categories',
+    'categories',
+    'Every category with its number of recipes ("*" counts recipes without one).',
+  ),
+  inCategory,
+  counted(
+    'nc_cookbook_list_keywords',
+    '/keywords',
+    'keywords',
+    'Every keyword (tag) with its number of recipes.',
+  ),
+  withKeywords,
+  getConfig,
+  setConfig,
+  reindex,
+];
