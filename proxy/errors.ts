@@ -8,6 +8,7 @@ export type ProxyErrorCode =
   | 'BODY_TOO_LARGE'
   | 'TOO_MANY_REQUESTS'
   | 'IDP_UNAVAILABLE'
+  | 'IDP_MISCONFIGURED'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_UNAVAILABLE'
   | 'NOT_READY';
@@ -74,6 +75,10 @@ export class TooManyRequestsError extends ProxyError {
 export class IdpUnavailableError extends ProxyError {
   readonly code = 'IDP_UNAVAILABLE';
   readonly retryAfterSeconds = 5;
+}
+/** The IdP refused the proxy itself (its client, secret or exchange permission): retrying cannot help. */
+export class IdpMisconfiguredError extends ProxyError {
+  readonly code = 'IDP_MISCONFIGURED';
 }
 export class UpstreamTimeoutError extends ProxyError {
   readonly code = 'UPSTREAM_TIMEOUT';

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
 import type { ProxyConfig } from './config.js';
-import { IdpUnavailableError, InvalidTokenError } from './errors.js';
+import { IdpMisconfiguredError, IdpUnavailableError, InvalidTokenError } from './errors.js';
 import type { IdentityProvider } from './identity-provider.js';
 import type { Metrics } from './metrics.js';
 import type { Principal } from './token-validation.js';
@@ -16,6 +16,14 @@ const REJECTED = new Set([
   'access_denied',
   'invalid_target',
   'invalid_scope',
+]);
+
+/** IdP answers that mean the proxy's own client is wrong (secret, permissions, exchange not enabled). */
+const MISCONFIGURED = new Set([
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_request',
+  'unsupported_grant_type',
 ]);
 
 interface Exchanged {
@@ -75,6 +83,19 @@ export class TokenExchanger {
       if (error instanceof oidc.ResponseBodyError && REJECTED.has(error.error)) {
         this.metrics.exchanges.inc({ result: 'rejected' });
         throw new InvalidTokenError('exchange_rejected', `IdP refused the exchange: ${error.error}`, {
+          cause: error,
+        });
+      }
+      // invalid_client comes as a 401 challenge when the proxy authenticated with Basic.
+      const code =
+        error instanceof oidc.ResponseBodyError
+          ? error.error
+          : error instanceof oidc.WWWAuthenticateChallengeError
+            ? error.cause[0]?.parameters.error
+            : undefined;
+      if (code && MISCONFIGURED.has(code)) {
+        this.metrics.exchanges.inc({ result: 'misconfigured' });
+        throw new IdpMisconfiguredError(`IdP refused the proxy's exchange request: ${code}`, {
           cause: error,
         });
       }
