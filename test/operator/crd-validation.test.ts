@@ -1,97 +1,37 @@
-import { ApiException, CustomObjectsApi } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { startClusterWithCrd, testNamespace } from './cluster.js';
+import { REAL_KUBECONFIG, startClusterWithCrd, testNamespace } from './cluster.js';
+import {
+  EXACTLY_ONE,
+  HTTPS,
+  INVALID,
+  identity,
+  keycloak,
+  registration,
+  valid,
+} from './crd-validation-cases.js';
 
-const valid = {
-  nextcloud: { url: 'https://cloud.example' },
-  publicUrl: 'https://mcp.example',
-  identity: { issuerUrl: 'https://sso.example/realms/a', clientSecretRef: { name: 'client' } },
-};
-const keycloak = { realm: 'a', adminCredentialsSecretRef: { name: 'admin' } };
-const registration = { initialAccessTokenSecretRef: { name: 'iat' } };
-
-/** Specs the API server must refuse with the CRD from crds/, and what its message must name. */
-const INVALID: [string, object, RegExp][] = [
-  [
-    'no identity mode',
-    { ...valid, identity: { issuerUrl: 'https://sso.example' } },
-    /set exactly one of identity\.keycloak/,
-  ],
-  [
-    'two identity modes',
-    { ...valid, identity: { ...valid.identity, keycloak } },
-    /spec\.identity: Invalid value: "object": set exactly one of/,
-  ],
-  [
-    'all three identity modes',
-    { ...valid, identity: { ...valid.identity, keycloak, registration } },
-    /set exactly one of/,
-  ],
-  [
-    'http publicUrl on a public host',
-    { ...valid, publicUrl: 'http://mcp.example' },
-    /publicUrl must use https unless/,
-  ],
-  [
-    'zero replicas',
-    { ...valid, replicas: 0 },
-    /spec\.replicas: Invalid value: 0: .*greater than or equal to 1/,
-  ],
-  [
-    '21 replicas',
-    { ...valid, replicas: 21 },
-    /spec\.replicas: Invalid value: 21: .*less than or equal to 20/,
-  ],
-  ['replicas as a string', { ...valid, replicas: 'two' }, /spec\.replicas: .*must be of type integer/],
-  [
-    'an unknown app',
-    { ...valid, apps: ['notes', 'spreadsheets'] },
-    /spec\.apps\[1\]: Unsupported value: "spreadsheets": supported values: "notes"/,
-  ],
-  ['an app twice', { ...valid, apps: ['notes', 'notes'] }, /spec\.apps\[1\]: Duplicate value: "notes"/],
-  ['no apps at all', { ...valid, apps: [] }, /spec\.apps: .*at least 1 items/],
-  ['no nextcloud.url', { ...valid, nextcloud: {} }, /spec\.nextcloud\.url: Required value/],
-  [
-    'no publicUrl',
-    { nextcloud: valid.nextcloud, identity: valid.identity },
-    /spec\.publicUrl: Required value/,
-  ],
-  [
-    'a nextcloud.url that is no URL',
-    { ...valid, nextcloud: { url: 'cloud.example' } },
-    /spec\.nextcloud\.url/,
-  ],
-  [
-    'an issuer with a space',
-    { ...valid, identity: { ...valid.identity, issuerUrl: 'https://sso example' } },
-    /spec\.identity\.issuerUrl/,
-  ],
-  [
-    'an unknown auth mode',
-    { ...valid, auth: { mode: 'anonymous' } },
-    /spec\.auth\.mode: Unsupported value: "anonymous"/,
-  ],
-  [
-    'passthrough with a managed Keycloak',
-    { ...valid, auth: { mode: 'passthrough' }, identity: { issuerUrl: 'https://sso.example', keycloak } },
-    /passthrough mode needs an issuer that is Nextcloud itself/,
-  ],
-  [
-    'a keycloak block without a realm',
-    {
-      ...valid,
-      identity: { issuerUrl: 'https://sso.example', keycloak: { adminCredentialsSecretRef: { name: 'a' } } },
-    },
-    /spec\.identity\.keycloak\.realm: Required value/,
-  ],
-];
+interface Status {
+  code: number;
+  reason: string;
+  message: string;
+  details?: {
+    name: string;
+    group: string;
+    kind: string;
+    causes: { reason: string; field: string; message: string }[];
+  };
+}
 
 describe('the CRD refuses bad specs at the API server', () => {
   let api: KubernetesStandin;
   let custom: CustomObjectsApi;
   let ns = 'tenant-validation';
+  const where = () => ({ group: CRD_GROUP, version: CRD_VERSION, plural: CRD_PLURAL, namespace: ns });
   const body = (name: string, spec: object) => ({
     apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
     kind: 'NextcloudMcp',
@@ -99,34 +39,27 @@ describe('the CRD refuses bad specs at the API server', () => {
     spec,
   });
   const create = (name: string, spec: object) =>
-    custom.createNamespacedCustomObject({
-      group: CRD_GROUP,
-      version: CRD_VERSION,
-      plural: CRD_PLURAL,
-      namespace: ns,
-      body: body(name, spec),
-    });
+    custom.createNamespacedCustomObject({ ...where(), body: body(name, spec) }) as Promise<NextcloudMcp>;
   const get = (name: string) =>
-    custom.getNamespacedCustomObject({
-      group: CRD_GROUP,
-      version: CRD_VERSION,
-      plural: CRD_PLURAL,
-      namespace: ns,
-      name,
-    }) as Promise<NextcloudMcp>;
-  const refusal = async (promise: Promise<unknown>) => {
+    custom.getNamespacedCustomObject({ ...where(), name }) as Promise<NextcloudMcp>;
+  const refusal = async (promise: Promise<unknown>): Promise<Status> => {
     const error = await promise.then(
       () => undefined,
       (caught: unknown) => caught,
     );
-    expect(error).toBeInstanceOf(ApiException);
-    const status = JSON.parse((error as ApiException<string>).body) as {
-      code: number;
-      reason: string;
-      message: string;
-    };
-    return status;
+    expect(error, 'the API server accepted it').toBeInstanceOf(ApiException);
+    return JSON.parse((error as ApiException<string>).body) as Status;
   };
+  const condition = (more: object) => ({
+    type: 'Ready',
+    status: 'True',
+    reason: 'Available',
+    message: 'serving',
+    lastTransitionTime: '2026-11-23T00:00:00Z',
+    ...more,
+  });
+  const writeStatus = async (name: string, status: object) =>
+    custom.replaceNamespacedCustomObjectStatus({ ...where(), name, body: { ...(await get(name)), status } });
 
   beforeAll(async () => {
     const cluster = await startClusterWithCrd();
@@ -139,78 +72,269 @@ describe('the CRD refuses bad specs at the API server', () => {
   });
 
   it.each(INVALID)(
-    'refuses %s with 422 and a message naming it, storing nothing',
-    async (_, spec, message) => {
-      const status = await refusal(create('bad', spec));
-      expect(status.code).toBe(422);
-      expect(status.reason).toBe('Invalid');
-      expect(status.message).toMatch(/^NextcloudMcp\.nextcloud-mcp\.io "bad" is invalid: /);
-      expect(status.message).toMatch(message);
-      await expect(get('bad')).rejects.toMatchObject({ code: 404 });
+    'refuses %s with 422 naming the field, storing nothing',
+    async (label, spec, field, reason, message) => {
+      // Each case its own name, so one wrongly accepted spec cannot fail the others.
+      const name = `bad-${label.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.replace(/-$/, '');
+      const status = await refusal(create(name, spec));
+      expect(status).toMatchObject({ code: 422, reason: 'Invalid' });
+      expect(status.details).toMatchObject({ name, group: CRD_GROUP, kind: 'NextcloudMcp' });
+      // A field can break several keywords at once (pattern and format): one cause must be this one.
+      const cause = status.details?.causes.find(
+        (candidate) =>
+          candidate.field === field && candidate.reason === reason && message.test(candidate.message),
+      );
+      expect(cause, JSON.stringify(status.details?.causes)).toBeDefined();
+      expect(status.message).toContain(`NextcloudMcp.nextcloud-mcp.io "${name}" is invalid: `);
+      expect(status.message).toContain(`${field}: ${cause?.message}`);
+      await expect(get(name)).rejects.toMatchObject({ code: 404 });
     },
   );
 
+  it('lists every cause, in brackets, when a spec breaks several rules', async () => {
+    const status = await refusal(
+      create('bad-several', { ...valid, replicas: 0, publicUrl: 'http://mcp.example' }),
+    );
+    expect(status.details?.causes.map((cause) => cause.field)).toEqual(['spec.replicas', 'spec']);
+    expect(status.message).toContain(
+      `is invalid: [spec.replicas: Invalid value: 0: spec.replicas in body should be greater than or equal to 1, spec: Invalid value: "object": ${HTTPS}]`,
+    );
+  });
+
+  it('skips the CEL rules, and says so, when the spec has blocking errors', async () => {
+    const status = await refusal(
+      create('bad-blocking', { ...valid, auth: { mode: 'x' }, publicUrl: 'http://mcp.example' }),
+    );
+    expect(status.details?.causes.map((cause) => cause.field)).toEqual(['spec.auth.mode', '<nil>']);
+    expect(status.message).toContain(
+      '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+    );
+    expect(status.message).not.toContain(HTTPS);
+  });
+
+  it('refuses a name that is no DNS subdomain', async () => {
+    const status = await refusal(create('Not_A_Name', valid));
+    expect(status.details?.causes[0]).toMatchObject({ field: 'metadata.name', reason: 'FieldValueInvalid' });
+    expect(status.message).toContain(
+      'a lowercase RFC 1123 subdomain must consist of lower case alphanumeric',
+    );
+  });
+
   it.each([
-    ['http on localhost', 'http://localhost:8080'],
-    ['http on 127.0.0.1', 'http://127.0.0.1:8080/base'],
-    ['http on a .local host', 'http://mcp.office.local'],
+    ['http on localhost', 'http://localhost'],
+    ['http on localhost with a port and path', 'http://localhost:8080/base'],
+    ['http on 127.0.0.1', 'http://127.0.0.1:8080'],
+    ['http on [::1]', 'http://[::1]:8080'],
+    ['http on a .local host', 'http://foo.local'],
+    ['https anywhere', 'https://mcp.example:8443/tenant'],
   ])('accepts %s as publicUrl', async (_, publicUrl) => {
-    const name = `ok-${publicUrl.replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
+    const name = `ok-${publicUrl.replace(/[^a-z0-9]+/g, '-')}`.slice(0, 40).replace(/-$/, '');
     await create(name, { ...valid, publicUrl });
     expect((await get(name)).spec.publicUrl).toBe(publicUrl);
   });
 
-  it('fills in the declared defaults and prunes unknown fields', async () => {
-    await create('minimal', { ...valid, surprise: true });
-    const stored = await get('minimal');
-    expect(stored.spec.nextcloud.audience).toBe('nextcloud');
-    expect(stored.spec.replicas).toBe(1);
-    expect(stored.spec.auth?.mode ?? 'exchange').toBe('exchange');
-    expect((stored.spec as unknown as Record<string, unknown>).surprise).toBeUndefined();
+  it.each([
+    ['Keycloak', identity({ keycloak })],
+    ['dynamic registration', identity({ registration })],
+    ['passthrough with a client of its own', { ...valid, auth: { mode: 'passthrough' } }],
+  ])('accepts %s as the identity mode', async (label, spec) => {
+    const name = `mode-${label.split(' ')[0]?.toLowerCase()}`;
+    expect((await create(name, spec)).metadata?.name).toBe(name);
   });
 
-  it('refuses an update that breaks the spec and keeps the stored object', async () => {
+  it('fills in the declared defaults and prunes unknown fields', async () => {
+    const created = await create('minimal', { ...valid, auth: {}, surprise: true });
     const stored = await get('minimal');
-    const status = await refusal(
+    for (const object of [created, stored]) {
+      expect(object.spec.nextcloud.audience).toBe('nextcloud');
+      expect(object.spec.replicas).toBe(1);
+      expect(object.spec.auth?.mode).toBe('exchange');
+      expect(object.spec).not.toHaveProperty('surprise');
+    }
+    // Defaults fill only what is absent.
+    const explicit = await create('explicit', {
+      ...valid,
+      replicas: 3,
+      nextcloud: { ...valid.nextcloud, audience: 'nc' },
+    });
+    expect(explicit.spec).toMatchObject({ replicas: 3, nextcloud: { audience: 'nc' } });
+  });
+
+  it('refuses unknown fields under fieldValidation=Strict', async () => {
+    const error = await custom
+      .createNamespacedCustomObject({
+        ...where(),
+        body: body('strict', { ...valid, surprise: 1 }),
+        fieldValidation: 'Strict',
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 400 });
+    expect((error as ApiException<string>).body).toContain('unknown field \\"spec.surprise\\"');
+    await expect(get('strict')).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('refuses an update, a merge patch or an apply that breaks the spec, keeping the stored object', async () => {
+    const stored = await get('minimal');
+    const replaced = await refusal(
       custom.replaceNamespacedCustomObject({
-        group: CRD_GROUP,
-        version: CRD_VERSION,
-        plural: CRD_PLURAL,
-        namespace: ns,
+        ...where(),
         name: 'minimal',
         body: { ...stored, spec: { ...stored.spec, replicas: 50 } },
       }),
     );
-    expect(status.code).toBe(422);
-    expect((await get('minimal')).spec.replicas).toBe(1);
+    expect(replaced.message).toContain('spec.replicas: Invalid value: 50');
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    const patched = await refusal(
+      custom.patchNamespacedCustomObject(
+        { ...where(), name: 'minimal', body: { spec: { publicUrl: 'http://mcp.example' } } },
+        merge,
+      ),
+    );
+    expect(patched.message).toContain(HTTPS);
+    const apply = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+    const applied = await refusal(
+      custom.patchNamespacedCustomObject(
+        {
+          ...where(),
+          name: 'minimal',
+          body: body('minimal', identity({ keycloak, registration })),
+          fieldManager: 'test',
+          force: true,
+        },
+        apply,
+      ),
+    );
+    expect(applied.message).toContain(EXACTLY_ONE);
+    const after = await get('minimal');
+    expect(after.spec).toEqual(stored.spec);
+    expect(after.metadata?.resourceVersion).toBe(stored.metadata?.resourceVersion);
+    // The same routes take a valid change.
+    const fine = await custom.patchNamespacedCustomObject(
+      { ...where(), name: 'minimal', body: { spec: { replicas: 2 } } },
+      merge,
+    );
+    expect((fine as NextcloudMcp).spec.replicas).toBe(2);
   });
 
-  it('refuses a status with a condition the schema does not allow', async () => {
-    const stored = await get('minimal');
-    const status = await refusal(
-      custom.replaceNamespacedCustomObjectStatus({
-        group: CRD_GROUP,
-        version: CRD_VERSION,
-        plural: CRD_PLURAL,
-        namespace: ns,
-        name: 'minimal',
-        body: {
-          ...stored,
-          status: {
-            conditions: [
-              {
-                type: 'Ready',
-                status: 'Maybe',
-                reason: 'X',
-                message: '',
-                lastTransitionTime: '2026-11-23T00:00:00Z',
-              },
-            ],
-          },
-        },
-      }),
+  it('validates status writes against the status schema', async () => {
+    const accepted = (await writeStatus('minimal', { conditions: [condition({})] })) as NextcloudMcp;
+    expect(accepted.status?.conditions?.[0]?.status).toBe('True');
+    const refusals: [object, RegExp][] = [
+      [
+        { conditions: [condition({ status: 'Maybe' })] },
+        /status\.conditions\[0\]\.status: Unsupported value: "Maybe": supported values: "True", "False", "Unknown"/,
+      ],
+      [
+        { conditions: [condition({ type: 'Happy' })] },
+        /status\.conditions\[0\]\.type: Unsupported value: "Happy"/,
+      ],
+      [{ conditions: [condition({ reason: undefined })] }, /status\.conditions\[0\]\.reason: Required value/],
+      [
+        { conditions: [condition({ lastTransitionTime: 'yesterday' })] },
+        /status\.conditions\[0\]\.lastTransitionTime in body must be of type date-time: "yesterday"/,
+      ],
+      [
+        { conditions: [condition({}), condition({ status: 'False' })] },
+        /status\.conditions\[1\]: Duplicate value: map\[string\]interface \{\}\{"type":"Ready"\}/,
+      ],
+      [{ observedGeneration: 'one' }, /status\.observedGeneration in body must be of type integer/],
+    ];
+    for (const [status, message] of refusals) {
+      const refused = await refusal(writeStatus('minimal', status));
+      expect(refused.code).toBe(422);
+      expect(refused.message).toMatch(message);
+    }
+    expect((await get('minimal')).status).toEqual(accepted.status);
+  });
+});
+
+/** A CRD changed under stored objects: the stand-in only, since it replaces the cluster's CRD. */
+describe.skipIf(REAL_KUBECONFIG)('a changed CRD', () => {
+  let api: KubernetesStandin;
+  let custom: CustomObjectsApi;
+  const where = {
+    group: CRD_GROUP,
+    version: CRD_VERSION,
+    plural: CRD_PLURAL,
+    namespace: 'tenant-crd-change',
+  };
+  const crd = () => parse(readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'));
+  const applyCrd = (document: unknown) =>
+    fetch(
+      `${api.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/nextcloudmcps.nextcloud-mcp.io?fieldManager=test&force=true`,
+      {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/apply-patch+yaml', authorization: 'Bearer test' },
+        body: JSON.stringify(document),
+      },
     );
-    expect(status.code).toBe(422);
-    expect(status.message).toMatch(/status\.conditions\[0\]\.status: Unsupported value: "Maybe"/);
+  const get = () => custom.getNamespacedCustomObject({ ...where, name: 'acme' }) as Promise<NextcloudMcp>;
+
+  beforeAll(async () => {
+    const cluster = await startClusterWithCrd();
+    api = cluster.api;
+    custom = cluster.config.makeApiClient(CustomObjectsApi);
+    await custom.createNamespacedCustomObject({
+      ...where,
+      body: {
+        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+        kind: 'NextcloudMcp',
+        metadata: { name: 'acme' },
+        spec: valid,
+      },
+    });
+  });
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it('refuses a CRD whose CEL rule does not compile', async () => {
+    const broken = crd();
+    broken.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'][0].rule =
+      'self.publicUrl.startsWith(';
+    const response = await applyCrd(broken);
+    expect(response.status).toBe(422);
+    const status = (await response.json()) as Status;
+    expect(status.message).toMatch(
+      /^CustomResourceDefinition\.apiextensions\.k8s\.io "nextcloudmcps\.nextcloud-mcp\.io" is invalid: spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.x-kubernetes-validations\[0\]\.rule: Invalid value: .*compilation failed/,
+    );
+    expect((await get()).spec.publicUrl).toBe(valid.publicUrl);
+  });
+
+  it('shows new defaults on read, and runs transition rules only on updates', async () => {
+    const changed = crd();
+    const spec = changed.spec.versions[0].schema.openAPIV3Schema.properties.spec;
+    spec.properties.image.default = 'registry.example/mcp:2';
+    spec['x-kubernetes-validations'].push({
+      rule: 'self.nextcloud.url == oldSelf.nextcloud.url',
+      message: 'nextcloud.url is immutable',
+    });
+    expect((await applyCrd(changed)).status).toBe(200);
+    expect((await get()).spec.image).toBe('registry.example/mcp:2');
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    const moved = await custom
+      .patchNamespacedCustomObject(
+        { ...where, name: 'acme', body: { spec: { nextcloud: { url: 'https://other.example' } } } },
+        merge,
+      )
+      .catch((caught: unknown) => caught);
+    expect((moved as ApiException<string>).body).toContain(
+      'spec: Invalid value: \\"object\\": nextcloud.url is immutable',
+    );
+    await custom.patchNamespacedCustomObject(
+      { ...where, name: 'acme', body: { spec: { replicas: 3 } } },
+      merge,
+    );
+    expect((await get()).spec.replicas).toBe(3);
+    // A new object has no old self: the transition rule does not run on create.
+    await custom.createNamespacedCustomObject({
+      ...where,
+      body: {
+        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+        kind: 'NextcloudMcp',
+        metadata: { name: 'fresh' },
+        spec: valid,
+      },
+    });
   });
 });

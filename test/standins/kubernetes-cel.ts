@@ -64,7 +64,7 @@ function causeFor(rule: ValidationRule, field: string, shown: string, detail: st
 }
 
 /** The causes from `schema`'s rules for `value` (at `path`), given the stored value if updating. */
-export function checkRules(schema: Schema, value: unknown, path: string, oldValue: unknown): Cause[] {
+function checkRules(schema: Schema, value: unknown, path: string, oldValue: unknown): Cause[] {
   const causes: Cause[] = [];
   for (const rule of schema['x-kubernetes-validations'] ?? []) {
     const transition = isTransition(rule);
@@ -95,6 +95,40 @@ export function checkRules(schema: Schema, value: unknown, path: string, oldValu
       }
     }
     causes.push(causeFor(rule, field, shownType(schema), message));
+  }
+  return causes;
+}
+
+/**
+ * Every rule in the schema tree, evaluated where its field has a value. Old values follow the new
+ * ones through objects, and through lists only where items correlate (list-type map, by keys).
+ */
+export function ruleCauses(schema: Schema, value: unknown, path: string, oldValue: unknown): Cause[] {
+  if (value === undefined || value === null) return [];
+  const causes = checkRules(schema, value, path, oldValue);
+  if (isObject(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      // The root's metadata belongs to the API server, not to the schema.
+      if (path === '' && key === 'metadata') continue;
+      const known =
+        schema.properties?.[key] ??
+        (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+      const old = isObject(oldValue) ? oldValue[key] : undefined;
+      if (known) causes.push(...ruleCauses(known, child, path ? `${path}.${key}` : key, old));
+    }
+  }
+  if (Array.isArray(value) && schema.items) {
+    const keys =
+      schema['x-kubernetes-list-type'] === 'map' ? (schema['x-kubernetes-list-map-keys'] ?? []) : undefined;
+    const identity = (item: unknown) =>
+      JSON.stringify(keys?.map((key) => (isObject(item) ? item[key] : undefined)));
+    value.forEach((item, index) => {
+      const old =
+        keys && Array.isArray(oldValue)
+          ? oldValue.find((candidate) => identity(candidate) === identity(item))
+          : undefined;
+      causes.push(...ruleCauses(schema.items as Schema, item, `${path}[${index}]`, old));
+    });
   }
   return causes;
 }

@@ -1,4 +1,4 @@
-import { checkRules, type ValidationRule } from './kubernetes-cel.js';
+import { ruleCauses, type ValidationRule } from './kubernetes-cel.js';
 import { formatValid, integerInRange } from './kubernetes-formats.js';
 
 /**
@@ -114,13 +114,18 @@ const typeName = (value: Json) =>
         : typeof value;
 
 /** Every violation of `schema` in `value`, with the field paths the API server reports. */
-export function validate(schema: Schema, value: Json, path: string, oldValue?: Json): Cause[] {
+export function validate(schema: Schema, value: Json, path: string): Cause[] {
   const causes: Cause[] = [];
   const add = (reason: string, message: string, field = path) => causes.push({ reason, field, message });
   const invalid = (message: string) => add('FieldValueInvalid', `Invalid value: ${show(value)}: ${message}`);
   if (value === undefined || (value === null && schema.nullable)) return causes;
   if (value === null || (schema.type && !typeMatches(schema.type, value))) {
-    invalid(`${path} in body must be of type ${schema.type}: "${typeName(value)}"`);
+    // The API server shows the type it found as the value.
+    const found = show(typeName(value));
+    add(
+      'FieldValueTypeInvalid',
+      `Invalid value: ${found}: ${path} in body must be of type ${schema.type}: ${found}`,
+    );
     return causes;
   }
   if (schema.enum && !schema.enum.some((candidate) => show(candidate) === show(value)))
@@ -179,14 +184,9 @@ export function validate(schema: Schema, value: Json, path: string, oldValue?: J
       // The root's metadata is the API server's own business (name, labels, …), never the schema's.
       if (path === '' && key === 'metadata') continue;
       const known = childSchema(schema, key);
-      if (known)
-        causes.push(
-          ...validate(known, child, join(path, key), isObject(oldValue) ? oldValue[key] : undefined),
-        );
+      if (known) causes.push(...validate(known, child, join(path, key)));
     }
   }
-  // Rules run only where the value itself is valid, as the API server skips CEL on invalid subtrees.
-  if (causes.length === 0) causes.push(...checkRules(schema, value, path, oldValue));
   return causes;
 }
 
@@ -213,6 +213,20 @@ function listTypeCauses(schema: Schema, list: Json[], path: string): Cause[] {
   return causes;
 }
 
+const BLOCKING = new Set([
+  'FieldValueTypeInvalid',
+  'FieldValueRequired',
+  'FieldValueNotSupported',
+  'FieldValueTooLong',
+  'FieldValueTooMany',
+]);
+const RULES_NOT_CHECKED: Cause = {
+  reason: 'FieldValueInvalid',
+  field: '<nil>',
+  message:
+    'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+};
+
 /** The API server's message for a refused object: one cause inline, several in brackets. */
 export function invalidMessage(kind: string, group: string, name: string, causes: readonly Cause[]): string {
   const parts = causes.map((cause) => `${cause.field}: ${cause.message}`);
@@ -232,7 +246,12 @@ export function admit(
   const admitted = pruneAndDefault(schema, object, '', unknown) as Record<string, unknown>;
   for (const key of Object.keys(object)) if (!(key in admitted)) delete object[key];
   Object.assign(object, admitted);
-  return { causes: validate(schema, object, '', old), unknown };
+  const causes = validate(schema, object, '');
+  // CEL rules run only on an object without blocking errors (wrong types, missing or unsupported
+  // values, too long or too many), as in the API server, which then says the rules were skipped.
+  if (causes.some((cause) => BLOCKING.has(cause.reason))) causes.push(RULES_NOT_CHECKED);
+  else causes.push(...ruleCauses(schema, object, '', old));
+  return { causes, unknown };
 }
 
 /** An object as a read returns it: defaults of the current schema filled in, unknown fields dropped. */

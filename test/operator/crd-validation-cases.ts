@@ -1,0 +1,218 @@
+/** Specs for the CRD validation suite: valid pieces, and what the API server must refuse. */
+export const valid = {
+  nextcloud: { url: 'https://cloud.example' },
+  publicUrl: 'https://mcp.example',
+  identity: { issuerUrl: 'https://sso.example/realms/a', clientSecretRef: { name: 'client' } },
+};
+export const keycloak = { realm: 'a', adminCredentialsSecretRef: { name: 'admin' } };
+export const registration = { initialAccessTokenSecretRef: { name: 'iat' } };
+export const identity = (more: object) => ({
+  ...valid,
+  identity: { issuerUrl: 'https://sso.example', ...more },
+});
+export const EXACTLY_ONE =
+  'set exactly one of identity.keycloak, identity.clientSecretRef, identity.registration';
+export const HTTPS = 'publicUrl must use https unless its host is loopback or ends in .local';
+
+/**
+ * Specs the API server must refuse with the CRD from crds/: the cause's field and reason, and
+ * what its message must say (the API server's wording).
+ */
+export const INVALID: [string, object, string, string, RegExp][] = [
+  [
+    'no identity mode',
+    identity({}),
+    'spec.identity',
+    'FieldValueInvalid',
+    /Invalid value: "object": set exactly/,
+  ],
+  [
+    'two identity modes',
+    identity({ keycloak, clientSecretRef: { name: 'c' } }),
+    'spec.identity',
+    'FieldValueInvalid',
+    new RegExp(EXACTLY_ONE),
+  ],
+  [
+    'all three identity modes',
+    identity({ keycloak, registration, clientSecretRef: { name: 'c' } }),
+    'spec.identity',
+    'FieldValueInvalid',
+    new RegExp(EXACTLY_ONE),
+  ],
+  [
+    'http publicUrl on a public host',
+    { ...valid, publicUrl: 'http://mcp.example' },
+    'spec',
+    'FieldValueInvalid',
+    new RegExp(`^Invalid value: "object": ${HTTPS}$`),
+  ],
+  [
+    'http publicUrl on a host that only contains .local',
+    { ...valid, publicUrl: 'http://mcp.local.example' },
+    'spec',
+    'FieldValueInvalid',
+    new RegExp(HTTPS),
+  ],
+  [
+    'zero replicas',
+    { ...valid, replicas: 0 },
+    'spec.replicas',
+    'FieldValueInvalid',
+    /^Invalid value: 0: spec\.replicas in body should be greater than or equal to 1$/,
+  ],
+  [
+    '21 replicas',
+    { ...valid, replicas: 21 },
+    'spec.replicas',
+    'FieldValueInvalid',
+    /^Invalid value: 21: spec\.replicas in body should be less than or equal to 20$/,
+  ],
+  [
+    'replicas as a string',
+    { ...valid, replicas: 'two' },
+    'spec.replicas',
+    'FieldValueTypeInvalid',
+    /^Invalid value: "string": spec\.replicas in body must be of type integer: "string"$/,
+  ],
+  [
+    'a fraction of a replica',
+    { ...valid, replicas: 1.5 },
+    'spec.replicas',
+    'FieldValueTypeInvalid',
+    /^Invalid value: "number": spec\.replicas in body must be of type integer: "number"$/,
+  ],
+  [
+    'an unknown app',
+    { ...valid, apps: ['notes', 'spreadsheets'] },
+    'spec.apps[1]',
+    'FieldValueNotSupported',
+    /^Unsupported value: "spreadsheets": supported values: "notes", "calendar", .*"cookbook"$/,
+  ],
+  [
+    'an app twice',
+    { ...valid, apps: ['notes', 'notes'] },
+    'spec.apps[1]',
+    'FieldValueDuplicate',
+    /^Duplicate value: "notes"$/,
+  ],
+  [
+    'no apps at all',
+    { ...valid, apps: [] },
+    'spec.apps',
+    'FieldValueInvalid',
+    /spec\.apps in body should have at least 1 items/,
+  ],
+  [
+    'ten apps',
+    {
+      ...valid,
+      apps: [
+        'notes',
+        'calendar',
+        'todo',
+        'contacts',
+        'files',
+        'sharing',
+        'deck',
+        'tables',
+        'cookbook',
+        'notes',
+      ],
+    },
+    'spec.apps',
+    'FieldValueTooMany',
+    /^Too many: 10: must have at most 9 items$/,
+  ],
+  [
+    'no nextcloud.url',
+    { ...valid, nextcloud: {} },
+    'spec.nextcloud.url',
+    'FieldValueRequired',
+    /^Required value$/,
+  ],
+  [
+    'no publicUrl',
+    { nextcloud: valid.nextcloud, identity: valid.identity },
+    'spec.publicUrl',
+    'FieldValueRequired',
+    /^Required value$/,
+  ],
+  [
+    'no issuer',
+    identity({ issuerUrl: undefined, clientSecretRef: { name: 'c' } }),
+    'spec.identity.issuerUrl',
+    'FieldValueRequired',
+    /^Required value$/,
+  ],
+  [
+    'a nextcloud.url without a scheme',
+    { ...valid, nextcloud: { url: 'cloud.example' } },
+    'spec.nextcloud.url',
+    'FieldValueInvalid',
+    /^Invalid value: "cloud\.example": spec\.nextcloud\.url in body should match/,
+  ],
+  [
+    'an ftp nextcloud.url',
+    { ...valid, nextcloud: { url: 'ftp://cloud.example' } },
+    'spec.nextcloud.url',
+    'FieldValueInvalid',
+    /should match '\^https\?:/,
+  ],
+  [
+    'an issuer with a space',
+    identity({ issuerUrl: 'https://sso example', clientSecretRef: { name: 'c' } }),
+    'spec.identity.issuerUrl',
+    'FieldValueInvalid',
+    /spec\.identity\.issuerUrl in body must be of type uri: "https:\/\/sso example"/,
+  ],
+  [
+    'a Keycloak URL that is no URI',
+    identity({ keycloak: { ...keycloak, url: 'https://key cloak' } }),
+    'spec.identity.keycloak.url',
+    'FieldValueInvalid',
+    /in body must be of type uri/,
+  ],
+  [
+    'a publicUrl over 2048 characters',
+    { ...valid, publicUrl: `https://mcp.example/${'a'.repeat(2048)}` },
+    'spec.publicUrl',
+    'FieldValueTooLong',
+    /^Too long: may not be more than 2048 bytes$/,
+  ],
+  [
+    'an empty audience',
+    { ...valid, nextcloud: { ...valid.nextcloud, audience: '' } },
+    'spec.nextcloud.audience',
+    'FieldValueInvalid',
+    /should be at least 1 chars long/,
+  ],
+  [
+    'an unknown auth mode',
+    { ...valid, auth: { mode: 'anonymous' } },
+    'spec.auth.mode',
+    'FieldValueNotSupported',
+    /^Unsupported value: "anonymous": supported values: "exchange", "passthrough"$/,
+  ],
+  [
+    'passthrough with a managed Keycloak',
+    { ...identity({ keycloak }), auth: { mode: 'passthrough' } },
+    'spec',
+    'FieldValueInvalid',
+    /passthrough mode needs an issuer that is Nextcloud itself, not a managed Keycloak realm/,
+  ],
+  [
+    'a keycloak block without a realm',
+    identity({ keycloak: { adminCredentialsSecretRef: { name: 'a' } } }),
+    'spec.identity.keycloak.realm',
+    'FieldValueRequired',
+    /^Required value$/,
+  ],
+  [
+    'identity as a string',
+    { ...valid, identity: 'keycloak' },
+    'spec.identity',
+    'FieldValueTypeInvalid',
+    /spec\.identity in body must be of type object: "string"/,
+  ],
+];
