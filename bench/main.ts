@@ -4,7 +4,12 @@ import { benchOperator } from './operator.js';
 import { benchProxy } from './proxy.js';
 import { benchServer, type Row } from './server.js';
 
-const rows: Row[] = [...(await benchServer()), ...(await benchProxy()), ...(await benchCalendar()), ...(await benchOperator())];
+const rows: Row[] = [
+  ...(await benchServer()),
+  ...(await benchProxy()),
+  ...(await benchCalendar()),
+  ...(await benchOperator()),
+];
 const width = Math.max(...rows.map((row) => row.metric.length));
 process.stdout.write(`${'metric'.padEnd(width)} | value\n${'-'.repeat(width)}-|------\n`);
 for (const row of rows) {
