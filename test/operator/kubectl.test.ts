@@ -57,7 +57,8 @@ describe.skipIf(kubectls.length === 0).each(kubectls.length ? kubectls : [{ bina
     let kubeconfig: string;
     let ns = 'tenant-kubectl';
     const kubectl = async (...args: string[]) =>
-      promisify(execFile)(binary, ['--kubeconfig', kubeconfig, ...args], {
+      // Discovery is cached in the test's directory, never in the user's ~/.kube.
+      promisify(execFile)(binary, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], {
         encoding: 'utf8',
         timeout: 30_000,
       }).then(
@@ -213,6 +214,22 @@ describe.skipIf(kubectls.length === 0).each(kubectls.length ? kubectls : [{ bina
       const deleted = await kubectl('delete', 'ncmcp', 'acme', '-n', ns);
       expect(deleted.stdout).toContain('nextcloudmcp.nextcloud-mcp.io "acme" deleted');
       expect((await kubectl('get', 'ncmcp', '-n', ns)).stderr).toContain('No resources found');
+    });
+
+    it.skipIf(REAL_KUBECONFIG)('uninstalls the CRD, and its tenants go with it', async () => {
+      await kubectl('apply', '--server-side', '-f', join(dir, 'tenant.yaml'));
+      expect((await kubectl('get', 'ncmcp', 'acme', '-n', ns)).code).toBe(0);
+      const deleted = await kubectl('delete', '-f', 'crds/nextcloudmcps.nextcloud-mcp.io.yaml');
+      expect(deleted.stdout).toContain(
+        'customresourcedefinition.apiextensions.k8s.io "nextcloudmcps.nextcloud-mcp.io" deleted',
+      );
+      await expect(stored()).rejects.toMatchObject({ code: 404 });
+      const gone = await kubectl('get', 'ncmcp', '-n', ns);
+      expect(gone.code).not.toBe(0);
+      // A cached discovery still maps ncmcp, so kubectl may learn it from the list instead.
+      expect(gone.stderr).toMatch(
+        /doesn't have a resource type "ncmcp"|could not find the requested resource/,
+      );
     });
   },
 );
