@@ -301,6 +301,16 @@ describe.skipIf(REAL_KUBECONFIG)('a changed CRD', () => {
     expect((await get()).spec.publicUrl).toBe(valid.publicUrl);
   });
 
+  it('refuses a CRD that asks for uniqueItems', async () => {
+    const quadratic = crd();
+    quadratic.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.apps.uniqueItems = true;
+    const response = await applyCrd(quadratic);
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as Status).message).toContain(
+      'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[apps].uniqueItems: Forbidden: uniqueItems cannot be set to true',
+    );
+  });
+
   it('shows new defaults on read, and runs transition rules only on updates', async () => {
     const changed = crd();
     const spec = changed.spec.versions[0].schema.openAPIV3Schema.properties.spec;

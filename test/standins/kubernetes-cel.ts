@@ -137,8 +137,8 @@ const describe = (error: unknown) =>
   error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
 
 /**
- * Rules that do not compile, anywhere in a CRD version's schema, as the API server refuses such
- * a CRD: the field is the rule's place in the schema, the way the API server spells it.
+ * Rules of one schema node that do not compile, as the API server refuses such a CRD: the field
+ * is the rule's place in the schema, the way the API server spells it.
  */
 export function ruleErrors(schema: Schema, path: string): Cause[] {
   const causes: Cause[] = [];
@@ -159,10 +159,5 @@ export function ruleErrors(schema: Schema, path: string): Cause[] {
       }
     }
   });
-  for (const [key, child] of Object.entries(schema.properties ?? {}))
-    causes.push(...ruleErrors(child, `${path}.properties[${key}]`));
-  if (schema.items) causes.push(...ruleErrors(schema.items, `${path}.items`));
-  if (typeof schema.additionalProperties === 'object')
-    causes.push(...ruleErrors(schema.additionalProperties, `${path}.additionalProperties`));
   return causes;
 }

@@ -29,6 +29,7 @@ export interface Schema {
   maxItems?: number;
   minProperties?: number;
   maxProperties?: number;
+  /** Refused in CRDs (see the admission of CRDs); here so their schemas can be read. */
   uniqueItems?: boolean;
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
@@ -190,11 +191,11 @@ export function validate(schema: Schema, value: Json, path: string): Cause[] {
   return causes;
 }
 
-/** Sets and maps (x-kubernetes-list-type) refuse duplicates; uniqueItems the same, for any list. */
+/** Sets and maps (x-kubernetes-list-type) refuse duplicates. */
 function listTypeCauses(schema: Schema, list: Json[], path: string): Cause[] {
   const listType = schema['x-kubernetes-list-type'];
   const keys = schema['x-kubernetes-list-map-keys'] ?? [];
-  if (listType !== 'set' && listType !== 'map' && !schema.uniqueItems) return [];
+  if (listType !== 'set' && listType !== 'map') return [];
   const identity = (item: Json) =>
     listType === 'map' && isObject(item) ? show(keys.map((key) => item[key])) : show(item);
   const causes: Cause[] = [];
