@@ -103,3 +103,10 @@ export const ROTATE_SECRET_ANNOTATION = `${CRD_GROUP}/rotate-client-secret`;
  * there is then left for an administrator to delete.
  */
 export const SKIP_IDP_CLEANUP_ANNOTATION = `${CRD_GROUP}/skip-identity-cleanup`;
+
+/**
+ * `"true"` lets a tenant share its Keycloak realm with other tenants. Tool scopes are realm-wide,
+ * so a token for one such tenant is accepted by the others; without this annotation the operator
+ * refuses a realm another tenant already uses (condition reason `RealmShared`).
+ */
+export const ALLOW_SHARED_REALM_ANNOTATION = `${CRD_GROUP}/allow-shared-realm`;

@@ -1,5 +1,11 @@
 import { ApiException, type CoreV1Api, type V1Secret } from '@kubernetes/client-node';
-import { APPS, type NextcloudMcp, ROTATE_SECRET_ANNOTATION, scopesForApps } from '../contract/index.js';
+import {
+  ALLOW_SHARED_REALM_ANNOTATION,
+  APPS,
+  type NextcloudMcp,
+  ROTATE_SECRET_ANNOTATION,
+  scopesForApps,
+} from '../contract/index.js';
 import type { StoredClient } from './desired.js';
 import {
   KeycloakAutomation,
@@ -163,8 +169,16 @@ export function createIdentityProvisioner(
           };
         } else if (identity.keycloak) {
           const automation = await keycloakFor(resource);
+          const tenant = keycloakTenant(resource);
+          const others = await atIdp('keycloak', 'inspect', () => automation.otherTenants(tenant));
+          if (others.length && resource.metadata.annotations?.[ALLOW_SHARED_REALM_ANNOTATION] !== 'true') {
+            throw new SpecProblem(
+              'RealmShared',
+              `realm ${identity.keycloak.realm} already serves ${others.join(', ')}; tenants sharing a realm accept each other's tokens. Give this tenant its own realm, or annotate ${ALLOW_SHARED_REALM_ANNOTATION}=true to accept that`,
+            );
+          }
           const ensured = await atIdp('keycloak', 'ensure', () =>
-            automation.ensure({ ...keycloakTenant(resource), rotateSecret: rotate }),
+            automation.ensure({ ...tenant, rotateSecret: rotate }),
           );
           client = { id: ensured.clientId, secret: ensured.clientSecret };
         } else {

@@ -100,6 +100,28 @@ export class KeycloakAutomation {
     });
   }
 
+  /**
+   * The other tenants whose audience mappers sit on this realm's tool scopes. Tokens carrying a
+   * tool scope get every such tenant's audience, so tenants sharing a realm accept each other's
+   * tokens: the provisioner refuses that unless it is explicitly allowed.
+   */
+  async otherTenants(tenant: KeycloakTenant): Promise<string[]> {
+    return this.guard(async () => {
+      const kc = await this.client();
+      const keys = new Set<string>();
+      for (const scope of await kc.clientScopes.find()) {
+        if (!tenant.scopes.includes(scope.name as Scope)) continue;
+        for (const mapper of scope.protocolMappers ?? []) {
+          const key = mapper.name?.startsWith('mcp-audience-')
+            ? mapper.name.slice('mcp-audience-'.length)
+            : undefined;
+          if (key && key !== tenant.key) keys.add(key);
+        }
+      }
+      return [...keys].sort();
+    });
+  }
+
   /** Removes what `ensure` created for the tenant, and nothing else. */
   async remove(tenant: KeycloakTenant): Promise<void> {
     await this.guard(async () => {

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { CATALOGUE, ROTATE_SECRET_ANNOTATION, SKIP_IDP_CLEANUP_ANNOTATION } from '../contract/index.js';
+import {
+  ALLOW_SHARED_REALM_ANNOTATION,
+  CATALOGUE,
+  ROTATE_SECRET_ANNOTATION,
+  SKIP_IDP_CLEANUP_ANNOTATION,
+} from '../contract/index.js';
 import { ALL_TOOLS } from '../server/tools/index.js';
 
 interface SchemaNode {
@@ -80,6 +85,7 @@ export function crdReference(crd: {
     '',
     `- \`${ROTATE_SECRET_ANNOTATION}: <new value>\`: rotate the proxy's client secret once per value; the pods roll.`,
     `- \`${SKIP_IDP_CLEANUP_ANNOTATION}: "true"\`: on a resource being deleted, release the finalizer without removing anything at the identity provider.`,
+    `- \`${ALLOW_SHARED_REALM_ANNOTATION}: "true"\`: let this tenant share its Keycloak realm with others (they then accept each other's tokens).`,
     '',
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import { CoreV1Api, PatchStrategy, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ALLOW_SHARED_REALM_ANNOTATION,
   CRD_GROUP,
   CRD_PLURAL,
   CRD_VERSION,
@@ -178,6 +179,43 @@ describe('identity modes through the reconciler', () => {
     expect(Buffer.from(rotated ?? '', 'base64').toString()).toBe(keycloakClient?.secret);
     await reconcile(ns, 'managed', deps);
     expect(await secretOf()).toBe(rotated);
+  });
+
+  it("refuses a second tenant in the same realm unless allowed, since they would accept each other's tokens", async () => {
+    const body = (annotations?: Record<string, string>) => ({
+      apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+      kind: 'NextcloudMcp',
+      metadata: { name: 'second', ...(annotations ? { annotations } : {}) },
+      spec: {
+        nextcloud: { url: 'https://cloud.acme.example' },
+        publicUrl: 'https://second.mcp.example',
+        apps: ['notes'],
+        identity: {
+          issuerUrl: `${keycloak.url}/realms/acme`,
+          keycloak: { realm: 'acme', adminCredentialsSecretRef: { name: 'kc-admin' } },
+        },
+      },
+    });
+    await deps.custom.createNamespacedCustomObject({ ...target('second'), body: body() });
+    expect(await reconcile(ns, 'second', deps)).toEqual({ requeue: 'no' });
+    const refused = await condition('second', 'IdentityConfigured');
+    expect(refused).toMatchObject({ status: 'False', reason: 'RealmShared' });
+    expect(refused?.message).toContain(`${ns}.managed`);
+    expect([...keycloak.realm('acme').clients.values()].map((c) => c.clientId)).not.toContain(
+      `mcp-${ns}.second`,
+    );
+    const current = await get('second');
+    await deps.custom.replaceNamespacedCustomObject({
+      ...target('second'),
+      body: {
+        ...current,
+        metadata: { ...current.metadata, annotations: { [ALLOW_SHARED_REALM_ANNOTATION]: 'true' } },
+      },
+    });
+    await reconcile(ns, 'second', deps);
+    expect(await condition('second', 'IdentityConfigured')).toMatchObject({ status: 'True' });
+    await deps.custom.deleteNamespacedCustomObject(target('second'));
+    await reconcile(ns, 'second', deps);
   });
 
   it('removes the realm objects it created when the resource is deleted', async () => {
