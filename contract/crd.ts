@@ -20,8 +20,8 @@ export interface KeycloakIdentity {
   /** Keycloak's base URL for the admin API; defaults to the issuer's origin. */
   readonly url?: string;
   readonly realm: string;
-  /** Secret with `username` and `password` (or `clientId`/`clientSecret`) for the admin API. */
-  readonly adminCredentialsSecretRef: SecretKeyRef;
+  /** Secret with the keys `username` and `password` of a master-realm admin, for the admin API. */
+  readonly adminCredentialsSecretRef: { readonly name: string };
 }
 
 /** RFC 7591 dynamic registration with an initial access token, for any IdP. */

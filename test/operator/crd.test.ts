@@ -40,7 +40,7 @@ const fullSpec: Complete<NextcloudMcpSpec> = {
     keycloak: {
       url: 'https://sso.example',
       realm: 'acme',
-      adminCredentialsSecretRef: { name: 'admin', key: 'password' },
+      adminCredentialsSecretRef: { name: 'admin' },
     },
     clientSecretRef: { name: 'client', key: 'secret' },
     registration: { initialAccessTokenSecretRef: { name: 'iat', key: 'token' } },
