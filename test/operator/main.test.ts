@@ -107,7 +107,12 @@ describe('the operator process', () => {
     const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`);
     expect((await get('/healthz')).status).toBe(200);
     expect((await get('/readyz')).status).toBe(200);
-    const metrics = await (await get('/metrics')).text();
+    // The reconcile that created the Deployment is counted when it returns, a moment later.
+    let metrics = '';
+    for (let i = 0; i < 50 && !/reconciles_total\{result="(done|requeue)"\} [1-9]/.test(metrics); i++) {
+      metrics = await (await get('/metrics')).text();
+      if (!/reconciles_total\{result="(done|requeue)"\} [1-9]/.test(metrics)) await sleep(100);
+    }
     expect(metrics).toContain('nextcloud_mcp_operator_leader 1');
     expect(metrics).toMatch(/nextcloud_mcp_operator_reconciles_total\{result="(done|requeue)"\} [1-9]/);
     expect(metrics).toContain('nextcloud_mcp_operator_reconcile_duration_seconds_count');
