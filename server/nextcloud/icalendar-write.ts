@@ -70,6 +70,16 @@ function setText(vevent: Component, name: string, value: string | undefined): vo
   if (value !== '') vevent.addPropertyWithValue(name, value);
 }
 
+/** One CATEGORIES property with every category (none when the list is empty). */
+function setCategories(component: Component, categories: readonly string[] | undefined): void {
+  if (categories === undefined) return;
+  component.removeAllProperties('categories');
+  if (!categories.length) return;
+  const property = new ICAL.Property('categories', component);
+  property.setValues([...categories]);
+  component.addProperty(property);
+}
+
 /** Applies changes to a VEVENT (new or read back), keeping its calendar's VTIMEZONEs complete. */
 export function applyEventChanges(calendar: Component, vevent: Component, changes: EventChanges): void {
   setText(vevent, 'summary', changes.title);
@@ -82,14 +92,7 @@ export function applyEventChanges(calendar: Component, vevent: Component, change
     vevent.removeAllProperties('priority');
     vevent.addPropertyWithValue('priority', changes.priority);
   }
-  if (changes.categories !== undefined) {
-    vevent.removeAllProperties('categories');
-    if (changes.categories.length) {
-      const property = new ICAL.Property('categories', vevent);
-      property.setValues([...changes.categories]);
-      vevent.addProperty(property);
-    }
-  }
+  setCategories(vevent, changes.categories);
   const allDay = changes.all_day ?? (vevent.getFirstPropertyValue('dtstart') as Time | null)?.isDate ?? false;
   const timezone =
     changes.timezone ?? (vevent.getFirstProperty('dtstart')?.getParameter('tzid') as string | undefined);
@@ -157,16 +160,22 @@ export function applyEventChanges(calendar: Component, vevent: Component, change
   vevent.updatePropertyWithValue('last-modified', ICAL.Time.now());
 }
 
-/** A new VCALENDAR with one VEVENT. */
-export function newEvent(uid: string, changes: EventChanges): string {
+/** A new VCALENDAR holding one component (VEVENT or VTODO) with this UID. */
+function newCalendar(name: 'vevent' | 'vtodo', uid: string): { calendar: Component; component: Component } {
   const calendar = new ICAL.Component('vcalendar');
   calendar.addPropertyWithValue('prodid', '-//nextcloud-mcp//EN');
   calendar.addPropertyWithValue('version', '2.0');
-  const vevent = new ICAL.Component('vevent');
-  vevent.addPropertyWithValue('uid', uid);
-  vevent.addPropertyWithValue('created', ICAL.Time.now());
-  calendar.addSubcomponent(vevent);
-  applyEventChanges(calendar, vevent, changes);
+  const component = new ICAL.Component(name);
+  component.addPropertyWithValue('uid', uid);
+  component.addPropertyWithValue('created', ICAL.Time.now());
+  calendar.addSubcomponent(component);
+  return { calendar, component };
+}
+
+/** A new VCALENDAR with one VEVENT. */
+export function newEvent(uid: string, changes: EventChanges): string {
+  const { calendar, component } = newCalendar('vevent', uid);
+  applyEventChanges(calendar, component, changes);
   return calendar.toString();
 }
 
@@ -205,14 +214,7 @@ export function applyTodoChanges(vtodo: Component, changes: TodoChanges): void {
   setOptionalTime(vtodo, 'due', changes.due);
   setOptionalTime(vtodo, 'dtstart', changes.dtstart);
   setOptionalTime(vtodo, 'completed', changes.completed);
-  if (changes.categories !== undefined) {
-    vtodo.removeAllProperties('categories');
-    if (changes.categories.length) {
-      const property = new ICAL.Property('categories', vtodo);
-      property.setValues([...changes.categories]);
-      vtodo.addProperty(property);
-    }
-  }
+  setCategories(vtodo, changes.categories);
   if (changes.status?.toUpperCase() === 'COMPLETED') {
     if (!vtodo.hasProperty('completed')) vtodo.addPropertyWithValue('completed', ICAL.Time.now());
     vtodo.updatePropertyWithValue('percent-complete', 100);
@@ -225,13 +227,7 @@ export function applyTodoChanges(vtodo: Component, changes: TodoChanges): void {
 
 /** A new VCALENDAR with one VTODO. */
 export function newTodo(uid: string, changes: TodoChanges): string {
-  const calendar = new ICAL.Component('vcalendar');
-  calendar.addPropertyWithValue('prodid', '-//nextcloud-mcp//EN');
-  calendar.addPropertyWithValue('version', '2.0');
-  const vtodo = new ICAL.Component('vtodo');
-  vtodo.addPropertyWithValue('uid', uid);
-  vtodo.addPropertyWithValue('created', ICAL.Time.now());
-  calendar.addSubcomponent(vtodo);
-  applyTodoChanges(vtodo, changes);
+  const { calendar, component } = newCalendar('vtodo', uid);
+  applyTodoChanges(component, changes);
   return calendar.toString();
 }

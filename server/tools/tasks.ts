@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TodoChanges } from '../nextcloud/icalendar-write.js';
 import { Tasks, type TaskView } from '../nextcloud/tasks.js';
 import { defineTool, type ToolContext } from '../registry.js';
+import { splitList } from './calendar-fields.js';
 
 const calendarName = z
   .string()
@@ -52,16 +53,8 @@ const filters = {
 };
 type Filters = { [K in keyof typeof filters]?: z.output<(typeof filters)[K]> };
 
-const split = (value: string | undefined) =>
-  value === undefined
-    ? undefined
-    : value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean);
-
 function matches(task: TaskView, args: Filters): boolean {
-  const wanted = split(args.categories)?.map((c) => c.toLowerCase());
+  const wanted = splitList(args.categories)?.map((c) => c.toLowerCase());
   const text = args.summary_contains?.toLowerCase();
   const dueBefore = args.due_before ? Date.parse(args.due_before) : undefined;
   return (
@@ -87,7 +80,7 @@ const fields = {
 /** Tool arguments as task changes: the comma-separated categories become a list. */
 function changesOf(args: Omit<TodoChanges, 'categories'> & { categories?: string | undefined }): TodoChanges {
   const { categories: list, ...rest } = args;
-  const names = split(list);
+  const names = splitList(list);
   return { ...rest, ...(names ? { categories: names } : {}) };
 }
 

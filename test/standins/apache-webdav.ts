@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.js';
 
 /**
  * A real WebDAV server (Debian's Apache httpd with mod_dav_fs) serving users' files at
@@ -21,15 +21,6 @@ const MODULES = '/usr/lib/apache2/modules';
 
 export function apacheAvailable(): boolean {
   return existsSync(APACHE) && existsSync(join(MODULES, 'mod_dav_fs.so'));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }
 
 export async function startApacheWebdav(users: readonly string[]): Promise<ApacheWebdav> {

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.js';
 
 /**
  * A real CalDAV/CardDAV server (Debian's Radicale) on loopback, behind the Nextcloud stand-in:
@@ -25,15 +25,6 @@ export function radicaleAvailable(): boolean {
     throw new Error('CI needs Debian radicale for the CalDAV/CardDAV suites; .ci/run installs it');
   console.warn('radicale is not installed: the CalDAV/CardDAV suites are skipped (apt-get install radicale)');
   return false;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }
 
 export async function startRadicale(): Promise<Radicale> {
