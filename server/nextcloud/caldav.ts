@@ -1,5 +1,4 @@
 import {
-  createAccount,
   createCalendarObject,
   type DAVAccount,
   type DAVCalendar,
@@ -15,6 +14,7 @@ import {
 } from 'tsdav';
 import { errorForStatus, NotFoundError } from '../errors.js';
 import type { NextcloudClient } from './client.js';
+import { discoverAccount } from './dav-discovery.js';
 import { davFetch } from './dav-fetch.js';
 
 const DAV_ROOT = '/remote.php/dav/';
@@ -45,10 +45,7 @@ export class CalDav {
   }
 
   private async discover(): Promise<DAVAccount> {
-    this.account ??= await createAccount({
-      account: { serverUrl: this.nc.url(DAV_ROOT).href, accountType: 'caldav' },
-      fetch: this.fetch,
-    });
+    this.account ??= await discoverAccount(this.nc, 'caldav', this.fetch);
     return this.account;
   }
 

@@ -1,5 +1,4 @@
 import {
-  createAccount,
   createVCard,
   type DAVAccount,
   type DAVAddressBook,
@@ -14,6 +13,7 @@ import {
 } from 'tsdav';
 import { errorForStatus, NotFoundError } from '../errors.js';
 import type { NextcloudClient } from './client.js';
+import { discoverAccount } from './dav-discovery.js';
 import { davFetch } from './dav-fetch.js';
 
 /** An address book as tools name it: the last segment of its URL (Nextcloud's `contacts`, …). */
@@ -37,10 +37,7 @@ export class CardDav {
   }
 
   private async discover(): Promise<DAVAccount> {
-    this.account ??= await createAccount({
-      account: { serverUrl: this.nc.url('/remote.php/dav/').href, accountType: 'carddav' },
-      fetch: this.fetch,
-    });
+    this.account ??= await discoverAccount(this.nc, 'carddav', this.fetch);
     return this.account;
   }
 

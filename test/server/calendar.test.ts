@@ -52,6 +52,18 @@ describe.runIf(groupwareAvailable())('calendar tools', () => {
     expect(renamed.data.calendars).toContainEqual({ name: calendar, display_name: 'MCP tests (renamed)' });
   });
 
+  it('discovers the principal and calendar home once, not on every call', async () => {
+    const log = env.target.standin?.log;
+    if (!log) return;
+    await call(env.client, 'nc_calendar_list_calendars');
+    const before = log.length;
+    await call(env.client, 'nc_calendar_list_calendars');
+    // The DAV root (current-user-principal) is not asked again: only the calendar home is listed.
+    const again = log.slice(before);
+    expect(again).not.toContain('PROPFIND /remote.php/dav/');
+    expect(again).toContain(`PROPFIND /remote.php/dav/principal-${env.target.user}/`);
+  });
+
   it('keeps an event created in America/New_York at its wall-clock time, across daylight saving', async () => {
     const created = await call(env.client, 'nc_calendar_create_event', {
       calendar_name: calendar,
