@@ -17,8 +17,6 @@ import type { NextcloudClient } from './client.js';
 import { discoverAccount } from './dav-discovery.js';
 import { davFetch } from './dav-fetch.js';
 
-const DAV_ROOT = '/remote.php/dav/';
-
 /** A calendar as tools name it: the last segment of its URL (Nextcloud's `personal`, …). */
 export interface CalendarRef {
   readonly name: string;
