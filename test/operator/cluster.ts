@@ -14,6 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { parse } from 'yaml';
+import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { createEventRecorder } from '../../operator/events.js';
 import type { IdentityProvisioner, ReconcileDeps } from '../../operator/reconcile.js';
 import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
@@ -142,4 +143,35 @@ export function reconcileDeps(config: KubeConfig, identity: IdentityProvisioner)
     operatorImage: 'registry.example/nextcloud-mcp:1',
     now: () => '2026-11-23T00:00:00Z',
   };
+}
+
+/** Polls until `check` yields a value (the controller and operator work asynchronously), failing after `ms`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  ms = 5000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} not reached in time`);
+    await sleep(50);
+  }
+}
+
+/** Reading NextcloudMcp resources of a test namespace (both given lazily: set in beforeAll). */
+export function resources(custom: () => CustomObjectsApi, namespace: () => string) {
+  const target = (name: string) => ({
+    group: CRD_GROUP,
+    version: CRD_VERSION,
+    plural: CRD_PLURAL,
+    namespace: namespace(),
+    name,
+  });
+  const get = async (name: string) =>
+    (await custom().getNamespacedCustomObject(target(name))) as NextcloudMcp;
+  const condition = async (name: string, type: string) =>
+    (await get(name)).status?.conditions?.find((candidate) => candidate.type === type);
+  return { target, get, condition };
 }

@@ -1,22 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { type RunningController, startController } from '../../operator/controller.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { REAL_KUBECONFIG, startClusterWithCrd } from './cluster.js';
-
-/** Polls until `check` holds (the controller works asynchronously), failing after `ms`. */
-async function eventually<T>(check: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(50);
-  }
-}
+import { eventually, REAL_KUBECONFIG, startClusterWithCrd } from './cluster.js';
 
 // Plays the Deployment controller (and, for the controller, drops watches): the stand-in only.
 describe.skipIf(REAL_KUBECONFIG)('the controller', () => {

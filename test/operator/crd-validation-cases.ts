@@ -1,3 +1,4 @@
+import { APPS } from '../../contract/index.js';
 /** Specs for the CRD validation suite: valid pieces, and what the API server must refuse. */
 export const valid = {
   nextcloud: { url: 'https://cloud.example' },
@@ -107,18 +108,7 @@ export const INVALID: [string, object, string, string, RegExp][] = [
     'ten apps',
     {
       ...valid,
-      apps: [
-        'notes',
-        'calendar',
-        'todo',
-        'contacts',
-        'files',
-        'sharing',
-        'deck',
-        'tables',
-        'cookbook',
-        'notes',
-      ],
+      apps: [...APPS, 'notes'],
     },
     'spec.apps',
     'FieldValueTooMany',

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ALLOW_SHARED_REALM_ANNOTATION,
   CRD_GROUP,
-  CRD_PLURAL,
   CRD_VERSION,
   type NextcloudMcp,
   ROTATE_SECRET_ANNOTATION,
@@ -13,7 +12,7 @@ import { createIdentityProvisioner, keycloakTenant } from '../../operator/identi
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import { type KeycloakStandin, startKeycloakStandin } from '../standins/keycloak.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { reconcileDeps, startClusterWithCrd, testNamespace } from './cluster.js';
+import { reconcileDeps, resources, startClusterWithCrd, testNamespace } from './cluster.js';
 
 describe('identity modes through the reconciler', () => {
   let api: KubernetesStandin;
@@ -21,17 +20,10 @@ describe('identity modes through the reconciler', () => {
   let core: CoreV1Api;
   let deps: ReconcileDeps;
   let ns = 'tenant-acme';
-  const target = (name: string) => ({
-    group: CRD_GROUP,
-    version: CRD_VERSION,
-    plural: CRD_PLURAL,
-    namespace: ns,
-    name,
-  });
-  const get = async (name: string) =>
-    (await deps.custom.getNamespacedCustomObject(target(name))) as NextcloudMcp;
-  const condition = async (name: string, type: string) =>
-    (await get(name)).status?.conditions?.find((candidate) => candidate.type === type);
+  const { target, get, condition } = resources(
+    () => deps.custom,
+    () => ns,
+  );
 
   beforeAll(async () => {
     const cluster = await startClusterWithCrd();

@@ -2,9 +2,7 @@ import { AppsV1Api, CoreV1Api, PatchStrategy } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CRD_GROUP,
-  CRD_PLURAL,
   CRD_VERSION,
-  type NextcloudMcp,
   ROTATE_SECRET_ANNOTATION,
   SKIP_IDP_CLEANUP_ANNOTATION,
 } from '../../contract/index.js';
@@ -12,7 +10,7 @@ import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { reconcileDeps, startClusterWithCrd, testNamespace } from './cluster.js';
+import { reconcileDeps, resources, startClusterWithCrd, testNamespace } from './cluster.js';
 import { INITIAL_ACCESS_TOKEN, type RegistrationIdp, startRegistrationIdp } from './registration-idp.js';
 
 /** `registration` mode end to end: RFC 7591 at create, rotation, RFC 7592 at delete, an IdP that is down. */
@@ -23,17 +21,10 @@ describe('registration mode through the reconciler', () => {
   let apps: AppsV1Api;
   let deps: ReconcileDeps;
   let ns = 'tenant-reg';
-  const target = (name: string) => ({
-    group: CRD_GROUP,
-    version: CRD_VERSION,
-    plural: CRD_PLURAL,
-    namespace: ns,
-    name,
-  });
-  const get = async (name: string) =>
-    (await deps.custom.getNamespacedCustomObject(target(name))) as NextcloudMcp;
-  const condition = async (name: string, type: string) =>
-    (await get(name)).status?.conditions?.find((candidate) => candidate.type === type);
+  const { target, get, condition } = resources(
+    () => deps.custom,
+    () => ns,
+  );
   const owned = async (name: string) => {
     const secret = await core.readNamespacedSecret({ name: `${name}-mcp`, namespace: ns });
     const value = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString();

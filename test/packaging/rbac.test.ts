@@ -2,12 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { CLUSTER_RULES, grants, NAMESPACE_RULES } from '../../packaging/rbac.js';
-import { REAL_KUBECONFIG, startClusterWithCrd } from '../operator/cluster.js';
+import { eventually, REAL_KUBECONFIG, startClusterWithCrd } from '../operator/cluster.js';
 import {
   INITIAL_ACCESS_TOKEN,
   type RegistrationIdp,
@@ -16,13 +15,9 @@ import {
 import { type KeycloakStandin, startKeycloakStandin } from '../standins/keycloak.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
 
-async function eventually(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached in time`);
-    await sleep(100);
-  }
-}
+/** Waits until `check` holds, failing with `what` after 20 s. */
+const until = (what: string, check: () => Promise<boolean>) =>
+  eventually(async () => ((await check()) ? true : undefined), 20_000, what);
 
 /**
  * Least privilege, checked: the operator process runs every identity mode through create, Ready,
@@ -115,7 +110,7 @@ describe.skipIf(REAL_KUBECONFIG)("the chart's RBAC rules", () => {
     const condition = async (name: string, type: string) =>
       (await get(name)).status?.conditions?.find((c) => c.type === type)?.status === 'True';
     for (const [name] of tenants)
-      await eventually(`${name} configured`, () => condition(name, 'IdentityConfigured'));
+      await until(`${name} configured`, () => condition(name, 'IdentityConfigured'));
 
     const apps = cluster.config.makeApiClient(AppsV1Api);
     const deployment = await apps.readNamespacedDeployment({ name: 'byo-mcp', namespace: ns });
@@ -124,7 +119,7 @@ describe.skipIf(REAL_KUBECONFIG)("the chart's RBAC rules", () => {
       namespace: ns,
       body: { ...deployment, status: { replicas: 1, availableReplicas: 1 } },
     });
-    await eventually('byo Ready', () => condition('byo', 'Ready'));
+    await until('byo Ready', () => condition('byo', 'Ready'));
 
     const managed = await get('managed');
     const { ingress: _ingress, ...spec } = managed.spec;
@@ -137,7 +132,7 @@ describe.skipIf(REAL_KUBECONFIG)("the chart's RBAC rules", () => {
       body: { ...managed, spec: { ...spec, replicas: 1 } },
     });
     const objects = cluster.config.makeApiClient(CoreV1Api);
-    await eventually('PDB and Ingress removed', async () => {
+    await until('PDB and Ingress removed', async () => {
       const pdb = await fetch(`${api.url}/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/managed-mcp`);
       const ingress = await fetch(
         `${api.url}/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/managed-mcp`,
@@ -152,7 +147,7 @@ describe.skipIf(REAL_KUBECONFIG)("the chart's RBAC rules", () => {
         namespace: ns,
         name,
       });
-    await eventually(
+    await until(
       'all deleted',
       async () => (await objects.listNamespacedServiceAccount({ namespace: ns })).items.length === 0,
     );
