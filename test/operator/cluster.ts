@@ -175,3 +175,28 @@ export function resources(custom: () => CustomObjectsApi, namespace: () => strin
     (await get(name)).status?.conditions?.find((candidate) => candidate.type === type);
   return { target, get, condition };
 }
+
+/**
+ * Creates a NextcloudMcp named `name` (public URL `https://<name>.mcp.example`) with the given
+ * spec fields on top of a Nextcloud URL, as a user applying a tenant would.
+ */
+export function createTenant(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  spec: object,
+  nextcloudUrl = 'https://cloud.example',
+) {
+  return custom.createNamespacedCustomObject({
+    group: CRD_GROUP,
+    version: CRD_VERSION,
+    plural: CRD_PLURAL,
+    namespace,
+    body: {
+      apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+      kind: 'NextcloudMcp',
+      metadata: { name },
+      spec: { nextcloud: { url: nextcloudUrl }, publicUrl: `https://${name}.mcp.example`, ...spec },
+    },
+  });
+}

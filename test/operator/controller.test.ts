@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { type RunningController, startController } from '../../operator/controller.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { eventually, REAL_KUBECONFIG, startClusterWithCrd } from './cluster.js';
+import { createTenant, eventually, REAL_KUBECONFIG, startClusterWithCrd } from './cluster.js';
 
 // Plays the Deployment controller (and, for the controller, drops watches): the stand-in only.
 describe.skipIf(REAL_KUBECONFIG)('the controller', () => {
@@ -15,22 +15,13 @@ describe.skipIf(REAL_KUBECONFIG)('the controller', () => {
   const ns = 'tenant-acme';
 
   const create = (name: string) =>
-    custom.createNamespacedCustomObject({
-      group: CRD_GROUP,
-      version: CRD_VERSION,
-      plural: CRD_PLURAL,
-      namespace: ns,
-      body: {
-        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-        kind: 'NextcloudMcp',
-        metadata: { name },
-        spec: {
-          nextcloud: { url: 'https://cloud.acme.example' },
-          publicUrl: `https://${name}.mcp.example`,
-          identity: { issuerUrl: 'https://sso.example/realms/acme', clientSecretRef: { name: 'client' } },
-        },
-      },
-    });
+    createTenant(
+      custom,
+      ns,
+      name,
+      { identity: { issuerUrl: 'https://sso.example/realms/acme', clientSecretRef: { name: 'client' } } },
+      'https://cloud.acme.example',
+    );
   const deployment = (name: string) =>
     eventually(async () => apps.readNamespacedDeployment({ name: `${name}-mcp`, namespace: ns }));
 

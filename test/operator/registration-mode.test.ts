@@ -10,7 +10,7 @@ import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { reconcileDeps, resources, startClusterWithCrd, testNamespace } from './cluster.js';
+import { createTenant, reconcileDeps, resources, startClusterWithCrd, testNamespace } from './cluster.js';
 import { INITIAL_ACCESS_TOKEN, type RegistrationIdp, startRegistrationIdp } from './registration-idp.js';
 
 /** `registration` mode end to end: RFC 7591 at create, rotation, RFC 7592 at delete, an IdP that is down. */
@@ -53,6 +53,11 @@ describe('registration mode through the reconciler', () => {
   const events = async (reason: string) =>
     (await core.listNamespacedEvent({ namespace: ns })).items.filter((event) => event.reason === reason);
 
+  const registration = () => ({
+    issuerUrl: idp.issuer,
+    registration: { initialAccessTokenSecretRef: { name: 'iat' } },
+  });
+
   beforeAll(async () => {
     const cluster = await startClusterWithCrd();
     api = cluster.api;
@@ -65,24 +70,8 @@ describe('registration mode through the reconciler', () => {
       namespace: ns,
       body: { metadata: { name: 'iat' }, stringData: { token: INITIAL_ACCESS_TOKEN } },
     });
-    for (const name of ['reg', 'stuck']) {
-      await deps.custom.createNamespacedCustomObject({
-        ...target(name),
-        body: {
-          apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-          kind: 'NextcloudMcp',
-          metadata: { name },
-          spec: {
-            nextcloud: { url: 'https://cloud.example' },
-            publicUrl: `https://${name}.mcp.example`,
-            identity: {
-              issuerUrl: idp.issuer,
-              registration: { initialAccessTokenSecretRef: { name: 'iat' } },
-            },
-          },
-        },
-      });
-    }
+    for (const name of ['reg', 'stuck'])
+      await createTenant(deps.custom, ns, name, { identity: registration() });
   });
   afterAll(async () => {
     await api?.stop();
@@ -152,19 +141,7 @@ describe('registration mode through the reconciler', () => {
   });
 
   it('releases the finalizer without cleanup when the escape-hatch annotation is set', async () => {
-    await deps.custom.createNamespacedCustomObject({
-      ...target('gone'),
-      body: {
-        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-        kind: 'NextcloudMcp',
-        metadata: { name: 'gone' },
-        spec: {
-          nextcloud: { url: 'https://cloud.example' },
-          publicUrl: 'https://gone.mcp.example',
-          identity: { issuerUrl: idp.issuer, registration: { initialAccessTokenSecretRef: { name: 'iat' } } },
-        },
-      },
-    });
+    await createTenant(deps.custom, ns, 'gone', { identity: registration() });
     await reconcile(ns, 'gone', deps);
     const { clientId } = await owned('gone');
     await deps.custom.deleteNamespacedCustomObject(target('gone'));

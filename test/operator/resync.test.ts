@@ -8,7 +8,7 @@ import { createEventRecorder } from '../../operator/events.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
 import { createOperatorMetrics } from '../../operator/metrics.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { REAL_KUBECONFIG, startClusterWithCrd } from './cluster.js';
+import { createTenant, REAL_KUBECONFIG, startClusterWithCrd } from './cluster.js';
 
 const COUNT = 50;
 
@@ -48,21 +48,8 @@ describe.skipIf(REAL_KUBECONFIG)('a steady-state resync', () => {
       resyncMs: 1500,
     });
     for (const { namespace, name } of resources) {
-      await custom.createNamespacedCustomObject({
-        group: CRD_GROUP,
-        version: CRD_VERSION,
-        plural: CRD_PLURAL,
-        namespace,
-        body: {
-          apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-          kind: 'NextcloudMcp',
-          metadata: { name },
-          spec: {
-            nextcloud: { url: 'https://cloud.example' },
-            publicUrl: `https://${name}.mcp.example`,
-            identity: { issuerUrl: 'https://sso.example/realms/a', clientSecretRef: { name: 'client' } },
-          },
-        },
+      await createTenant(custom, namespace, name, {
+        identity: { issuerUrl: 'https://sso.example/realms/a', clientSecretRef: { name: 'client' } },
       });
     }
     // Play the Deployment controller until every resource is Ready.

@@ -6,7 +6,7 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { CLUSTER_RULES, grants, NAMESPACE_RULES } from '../../packaging/rbac.js';
-import { eventually, REAL_KUBECONFIG, startClusterWithCrd } from '../operator/cluster.js';
+import { createTenant, eventually, REAL_KUBECONFIG, startClusterWithCrd } from '../operator/cluster.js';
 import {
   INITIAL_ACCESS_TOKEN,
   type RegistrationIdp,
@@ -65,24 +65,7 @@ describe.skipIf(REAL_KUBECONFIG)("the chart's RBAC rules", () => {
       ],
       ['byo', { identity: { issuerUrl: 'https://sso.example', clientSecretRef: { name: 'byo-client' } } }],
     ];
-    for (const [name, spec] of tenants) {
-      await custom.createNamespacedCustomObject({
-        group: CRD_GROUP,
-        version: CRD_VERSION,
-        plural: CRD_PLURAL,
-        namespace: ns,
-        body: {
-          apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-          kind: 'NextcloudMcp',
-          metadata: { name },
-          spec: {
-            nextcloud: { url: 'https://cloud.example' },
-            publicUrl: `https://${name}.mcp.example`,
-            ...spec,
-          },
-        },
-      });
-    }
+    for (const [name, spec] of tenants) await createTenant(custom, ns, name, spec);
     const kubeconfig = join(mkdtempSync(join(tmpdir(), 'rbac-')), 'kubeconfig');
     writeFileSync(kubeconfig, api.kubeConfig('operator').exportConfig());
     operator = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
