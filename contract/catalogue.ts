@@ -1,10 +1,20 @@
 import type { App, Scope } from './scopes.js';
 
-/** One tool of the catalogue: its name, the app it belongs to, and the one scope it needs. */
+/** One tool of the catalogue: its name, the app it belongs to, and the scope it needs. */
 export interface CatalogueEntry {
   readonly name: string;
   readonly app: App;
   readonly scope: Scope;
+  /**
+   * Scopes of other apps the tool also needs because it reaches into their data (attaching a
+   * file to a Deck card shares that file); the tool is hidden unless all are held and enabled.
+   */
+  readonly alsoNeeds?: readonly Scope[];
+  /**
+   * A second name `tools/call` accepts for the tool; `tools/list` shows only {@link name}, so a
+   * model sees each tool once. Deck keeps the Python server's `deck_*` names and takes `nc_deck_*`.
+   */
+  readonly alias?: string;
 }
 
 /**
@@ -96,9 +106,24 @@ export const CATALOGUE = [
 /** The name of a tool in {@link CATALOGUE}. */
 export type ToolName = (typeof CATALOGUE)[number]['name'];
 
-const BY_NAME: ReadonlyMap<string, CatalogueEntry> = new Map(CATALOGUE.map((entry) => [entry.name, entry]));
+const BY_NAME: ReadonlyMap<string, CatalogueEntry> = new Map(
+  (CATALOGUE as readonly CatalogueEntry[]).flatMap((entry) => [
+    [entry.name, entry],
+    ...(entry.alias ? [[entry.alias, entry] as const] : []),
+  ]),
+);
 
-/** The catalogue entry of a tool, or `undefined` for a name that is not a tool. */
+/** Every scope a tool needs: its own and those of the other apps it reaches into. */
+export function scopesOf(entry: CatalogueEntry): readonly Scope[] {
+  return [entry.scope, ...(entry.alsoNeeds ?? [])];
+}
+
+/** The app a scope belongs to. */
+export function appOf(scope: Scope): App {
+  return scope.slice(0, scope.indexOf(':')) as App;
+}
+
+/** The catalogue entry of a tool by its name or alias, or `undefined` for a name that is not a tool. */
 export function catalogueEntry(name: string): CatalogueEntry | undefined {
   return BY_NAME.get(name);
 }
@@ -109,5 +134,5 @@ export function catalogueEntry(name: string): CatalogueEntry | undefined {
  */
 export function isToolPermitted(name: string, scopes: ReadonlySet<Scope>, apps: ReadonlySet<App>): boolean {
   const entry = BY_NAME.get(name);
-  return entry !== undefined && apps.has(entry.app) && scopes.has(entry.scope);
+  return entry !== undefined && scopesOf(entry).every((scope) => apps.has(appOf(scope)) && scopes.has(scope));
 }

@@ -4,37 +4,40 @@
  * tokens and realms carry over.
  */
 
-/** Every app a tenant may enable (`spec.apps`, `APPS`). */
-export const APPS = [
-  'notes',
-  'calendar',
-  'todo',
-  'contacts',
-  'files',
-  'sharing',
-  'deck',
-  'tables',
-  'cookbook',
-] as const;
+/**
+ * Every app a tenant may enable (`spec.apps`, `APPS`) and the access levels its tools are
+ * guarded by, in the order scopes are listed (read before write).
+ */
+export const APP_LEVELS = {
+  notes: ['read', 'write'],
+  calendar: ['read', 'write'],
+  todo: ['read', 'write'],
+  contacts: ['read', 'write'],
+  files: ['read', 'write'],
+  sharing: ['read', 'write'],
+  deck: ['read', 'write'],
+  tables: ['read', 'write'],
+  cookbook: ['read', 'write'],
+} as const satisfies Record<string, readonly string[]>;
 
-/** One of {@link APPS}. */
-export type App = (typeof APPS)[number];
+/** One app a tenant may enable. */
+export type App = keyof typeof APP_LEVELS;
 
-/** The access levels every app has. */
-export const ACCESS_LEVELS = ['read', 'write'] as const;
+/** Every app a tenant may enable, in catalogue order. */
+export const APPS: readonly App[] = Object.keys(APP_LEVELS) as App[];
 
 /** A tool scope, `<app>:<level>`, e.g. `notes:read`. */
-export type Scope = `${App}:${(typeof ACCESS_LEVELS)[number]}`;
+export type Scope = { [A in App]: `${A}:${(typeof APP_LEVELS)[A][number]}` }[App];
 
 /** True when `value` names an app in {@link APPS}. */
 export function isApp(value: string): value is App {
-  return (APPS as readonly string[]).includes(value);
+  return Object.hasOwn(APP_LEVELS, value);
 }
 
 /** Every scope of the given apps, in catalogue order (read before write). */
 export function scopesForApps(apps: readonly App[]): Scope[] {
   return APPS.filter((app) => apps.includes(app)).flatMap((app) =>
-    ACCESS_LEVELS.map((level): Scope => `${app}:${level}`),
+    (APP_LEVELS[app] as readonly string[]).map((level) => `${app}:${level}` as Scope),
   );
 }
 

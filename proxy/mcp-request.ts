@@ -1,4 +1,4 @@
-import { type App, catalogueEntry, type Scope, scopesForApps } from '../contract/index.js';
+import { type App, appOf, catalogueEntry, type Scope, scopesForApps, scopesOf } from '../contract/index.js';
 import { BadRequestError, InsufficientScopeError } from './errors.js';
 
 interface RpcMessage {
@@ -53,8 +53,13 @@ export function checkScopes(
   if (held.length === 0) throw new InsufficientScopeError(tenantScopes, 'no tool scope of this tenant');
   for (const tool of rpc?.tools ?? []) {
     const entry = catalogueEntry(tool);
-    if (entry && apps.includes(entry.app) && !granted.has(entry.scope)) {
-      throw new InsufficientScopeError([entry.scope, ...held], `tool ${entry.name} needs ${entry.scope}`);
+    const needed = entry ? scopesOf(entry) : [];
+    const missing = needed.filter((scope) => !granted.has(scope));
+    if (entry && needed.every((scope) => apps.includes(appOf(scope))) && missing.length) {
+      throw new InsufficientScopeError(
+        [...missing, ...held],
+        `tool ${entry.name} needs ${missing.join(' and ')}`,
+      );
     }
   }
 }

@@ -9,7 +9,15 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { type App, catalogueEntry, isToolPermitted, type Scope, type ToolName } from '../contract/index.js';
+import {
+  type App,
+  appOf,
+  catalogueEntry,
+  isToolPermitted,
+  type Scope,
+  scopesOf,
+  type ToolName,
+} from '../contract/index.js';
 import { ServerError } from './errors.js';
 import type { NextcloudClient } from './nextcloud/client.js';
 
@@ -109,7 +117,13 @@ function compile(tool: AnyTool): Compiled {
  * JSON schemas are computed once per process, not per request.
  */
 export function registerTools(server: Server, tools: readonly AnyTool[], caller: Caller): void {
-  const byName = new Map(tools.map((tool) => [tool.name as string, tool]));
+  // Calls may use a tool's alias (Deck's nc_deck_* names); lists show the canonical name only.
+  const byName = new Map(
+    tools.flatMap((tool) => {
+      const alias = catalogueEntry(tool.name)?.alias;
+      return [[tool.name as string, tool] as const, ...(alias ? [[alias, tool] as const] : [])];
+    }),
+  );
   // A model never sees a tool of an app this Nextcloud lacks: it could only fail.
   const available = (signal: AbortSignal) => caller.availableApps?.(signal) ?? Promise.resolve(caller.apps);
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
@@ -123,16 +137,20 @@ export function registerTools(server: Server, tools: readonly AnyTool[], caller:
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = byName.get(request.params.name);
     const entry = catalogueEntry(request.params.name);
-    if (!tool || !entry || !caller.apps.has(entry.app)) {
+    const needed = entry ? scopesOf(entry) : [];
+    if (!tool || !entry || !needed.every((scope) => caller.apps.has(appOf(scope)))) {
       return errorResult(`There is no tool named ${request.params.name} here`);
     }
-    if (!(await available(extra.signal)).has(entry.app)) {
+    const present = await available(extra.signal);
+    const absent = needed.map(appOf).filter((app) => !present.has(app));
+    if (absent.length) {
       return errorResult(
-        `${tool.name} needs the ${entry.app} app, which is not enabled on this Nextcloud for you`,
+        `${tool.name} needs the ${absent.join(' and ')} app, which is not enabled on this Nextcloud for you`,
       );
     }
     if (!isToolPermitted(tool.name, caller.scopes, caller.apps)) {
-      return errorResult(`${tool.name} needs the ${entry.scope} scope, which this token lacks`);
+      const missing = needed.filter((scope) => !caller.scopes.has(scope));
+      return errorResult(`${tool.name} needs the ${missing.join(' and ')} scope, which this token lacks`);
     }
     const args = compile(tool).input.safeParse(request.params.arguments ?? {});
     if (!args.success) {
