@@ -1,5 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { catalogueEntry } from '../../contract/index.js';
 import { call, useServer } from '../harness.js';
 
 interface JsonSchema {
@@ -111,7 +112,10 @@ describe('every tool refuses bad arguments before reaching Nextcloud', () => {
 
   it('states annotations, an output schema and a usable description on every tool', () => {
     for (const tool of tools) {
-      expect(tool.name).toMatch(/^nc_[a-z]+_[a-z_]+$/);
+      // The Python server's un-prefixed names (deck_*, talk_*) are kept, with an nc_ alias.
+      const alias = catalogueEntry(tool.name)?.alias;
+      expect(alias ?? tool.name).toMatch(/^nc_[a-z]+_[a-z_]+$/);
+      if (alias) expect(alias).toBe(`nc_${tool.name}`);
       expect(tool.description?.length ?? 0).toBeGreaterThan(30);
       expect(tool.outputSchema).toBeDefined();
       expect(tool.annotations).toMatchObject({
