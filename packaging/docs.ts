@@ -2,8 +2,10 @@ import { z } from 'zod';
 import {
   ALLOW_SHARED_REALM_ANNOTATION,
   CATALOGUE,
+  catalogueEntry,
   ROTATE_SECRET_ANNOTATION,
   SKIP_IDP_CLEANUP_ANNOTATION,
+  scopesOf,
 } from '../contract/index.js';
 import { ALL_TOOLS } from '../server/tools/index.js';
 
@@ -106,6 +108,12 @@ export function toolsReference(): string {
           [node.description ?? '', constraints(node)].filter(Boolean).join(' — '),
         )} |`,
     );
+    const entry = catalogueEntry(tool.name);
+    const scopes = entry
+      ? scopesOf(entry)
+          .map((scope) => `\`${scope}\``)
+          .join(' + ')
+      : '(none)';
     const hints = Object.entries(tool.hints)
       .filter(([, on]) => on)
       .map(([hint]) => hint)
@@ -115,7 +123,7 @@ export function toolsReference(): string {
       '',
       `${tool.title}. ${cell(tool.description)}`,
       '',
-      `Scope \`${scopeOf.get(tool.name)}\`; hints: ${hints || 'none'}.`,
+      `Scope ${scopes}; hints: ${hints || 'none'}.${entry?.alias ? ` Also callable as \`${entry.alias}\`.` : ''}`,
       '',
       ...(params.length
         ? ['| parameter | type | required | notes |', '|---|---|---|---|', ...params]
@@ -127,7 +135,8 @@ export function toolsReference(): string {
     '# Tools',
     '',
     'Generated from the tool definitions in `server/tools/` by `npm run generate`; do not edit.',
-    'Each tool needs one scope; a client sees only the tools whose scope its token carries.',
+    "Each tool needs its app's scope (and, for the few that reach another app's data, that app's",
+    'scope too); a client sees only the tools whose scopes its token carries.',
     '',
     '| scope | tools |',
     '|---|---|',

@@ -136,9 +136,14 @@ export class NextcloudClient {
     return { data: parseJson<T>(response, req.what), response };
   }
 
-  /** Calls an OCS endpoint (`/ocs/v2.php/...`) and unwraps `ocs.data`; `form` is sent url-encoded. */
-  async ocs<T>(req: Omit<NcRequest, 'body'> & { form?: Record<string, string | undefined> }): Promise<T> {
-    const { form, ...rest } = req;
+  /**
+   * Calls an OCS endpoint (`/ocs/v2.php/...`) and unwraps `ocs.data`; `form` is sent url-encoded,
+   * `json` as JSON (apps such as Deck read JSON bodies).
+   */
+  async ocs<T>(
+    req: Omit<NcRequest, 'body'> & { form?: Record<string, string | undefined>; json?: unknown },
+  ): Promise<T> {
+    const { form, json, ...rest } = req;
     const response = await this.send({
       ...rest,
       query: { format: 'json', ...rest.query },
@@ -146,9 +151,10 @@ export class NextcloudClient {
         accept: 'application/json',
         'ocs-apirequest': 'true',
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...(json === undefined ? {} : { 'content-type': 'application/json' }),
         ...rest.headers,
       },
-      ...(form ? { body: formBody(form) } : {}),
+      ...(form ? { body: formBody(form) } : json === undefined ? {} : { body: JSON.stringify(json) }),
     });
     return parseJson<{ ocs: { data: T } }>(response, req.what).ocs.data;
   }
@@ -217,13 +223,22 @@ function parseJson<T>(response: NcResponse, what: string): T {
   }
 }
 
-/** Nextcloud's own explanation from an OCS error envelope, if the body is one. */
+/** Nextcloud's own explanation from an error body (OCS envelope or an app's JSON), if it has one. */
 function ocsMessage(response: NcResponse): string | undefined {
   if (!String(headerValue(response.headers, 'content-type')).includes('json')) return undefined;
   // A body that is not an OCS envelope simply has no message to add.
   try {
-    const message = (JSON.parse(response.body.toString('utf8')) as { ocs?: { meta?: { message?: unknown } } })
-      .ocs?.meta?.message;
+    // OCS envelopes carry it in ocs.meta; Deck's REST API answers {status, message}.
+    const parsed = JSON.parse(response.body.toString('utf8')) as {
+      ocs?: { meta?: { message?: unknown } };
+      status?: unknown;
+      message?: unknown;
+    };
+    const message = parsed.ocs
+      ? parsed.ocs.meta?.message
+      : typeof parsed.status === 'number'
+        ? parsed.message
+        : undefined;
     return typeof message === 'string' && message.length > 0 && message.length < 300 ? message : undefined;
   } catch {
     return undefined;

@@ -3,6 +3,12 @@ import { calendarTools } from './calendar.js';
 import { calendarPlanningTools } from './calendar-planning.js';
 import { contactTools } from './contacts.js';
 import { cookbookTools } from './cookbook.js';
+import { deckAttachmentTools } from './deck-attachments.js';
+import { deckBoardTools } from './deck-boards.js';
+import { deckCardLinkTools } from './deck-card-links.js';
+import { deckCardTools } from './deck-cards.js';
+import { deckCommentTools } from './deck-comments.js';
+import { deckStackTools } from './deck-stacks.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
 import { tablesTools } from './tables.js';
@@ -20,4 +26,10 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...contactTools,
   ...tablesTools,
   ...cookbookTools,
+  ...deckBoardTools,
+  ...deckStackTools,
+  ...deckCardTools,
+  ...deckCardLinkTools,
+  ...deckCommentTools,
+  ...deckAttachmentTools,
 ];

@@ -55,7 +55,7 @@ function fullNote(note: ApiNote): z.output<z.ZodObject<typeof noteShape>> {
   return { ...summary(note), content: note.content ?? '', readonly: note.readonly };
 }
 
-async function getNote(nc: NextcloudClient, id: number): Promise<ApiNote> {
+export async function getNote(nc: NextcloudClient, id: number): Promise<ApiNote> {
   return (await nc.json<ApiNote>({ method: 'GET', path: `${NOTES_API}/notes/${id}`, what: `Note ${id}` }))
     .data;
 }
@@ -212,7 +212,8 @@ const attachment = defineTool({
   },
 });
 
-async function notesFolder({ nc }: ToolContext): Promise<string> {
+/** The folder of the user's notes in Files (Notes app setting), without surrounding slashes. */
+export async function notesFolder({ nc }: Pick<ToolContext, 'nc'>): Promise<string> {
   const { data } = await nc.json<{ notesPath: string }>({
     method: 'GET',
     path: `${NOTES_API}/settings`,

@@ -106,7 +106,8 @@ async function postShare(
   return { structured: toShare(share) };
 }
 
-function sharePath(input: string): string {
+/** A user's path as the Share API takes it; refuses the files root. */
+export function sharePath(input: string): string {
   const relative = normalizeUserPath(input);
   if (relative === '')
     throw new InvalidInputError('Your files root cannot be shared; choose a file or folder');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type RequestContext, sendOcs } from './nextcloud.js';
 import { davItemType } from './nextcloud-dav.js';
+import { touch } from './nextcloud-deck-model.js';
 
 /** OCS stand-in: capabilities and the files_sharing Share API v1 with v2 envelopes. */
 export interface StandinShare {
@@ -41,6 +42,7 @@ export async function handleOcs(ctx: RequestContext): Promise<void> {
           files_sharing: { api_enabled: true, public: { enabled: true, password: { enforced: false } } },
           notes: { api_version: ['0.2', '1.3'], version: '4.11.0' },
           tables: { enabled: true, version: '0.9.0', apiVersions: ['1.0', '2.0'] },
+          deck: { version: '1.14.0', canCreateBoards: true, apiVersions: ['1.0', '1.1'] },
         }).filter(([app]) => !ctx.standin.ocs.missingApps.has(app)),
       ),
     });
@@ -78,6 +80,19 @@ function listShares(ctx: RequestContext): void {
   sendOcs(ctx.res, 200, shares);
 }
 
+/** Deck's share provider (type 12) takes a card the sharer can edit. */
+function deckCardEditable(ctx: RequestContext, cardId: number): boolean {
+  const { deck } = ctx.standin;
+  const card = deck.cards.get(cardId);
+  const board = card && deck.boards.get(deck.stacks.get(card.stackId)?.boardId ?? 0);
+  return Boolean(
+    card &&
+      !card.deletedAt &&
+      board &&
+      (board.owner === ctx.user || deck.acl.get(board.id)?.includes(ctx.user)),
+  );
+}
+
 function isMember(ctx: RequestContext, share: StandinShare): boolean {
   return (
     share.share_type === 1 &&
@@ -106,7 +121,10 @@ async function createShare(ctx: RequestContext): Promise<void> {
   if (shareType === 1 && !(shareWith && shareWith in groups)) {
     return sendOcs(ctx.res, 404, null, 'Please specify a valid group');
   }
-  if (![0, 1, 3].includes(shareType)) return sendOcs(ctx.res, 400, null, 'Unknown share type');
+  if (shareType === 12 && !deckCardEditable(ctx, Number(shareWith))) {
+    return sendOcs(ctx.res, 404, null, 'Sharing to the Deck card failed: card not found');
+  }
+  if (![0, 1, 3, 12].includes(shareType)) return sendOcs(ctx.res, 400, null, 'Unknown share type');
   const expiration = form.get('expireDate');
   const dateError = checkDate(expiration);
   if (dateError) return sendOcs(ctx.res, 404, null, dateError);
@@ -143,6 +161,8 @@ async function createShare(ctx: RequestContext): Promise<void> {
     password: form.get('password') || null,
   };
   ctx.standin.ocs.shares.set(id, share);
+  // Deck's share provider marks the card changed, so its ETag (and its parents') moves.
+  if (shareType === 12) touch(ctx.standin.deck, 'card', Number(shareWith));
   sendOcs(ctx.res, 200, share);
 }
 

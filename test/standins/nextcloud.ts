@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { type CookbookState, handleCookbook, newCookbook } from './nextcloud-cookbook.js';
 import { handleDav } from './nextcloud-dav.js';
+import { type DeckState, handleDeck, newDeck } from './nextcloud-deck.js';
 import { handleNotes, type NotesState } from './nextcloud-notes.js';
 import { handleOcs, type OcsState } from './nextcloud-ocs.js';
 import { handleTables, seededTables, type TablesState } from './nextcloud-tables.js';
@@ -61,6 +62,7 @@ export interface NextcloudStandin {
   readonly notes: NotesState;
   readonly tables: TablesState;
   readonly cookbook: CookbookState;
+  readonly deck: DeckState;
   readonly ocs: OcsState;
   /** Every request seen, as "METHOD /path", for assertions. */
   readonly log: string[];
@@ -129,6 +131,8 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     const ctx: RequestContext = { req, res, url, user, body, standin };
     if (url.pathname.startsWith('/index.php/apps/notes/api/v1/')) return handleNotes(ctx);
     if (url.pathname.startsWith('/index.php/apps/cookbook/api/v1/')) return handleCookbook(ctx);
+    if (url.pathname.startsWith('/index.php/apps/deck/') || url.pathname.startsWith('/ocs/v2.php/apps/deck/'))
+      return handleDeck(ctx);
     if (
       url.pathname.startsWith('/index.php/apps/tables/') ||
       url.pathname.startsWith('/ocs/v2.php/apps/tables/')
@@ -149,6 +153,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     notes: { notes: new Map(), nextId: 1 },
     tables: seededTables(Object.keys(options.users)[0] ?? 'admin'),
     cookbook: newCookbook(),
+    deck: newDeck(),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     log: [],
     fail(fault) {

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { NotFoundError } from '../errors.js';
+import { DeckApi, type DeckAttachment } from '../nextcloud/deck.js';
+import { defineTool, type ToolContext } from '../registry.js';
+import { boardId, cardId, stackId } from './deck-views.js';
+import { getNote, notesFolder } from './notes.js';
+import { sharePath } from './sharing.js';
+
+/**
+ * Attachments of Deck cards. Attaching a Nextcloud file does not copy it: as the Deck web UI
+ * does, the file is shared with the card (share type 12, IShare::TYPE_DECK), so it stays where
+ * it is and the card links to it; deleting that attachment removes the share, not the file.
+ */
+const SHARES = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
+const SHARE_TYPE_DECK = '12';
+
+const where = { board_id: boardId, stack_id: stackId, card_id: cardId };
+const attachmentShape = {
+  id: z.number(),
+  type: z.string().describe('file: a shared Nextcloud file; deck_file: uploaded into Deck'),
+  name: z.string(),
+  path: z.string().nullable(),
+  mimetype: z.string().nullable(),
+  created_by: z.string(),
+  created_at: z.string(),
+};
+const attachedShape = { attachment_id: z.number(), card_id: z.number(), path: z.string() };
+
+const attachmentView = (attachment: DeckAttachment) => ({
+  id: attachment.id,
+  type: attachment.type,
+  name: attachment.data,
+  path: attachment.extendedData?.path ?? null,
+  mimetype: attachment.extendedData?.mimetype ?? null,
+  created_by: attachment.createdBy,
+  created_at: new Date(attachment.createdAt * 1000).toISOString(),
+});
+
+async function shareWithCard({ nc }: Pick<ToolContext, 'nc'>, card: number, path: string) {
+  const share = await nc.ocs<{ id: number | string }>({
+    method: 'POST',
+    path: SHARES,
+    form: { path, shareType: SHARE_TYPE_DECK, shareWith: String(card), permissions: '1' },
+    what: `Attaching ${path} to card ${card}`,
+  });
+  return { structured: { attachment_id: Number(share.id), card_id: card, path } };
+}
+
+const list = defineTool({
+  name: 'deck_list_attachments',
+  title: 'List the attachments of a card',
+  description:
+    'List the attachments of a Deck card: shared Nextcloud files (type file) and files uploaded into Deck (deck_file).',
+  input: where,
+  output: { attachments: z.array(z.object(attachmentShape)) },
+  hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  async handler(args, { nc }) {
+    const attachments = await new DeckApi(nc).attachments(args.board_id, args.stack_id, args.card_id);
+    return { structured: { attachments: attachments.map(attachmentView) } };
+  },
+});
+
+const attachFile = defineTool({
+  name: 'deck_attach_file',
+  title: 'Attach a file to a card',
+  description:
+    'Attach one of your Nextcloud files to a Deck card without copying it (the file is shared with the card, so board members can open it). Calling twice attaches twice.',
+  input: {
+    card_id: cardId,
+    path: z.string().min(1).max(4096).describe('Path in your files, e.g. /Documents/spec.pdf'),
+  },
+  output: attachedShape,
+  hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  handler: (args, ctx) => shareWithCard(ctx, args.card_id, sharePath(args.path)),
+});
+
+const attachNote = defineTool({
+  name: 'deck_attach_note',
+  title: 'Attach a note to a card',
+  description:
+    'Attach a note of the Notes app to a Deck card without copying it: its file is shared with the card and stays editable in Notes.',
+  input: {
+    card_id: cardId,
+    note_id: z.number().int().min(1).max(2_147_483_647).describe('The id of the note'),
+  },
+  output: attachedShape,
+  hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  async handler(args, ctx) {
+    const [folder, note] = await Promise.all([notesFolder(ctx), getNote(ctx.nc, args.note_id)]);
+    // Notes keeps a note as <notes folder>/<category>/<title>.md in the user's files.
+    const path = `/${[folder, note.category, `${note.title}.md`].filter(Boolean).join('/')}`;
+    return shareWithCard(ctx, args.card_id, sharePath(path));
+  },
+});
+
+const remove = defineTool({
+  name: 'deck_delete_attachment',
+  title: 'Delete an attachment',
+  description:
+    "Remove an attachment from a Deck card. For a shared file only the link to the card goes; the file stays in its owner's files.",
+  input: { ...where, attachment_id: z.number().int().min(1).max(2_147_483_647) },
+  output: { deleted: z.boolean(), attachment_id: z.number(), type: z.string() },
+  hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  async handler(args, { nc }) {
+    const deck = new DeckApi(nc);
+    const attachment = (await deck.attachments(args.board_id, args.stack_id, args.card_id)).find(
+      (candidate) => candidate.id === args.attachment_id,
+    );
+    if (!attachment)
+      throw new NotFoundError(`Attachment ${args.attachment_id} not found on card ${args.card_id}`);
+    const path = `/boards/${args.board_id}/stacks/${args.stack_id}/cards/${args.card_id}/attachments/${attachment.type}/${attachment.id}`;
+    await deck.write('DELETE', path, `Attachment ${args.attachment_id}`, undefined, 'v11');
+    return { structured: { deleted: true, attachment_id: attachment.id, type: attachment.type } };
+  },
+});
+
+export const deckAttachmentTools = [list, attachFile, attachNote, remove];

@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import { InvalidInputError, PreconditionFailedError } from '../errors.js';
+import { DeckApi, type DeckCard } from '../nextcloud/deck.js';
+import { defineTool } from '../registry.js';
+import { boardId, cardId, cardShape, cardView, stackId, title } from './deck-views.js';
+
+/** Deck cards: read, write, archive and move; labels, assignees and dependencies are in deck-card-links.ts. */
+
+const where = { board_id: boardId, stack_id: stackId, card_id: cardId };
+const cardPath = (a: { board_id: number; stack_id: number; card_id: number }) =>
+  `/boards/${a.board_id}/stacks/${a.stack_id}/cards/${a.card_id}`;
+const description = z.string().max(100_000).describe('Markdown description');
+const duedate = z.iso.datetime({ offset: true }).describe('Due date and time, ISO 8601');
+const order = z.number().int().min(0).max(100_000);
+
+const getCard = defineTool({
+  name: 'deck_get_card',
+  title: 'Get a card',
+  description:
+    'Get one Deck card in full: description, labels, assignees, due date, dependencies and its etag.',
+  input: where,
+  output: cardShape,
+  hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  async handler(args, { nc }) {
+    return { structured: cardView(await new DeckApi(nc).card(args.board_id, args.stack_id, args.card_id)) };
+  },
+});
+
+const createCard = defineTool({
+  name: 'deck_create_card',
+  title: 'Create a card',
+  description: 'Create a card in a stack of a Deck board, with an optional description and due date.',
+  input: {
+    board_id: boardId,
+    stack_id: stackId,
+    title,
+    description: description.optional(),
+    duedate: duedate.optional(),
+    order: order.default(999),
+  },
+  output: cardShape,
+  hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  async handler(args, { nc }) {
+    const deck = new DeckApi(nc);
+    const created = await deck.write<DeckCard>(
+      'POST',
+      `/boards/${args.board_id}/stacks/${args.stack_id}/cards`,
+      `A new card in stack ${args.stack_id}`,
+      {
+        title: args.title,
+        type: 'plain',
+        order: args.order,
+        ...(args.description === undefined ? {} : { description: args.description }),
+        ...(args.duedate === undefined ? {} : { duedate: args.duedate }),
+      },
+    );
+    return { structured: cardView(await deck.card(args.board_id, args.stack_id, created.id)) };
+  },
+});
+
+const updateCard = defineTool({
+  name: 'deck_update_card',
+  title: 'Update a card',
+  description:
+    'Change a card: title, description, due date (or clear it), done, order or owner. What you leave out is kept (Deck replaces whole cards, so the current card is read first). Pass the etag from deck_get_card to refuse the change if the card changed meanwhile.',
+  input: {
+    ...where,
+    title: title.optional(),
+    description: description.optional(),
+    duedate: duedate.optional(),
+    clear_duedate: z.boolean().default(false).describe('Remove the due date'),
+    done: z.boolean().optional().describe('Mark the card done (true) or not done (false)'),
+    order: order.optional(),
+    owner: z.string().min(1).max(64).optional(),
+    etag: z.string().min(1).max(200).optional().describe('The etag from deck_get_card'),
+  },
+  output: cardShape,
+  hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  async handler(args, { nc }) {
+    const deck = new DeckApi(nc);
+    const current = await deck.card(args.board_id, args.stack_id, args.card_id);
+    if (args.etag && current.ETag && args.etag.replaceAll('"', '') !== current.ETag) {
+      throw new PreconditionFailedError(
+        `Card ${args.card_id} changed since you read it (etag mismatch): read it again and retry`,
+      );
+    }
+    const done =
+      args.done === undefined ? current.done : args.done ? (current.done ?? new Date().toISOString()) : null;
+    await deck.write('PUT', cardPath(args), `Card ${args.card_id}`, {
+      title: args.title ?? current.title,
+      type: current.type,
+      owner: args.owner ?? (typeof current.owner === 'string' ? current.owner : current.owner.uid),
+      description: args.description ?? current.description ?? '',
+      order: args.order ?? current.order,
+      duedate: args.clear_duedate ? null : (args.duedate ?? current.duedate),
+      archived: current.archived,
+      done: done ?? null,
+    });
+    return { structured: cardView(await deck.card(args.board_id, args.stack_id, args.card_id)) };
+  },
+});
+
+const deleteCard = defineTool({
+  name: 'deck_delete_card',
+  title: 'Delete a card',
+  description: "Delete a card from a Deck board (Deck keeps it in the board's deleted items for a while).",
+  input: where,
+  output: { deleted: z.boolean(), card_id: z.number() },
+  hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  async handler(args, { nc }) {
+    await new DeckApi(nc).write('DELETE', cardPath(args), `Card ${args.card_id}`);
+    return { structured: { deleted: true, card_id: args.card_id } };
+  },
+});
+
+function archiving(archive: boolean) {
+  return defineTool({
+    name: archive ? 'deck_archive_card' : 'deck_unarchive_card',
+    title: archive ? 'Archive a card' : 'Unarchive a card',
+    description: archive
+      ? 'Archive a Deck card: it leaves the active lists and shows under status "archived".'
+      : 'Bring an archived Deck card back into its stack.',
+    input: where,
+    output: cardShape,
+    hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+    async handler(args, { nc }) {
+      const deck = new DeckApi(nc);
+      await deck.write(
+        'PUT',
+        `${cardPath(args)}/${archive ? 'archive' : 'unarchive'}`,
+        `Card ${args.card_id}`,
+      );
+      return { structured: cardView(await deck.card(args.board_id, args.stack_id, args.card_id)) };
+    },
+  });
+}
+
+/** The stack ids of a board, to keep a move on the board the caller named. */
+async function stackIds(deck: DeckApi, board: number): Promise<number[]> {
+  return (await deck.stacks(board)).map((stack) => stack.id);
+}
+
+const reorder = defineTool({
+  name: 'deck_reorder_card',
+  title: 'Reorder or move a card within its board',
+  description:
+    'Move a card to a position in a stack of the same board (target_stack_id defaults to its stack). To move a card to another board use deck_move_card_to_board.',
+  input: { ...where, order, target_stack_id: stackId.optional() },
+  output: cardShape,
+  hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  async handler(args, { nc }) {
+    const deck = new DeckApi(nc);
+    const target = args.target_stack_id ?? args.stack_id;
+    if (target !== args.stack_id && !(await stackIds(deck, args.board_id)).includes(target)) {
+      throw new InvalidInputError(
+        `Stack ${target} is not on board ${args.board_id}; use deck_move_card_to_board to move a card to another board`,
+      );
+    }
+    // The web UI's route: the API route takes the stack from its URL and cannot change it.
+    await deck.write(
+      'PUT',
+      `/cards/${args.card_id}/reorder`,
+      `Card ${args.card_id}`,
+      { order: args.order, stackId: target },
+      'internal',
+    );
+    return { structured: cardView(await deck.card(args.board_id, target, args.card_id)) };
+  },
+});
+
+const move = defineTool({
+  name: 'deck_move_card_to_board',
+  title: 'Move a card to another board',
+  description:
+    'Move a card to a stack on another board. Deck maps its labels to same-titled labels there (creating them when missing); comments, attachments, assignees and due date stay. A done card stays done (with a new done time).',
+  input: { ...where, target_board_id: boardId, target_stack_id: stackId, order: order.default(0) },
+  output: cardShape,
+  hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  async handler(args, { nc }) {
+    const deck = new DeckApi(nc);
+    if (!(await stackIds(deck, args.target_board_id)).includes(args.target_stack_id)) {
+      throw new InvalidInputError(`Stack ${args.target_stack_id} is not on board ${args.target_board_id}`);
+    }
+    const current = await deck.card(args.board_id, args.stack_id, args.card_id);
+    const what = `Card ${args.card_id}`;
+    // The update route of the web UI reads the stack from the body and remaps board labels.
+    await deck.write(
+      'PUT',
+      `/cards/${args.card_id}`,
+      what,
+      {
+        id: args.card_id,
+        title: current.title,
+        type: current.type,
+        stackId: args.target_stack_id,
+        order: args.order,
+        description: current.description ?? '',
+        duedate: current.duedate,
+        deletedAt: 0,
+      },
+      'internal',
+    );
+    // That route clears `done`; mark it again so the move does not reopen the card.
+    if (current.done) await deck.write('PUT', `/cards/${args.card_id}/done`, what, undefined, 'internal');
+    return {
+      structured: cardView(await deck.card(args.target_board_id, args.target_stack_id, args.card_id)),
+    };
+  },
+});
+
+export const deckCardTools = [
+  getCard,
+  createCard,
+  updateCard,
+  deleteCard,
+  archiving(true),
+  archiving(false),
+  reorder,
+  move,
+];
