@@ -87,8 +87,11 @@ export interface DeckAttachment {
 }
 
 /** Answers that carried an ETag, per credential and URL, revalidated with `If-None-Match`. */
-const conditional = new LRUCache<string, { etag: string; data: unknown }>({
+const conditional = new LRUCache<string, { etag: string; data: unknown; size: number }>({
   max: 500,
+  // Bounded by the bytes Deck sent, so a few huge boards cannot hold the process's memory.
+  maxSize: 32 * 1024 * 1024,
+  sizeCalculation: (entry) => Math.max(1, entry.size),
   ttl: 10 * 60_000,
 });
 
@@ -123,11 +126,13 @@ export class DeckApi {
       what,
       accept: [304],
     });
-    if (response.status === 304 && cached) return { data: cached.data as T, etag: cached.etag };
+    if (response.status === 304 && cached)
+      return { data: cached.data as T, etag: cached.etag, size: cached.size };
     const data = this.parse<T>(response.body, what);
     const etag = headerValue(response.headers, 'etag')?.replaceAll('"', '');
-    if (etag) conditional.set(cacheKey, { etag, data });
-    return { data, etag };
+    const size = response.body.length;
+    if (etag) conditional.set(cacheKey, { etag, data, size });
+    return { data, etag, size };
   }
 
   /** A write to the REST API (`v11` for attachments, `internal` for the web UI's card routes). */
@@ -166,8 +171,8 @@ export class DeckApi {
     const cacheKey = `${this.key} stacks ${boardId}`;
     const cached = conditional.get(cacheKey);
     if (boardTag && cached?.etag === boardTag) return cached.data as DeckStack[];
-    const { data } = await this.read<DeckStack[]>(`/boards/${boardId}/stacks`, what);
-    if (boardTag) conditional.set(cacheKey, { etag: boardTag, data });
+    const { data, size } = await this.read<DeckStack[]>(`/boards/${boardId}/stacks`, what);
+    if (boardTag) conditional.set(cacheKey, { etag: boardTag, data, size });
     return data;
   }
 
