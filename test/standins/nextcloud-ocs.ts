@@ -41,6 +41,18 @@ export async function handleOcs(ctx: RequestContext): Promise<void> {
           files_sharing: { api_enabled: true, public: { enabled: true, password: { enforced: false } } },
           notes: { api_version: ['0.2', '1.3'], version: '4.11.0' },
           tables: { enabled: true, version: '0.9.0', apiVersions: ['1.0', '2.0'] },
+          spreed: {
+            features: [
+              'conversation-v4',
+              'chat-v2',
+              'chat-read-marker',
+              'chat-read-last',
+              'chat-reference-id',
+            ],
+            'features-local': ['chat-read-last'],
+            config: { chat: { 'max-length': 32000, 'read-privacy': 0 } },
+            version: '21.1.0',
+          },
         }).filter(([app]) => !ctx.standin.ocs.missingApps.has(app)),
       ),
     });
