@@ -95,6 +95,23 @@ export const CATALOGUE = [
   { name: 'nc_cookbook_set_config', app: 'cookbook', scope: 'cookbook:write' },
   { name: 'nc_cookbook_reindex', app: 'cookbook', scope: 'cookbook:write' },
 
+  { name: 'talk_list_conversations', alias: 'nc_talk_list_conversations', app: 'talk', scope: 'talk:read' },
+  { name: 'talk_get_conversation', alias: 'nc_talk_get_conversation', app: 'talk', scope: 'talk:read' },
+  { name: 'talk_get_messages', alias: 'nc_talk_get_messages', app: 'talk', scope: 'talk:read' },
+  { name: 'talk_list_participants', alias: 'nc_talk_list_participants', app: 'talk', scope: 'talk:read' },
+  { name: 'talk_list_reactions', alias: 'nc_talk_list_reactions', app: 'talk', scope: 'talk:read' },
+  { name: 'talk_send_message', alias: 'nc_talk_send_message', app: 'talk', scope: 'talk:write' },
+  { name: 'talk_mark_as_read', alias: 'nc_talk_mark_as_read', app: 'talk', scope: 'talk:write' },
+  {
+    name: 'talk_create_conversation',
+    alias: 'nc_talk_create_conversation',
+    app: 'talk',
+    scope: 'talk:write',
+  },
+  { name: 'talk_add_participant', alias: 'nc_talk_add_participant', app: 'talk', scope: 'talk:write' },
+  { name: 'talk_react', alias: 'nc_talk_react', app: 'talk', scope: 'talk:write' },
+  { name: 'talk_remove_reaction', alias: 'nc_talk_remove_reaction', app: 'talk', scope: 'talk:write' },
+
   { name: 'nc_share_list', app: 'sharing', scope: 'sharing:read' },
   { name: 'nc_share_get', app: 'sharing', scope: 'sharing:read' },
   { name: 'nc_share_create', app: 'sharing', scope: 'sharing:write' },

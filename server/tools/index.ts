@@ -6,6 +6,8 @@ import { cookbookTools } from './cookbook.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
 import { tablesTools } from './tables.js';
+import { talkTools } from './talk.js';
+import { talkChatTools } from './talk-chat.js';
 import { taskTools } from './tasks.js';
 import { webdavTools } from './webdav.js';
 
@@ -20,4 +22,6 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...contactTools,
   ...tablesTools,
   ...cookbookTools,
+  ...talkTools,
+  ...talkChatTools,
 ];
