@@ -9,7 +9,12 @@ import type { NextcloudClient } from './client.js';
  * enabled for the user. Apps not listed here (files, sharing, the DAV apps, Cookbook) publish no
  * reliable signal, so their tools are never hidden on this ground.
  */
-const CAPABILITY: Partial<Record<App, string>> = { notes: 'notes', deck: 'deck', tables: 'tables' };
+const CAPABILITY: Partial<Record<App, string>> = {
+  notes: 'notes',
+  deck: 'deck',
+  tables: 'tables',
+  talk: 'spreed',
+};
 
 /** Capabilities per credential (hashed) for a few minutes: apps are enabled per user and group. */
 const cache = new LRUCache<string, ReadonlySet<string>>({ max: 1000, ttl: 5 * 60_000 });

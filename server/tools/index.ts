@@ -12,6 +12,8 @@ import { deckStackTools } from './deck-stacks.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
 import { tablesTools } from './tables.js';
+import { talkTools } from './talk.js';
+import { talkChatTools } from './talk-chat.js';
 import { taskTools } from './tasks.js';
 import { webdavTools } from './webdav.js';
 
@@ -32,4 +34,6 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...deckCardLinkTools,
   ...deckCommentTools,
   ...deckAttachmentTools,
+  ...talkTools,
+  ...talkChatTools,
 ];

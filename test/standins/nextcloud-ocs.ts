@@ -43,6 +43,18 @@ export async function handleOcs(ctx: RequestContext): Promise<void> {
           notes: { api_version: ['0.2', '1.3'], version: '4.11.0' },
           tables: { enabled: true, version: '0.9.0', apiVersions: ['1.0', '2.0'] },
           deck: { version: '1.14.0', canCreateBoards: true, apiVersions: ['1.0', '1.1'] },
+          spreed: {
+            features: [
+              'conversation-v4',
+              'chat-v2',
+              'chat-read-marker',
+              'chat-read-last',
+              'chat-reference-id',
+            ],
+            'features-local': ['chat-read-last'],
+            config: { chat: { 'max-length': 32000, 'read-privacy': 0 } },
+            version: '21.1.0',
+          },
         }).filter(([app]) => !ctx.standin.ocs.missingApps.has(app)),
       ),
     });

@@ -9,12 +9,14 @@ import { type DeckState, handleDeck, newDeck } from './nextcloud-deck.js';
 import { handleNotes, type NotesState } from './nextcloud-notes.js';
 import { handleOcs, type OcsState } from './nextcloud-ocs.js';
 import { handleTables, seededTables, type TablesState } from './nextcloud-tables.js';
+import { handleTalk, newTalk, type TalkState } from './nextcloud-talk.js';
 
 /**
  * A stand-in for the Nextcloud HTTP APIs the server uses, following their documentation:
- * Notes API v1, OCS (capabilities, Share API v1, v2 envelopes), and WebDAV, which it serves
- * by passing requests to a real WebDAV server (Apache mod_dav) after authenticating them, and
- * by answering Nextcloud's SEARCH and favorites REPORT over that server's files.
+ * Notes API v1, OCS (capabilities, Share API v1, v2 envelopes), Tables, Cookbook, Talk, and
+ * WebDAV, which it serves by passing requests to a real WebDAV server (Apache mod_dav) after
+ * authenticating them, and by answering Nextcloud's SEARCH and favorites REPORT over that
+ * server's files.
  *
  * Authentication as Nextcloud does it: app passwords by Basic auth, and bearer tokens as the
  * `user_oidc` app checks them (JWKS signature, exact issuer, audience, exp with 60 s leeway).
@@ -63,6 +65,7 @@ export interface NextcloudStandin {
   readonly tables: TablesState;
   readonly cookbook: CookbookState;
   readonly deck: DeckState;
+  readonly talk: TalkState;
   readonly ocs: OcsState;
   /** Every request seen, as "METHOD /path", for assertions. */
   readonly log: string[];
@@ -138,6 +141,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
       url.pathname.startsWith('/ocs/v2.php/apps/tables/')
     )
       return handleTables(ctx);
+    if (url.pathname.startsWith('/ocs/v2.php/apps/spreed/')) return handleTalk(ctx);
     if (url.pathname.startsWith('/ocs/')) return handleOcs(ctx);
     if (url.pathname.startsWith('/remote.php/dav/')) return handleDav(ctx);
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -154,6 +158,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     tables: seededTables(Object.keys(options.users)[0] ?? 'admin'),
     cookbook: newCookbook(),
     deck: newDeck(),
+    talk: newTalk(),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     log: [],
     fail(fault) {
