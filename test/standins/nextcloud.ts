@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { type CookbookState, handleCookbook, newCookbook } from './nextcloud-cookbook.js';
 import { handleDav } from './nextcloud-dav.js';
+import { type FilesMetaState, newFilesMeta } from './nextcloud-files-meta.js';
 import { handleNotes, type NotesState } from './nextcloud-notes.js';
 import { handleOcs, type OcsState } from './nextcloud-ocs.js';
 import { handleTables, seededTables, type TablesState } from './nextcloud-tables.js';
@@ -13,7 +14,8 @@ import { handleTables, seededTables, type TablesState } from './nextcloud-tables
  * A stand-in for the Nextcloud HTTP APIs the server uses, following their documentation:
  * Notes API v1, OCS (capabilities, Share API v1, v2 envelopes), and WebDAV, which it serves
  * by passing requests to a real WebDAV server (Apache mod_dav) after authenticating them, and
- * by answering Nextcloud's SEARCH and favorites REPORT over that server's files.
+ * by answering Nextcloud's SEARCH, filter-files REPORT, system tags and comments over that
+ * server's files.
  *
  * Authentication as Nextcloud does it: app passwords by Basic auth, and bearer tokens as the
  * `user_oidc` app checks them (JWKS signature, exact issuer, audience, exp with 60 s leeway).
@@ -62,6 +64,8 @@ export interface NextcloudStandin {
   readonly tables: TablesState;
   readonly cookbook: CookbookState;
   readonly ocs: OcsState;
+  /** File ids, system and personal tags, comments. */
+  readonly filesMeta: FilesMetaState;
   /** Every request seen, as "METHOD /path", for assertions. */
   readonly log: string[];
   fail(fault: Omit<Fault, 'times'> & { times?: number }): void;
@@ -150,6 +154,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     tables: seededTables(Object.keys(options.users)[0] ?? 'admin'),
     cookbook: newCookbook(),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
+    filesMeta: newFilesMeta(),
     log: [],
     fail(fault) {
       faults.push({ ...fault, times: fault.times ?? 1 });
