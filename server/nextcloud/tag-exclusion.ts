@@ -21,6 +21,9 @@ const tagIdCache = new LRUCache<string, readonly number[]>({ max: 1000, ttl: 60_
 /** While a configured name has no tag yet, it is looked up again soon: creating it must take effect. */
 const INCOMPLETE_TTL_MS = 5_000;
 
+/** Configured names already reported missing: a typo is worth one warning, not one per call. */
+const warned = new Set<string>();
+
 /** The tagged paths of one tool call, fetched at most once per call. */
 const perCall = new WeakMap<ToolContext, Promise<readonly string[]>>();
 
@@ -57,8 +60,14 @@ async function lookUpIds(ctx: ToolContext, key: string): Promise<readonly number
   const tags = (await listSystemTags(ctx.nc)).filter((tag) => wanted.has(tag.name.toLowerCase()));
   const found = new Set(tags.map((tag) => tag.name.toLowerCase()));
   const missing = ctx.excludedTags.filter((name) => !found.has(name.toLowerCase()));
-  if (missing.length > 0)
-    ctx.log.debug({ missing }, 'excluded tags not found on Nextcloud: they hide nothing');
+  const unwarned = missing.filter((name) => !warned.has(name));
+  if (unwarned.length > 0) {
+    for (const name of unwarned) warned.add(name);
+    ctx.log.warn(
+      { missing: unwarned },
+      'excluded tags not found (or not visible to users) on Nextcloud: until they exist they hide nothing',
+    );
+  }
   const ids = tags.map((tag) => tag.id);
   tagIdCache.set(key, ids, missing.length > 0 ? { ttl: INCOMPLETE_TTL_MS } : {});
   return ids;
