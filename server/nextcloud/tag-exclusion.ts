@@ -112,8 +112,9 @@ export async function assertNotExcluded(ctx: ToolContext, path: string): Promise
 }
 
 /**
- * Refuses a folder to list or search in (or a share's path) when it carries an excluded tag or
- * lies in a folder that does; what is inside is left to {@link withoutExcluded}.
+ * Refuses a path when it carries an excluded tag or lies in a folder that does: a folder to list
+ * or search in, a share's path, a file or folder whose own tags or comments are asked for. What
+ * is inside a folder is left to {@link withoutExcluded}.
  */
 export async function assertVisible(ctx: ToolContext, path: string): Promise<void> {
   const excluded = await excludedPaths(ctx);

@@ -7,7 +7,7 @@ import {
   systemTagShape,
   tagsOfFile,
 } from '../nextcloud/file-meta.js';
-import { assertNotExcluded } from '../nextcloud/tag-exclusion.js';
+import { assertVisible } from '../nextcloud/tag-exclusion.js';
 import { userFile } from '../nextcloud/webdav.js';
 import { defineTool } from '../registry.js';
 
@@ -33,7 +33,7 @@ const getFileTags = defineTool({
   hints: readOnly,
   async handler(args, ctx) {
     const target = userFile(ctx.nc, args.path);
-    await assertNotExcluded(ctx, target.relative);
+    await assertVisible(ctx, target.relative);
     const meta = await fileMeta(ctx.nc, target.relative, true);
     // Nextcloud before 28 lacks the nc:system-tags property; the relations collection has them.
     const systemTags = meta.systemTags ?? (await tagsOfFile(ctx.nc, meta.fileId, target.display));
@@ -68,7 +68,7 @@ const listFileComments = defineTool({
   hints: readOnly,
   async handler(args, ctx) {
     const target = userFile(ctx.nc, args.path);
-    await assertNotExcluded(ctx, target.relative);
+    await assertVisible(ctx, target.relative);
     const { fileId } = await fileMeta(ctx.nc, target.relative, false);
     // One more than asked tells whether another page exists.
     const page = await listComments(
@@ -110,7 +110,7 @@ const createFileComment = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, ctx) {
     const target = userFile(ctx.nc, args.path);
-    await assertNotExcluded(ctx, target.relative);
+    await assertVisible(ctx, target.relative);
     const { fileId } = await fileMeta(ctx.nc, target.relative, false);
     const commentId = await createComment(ctx.nc, fileId, args.message, target.display);
     return { structured: { path: target.display, file_id: fileId, comment_id: commentId } };
