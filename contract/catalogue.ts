@@ -44,6 +44,9 @@ export const CATALOGUE = [
   { name: 'nc_webdav_delete_resource', app: 'files', scope: 'files:write' },
   { name: 'nc_webdav_move_resource', app: 'files', scope: 'files:write' },
   { name: 'nc_webdav_copy_resource', app: 'files', scope: 'files:write' },
+  { name: 'nc_webdav_get_file_tags', app: 'files', scope: 'files:read' },
+  { name: 'nc_webdav_list_comments', app: 'files', scope: 'files:read' },
+  { name: 'nc_webdav_create_comment', app: 'files', scope: 'files:write' },
 
   { name: 'nc_calendar_list_calendars', app: 'calendar', scope: 'calendar:read' },
   { name: 'nc_calendar_list_events', app: 'calendar', scope: 'calendar:read' },

@@ -51,6 +51,11 @@ export interface NextcloudMcpSpec {
   /** Overrides the image the operator itself runs with. */
   readonly image?: string;
   readonly ingress?: { readonly className?: string; readonly host?: string; readonly tlsSecretName?: string };
+  /**
+   * System tags whose files (and folders, with everything inside) no tool lists, reads, changes or
+   * shares; passed to the server as `EXCLUDED_TAGS`.
+   */
+  readonly excludedTags?: readonly string[];
 }
 
 /** A `metav1.Condition`. */

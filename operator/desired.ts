@@ -124,6 +124,7 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
     HOST: '127.0.0.1',
     PORT: String(SERVER_PORT),
     APPS: apps,
+    ...(spec.excludedTags?.length ? { EXCLUDED_TAGS: spec.excludedTags.join(',') } : {}),
     NODE_OPTIONS: RUNTIME_NODE_OPTIONS,
   };
   // Everything the pods read, the secret included (hashed), so any change rolls them.

@@ -32,6 +32,8 @@ export interface CallerDeps {
   readonly http: HttpSettings;
   readonly apps: ReadonlySet<App>;
   readonly readMaxBytes: number;
+  /** System tag names whose files no tool shows or touches (`EXCLUDED_TAGS`). */
+  readonly excludedTags: readonly string[];
   readonly log: Logger;
 }
 
@@ -64,6 +66,7 @@ export function makeCaller(
       nc: new NextcloudClient(deps.http, credentials, signal),
       log,
       limits: { readMaxBytes: deps.readMaxBytes },
+      excludedTags: deps.excludedTags,
     }),
     availableApps: (signal) =>
       availableApps(new NextcloudClient(deps.http, credentials, signal), deps.apps, log),

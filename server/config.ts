@@ -21,6 +21,20 @@ const appList = z
   })
   .default([...APPS]);
 
+/** System tag names, as Nextcloud limits them (64 characters); commas separate them. */
+const tagList = z
+  .string()
+  .transform((value) => [
+    ...new Set(
+      value
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
+  ])
+  .pipe(z.array(z.string().max(64, 'a tag name has at most 64 characters')).max(20, 'at most 20 tags'))
+  .default([]);
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const ConfigSchema = z.object({
@@ -33,6 +47,11 @@ const ConfigSchema = z.object({
   NEXTCLOUD_TIMEOUT_MS: positiveInt(30_000),
   /** Largest file `nc_webdav_read_file` returns; larger files are refused with a clear error. */
   READ_MAX_BYTES: positiveInt(5 * 1024 * 1024),
+  /**
+   * System tags that hide files from every tool: a file carrying one, or inside a folder carrying
+   * one, is never listed, read, changed or shared.
+   */
+  EXCLUDED_TAGS: tagList,
   /** `stdio` runs the standalone desktop mode; `http` is the pod's mode. */
   MCP_TRANSPORT: z.enum(['http', 'stdio']).default('http'),
   NEXTCLOUD_USER: z.string().min(1).optional(),

@@ -17,8 +17,15 @@ try {
     http: createHttpSettings(config.NEXTCLOUD_URL, config.NEXTCLOUD_TIMEOUT_MS),
     apps: new Set(config.APPS),
     readMaxBytes: config.READ_MAX_BYTES,
+    excludedTags: config.EXCLUDED_TAGS,
     log,
   };
+  if (config.EXCLUDED_TAGS.length > 0) {
+    log.info(
+      { excludedTags: config.EXCLUDED_TAGS },
+      'files with these system tags are hidden from every tool',
+    );
+  }
   if (config.MCP_TRANSPORT === 'stdio' && config.NEXTCLOUD_USER && config.NEXTCLOUD_APP_PASSWORD) {
     log.info(
       { nextcloud: config.NEXTCLOUD_URL.origin, user: config.NEXTCLOUD_USER },

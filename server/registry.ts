@@ -27,6 +27,11 @@ export interface ToolContext {
   readonly log: Logger;
   /** Server-side limits from the configuration. */
   readonly limits: { readonly readMaxBytes: number };
+  /**
+   * The tenant's excluded system tags: files carrying one (or inside a folder carrying one) are
+   * hidden from and refused by every tool; see `nextcloud/tag-exclusion.ts`.
+   */
+  readonly excludedTags: readonly string[];
 }
 
 /** A handler's answer: the structured result and, optionally, content blocks other than its JSON. */

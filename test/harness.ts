@@ -86,12 +86,15 @@ export const quietLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 /** The MCP server on a loopback port, wired as main.ts wires it. */
 export async function startServer(
   target: Target,
-  overrides: Partial<Pick<CallerDeps, 'apps' | 'readMaxBytes'>> & { timeoutMs?: number } = {},
+  overrides: Partial<Pick<CallerDeps, 'apps' | 'readMaxBytes' | 'excludedTags'>> & {
+    timeoutMs?: number;
+  } = {},
 ) {
   const deps: CallerDeps = {
     http: createHttpSettings(new URL(target.url), overrides.timeoutMs ?? 10_000),
     apps: overrides.apps ?? new Set(APPS),
     readMaxBytes: overrides.readMaxBytes ?? 1024 * 1024,
+    excludedTags: overrides.excludedTags ?? [],
     log: quietLog,
   };
   const server = createHttpServer(ALL_TOOLS, deps);
@@ -149,7 +152,13 @@ export function unique(prefix: string): string {
  * and stop them after; the returned object holds them once `beforeAll` ran.
  */
 export function useServer(
-  options: { webdav?: boolean; groupware?: boolean; timeoutMs?: number; readMaxBytes?: number } = {},
+  options: {
+    webdav?: boolean;
+    groupware?: boolean;
+    timeoutMs?: number;
+    readMaxBytes?: number;
+    excludedTags?: readonly string[];
+  } = {},
 ) {
   const env = {} as { target: Target; server: Awaited<ReturnType<typeof startServer>>; client: Client };
   beforeAll(async () => {

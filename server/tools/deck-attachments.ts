@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import { DeckApi, type DeckAttachment } from '../nextcloud/deck.js';
+import { assertNotExcluded } from '../nextcloud/tag-exclusion.js';
 import { defineTool, type ToolContext } from '../registry.js';
 import { boardId, cardId, stackId } from './deck-views.js';
 import { getNote, notesFolder } from './notes.js';
@@ -36,8 +37,10 @@ const attachmentView = (attachment: DeckAttachment) => ({
   created_at: new Date(attachment.createdAt * 1000).toISOString(),
 });
 
-async function shareWithCard({ nc }: Pick<ToolContext, 'nc'>, card: number, path: string) {
-  const share = await nc.ocs<{ id: number | string }>({
+/** Shares a file with a card: never one the tenant's excluded tags cover, as for any share. */
+async function shareWithCard(ctx: ToolContext, card: number, path: string) {
+  await assertNotExcluded(ctx, path);
+  const share = await ctx.nc.ocs<{ id: number | string }>({
     method: 'POST',
     path: SHARES,
     form: { path, shareType: SHARE_TYPE_DECK, shareWith: String(card), permissions: '1' },

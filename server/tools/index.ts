@@ -16,11 +16,13 @@ import { talkTools } from './talk.js';
 import { talkChatTools } from './talk-chat.js';
 import { taskTools } from './tasks.js';
 import { webdavTools } from './webdav.js';
+import { webdavMetaTools } from './webdav-meta.js';
 
 /** Every tool the server implements; the catalogue in `contract/` names the same set. */
 export const ALL_TOOLS: readonly AnyTool[] = [
   ...notesTools,
   ...webdavTools,
+  ...webdavMetaTools,
   ...sharingTools,
   ...calendarTools,
   ...calendarPlanningTools,

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { NextcloudClient } from '../nextcloud/client.js';
 import { displayPath, normalizeUserPath } from '../nextcloud/dav-path.js';
-import { defineTool } from '../registry.js';
+import { assertNotExcluded, assertVisible, withoutExcluded } from '../nextcloud/tag-exclusion.js';
+import { defineTool, type ToolContext } from '../registry.js';
 
 /** OCS Share API (https://docs.nextcloud.com/server/latest/developer_manual/client_apis/OCS/ocs-share-api.html). */
 const API = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
@@ -95,15 +96,27 @@ const note = z.string().max(2000);
 const label = z.string().max(255);
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true };
 
-/** Creates a share; `form` holds the OCS parameters besides the path. */
+/**
+ * Creates a share; `form` holds the OCS parameters besides the path. Never of what the tenant's
+ * excluded tags cover: sharing would hand it to people the model cannot vouch for.
+ */
 async function postShare(
-  nc: NextcloudClient,
+  ctx: ToolContext,
   path: string,
   form: Record<string, string | undefined>,
   what: string,
 ) {
-  const share = await nc.ocs<ApiShare>({ method: 'POST', path: API, form: { path, ...form }, what });
+  await assertNotExcluded(ctx, path);
+  const share = await ctx.nc.ocs<ApiShare>({ method: 'POST', path: API, form: { path, ...form }, what });
   return { structured: toShare(share) };
+}
+
+/** One share as the Share API returns it, or a NotFoundError. */
+async function getShare(nc: NextcloudClient, id: number): Promise<ApiShare> {
+  const what = `Share ${id}`;
+  const [share] = await nc.ocs<ApiShare[]>({ method: 'GET', path: `${API}/${id}`, what });
+  if (!share) throw new NotFoundError(`${what} not found`);
+  return share;
 }
 
 /** A user's path as the Share API takes it; refuses the files root. */
@@ -126,8 +139,9 @@ const list = defineTool({
   },
   output: { shares: z.array(z.object(shareShape)) },
   hints: readOnly,
-  async handler(args, { nc }) {
-    const data = await nc.ocs<ApiShare[]>({
+  async handler(args, ctx) {
+    if (args.path !== undefined) await assertVisible(ctx, sharePath(args.path));
+    const data = await ctx.nc.ocs<ApiShare[]>({
       method: 'GET',
       path: API,
       query: {
@@ -137,7 +151,7 @@ const list = defineTool({
       },
       what: args.path ? `Shares of ${args.path}` : 'The share list',
     });
-    return { structured: { shares: data.map(toShare) } };
+    return { structured: { shares: await withoutExcluded(ctx, data.map(toShare)) } };
   },
 });
 
@@ -148,10 +162,9 @@ const get = defineTool({
   input: { share_id: shareId },
   output: shareShape,
   hints: readOnly,
-  async handler(args, { nc }) {
-    const what = `Share ${args.share_id}`;
-    const [share] = await nc.ocs<ApiShare[]>({ method: 'GET', path: `${API}/${args.share_id}`, what });
-    if (!share) throw new NotFoundError(`${what} not found`);
+  async handler(args, ctx) {
+    const share = await getShare(ctx.nc, args.share_id);
+    await assertVisible(ctx, share.path);
     return { structured: toShare(share) };
   },
 });
@@ -170,7 +183,7 @@ const create = defineTool({
   },
   output: shareShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
     const path = sharePath(args.path);
     const form = {
       shareType: args.share_type === 'user' ? '0' : '1',
@@ -179,7 +192,7 @@ const create = defineTool({
       expireDate: args.expire_date,
       note: args.note,
     };
-    return postShare(nc, path, form, `Share of ${path} with ${args.share_with}`);
+    return postShare(ctx, path, form, `Share of ${path} with ${args.share_with}`);
   },
 });
 
@@ -199,7 +212,7 @@ const createPublicLink = defineTool({
   },
   output: shareShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
     const path = sharePath(args.path);
     const form = {
       shareType: '3',
@@ -209,7 +222,7 @@ const createPublicLink = defineTool({
       label: args.label,
       note: args.note,
     };
-    return postShare(nc, path, form, `Public link to ${path}`);
+    return postShare(ctx, path, form, `Public link to ${path}`);
   },
 });
 
@@ -228,7 +241,7 @@ const update = defineTool({
   },
   output: shareShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
     const form = {
       permissions: mask(args.permissions),
       password: args.password,
@@ -241,7 +254,9 @@ const update = defineTool({
         'Nothing to change: give permissions, password, expire_date, note or label',
       );
     }
-    const share = await nc.ocs<ApiShare>({
+    // Widening a share of an excluded file (a longer expiry, more rights) is sharing it again.
+    if (ctx.excludedTags.length > 0) await assertVisible(ctx, (await getShare(ctx.nc, args.share_id)).path);
+    const share = await ctx.nc.ocs<ApiShare>({
       method: 'PUT',
       path: `${API}/${args.share_id}`,
       form,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ConflictError, InvalidInputError, PreconditionFailedError } from '../errors.js';
-import { headerValue, type NextcloudClient } from '../nextcloud/client.js';
+import { headerValue } from '../nextcloud/client.js';
 import { displayPath } from '../nextcloud/dav-path.js';
+import { assertNotExcluded, assertVisible, withoutExcluded } from '../nextcloud/tag-exclusion.js';
 import {
   davFilesPath,
   fileEntryShape,
@@ -12,7 +13,7 @@ import {
   userFile,
   xmlBody,
 } from '../nextcloud/webdav.js';
-import { defineTool } from '../registry.js';
+import { defineTool, type ToolContext } from '../registry.js';
 
 const path = z.string().max(4096).describe('Path inside your files, e.g. "/Documents/report.md"');
 const folder = path.default('/').describe('Folder to work in; "/" is your files root');
@@ -29,10 +30,13 @@ const listDirectory = defineTool({
   input: { path: folder },
   output: { path: z.string(), ...listShape },
   hints: readOnly,
-  async handler(args, { nc }) {
-    const target = userFile(nc, args.path);
-    const entries = (await propfind(nc, target.relative, 1)).filter((entry) => entry.path !== target.display);
-    return { structured: { path: target.display, entries } };
+  async handler(args, ctx) {
+    const target = userFile(ctx.nc, args.path);
+    await assertVisible(ctx, target.relative);
+    const children = (await propfind(ctx.nc, target.relative, 1)).filter(
+      (entry) => entry.path !== target.display,
+    );
+    return { structured: { path: target.display, entries: await withoutExcluded(ctx, children) } };
   },
 });
 
@@ -54,6 +58,7 @@ const readFile = defineTool({
   hints: readOnly,
   async handler(args, ctx) {
     const target = userFile(ctx.nc, args.path);
+    await assertNotExcluded(ctx, target.relative);
     const file = await readFileContent(ctx, target.dav, `File ${target.display}`);
     const { mimeType, size, etag, isText } = file;
     return {
@@ -91,8 +96,9 @@ const writeFile = defineTool({
   },
   output: { path: z.string(), etag: z.string().nullable(), created: z.boolean(), size: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-  async handler(args, { nc }) {
-    const target = requireFile(nc, args.path);
+  async handler(args, ctx) {
+    const { nc } = ctx;
+    const target = await requireFile(ctx, args.path);
     const body =
       args.encoding === 'base64' ? Buffer.from(args.content, 'base64') : Buffer.from(args.content, 'utf8');
     const headers: Record<string, string> = {
@@ -137,8 +143,9 @@ const createDirectory = defineTool({
   input: { path },
   output: { path: z.string(), created: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-  async handler(args, { nc }) {
-    const target = requireFile(nc, args.path);
+  async handler(args, ctx) {
+    const { nc } = ctx;
+    const target = await requireFile(ctx, args.path);
     const response = await nc.send({
       method: 'MKCOL',
       path: target.dav,
@@ -159,9 +166,9 @@ const deleteResource = defineTool({
   input: { path },
   output: { path: z.string(), deleted: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-  async handler(args, { nc }) {
-    const target = requireFile(nc, args.path);
-    await nc.send({ method: 'DELETE', path: target.dav, what: target.display });
+  async handler(args, ctx) {
+    const target = await requireFile(ctx, args.path);
+    await ctx.nc.send({ method: 'DELETE', path: target.dav, what: target.display });
     return { structured: { path: target.display, deleted: true } };
   },
 });
@@ -175,9 +182,10 @@ function transfer(method: 'MOVE' | 'COPY') {
     input: { source_path: path, destination_path: path, overwrite: z.boolean().default(false) },
     output: { source_path: z.string(), destination_path: z.string(), replaced: z.boolean() },
     hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
-    async handler(args, { nc }) {
-      const source = requireFile(nc, args.source_path);
-      const destination = requireFile(nc, args.destination_path);
+    async handler(args, ctx) {
+      const { nc } = ctx;
+      const source = await requireFile(ctx, args.source_path);
+      const destination = await requireFile(ctx, args.destination_path);
       const response = await nc.send({
         method,
         path: source.dav,
@@ -201,11 +209,12 @@ function transfer(method: 'MOVE' | 'COPY') {
   });
 }
 
-/** Refuses the root for operations that need a named file or folder. */
-function requireFile(nc: NextcloudClient, input: string) {
-  const target = userFile(nc, input);
+/** Refuses the root, and what the tenant's excluded tags cover, for operations on a named file or folder. */
+async function requireFile(ctx: ToolContext, input: string) {
+  const target = userFile(ctx.nc, input);
   if (target.relative === '')
     throw new InvalidInputError('This needs a file or folder path, not your files root');
+  await assertNotExcluded(ctx, target.relative);
   return target;
 }
 
@@ -230,8 +239,10 @@ function typePattern(type: string): string {
   return major.includes('/') ? major : `${major}/%`;
 }
 
-async function search(nc: NextcloudClient, scope: string, conditions: Condition[], max: number) {
+async function search(ctx: ToolContext, scope: string, conditions: Condition[], max: number) {
+  const { nc } = ctx;
   const target = userFile(nc, scope);
+  await assertVisible(ctx, target.relative);
   const where = conditions.length === 1 ? conditions[0] : { 'd:and': mergeConditions(conditions) };
   const body = xmlBody('d:searchrequest', {
     'd:basicsearch': {
@@ -251,7 +262,7 @@ async function search(nc: NextcloudClient, scope: string, conditions: Condition[
     body,
     what: `Search in ${target.display}`,
   });
-  return parseMultistatus(nc, response).slice(0, max);
+  return withoutExcluded(ctx, parseMultistatus(nc, response).slice(0, max));
 }
 
 /** Groups conditions by element name so the XML builder emits repeated siblings. */
@@ -287,7 +298,7 @@ const searchFiles = defineTool({
   },
   output: listShape,
   hints: readOnly,
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
     const conditions: Condition[] = [];
     if (args.name_pattern) conditions.push(like('d:displayname', namePattern(args.name_pattern)));
     if (args.mime_type) conditions.push(like('d:getcontenttype', typePattern(args.mime_type)));
@@ -297,7 +308,7 @@ const searchFiles = defineTool({
     if (args.max_size !== undefined) conditions.push(compare('d:lt', 'oc:size', args.max_size + 1));
     if (args.only_favorites) conditions.push({ 'd:eq': { 'd:prop': { 'oc:favorite': '' }, 'd:literal': 1 } });
     if (conditions.length === 0) throw new InvalidInputError('Give at least one search criterion');
-    return { structured: { entries: await search(nc, args.scope, conditions, args.limit) } };
+    return { structured: { entries: await search(ctx, args.scope, conditions, args.limit) } };
   },
 });
 
@@ -308,9 +319,9 @@ const findByName = defineTool({
   input: { pattern: z.string().min(1).max(255).describe('e.g. "budget" or "*.pdf"'), scope, limit },
   output: listShape,
   hints: readOnly,
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
     const entries = await search(
-      nc,
+      ctx,
       args.scope,
       [like('d:displayname', namePattern(args.pattern))],
       args.limit,
@@ -326,9 +337,9 @@ const findByType = defineTool({
   input: { mime_type: z.string().min(1).max(200), scope, limit },
   output: listShape,
   hints: readOnly,
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
     const entries = await search(
-      nc,
+      ctx,
       args.scope,
       [like('d:getcontenttype', typePattern(args.mime_type))],
       args.limit,
@@ -344,8 +355,10 @@ const listFavorites = defineTool({
   input: { scope, limit },
   output: listShape,
   hints: readOnly,
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
+    const { nc } = ctx;
     const target = userFile(nc, args.scope);
+    await assertVisible(ctx, target.relative);
     const response = await nc.send({
       method: 'REPORT',
       path: davFilesPath(nc.user, target.relative),
@@ -353,7 +366,8 @@ const listFavorites = defineTool({
       body: xmlBody('oc:filter-files', { ...selectProps, 'oc:filter-rules': { 'oc:favorite': 1 } }),
       what: `Favorites in ${displayPath(target.relative)}`,
     });
-    return { structured: { entries: parseMultistatus(nc, response).slice(0, args.limit) } };
+    const entries = await withoutExcluded(ctx, parseMultistatus(nc, response));
+    return { structured: { entries: entries.slice(0, args.limit) } };
   },
 });
 

@@ -49,6 +49,7 @@ const fullSpec: Complete<NextcloudMcpSpec> = {
   replicas: 2,
   image: 'registry.example/nextcloud-mcp:1',
   ingress: { className: 'nginx', host: 'mcp.example', tlsSecretName: 'tls' },
+  excludedTags: ['private'],
 };
 
 const fullStatus: Complete<NextcloudMcpStatus> = {

@@ -85,6 +85,21 @@ describe('desired objects of a NextcloudMcp', () => {
     );
   });
 
+  it("pass the tenant's excluded tags to the server container only, and roll the pods when they change", () => {
+    const env = (objects: { kind?: string }[], name: string) =>
+      deployment(objects).spec?.template.spec?.containers.find((c) => c.name === name)?.env ?? [];
+    const withTags = (excludedTags: string[]) =>
+      desiredObjects({ ...input, resource: { ...resource, spec: { ...resource.spec, excludedTags } } });
+    const tagged = withTags(['private', 'HR only']);
+    expect(env(tagged, 'server')).toContainEqual({ name: 'EXCLUDED_TAGS', value: 'private,HR only' });
+    expect(env(tagged, 'proxy').map((entry) => entry.name)).not.toContain('EXCLUDED_TAGS');
+    for (const untagged of [desiredObjects(input), withTags([])]) {
+      expect(env(untagged, 'server').map((entry) => entry.name)).not.toContain('EXCLUDED_TAGS');
+    }
+    expect(hash(tagged)).not.toBe(hash(desiredObjects(input)));
+    expect(hash(withTags(['private']))).not.toBe(hash(tagged));
+  });
+
   it('add a PodDisruptionBudget past one replica and an Ingress when asked for', () => {
     const objects = desiredObjects({
       ...input,

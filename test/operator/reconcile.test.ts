@@ -118,6 +118,18 @@ describe('reconciling a NextcloudMcp', () => {
     expect((await apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns })).spec?.replicas).toBe(1);
   });
 
+  it("passes spec.excludedTags, as the API server stored them, to the server container's EXCLUDED_TAGS", async () => {
+    const current = await get();
+    await deps.custom.replaceNamespacedCustomObject({
+      ...target(),
+      body: { ...current, spec: { ...current.spec, excludedTags: ['private', 'HR only'] } },
+    });
+    await reconcile(ns, 'acme', deps);
+    const deployment = await apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns });
+    const server = deployment.spec?.template.spec?.containers.find((c) => c.name === 'server');
+    expect(server?.env).toContainEqual({ name: 'EXCLUDED_TAGS', value: 'private,HR only' });
+  });
+
   it('removes the PodDisruptionBudget it made when replicas go back to one, and never what it did not make', async () => {
     const pdb = {
       apiVersion: 'policy/v1',

@@ -122,6 +122,7 @@ describe('a peer that is not on loopback', () => {
         http: createHttpSettings(new URL(target.url), 1000),
         apps: new Set(['notes']),
         readMaxBytes: 1024,
+        excludedTags: [],
         log: quietLog,
       });
       // Node hands the server a request whose socket reports the peer address; we forge it here

@@ -7,6 +7,7 @@ describe('server configuration', () => {
     const config = loadConfig({ NEXTCLOUD_URL: 'https://cloud.example' });
     expect(config).toMatchObject({ HOST: '127.0.0.1', PORT: 8081, APPS: [...APPS], LOG_LEVEL: 'info' });
     expect(config.MCP_TRANSPORT).toBe('http');
+    expect(config.EXCLUDED_TAGS).toEqual([]);
   });
 
   it.each([
@@ -16,6 +17,17 @@ describe('server configuration', () => {
     [
       { NEXTCLOUD_URL: 'https://c.example', APPS: 'notes,spreadsheets' },
       /APPS: unknown app\(s\) spreadsheets/,
+    ],
+    [
+      { NEXTCLOUD_URL: 'https://c.example', EXCLUDED_TAGS: 'x'.repeat(65) },
+      /^invalid configuration: EXCLUDED_TAGS\.0: a tag name has at most 64 characters$/,
+    ],
+    [
+      {
+        NEXTCLOUD_URL: 'https://c.example',
+        EXCLUDED_TAGS: Array.from({ length: 21 }, (_, i) => `t${i}`).join(),
+      },
+      /^invalid configuration: EXCLUDED_TAGS: at most 20 tags$/,
     ],
     [
       { NEXTCLOUD_URL: 'https://c.example', MCP_TRANSPORT: 'stdio' },
@@ -30,5 +42,12 @@ describe('server configuration', () => {
       'notes',
       'files',
     ]);
+  });
+
+  it('parses the excluded tags: trimmed, without empties or repeats', () => {
+    expect(
+      loadConfig({ NEXTCLOUD_URL: 'https://c.example', EXCLUDED_TAGS: ' private, ,Confidential,private,' })
+        .EXCLUDED_TAGS,
+    ).toEqual(['private', 'Confidential']);
   });
 });

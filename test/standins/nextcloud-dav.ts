@@ -1,12 +1,30 @@
-import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { request } from 'undici';
 import type { RequestContext } from './nextcloud.js';
+import {
+  type DavResource,
+  parser,
+  requestedProps,
+  sendDavError,
+  sendMultistatus,
+} from './nextcloud-dav-xml.js';
+import {
+  fileIdOf,
+  filesWithTags,
+  forget,
+  handleFilesMeta,
+  isFilesMetaPath,
+  metaProps,
+  moved,
+  setPersonalTags,
+} from './nextcloud-files-meta.js';
 
 /**
  * WebDAV stand-in: authenticated requests for `/remote.php/dav/files/<user>/...` go to the
- * real WebDAV server; Nextcloud's extensions that Apache lacks (SEARCH, the favorites REPORT)
- * are answered here over that server's PROPFIND. Nextcloud's ETags are strong; Apache's are
- * weak for a second after a change, so If-Match is evaluated here with Nextcloud's semantics.
+ * real WebDAV server; what Nextcloud adds that Apache lacks (SEARCH, the `oc:filter-files`
+ * REPORT by favorite and system tag, PROPFIND with file ids and tags) is answered here over
+ * that server's PROPFIND, and tags and comments by nextcloud-files-meta.ts. Nextcloud's ETags
+ * are strong; Apache's are weak for a second after a change, so If-Match is evaluated here with
+ * Nextcloud's semantics.
  */
 const FILES = '/remote.php/dav/files/';
 const HOP_BY_HOP = new Set([
@@ -17,18 +35,6 @@ const HOP_BY_HOP = new Set([
   'authorization',
   'content-length',
 ]);
-
-const parser = new XMLParser({
-  removeNSPrefix: true,
-  ignoreAttributes: true,
-  parseTagValue: false,
-  isArray: (name) => ['response', 'propstat'].includes(name),
-});
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  suppressEmptyNode: true,
-});
 
 interface Item {
   href: string;
@@ -58,13 +64,17 @@ function pathUser(pathname: string): string | undefined {
 export async function handleDav(ctx: RequestContext): Promise<void> {
   const { req, res, url } = ctx;
   if (req.method === 'SEARCH' && /^\/remote\.php\/dav\/?$/.test(url.pathname)) return search(ctx);
+  if (isFilesMetaPath(url.pathname)) return handleFilesMeta(ctx);
   if (!url.pathname.startsWith(FILES) && ctx.standin.options.groupwareUrl)
     return groupware(ctx, ctx.standin.options.groupwareUrl);
   if (pathUser(url.pathname) !== ctx.user) {
     res.writeHead(403, { 'content-type': 'application/xml' }).end('<d:error xmlns:d="DAV:"/>');
     return;
   }
-  if (req.method === 'REPORT') return favorites(ctx, url.pathname);
+  if (req.method === 'REPORT') return filterFiles(ctx, url.pathname);
+  if (req.method === 'PROPFIND') return answerPropfind(ctx, url.pathname);
+  const personalTags = req.method === 'PROPPATCH' ? tagsToSet(ctx.body) : undefined;
+  if (personalTags) return setPersonalTags(ctx, personalTags);
   const ifMatch = req.headers['if-match'];
   if (ifMatch && ifMatch !== '*') {
     const [current] = await propfind(ctx, url.pathname, '0');
@@ -99,7 +109,36 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
   const out =
     upstream.statusCode === 207 ? Buffer.from(body.toString('utf8').replace(/(getetag>)W\//g, '$1')) : body;
   if (req.method !== 'HEAD') outHeaders['content-length'] = String(out.length);
+  if (upstream.statusCode < 300) keepFileIds(ctx, headers.destination);
   res.writeHead(upstream.statusCode, outHeaders).end(out);
+}
+
+/** File ids follow a MOVE; a DELETE ends them; a COPY's destination is new (Nextcloud's semantics). */
+function keepFileIds(ctx: RequestContext, destination: string | undefined): void {
+  const meta = ctx.standin.filesMeta;
+  const target = destination ? new URL(destination).pathname : undefined;
+  if (ctx.req.method === 'MOVE' && target) moved(meta, ctx.url.pathname, target);
+  else if (ctx.req.method === 'COPY' && target) forget(meta, target);
+  else if (ctx.req.method === 'DELETE') forget(meta, ctx.url.pathname);
+}
+
+/** The personal tags a PROPPATCH sets (`oc:tags` with `oc:tag` children), if that is what it does. */
+function tagsToSet(body: Buffer): string[] | undefined {
+  const doc = parser.parse(body.toString('utf8')) as {
+    propertyupdate?: { set?: { prop?: { tags?: { tag?: string | string[] } | '' } } };
+  };
+  const tags = doc.propertyupdate?.set?.prop?.tags;
+  if (tags === undefined) return undefined;
+  const list = typeof tags === 'object' ? tags.tag : undefined;
+  return list === undefined ? [] : Array.isArray(list) ? list : [list];
+}
+
+/** PROPFIND of the user's files with Nextcloud's properties; Depth infinity counts as 1, as Nextcloud's default. */
+async function answerPropfind(ctx: RequestContext, pathname: string): Promise<void> {
+  const items = await propfind(ctx, pathname, ctx.req.headers.depth === '0' ? '0' : '1');
+  if (items.length === 0)
+    return sendDavError(ctx.res, 404, 'NotFound', `File with name ${pathname} could not be located`);
+  sendMultistatus(ctx.res, resources(ctx, items), requestedProps(ctx.body));
 }
 
 /** `file`, `folder` or undefined: what a user's path (as the Share API takes it) is. */
@@ -114,7 +153,11 @@ export async function davItemType(ctx: RequestContext, path: string): Promise<'f
   return item.collection ? 'folder' : 'file';
 }
 
-async function propfind(ctx: RequestContext, pathname: string, depth: '0' | 'infinity'): Promise<Item[]> {
+async function propfind(
+  ctx: RequestContext,
+  pathname: string,
+  depth: '0' | '1' | 'infinity',
+): Promise<Item[]> {
   const response = await request(new URL(pathname, davUrl(ctx)), {
     method: 'PROPFIND',
     headers: { depth, 'content-type': 'application/xml' },
@@ -150,38 +193,46 @@ async function propfind(ctx: RequestContext, pathname: string, depth: '0' | 'inf
   });
 }
 
-function multistatus(ctx: RequestContext, items: Item[]): void {
-  const xml = builder.build({
-    'd:multistatus': {
-      '@_xmlns:d': 'DAV:',
-      '@_xmlns:oc': 'http://owncloud.org/ns',
-      'd:response': items.map((item) => ({
-        'd:href': item.href,
-        'd:propstat': {
-          'd:prop': {
-            'd:displayname': item.name,
-            'd:getcontenttype': item.contentType,
-            'd:getlastmodified': item.modified.toUTCString(),
-            'd:getetag': item.etag,
-            'd:resourcetype': item.collection ? { 'd:collection': '' } : '',
-            ...(item.collection ? {} : { 'd:getcontentlength': item.size }),
-            'oc:size': item.size,
-            'oc:favorite': item.favorite ? 1 : 0,
-          },
-          'd:status': 'HTTP/1.1 200 OK',
-        },
-      })),
-    },
+/** Items with every property Nextcloud's files plugins serve for them. */
+function resources(ctx: RequestContext, items: Item[]): DavResource[] {
+  return items.map((item) => {
+    const meta = metaProps(ctx, item.href);
+    return {
+      href: item.href,
+      props: {
+        displayname: ['d:displayname', item.name],
+        getcontenttype: ['d:getcontenttype', item.contentType],
+        getlastmodified: ['d:getlastmodified', item.modified.toUTCString()],
+        getetag: ['d:getetag', item.etag],
+        resourcetype: ['d:resourcetype', item.collection ? { 'd:collection': '' } : ''],
+        ...(item.collection ? {} : { getcontentlength: ['d:getcontentlength', item.size] as const }),
+        size: ['oc:size', item.size],
+        favorite: ['oc:favorite', item.favorite ? 1 : 0],
+        ...meta.props,
+      },
+      withheld: meta.withheld ?? [],
+    };
   });
-  ctx.res.writeHead(207, { 'content-type': 'application/xml; charset=utf-8' }).end(xml);
 }
 
-async function favorites(ctx: RequestContext, pathname: string): Promise<void> {
-  const items = await propfind(ctx, pathname, 'infinity');
-  multistatus(
-    ctx,
-    items.filter((item) => item.favorite),
+/** The `oc:filter-files` REPORT: favorites and system tags (all given must match) below the target. */
+async function filterFiles(ctx: RequestContext, pathname: string): Promise<void> {
+  const doc = parser.parse(ctx.body.toString('utf8')) as {
+    'filter-files'?: { 'filter-rules'?: { favorite?: unknown; systemtag?: string | string[] } };
+  };
+  const rules = doc['filter-files']?.['filter-rules'];
+  if (!rules || typeof rules !== 'object') {
+    return sendDavError(ctx.res, 400, 'BadRequest', 'Missing filter-rule block in request');
+  }
+  const tagIds = rules.systemtag === undefined ? [] : [rules.systemtag].flat().map(Number);
+  const tagged = filesWithTags(ctx, tagIds);
+  if (!tagged) return sendDavError(ctx.res, 412, 'PreconditionFailed', 'Cannot filter by non-existing tag');
+  const items = (await propfind(ctx, pathname, 'infinity')).filter(
+    (item) =>
+      (rules.favorite === undefined || item.favorite) &&
+      (tagIds.length === 0 || tagged(fileIdOf(ctx.standin.filesMeta, item.href))),
   );
+  sendMultistatus(ctx.res, resources(ctx, items), requestedProps(ctx.body));
 }
 
 type Where = Record<string, unknown>;
@@ -203,7 +254,7 @@ async function search(ctx: RequestContext): Promise<void> {
   const items = await propfind(ctx, `${FILES}${encodeURIComponent(user)}/${encoded}`, 'infinity');
   const limit = Number(basic.limit?.nresults ?? Number.POSITIVE_INFINITY);
   const matches = items.slice(1).filter((item) => evaluate(basic.where ?? {}, item));
-  multistatus(ctx, matches.slice(0, limit));
+  sendMultistatus(ctx.res, resources(ctx, matches.slice(0, limit)), requestedProps(ctx.body));
 }
 
 /** Evaluates a DASL basicsearch `where` (and, or, not, like, eq, gt, lt, gte, lte). */

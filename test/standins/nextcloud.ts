@@ -6,6 +6,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { type CookbookState, handleCookbook, newCookbook } from './nextcloud-cookbook.js';
 import { handleDav } from './nextcloud-dav.js';
 import { type DeckState, handleDeck, newDeck } from './nextcloud-deck.js';
+import { type FilesMetaState, newFilesMeta } from './nextcloud-files-meta.js';
 import { handleNotes, type NotesState } from './nextcloud-notes.js';
 import { handleOcs, type OcsState } from './nextcloud-ocs.js';
 import { handleTables, seededTables, type TablesState } from './nextcloud-tables.js';
@@ -13,9 +14,10 @@ import { handleTalk, newTalk, type TalkState } from './nextcloud-talk.js';
 
 /**
  * A stand-in for the Nextcloud HTTP APIs the server uses, following their documentation:
- * Notes API v1, OCS (capabilities, Share API v1, v2 envelopes), Tables, Cookbook, Talk, and
- * WebDAV, which it serves by passing requests to a real WebDAV server (Apache mod_dav) after
- * authenticating them, and by answering Nextcloud's SEARCH and favorites REPORT over that
+ * Notes API v1, OCS (capabilities, Share API v1, v2 envelopes), Tables, Cookbook, Deck, Talk,
+ * and WebDAV, which it serves by passing requests to a real WebDAV server (Apache mod_dav) after
+ * authenticating them, and by answering Nextcloud's SEARCH, filter-files REPORT, system tags and
+ * comments over that
  * server's files.
  *
  * Authentication as Nextcloud does it: app passwords by Basic auth, and bearer tokens as the
@@ -67,6 +69,8 @@ export interface NextcloudStandin {
   readonly deck: DeckState;
   readonly talk: TalkState;
   readonly ocs: OcsState;
+  /** File ids, system and personal tags, comments. */
+  readonly filesMeta: FilesMetaState;
   /** Every request seen, as "METHOD /path", for assertions. */
   readonly log: string[];
   fail(fault: Omit<Fault, 'times'> & { times?: number }): void;
@@ -160,6 +164,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     deck: newDeck(),
     talk: newTalk(),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
+    filesMeta: newFilesMeta(),
     log: [],
     fail(fault) {
       faults.push({ ...fault, times: fault.times ?? 1 });

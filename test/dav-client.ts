@@ -1,0 +1,51 @@
+import { expect } from 'vitest';
+import { basicAuth, type Target } from './harness.js';
+
+/**
+ * Nextcloud's DAV API called directly, as the Files app does, for what the tools do not offer
+ * (creating and assigning system tags, personal tags): tests set up state with it.
+ */
+export async function dav(
+  target: Target,
+  method: string,
+  path: string,
+  options: { body?: string; contentType?: string; depth?: string } = {},
+): Promise<Response> {
+  const encoded = path.split('/').map(encodeURIComponent).join('/');
+  return fetch(`${target.url}/remote.php/dav${encoded}`, {
+    method,
+    headers: {
+      authorization: basicAuth(target.user, target.appPassword),
+      'content-type': options.contentType ?? 'application/xml; charset=utf-8',
+      ...(options.depth ? { depth: options.depth } : {}),
+    },
+    ...(options.body === undefined ? {} : { body: options.body }),
+  });
+}
+
+/** Creates a visible, assignable system tag and returns its id. */
+export async function createTag(target: Target, name: string): Promise<number> {
+  const response = await dav(target, 'POST', '/systemtags/', {
+    body: JSON.stringify({ name, userVisible: true, userAssignable: true }),
+    contentType: 'application/json',
+  });
+  expect(response.status).toBe(201);
+  return Number(response.headers.get('content-location')?.split('/').pop());
+}
+
+/** Deletes a tag where the test user may (admins only); elsewhere it stays, as a real Nextcloud keeps it. */
+export async function deleteTag(target: Target, id: number): Promise<void> {
+  await dav(target, 'DELETE', `/systemtags/${id}`);
+}
+
+/** Assigns a system tag to a file or folder by its id. */
+export async function assignTag(target: Target, fileId: number, tagId: number): Promise<void> {
+  const response = await dav(target, 'PUT', `/systemtags-relations/files/${fileId}/${tagId}`);
+  expect(response.status).toBe(201);
+}
+
+/** Removes a system tag from a file or folder. */
+export async function unassignTag(target: Target, fileId: number, tagId: number): Promise<void> {
+  const response = await dav(target, 'DELETE', `/systemtags-relations/files/${fileId}/${tagId}`);
+  expect(response.status).toBe(204);
+}
