@@ -5,13 +5,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { type CookbookState, handleCookbook, newCookbook } from './nextcloud-cookbook.js';
 import { handleDav } from './nextcloud-dav.js';
+import { handleMailOcs } from './nextcloud-mail.js';
+import { handleMailApi } from './nextcloud-mail-api.js';
+import { type MailState, seededMail } from './nextcloud-mail-state.js';
 import { handleNotes, type NotesState } from './nextcloud-notes.js';
 import { handleOcs, type OcsState } from './nextcloud-ocs.js';
 import { handleTables, seededTables, type TablesState } from './nextcloud-tables.js';
 
 /**
  * A stand-in for the Nextcloud HTTP APIs the server uses, following their documentation:
- * Notes API v1, OCS (capabilities, Share API v1, v2 envelopes), and WebDAV, which it serves
+ * Notes API v1, OCS (capabilities, Share API v1, v2 envelopes), Mail, and WebDAV, which it serves
  * by passing requests to a real WebDAV server (Apache mod_dav) after authenticating them, and
  * by answering Nextcloud's SEARCH and favorites REPORT over that server's files.
  *
@@ -61,6 +64,7 @@ export interface NextcloudStandin {
   readonly notes: NotesState;
   readonly tables: TablesState;
   readonly cookbook: CookbookState;
+  readonly mail: MailState;
   readonly ocs: OcsState;
   /** Every request seen, as "METHOD /path", for assertions. */
   readonly log: string[];
@@ -134,6 +138,8 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
       url.pathname.startsWith('/ocs/v2.php/apps/tables/')
     )
       return handleTables(ctx);
+    if (url.pathname.startsWith('/ocs/v2.php/apps/mail/')) return handleMailOcs(ctx);
+    if (url.pathname.startsWith('/index.php/apps/mail/')) return handleMailApi(ctx);
     if (url.pathname.startsWith('/ocs/')) return handleOcs(ctx);
     if (url.pathname.startsWith('/remote.php/dav/')) return handleDav(ctx);
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -149,6 +155,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     notes: { notes: new Map(), nextId: 1 },
     tables: seededTables(Object.keys(options.users)[0] ?? 'admin'),
     cookbook: newCookbook(),
+    mail: seededMail(Object.keys(options.users)),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     log: [],
     fail(fault) {
