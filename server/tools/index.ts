@@ -3,6 +3,9 @@ import { calendarTools } from './calendar.js';
 import { calendarPlanningTools } from './calendar-planning.js';
 import { contactTools } from './contacts.js';
 import { cookbookTools } from './cookbook.js';
+import { mailTools } from './mail.js';
+import { mailSendTools } from './mail-send.js';
+import { mailWriteTools } from './mail-write.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
 import { tablesTools } from './tables.js';
@@ -20,4 +23,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...contactTools,
   ...tablesTools,
   ...cookbookTools,
+  ...mailTools,
+  ...mailWriteTools,
+  ...mailSendTools,
 ];
