@@ -19,6 +19,7 @@ export const APP_LEVELS = {
   tables: ['read', 'write'],
   cookbook: ['read', 'write'],
   talk: ['read', 'write'],
+  mail: ['read', 'write', 'send'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** One app a tenant may enable. */

@@ -6,7 +6,7 @@ import type { NextcloudClient } from './client.js';
 
 /**
  * The capability each app publishes in `ocs/v2.php/cloud/capabilities` when it is installed and
- * enabled for the user. Apps not listed here (files, sharing, the DAV apps, Cookbook) publish no
+ * enabled for the user. Apps not listed here (files, sharing, the DAV apps, Cookbook, Mail) publish no
  * reliable signal, so their tools are never hidden on this ground.
  */
 const CAPABILITY: Partial<Record<App, string>> = {

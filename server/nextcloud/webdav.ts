@@ -173,7 +173,8 @@ export async function readFileContent(ctx: ToolContext, davPath: string, what: s
   return { ...base, isText: false, text: null, block };
 }
 
-function decodeText(body: Buffer, mimeType: string): string | null {
+/** The body as text when its type says text (or says nothing) and it is valid UTF-8; else null. */
+export function decodeText(body: Buffer, mimeType: string): string | null {
   const declaredText = TEXT_TYPES.test(mimeType);
   if (!declaredText && mimeType !== 'application/octet-stream') return null;
   try {

@@ -9,6 +9,9 @@ import { deckCardLinkTools } from './deck-card-links.js';
 import { deckCardTools } from './deck-cards.js';
 import { deckCommentTools } from './deck-comments.js';
 import { deckStackTools } from './deck-stacks.js';
+import { mailTools } from './mail.js';
+import { mailSendTools } from './mail-send.js';
+import { mailWriteTools } from './mail-write.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
 import { tablesTools } from './tables.js';
@@ -38,4 +41,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...deckAttachmentTools,
   ...talkTools,
   ...talkChatTools,
+  ...mailTools,
+  ...mailWriteTools,
+  ...mailSendTools,
 ];

@@ -7,6 +7,9 @@ import { type CookbookState, handleCookbook, newCookbook } from './nextcloud-coo
 import { handleDav } from './nextcloud-dav.js';
 import { type DeckState, handleDeck, newDeck } from './nextcloud-deck.js';
 import { type FilesMetaState, newFilesMeta } from './nextcloud-files-meta.js';
+import { handleMailOcs } from './nextcloud-mail.js';
+import { handleMailApi } from './nextcloud-mail-api.js';
+import { type MailState, seededMail } from './nextcloud-mail-state.js';
 import { handleNotes, type NotesState } from './nextcloud-notes.js';
 import { handleOcs, type OcsState } from './nextcloud-ocs.js';
 import { handleTables, seededTables, type TablesState } from './nextcloud-tables.js';
@@ -15,10 +18,9 @@ import { handleTalk, newTalk, type TalkState } from './nextcloud-talk.js';
 /**
  * A stand-in for the Nextcloud HTTP APIs the server uses, following their documentation:
  * Notes API v1, OCS (capabilities, Share API v1, v2 envelopes), Tables, Cookbook, Deck, Talk,
- * and WebDAV, which it serves by passing requests to a real WebDAV server (Apache mod_dav) after
- * authenticating them, and by answering Nextcloud's SEARCH, filter-files REPORT, system tags and
- * comments over that
- * server's files.
+ * Mail, and WebDAV, which it serves by passing requests to a real WebDAV server (Apache
+ * mod_dav) after authenticating them, and by answering Nextcloud's SEARCH, filter-files
+ * REPORT, system tags and comments over that server's files.
  *
  * Authentication as Nextcloud does it: app passwords by Basic auth, and bearer tokens as the
  * `user_oidc` app checks them (JWKS signature, exact issuer, audience, exp with 60 s leeway).
@@ -68,6 +70,7 @@ export interface NextcloudStandin {
   readonly cookbook: CookbookState;
   readonly deck: DeckState;
   readonly talk: TalkState;
+  readonly mail: MailState;
   readonly ocs: OcsState;
   /** File ids, system and personal tags, comments. */
   readonly filesMeta: FilesMetaState;
@@ -146,6 +149,8 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     )
       return handleTables(ctx);
     if (url.pathname.startsWith('/ocs/v2.php/apps/spreed/')) return handleTalk(ctx);
+    if (url.pathname.startsWith('/ocs/v2.php/apps/mail/')) return handleMailOcs(ctx);
+    if (url.pathname.startsWith('/index.php/apps/mail/')) return handleMailApi(ctx);
     if (url.pathname.startsWith('/ocs/')) return handleOcs(ctx);
     if (url.pathname.startsWith('/remote.php/dav/')) return handleDav(ctx);
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -163,6 +168,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     cookbook: newCookbook(),
     deck: newDeck(),
     talk: newTalk(),
+    mail: seededMail(Object.keys(options.users)),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     filesMeta: newFilesMeta(),
     log: [],
