@@ -1,4 +1,3 @@
-import { createServer as createNetServer } from 'node:net';
 import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import { APPS } from '../contract/index.js';
@@ -7,15 +6,10 @@ import { loadProxyConfig } from '../proxy/config.js';
 import { type RunningProxy, startProxy } from '../proxy/server.js';
 import { quietLog, startServer } from './harness.js';
 import { type ApacheWebdav, apacheAvailable, startApacheWebdav } from './standins/apache-webdav.js';
+import { reservePort } from './standins/free-port.js';
 import { type NextcloudStandin, startNextcloudStandin } from './standins/nextcloud.js';
 
-export async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+export { freePort } from './standins/free-port.js';
 
 export const DEMO_USER = { name: 'demo', password: 'demo-password', appPassword: 'demo-app-password' };
 export const OTHER_USER = {
@@ -54,7 +48,8 @@ export async function startFullPath(
   } = {},
 ): Promise<FullPath> {
   const log = options.log ?? quietLog;
-  const proxyPort = options.proxyPort ?? (await freePort());
+  const reserved = options.proxyPort ? undefined : await reservePort();
+  const proxyPort = options.proxyPort ?? reserved?.port ?? 0;
   const publicUrl = `http://127.0.0.1:${proxyPort}`;
   const idp = await startEmbeddedIdp({
     resource: `${publicUrl}/mcp`,
@@ -95,6 +90,7 @@ export async function startFullPath(
     APPS: APPS.join(','),
     ...options.env,
   });
+  await reserved?.release();
   const proxy = await startProxy(config, log);
   await proxy.ready;
   return {
