@@ -95,6 +95,15 @@ export const CATALOGUE = [
   { name: 'nc_cookbook_set_config', app: 'cookbook', scope: 'cookbook:write' },
   { name: 'nc_cookbook_reindex', app: 'cookbook', scope: 'cookbook:write' },
 
+  { name: 'nc_news_list_folders', app: 'news', scope: 'news:read' },
+  { name: 'nc_news_list_feeds', app: 'news', scope: 'news:read' },
+  { name: 'nc_news_list_items', app: 'news', scope: 'news:read' },
+  { name: 'nc_news_get_item', app: 'news', scope: 'news:read' },
+  { name: 'nc_news_get_starred_items', app: 'news', scope: 'news:read' },
+  { name: 'nc_news_get_unread_items', app: 'news', scope: 'news:read' },
+  { name: 'nc_news_get_feed_health', app: 'news', scope: 'news:read' },
+  { name: 'nc_news_get_status', app: 'news', scope: 'news:read' },
+
   { name: 'nc_share_list', app: 'sharing', scope: 'sharing:read' },
   { name: 'nc_share_get', app: 'sharing', scope: 'sharing:read' },
   { name: 'nc_share_create', app: 'sharing', scope: 'sharing:write' },

@@ -3,6 +3,7 @@ import { calendarTools } from './calendar.js';
 import { calendarPlanningTools } from './calendar-planning.js';
 import { contactTools } from './contacts.js';
 import { cookbookTools } from './cookbook.js';
+import { newsTools } from './news.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
 import { tablesTools } from './tables.js';
@@ -20,4 +21,5 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...contactTools,
   ...tablesTools,
   ...cookbookTools,
+  ...newsTools,
 ];

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { type CookbookState, handleCookbook, newCookbook } from './nextcloud-cookbook.js';
 import { handleDav } from './nextcloud-dav.js';
+import { handleNews, type NewsState, seededNews } from './nextcloud-news.js';
 import { handleNotes, type NotesState } from './nextcloud-notes.js';
 import { handleOcs, type OcsState } from './nextcloud-ocs.js';
 import { handleTables, seededTables, type TablesState } from './nextcloud-tables.js';
@@ -61,6 +62,7 @@ export interface NextcloudStandin {
   readonly notes: NotesState;
   readonly tables: TablesState;
   readonly cookbook: CookbookState;
+  readonly news: NewsState;
   readonly ocs: OcsState;
   /** Every request seen, as "METHOD /path", for assertions. */
   readonly log: string[];
@@ -129,6 +131,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     const ctx: RequestContext = { req, res, url, user, body, standin };
     if (url.pathname.startsWith('/index.php/apps/notes/api/v1/')) return handleNotes(ctx);
     if (url.pathname.startsWith('/index.php/apps/cookbook/api/v1/')) return handleCookbook(ctx);
+    if (url.pathname.startsWith('/index.php/apps/news/api/v1-3/')) return handleNews(ctx);
     if (
       url.pathname.startsWith('/index.php/apps/tables/') ||
       url.pathname.startsWith('/ocs/v2.php/apps/tables/')
@@ -149,6 +152,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     notes: { notes: new Map(), nextId: 1 },
     tables: seededTables(Object.keys(options.users)[0] ?? 'admin'),
     cookbook: newCookbook(),
+    news: seededNews(Object.keys(options.users)[0] ?? 'admin'),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     log: [],
     fail(fault) {
