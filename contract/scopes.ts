@@ -20,6 +20,7 @@ export const APP_LEVELS = {
   cookbook: ['read', 'write'],
   talk: ['read', 'write'],
   mail: ['read', 'write', 'send'],
+  news: ['read'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** One app a tenant may enable. */

@@ -12,6 +12,7 @@ import { deckStackTools } from './deck-stacks.js';
 import { mailTools } from './mail.js';
 import { mailSendTools } from './mail-send.js';
 import { mailWriteTools } from './mail-write.js';
+import { newsTools } from './news.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
 import { tablesTools } from './tables.js';
@@ -44,4 +45,5 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...mailTools,
   ...mailWriteTools,
   ...mailSendTools,
+  ...newsTools,
 ];

@@ -10,6 +10,7 @@ import { type FilesMetaState, newFilesMeta } from './nextcloud-files-meta.js';
 import { handleMailOcs } from './nextcloud-mail.js';
 import { handleMailApi } from './nextcloud-mail-api.js';
 import { type MailState, seededMail } from './nextcloud-mail-state.js';
+import { handleNews, type NewsState, seededNews } from './nextcloud-news.js';
 import { handleNotes, type NotesState } from './nextcloud-notes.js';
 import { handleOcs, type OcsState } from './nextcloud-ocs.js';
 import { handleTables, seededTables, type TablesState } from './nextcloud-tables.js';
@@ -71,6 +72,7 @@ export interface NextcloudStandin {
   readonly deck: DeckState;
   readonly talk: TalkState;
   readonly mail: MailState;
+  readonly news: NewsState;
   readonly ocs: OcsState;
   /** File ids, system and personal tags, comments. */
   readonly filesMeta: FilesMetaState;
@@ -143,6 +145,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     if (url.pathname.startsWith('/index.php/apps/cookbook/api/v1/')) return handleCookbook(ctx);
     if (url.pathname.startsWith('/index.php/apps/deck/') || url.pathname.startsWith('/ocs/v2.php/apps/deck/'))
       return handleDeck(ctx);
+    if (url.pathname.startsWith('/index.php/apps/news/api/v1-3/')) return handleNews(ctx);
     if (
       url.pathname.startsWith('/index.php/apps/tables/') ||
       url.pathname.startsWith('/ocs/v2.php/apps/tables/')
@@ -169,6 +172,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     deck: newDeck(),
     talk: newTalk(),
     mail: seededMail(Object.keys(options.users)),
+    news: seededNews(Object.keys(options.users)[0] ?? 'admin'),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     filesMeta: newFilesMeta(),
     log: [],

@@ -1,0 +1,259 @@
+import { z } from 'zod';
+import { InvalidInputError, NotFoundError, UpstreamFailedError } from '../errors.js';
+import type { NextcloudClient } from '../nextcloud/client.js';
+import { defineTool } from '../registry.js';
+import { feedsOf, foldersOf, isoTime, MAX_ID, news, newsFeedTools, read } from './news-feeds.js';
+import { itemText } from './news-text.js';
+
+/** The `type` of an item query. */
+const LIST = { feed: 0, folder: 1, starred: 2, all: 3 } as const;
+const EXCERPT_CHARS = 240;
+
+interface Item {
+  id: number;
+  title: string | null;
+  url: string | null;
+  author: string | null;
+  pubDate: number | null;
+  body: string | null;
+  feedId: number;
+  unread: boolean;
+  starred: boolean;
+  enclosureMime?: string | null;
+  enclosureLink?: string | null;
+}
+
+const itemId = z.number().int().min(1).max(MAX_ID).describe('The numeric id of the News item');
+const paging = {
+  limit: z.number().int().min(1).max(200).default(50).describe('How many items at most (default 50)'),
+  offset: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_ID)
+    .default(0)
+    .describe('Continue after this item id: the next_offset of the previous page; 0 starts at the beginning'),
+  oldest_first: z.boolean().default(false).describe('Oldest items first instead of newest first'),
+};
+
+const summaryShape = {
+  id: z.number(),
+  title: z.string(),
+  url: z.string().nullable(),
+  author: z.string().nullable(),
+  feed_id: z.number(),
+  published: z.string().nullable().describe('ISO 8601'),
+  unread: z.boolean(),
+  starred: z.boolean(),
+};
+const itemList = {
+  items: z.array(
+    z.object({
+      ...summaryShape,
+      excerpt: z.string().describe(`The start of the text, at most ${EXCERPT_CHARS} characters`),
+    }),
+  ),
+  count: z.number(),
+  has_more: z.boolean(),
+  next_offset: z.number().nullable().describe('Pass as offset for the next page; null on the last page'),
+};
+
+function summaryView(item: Item) {
+  return {
+    id: item.id,
+    title: item.title ?? '',
+    url: item.url || null,
+    author: item.author || null,
+    feed_id: item.feedId,
+    published: isoTime(item.pubDate),
+    unread: Boolean(item.unread),
+    starred: Boolean(item.starred),
+  };
+}
+
+interface ItemQuery {
+  type: number;
+  id: number;
+  unreadOnly: boolean;
+  limit: number;
+  offset: number;
+  oldestFirst: boolean;
+}
+
+/**
+ * One page of items. The app pages by item id (`offset` = the last id seen) and refuses to filter
+ * starred items by read state, so unread starred items are picked from the page here.
+ */
+async function itemPage(nc: NextcloudClient, q: ItemQuery) {
+  const filterHere = q.unreadOnly && q.type === LIST.starred;
+  const data = await news<{ items?: Item[]; message?: string }>(nc, '/items', 'The News items', {
+    type: q.type,
+    id: q.id,
+    getRead: !q.unreadOnly || filterHere,
+    batchSize: q.limit,
+    offset: q.offset,
+    oldestFirst: q.oldestFirst,
+  });
+  if (!Array.isArray(data.items))
+    throw new UpstreamFailedError(
+      `The News app did not list items${data.message ? `: ${data.message.slice(0, 200)}` : ''}`,
+    );
+  const ids = data.items.map((item) => item.id);
+  const hasMore = data.items.length === q.limit;
+  const items = (filterHere ? data.items.filter((item) => item.unread) : data.items).map((item) => ({
+    ...summaryView(item),
+    excerpt: itemText(item.body, EXCERPT_CHARS).text,
+  }));
+  return {
+    items,
+    count: items.length,
+    has_more: hasMore,
+    next_offset: hasMore ? (q.oldestFirst ? Math.max(...ids) : Math.min(...ids)) : null,
+  };
+}
+
+const listItems = defineTool({
+  name: 'nc_news_list_items',
+  title: 'List News items',
+  description:
+    'Articles of all feeds, one feed, one folder or the starred ones, newest first, with a short excerpt; page with offset = next_offset.',
+  input: {
+    feed_id: z.number().int().min(1).max(MAX_ID).optional().describe('Only items of this feed'),
+    folder_id: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_ID)
+      .optional()
+      .describe('Only items of the feeds in this folder'),
+    starred_only: z.boolean().default(false).describe('Only starred items'),
+    unread_only: z.boolean().default(false).describe('Only unread items'),
+    ...paging,
+  },
+  output: itemList,
+  hints: read,
+  async handler(args, { nc }) {
+    const filters = [args.feed_id !== undefined, args.folder_id !== undefined, args.starred_only];
+    if (filters.filter(Boolean).length > 1)
+      throw new InvalidInputError('Give at most one of feed_id, folder_id and starred_only');
+    const [type, id] =
+      args.feed_id !== undefined
+        ? [LIST.feed, args.feed_id]
+        : args.folder_id !== undefined
+          ? [LIST.folder, args.folder_id]
+          : [args.starred_only ? LIST.starred : LIST.all, 0];
+    const page = await itemPage(nc, {
+      type,
+      id,
+      unreadOnly: args.unread_only,
+      limit: args.limit,
+      offset: args.offset,
+      oldestFirst: args.oldest_first,
+    });
+    // The app answers an unknown feed or folder with no items; say which it was instead.
+    if (page.count === 0 && args.offset === 0 && id !== 0) {
+      const known =
+        type === LIST.feed
+          ? ((await feedsOf(nc)).feeds ?? []).some((feed) => feed.id === id)
+          : (await foldersOf(nc)).some((folder) => folder.id === id);
+      if (!known) throw new NotFoundError(`News ${type === LIST.feed ? 'feed' : 'folder'} ${id} not found`);
+    }
+    return { structured: page };
+  },
+});
+
+const getItem = defineTool({
+  name: 'nc_news_get_item',
+  title: 'Read a News item',
+  description:
+    'One article with its text (HTML turned into plain text, cut at max_chars), link, author and enclosure.',
+  input: {
+    item_id: itemId,
+    max_chars: z
+      .number()
+      .int()
+      .min(200)
+      .max(100_000)
+      .default(20_000)
+      .describe('Longest text to return (default 20000 characters)'),
+  },
+  output: {
+    ...summaryShape,
+    text: z.string(),
+    text_truncated: z.boolean(),
+    enclosure: z.object({ mime: z.string().nullable(), link: z.string() }).nullable(),
+  },
+  hints: read,
+  async handler(args, { nc }) {
+    // The API has no route for one item; ids are ordered, so the page that starts just above the id
+    // holds it first if it exists.
+    const data = await news<{ items?: Item[] }>(nc, '/items', `News item ${args.item_id}`, {
+      type: LIST.all,
+      id: 0,
+      getRead: true,
+      batchSize: 1,
+      offset: args.item_id + 1,
+      oldestFirst: false,
+    });
+    const item = data.items?.[0];
+    if (item?.id !== args.item_id)
+      throw new NotFoundError(
+        `News item ${args.item_id} not found (the app removes old read items that are not starred)`,
+      );
+    const body = itemText(item.body, args.max_chars);
+    return {
+      structured: {
+        ...summaryView(item),
+        text: body.text,
+        text_truncated: body.truncated,
+        enclosure: item.enclosureLink ? { mime: item.enclosureMime || null, link: item.enclosureLink } : null,
+      },
+    };
+  },
+});
+
+const starred = defineTool({
+  name: 'nc_news_get_starred_items',
+  title: 'Starred News items',
+  description: 'The starred (saved) articles, read or not, newest first; page with offset = next_offset.',
+  input: paging,
+  output: itemList,
+  hints: read,
+  async handler(args, { nc }) {
+    return {
+      structured: await itemPage(nc, {
+        type: LIST.starred,
+        id: 0,
+        unreadOnly: false,
+        limit: args.limit,
+        offset: args.offset,
+        oldestFirst: args.oldest_first,
+      }),
+    };
+  },
+});
+
+const unread = defineTool({
+  name: 'nc_news_get_unread_items',
+  title: 'Unread News items',
+  description:
+    'The unread articles of every feed, newest first, with excerpts; page with offset = next_offset.',
+  input: paging,
+  output: itemList,
+  hints: read,
+  async handler(args, { nc }) {
+    return {
+      structured: await itemPage(nc, {
+        type: LIST.all,
+        id: 0,
+        unreadOnly: true,
+        limit: args.limit,
+        offset: args.offset,
+        oldestFirst: args.oldest_first,
+      }),
+    };
+  },
+});
+
+const { listFolders, listFeeds, feedHealth, status } = newsFeedTools;
+export const newsTools = [listFolders, listFeeds, listItems, getItem, starred, unread, feedHealth, status];
