@@ -18,6 +18,7 @@ export const APP_LEVELS = {
   deck: ['read', 'write'],
   tables: ['read', 'write'],
   cookbook: ['read', 'write'],
+  collectives: ['read', 'write'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** One app a tenant may enable. */

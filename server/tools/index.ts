@@ -1,6 +1,8 @@
 import type { AnyTool } from '../registry.js';
 import { calendarTools } from './calendar.js';
 import { calendarPlanningTools } from './calendar-planning.js';
+import { collectivesTools } from './collectives.js';
+import { collectivesPageTools } from './collectives-pages.js';
 import { contactTools } from './contacts.js';
 import { cookbookTools } from './cookbook.js';
 import { notesTools } from './notes.js';
@@ -20,4 +22,6 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...contactTools,
   ...tablesTools,
   ...cookbookTools,
+  ...collectivesTools,
+  ...collectivesPageTools,
 ];
