@@ -114,7 +114,11 @@ export async function davItemType(ctx: RequestContext, path: string): Promise<'f
   return item.collection ? 'folder' : 'file';
 }
 
-async function propfind(ctx: RequestContext, pathname: string, depth: '0' | 'infinity'): Promise<Item[]> {
+export async function propfind(
+  ctx: RequestContext,
+  pathname: string,
+  depth: '0' | 'infinity',
+): Promise<Item[]> {
   const response = await request(new URL(pathname, davUrl(ctx)), {
     method: 'PROPFIND',
     headers: { depth, 'content-type': 'application/xml' },

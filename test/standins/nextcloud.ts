@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { type CollectivesState, handleCollectives, newCollectives } from './nextcloud-collectives.js';
 import { type CookbookState, handleCookbook, newCookbook } from './nextcloud-cookbook.js';
 import { handleDav } from './nextcloud-dav.js';
 import { handleNotes, type NotesState } from './nextcloud-notes.js';
@@ -61,6 +62,7 @@ export interface NextcloudStandin {
   readonly notes: NotesState;
   readonly tables: TablesState;
   readonly cookbook: CookbookState;
+  readonly collectives: CollectivesState;
   readonly ocs: OcsState;
   /** Every request seen, as "METHOD /path", for assertions. */
   readonly log: string[];
@@ -134,6 +136,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
       url.pathname.startsWith('/ocs/v2.php/apps/tables/')
     )
       return handleTables(ctx);
+    if (url.pathname.startsWith('/ocs/v2.php/apps/collectives/')) return handleCollectives(ctx);
     if (url.pathname.startsWith('/ocs/')) return handleOcs(ctx);
     if (url.pathname.startsWith('/remote.php/dav/')) return handleDav(ctx);
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -149,6 +152,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     notes: { notes: new Map(), nextId: 1 },
     tables: seededTables(Object.keys(options.users)[0] ?? 'admin'),
     cookbook: newCookbook(),
+    collectives: newCollectives(),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     log: [],
     fail(fault) {
