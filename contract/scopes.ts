@@ -21,6 +21,7 @@ export const APP_LEVELS = {
   talk: ['read', 'write'],
   mail: ['read', 'write', 'send'],
   news: ['read'],
+  collectives: ['read', 'write'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** One app a tenant may enable. */

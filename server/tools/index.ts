@@ -1,6 +1,8 @@
 import type { AnyTool } from '../registry.js';
 import { calendarTools } from './calendar.js';
 import { calendarPlanningTools } from './calendar-planning.js';
+import { collectivesTools } from './collectives.js';
+import { collectivesPageTools } from './collectives-pages.js';
 import { contactTools } from './contacts.js';
 import { cookbookTools } from './cookbook.js';
 import { deckAttachmentTools } from './deck-attachments.js';
@@ -46,4 +48,6 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...mailWriteTools,
   ...mailSendTools,
   ...newsTools,
+  ...collectivesTools,
+  ...collectivesPageTools,
 ];

@@ -153,7 +153,7 @@ export async function davItemType(ctx: RequestContext, path: string): Promise<'f
   return item.collection ? 'folder' : 'file';
 }
 
-async function propfind(
+export async function propfind(
   ctx: RequestContext,
   pathname: string,
   depth: '0' | '1' | 'infinity',

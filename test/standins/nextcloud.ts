@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { type CollectivesState, handleCollectives, newCollectives } from './nextcloud-collectives.js';
 import { type CookbookState, handleCookbook, newCookbook } from './nextcloud-cookbook.js';
 import { handleDav } from './nextcloud-dav.js';
 import { type DeckState, handleDeck, newDeck } from './nextcloud-deck.js';
@@ -73,6 +74,7 @@ export interface NextcloudStandin {
   readonly talk: TalkState;
   readonly mail: MailState;
   readonly news: NewsState;
+  readonly collectives: CollectivesState;
   readonly ocs: OcsState;
   /** File ids, system and personal tags, comments. */
   readonly filesMeta: FilesMetaState;
@@ -154,6 +156,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     if (url.pathname.startsWith('/ocs/v2.php/apps/spreed/')) return handleTalk(ctx);
     if (url.pathname.startsWith('/ocs/v2.php/apps/mail/')) return handleMailOcs(ctx);
     if (url.pathname.startsWith('/index.php/apps/mail/')) return handleMailApi(ctx);
+    if (url.pathname.startsWith('/ocs/v2.php/apps/collectives/')) return handleCollectives(ctx);
     if (url.pathname.startsWith('/ocs/')) return handleOcs(ctx);
     if (url.pathname.startsWith('/remote.php/dav/')) return handleDav(ctx);
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -173,6 +176,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     talk: newTalk(),
     mail: seededMail(Object.keys(options.users)),
     news: seededNews(Object.keys(options.users)[0] ?? 'admin'),
+    collectives: newCollectives(),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     filesMeta: newFilesMeta(),
     log: [],
