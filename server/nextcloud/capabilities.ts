@@ -5,24 +5,35 @@ import type { App } from '../../contract/index.js';
 import type { NextcloudClient } from './client.js';
 
 /**
- * The capability each app publishes in `ocs/v2.php/cloud/capabilities` when it is installed and
- * enabled for the user. Apps not listed here (files, sharing, the DAV apps, Cookbook, Mail) publish no
- * reliable signal, so their tools are never hidden on this ground.
+ * How Nextcloud tells a user which of the tenant's apps it has for them. Apps that publish a
+ * capability in `ocs/v2.php/cloud/capabilities` are known by it; apps that publish none (Cookbook,
+ * Mail, News, Collectives) by their entry in the user's app navigation
+ * (`ocs/v2.php/core/navigation/apps`, which lists only apps enabled for that user). Files,
+ * sharing and the DAV apps are part of every Nextcloud and are never hidden.
  */
-const CAPABILITY: Partial<Record<App, string>> = {
-  notes: 'notes',
-  deck: 'deck',
-  tables: 'tables',
-  talk: 'spreed',
+const SIGNAL: Partial<Record<App, { capability: string } | { navigation: string }>> = {
+  notes: { capability: 'notes' },
+  deck: { capability: 'deck' },
+  tables: { capability: 'tables' },
+  talk: { capability: 'spreed' },
+  cookbook: { navigation: 'cookbook' },
+  mail: { navigation: 'mail' },
+  news: { navigation: 'news' },
+  collectives: { navigation: 'collectives' },
 };
 
-/** Capabilities per credential (hashed) for a few minutes: apps are enabled per user and group. */
-const cache = new LRUCache<string, ReadonlySet<string>>({ max: 1000, ttl: 5 * 60_000 });
+/** What Nextcloud reported; `undefined` where it could not be read (then nothing is hidden on that ground). */
+interface Reported {
+  readonly capabilities?: ReadonlySet<string>;
+  readonly navigation?: ReadonlySet<string>;
+}
+
+/** Per credential (hashed) for a few minutes: apps are enabled per user and group. */
+const cache = new LRUCache<string, Reported>({ max: 1000, ttl: 5 * 60_000 });
 
 /**
- * The apps among `apps` whose tools can work for this caller: those without a capability signal,
- * and those whose capability Nextcloud reports. When the capabilities cannot be read, nothing is
- * hidden (the tools then say what went wrong themselves).
+ * The apps among `apps` whose tools can work for this caller: those without a signal, and those
+ * Nextcloud reports. What cannot be read hides nothing (the tools then say what went wrong).
  */
 export async function availableApps(
   nc: NextcloudClient,
@@ -32,24 +43,56 @@ export async function availableApps(
   const key = createHash('sha256').update(nc.credentials.authorization).digest('hex');
   let reported = cache.get(key);
   if (!reported) {
-    try {
-      const data = await nc.ocs<{ capabilities?: Record<string, unknown> }>({
-        method: 'GET',
-        path: '/ocs/v2.php/cloud/capabilities',
-        what: 'The capabilities',
+    const wants = (kind: 'capability' | 'navigation') =>
+      [...apps].some((app) => {
+        const signal = SIGNAL[app];
+        return signal !== undefined && kind in signal;
       });
-      reported = new Set(Object.keys(data.capabilities ?? {}));
-    } catch (error) {
-      log.warn({ err: (error as Error).message }, 'capabilities unavailable; no tool hidden');
-      return apps;
-    }
-    cache.set(key, reported);
+    const [capabilities, navigation] = await Promise.all([
+      wants('capability') ? capabilityKeys(nc, log) : undefined,
+      wants('navigation') ? navigationIds(nc, log) : undefined,
+    ]);
+    reported = { ...(capabilities ? { capabilities } : {}), ...(navigation ? { navigation } : {}) };
+    // A signal that could not be read is asked for again next time rather than remembered as absent.
+    if ((capabilities || !wants('capability')) && (navigation || !wants('navigation')))
+      cache.set(key, reported);
   }
-  const present = reported;
+  const { capabilities, navigation } = reported;
   return new Set(
     [...apps].filter((app) => {
-      const capability = CAPABILITY[app];
-      return capability === undefined || present.has(capability);
+      const signal = SIGNAL[app];
+      if (!signal) return true;
+      if ('capability' in signal) return !capabilities || capabilities.has(signal.capability);
+      return !navigation || navigation.has(signal.navigation);
     }),
   );
+}
+
+async function capabilityKeys(nc: NextcloudClient, log: Logger): Promise<ReadonlySet<string> | undefined> {
+  try {
+    const data = await nc.ocs<{ capabilities?: Record<string, unknown> }>({
+      method: 'GET',
+      path: '/ocs/v2.php/cloud/capabilities',
+      what: 'The capabilities',
+    });
+    return new Set(Object.keys(data.capabilities ?? {}));
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, 'capabilities unavailable; no tool hidden on their ground');
+    return undefined;
+  }
+}
+
+async function navigationIds(nc: NextcloudClient, log: Logger): Promise<ReadonlySet<string> | undefined> {
+  try {
+    const entries = await nc.ocs<{ id?: unknown }[]>({
+      method: 'GET',
+      path: '/ocs/v2.php/core/navigation/apps',
+      query: { absolute: 'false' },
+      what: 'The app navigation',
+    });
+    return new Set(entries.map((entry) => String(entry.id)));
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, 'app navigation unavailable; no tool hidden on its ground');
+    return undefined;
+  }
 }

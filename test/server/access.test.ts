@@ -74,17 +74,22 @@ describe('who may use which tool', () => {
     async () => {
       const standin = target.standin;
       if (!standin) return;
-      standin.ocs.missingApps.add('notes');
-      // Another user: capabilities are cached per credential.
+      // Notes publishes a capability; Cookbook, Mail, News and Collectives only a navigation entry.
+      const missing = ['notes', 'cookbook', 'mail', 'news', 'collectives'];
+      for (const app of missing) standin.ocs.missingApps.add(app);
+      // Another user: what Nextcloud reports is cached per credential.
       const bob = { ...target, user: 'bob', appPassword: STANDIN_USERS.bob };
       const client = await connectClient(server.url, bob);
       const names = (await client.listTools()).tools.map((tool) => tool.name);
-      standin.ocs.missingApps.delete('notes');
-      expect(names.some((name) => name.startsWith('nc_notes_'))).toBe(false);
+      for (const app of missing) standin.ocs.missingApps.delete(app);
+      for (const app of missing) expect(names.filter((name) => name.startsWith(`nc_${app}_`))).toEqual([]);
+      expect(names.some((name) => name.startsWith('collectives_'))).toBe(false);
       expect(names).toContain('nc_webdav_read_file');
+      expect(names).toContain('deck_get_boards');
       const refused = await call(client, 'nc_notes_list_notes', {});
       expect(refused.isError).toBe(true);
       expect(textOf(refused)).toContain('needs the notes app');
+      expect(textOf(await call(client, 'nc_mail_list_accounts', {}))).toContain('needs the mail app');
       await client.close();
     },
   );

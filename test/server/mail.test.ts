@@ -361,7 +361,7 @@ describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_MA
   });
 
   it.runIf(!process.env.TEST_NEXTCLOUD_URL)(
-    'says when Mail is missing (it publishes no capability)',
+    'says so when Mail is gone after the app list was read (cached for 5 min)',
     async () => {
       standin()?.ocs.missingApps.add('mail');
       try {

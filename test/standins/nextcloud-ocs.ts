@@ -59,6 +59,36 @@ export async function handleOcs(ctx: RequestContext): Promise<void> {
       ),
     });
   }
+  if (url.pathname === '/ocs/v2.php/core/navigation/apps' && req.method === 'GET') {
+    // The apps with a navigation entry that are enabled for this user (NavigationController).
+    const installed = [
+      'files',
+      'notes',
+      'deck',
+      'tables',
+      'spreed',
+      'cookbook',
+      'mail',
+      'news',
+      'collectives',
+    ];
+    return sendOcs(
+      res,
+      200,
+      installed
+        .filter(
+          (app) => !ctx.standin.ocs.missingApps.has(app) && (app !== 'news' || ctx.standin.news.enabled),
+        )
+        .map((id, order) => ({
+          id,
+          order,
+          href: `/index.php/apps/${id}/`,
+          name: id,
+          type: 'link',
+          active: false,
+        })),
+    );
+  }
   if (url.pathname === SHARES) {
     if (req.method === 'GET') return listShares(ctx);
     if (req.method === 'POST') return createShare(ctx);
