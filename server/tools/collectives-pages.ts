@@ -311,44 +311,31 @@ const setPageEmoji = defineTool({
 const tagInput = { collective_id: collectiveId, page_id: pageId, tag_id: tagId };
 const tagHints = { readOnlyHint: false, destructiveHint: false, idempotentHint: true } as const;
 
-const assignTag = defineTool({
-  name: 'collectives_assign_tag',
-  title: 'Tag a collective page',
-  description:
-    'Put a tag of the collective (see collectives_get_tags) on a page; tagging twice changes nothing.',
-  input: tagInput,
-  output: pageShape,
-  hints: tagHints,
-  async handler(args, { nc }) {
-    const { page } = await pageCall(
-      nc,
-      'PUT',
-      args.collective_id,
-      `/${args.page_id}/tags/${args.tag_id}`,
-      `Page ${args.page_id} or tag ${args.tag_id} of collective ${args.collective_id}`,
-    );
-    return { structured: pageView(page) };
-  },
-});
-
-const removeTag = defineTool({
-  name: 'collectives_remove_tag',
-  title: 'Untag a collective page',
-  description: 'Take a tag off a page; the tag itself stays in the collective and can be put back.',
-  input: tagInput,
-  output: pageShape,
-  hints: tagHints,
-  async handler(args, { nc }) {
-    const { page } = await pageCall(
-      nc,
-      'DELETE',
-      args.collective_id,
-      `/${args.page_id}/tags/${args.tag_id}`,
-      `Page ${args.page_id} or tag ${args.tag_id} of collective ${args.collective_id}`,
-    );
-    return { structured: pageView(page) };
-  },
-});
+/** Putting a tag on a page and taking it off differ only in the method. */
+function tagging(assign: boolean) {
+  return defineTool({
+    name: assign ? 'collectives_assign_tag' : 'collectives_remove_tag',
+    title: assign ? 'Tag a collective page' : 'Untag a collective page',
+    description: assign
+      ? 'Put a tag of the collective (see collectives_get_tags) on a page; tagging twice changes nothing.'
+      : 'Take a tag off a page; the tag itself stays in the collective and can be put back.',
+    input: tagInput,
+    output: pageShape,
+    hints: tagHints,
+    async handler(args, { nc }) {
+      const { page } = await pageCall(
+        nc,
+        assign ? 'PUT' : 'DELETE',
+        args.collective_id,
+        `/${args.page_id}/tags/${args.tag_id}`,
+        `Page ${args.page_id} or tag ${args.tag_id} of collective ${args.collective_id}`,
+      );
+      return { structured: pageView(page) };
+    },
+  });
+}
+const assignTag = tagging(true);
+const removeTag = tagging(false);
 
 export const collectivesPageTools = [
   getPages,

@@ -212,48 +212,33 @@ const getItem = defineTool({
   },
 });
 
-const starred = defineTool({
-  name: 'nc_news_get_starred_items',
-  title: 'Starred News items',
-  description: 'The starred (saved) articles, read or not, newest first; page with offset = next_offset.',
-  input: paging,
-  output: itemList,
-  hints: read,
-  async handler(args, { nc }) {
-    return {
-      structured: await itemPage(nc, {
-        type: LIST.starred,
-        id: 0,
-        unreadOnly: false,
-        limit: args.limit,
-        offset: args.offset,
-        oldestFirst: args.oldest_first,
-      }),
-    };
-  },
-});
-
-const unread = defineTool({
-  name: 'nc_news_get_unread_items',
-  title: 'Unread News items',
-  description:
-    'The unread articles of every feed, newest first, with excerpts; page with offset = next_offset.',
-  input: paging,
-  output: itemList,
-  hints: read,
-  async handler(args, { nc }) {
-    return {
-      structured: await itemPage(nc, {
-        type: LIST.all,
-        id: 0,
-        unreadOnly: true,
-        limit: args.limit,
-        offset: args.offset,
-        oldestFirst: args.oldest_first,
-      }),
-    };
-  },
-});
+/** The starred and the unread lists differ only in which items the app is asked for. */
+function itemsTool(starredOnly: boolean) {
+  return defineTool({
+    name: starredOnly ? 'nc_news_get_starred_items' : 'nc_news_get_unread_items',
+    title: starredOnly ? 'Starred News items' : 'Unread News items',
+    description: starredOnly
+      ? 'The starred (saved) articles, read or not, newest first; page with offset = next_offset.'
+      : 'The unread articles of every feed, newest first, with excerpts; page with offset = next_offset.',
+    input: paging,
+    output: itemList,
+    hints: read,
+    async handler(args, { nc }) {
+      return {
+        structured: await itemPage(nc, {
+          type: starredOnly ? LIST.starred : LIST.all,
+          id: 0,
+          unreadOnly: !starredOnly,
+          limit: args.limit,
+          offset: args.offset,
+          oldestFirst: args.oldest_first,
+        }),
+      };
+    },
+  });
+}
+const starred = itemsTool(true);
+const unread = itemsTool(false);
 
 const { listFolders, listFeeds, feedHealth, status } = newsFeedTools;
 export const newsTools = [listFolders, listFeeds, listItems, getItem, starred, unread, feedHealth, status];
