@@ -132,4 +132,12 @@ describe('Keycloak automation', () => {
     await expect(gone.ensure(tenant('three'))).rejects.toBeInstanceOf(KeycloakUnavailableError);
     await automation.remove(tenant('three'));
   });
+
+  it.runIf(!real)("creates each app's own levels: mail's separate send scope, news's read only", async () => {
+    await automation.ensure(tenant('three', ['mail', 'news']));
+    const names = [...(standin?.realm(REALM).scopes.values() ?? [])].map((scope) => scope.name);
+    expect(names).toEqual(expect.arrayContaining(['mail:read', 'mail:write', 'mail:send', 'news:read']));
+    expect(names).not.toContain('news:write');
+    await automation.remove(tenant('three', ['mail', 'news']));
+  });
 });
