@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { UpstreamFailedError } from '../errors.js';
-import { headerValue, type NextcloudClient } from './client.js';
+import { headerValue, type NcResponse, type NextcloudClient } from './client.js';
 
 /** Deck's REST API (docs/API.md of nextcloud/deck); v1.1 lists every attachment type. */
 const API = '/index.php/apps/deck/api/v1.0';
@@ -96,10 +96,14 @@ const conditional = new LRUCache<string, { etag: string; data: unknown; size: nu
 });
 
 /**
- * The Deck API for one caller. Reads of boards, a board, a stack, a card and attachments are
- * conditional: a repeated read sends the ETag it got and takes a 304 as "unchanged", so a
- * model browsing a large board does not pull it again. Lists of stacks carry no ETag of their
- * own; they are revalidated through their board's, which changes with any card on it.
+ * The Deck API for one caller. Reads of boards, a board, a stack and a card are conditional: a
+ * repeated read sends the ETag it got and takes a 304 as "unchanged", so a model browsing a large
+ * board does not pull it again. Lists of stacks carry no ETag of their own; they are revalidated
+ * through their board's, which changes with any card on it.
+ *
+ * Deck's ETags are md5 of a last-modified time in whole seconds, so two changes within one second
+ * share one. An answer is therefore kept only once it is settled: its newest `lastModified` is at
+ * least a second older than the answer (by Nextcloud's own `Date`), so any later change moves the ETag.
  */
 export class DeckApi {
   private readonly key: string;
@@ -109,11 +113,15 @@ export class DeckApi {
   }
 
   /** A GET of the API that reuses the cached answer when Deck says it did not change. */
-  async read<T>(path: string, what: string, options: { changedSince?: Date; v11?: boolean } = {}) {
+  async read<T>(
+    path: string,
+    what: string,
+    options: { changedSince?: Date; v11?: boolean; revalidate?: boolean } = {},
+  ) {
     const url = `${options.v11 ? API_V11 : API}${path}`;
     const since = options.changedSince?.toUTCString();
     const cacheKey = `${this.key} ${url} ${since ?? ''}`;
-    const cached = conditional.get(cacheKey);
+    const cached = options.revalidate === false ? undefined : conditional.get(cacheKey);
     const response = await this.nc.send({
       method: 'GET',
       path: url,
@@ -129,8 +137,9 @@ export class DeckApi {
     if (response.status === 304 && cached)
       return { data: cached.data as T, etag: cached.etag, size: cached.size };
     const data = this.parse<T>(response.body, what);
-    const etag = headerValue(response.headers, 'etag')?.replaceAll('"', '');
     const size = response.body.length;
+    const tag = headerValue(response.headers, 'etag')?.replaceAll('"', '');
+    const etag = tag && options.revalidate !== false && settled(data, response) ? tag : undefined;
     if (etag) conditional.set(cacheKey, { etag, data, size });
     return { data, etag, size };
   }
@@ -197,7 +206,9 @@ export class DeckApi {
 
   async attachments(boardId: number, stackId: number, cardId: number): Promise<DeckAttachment[]> {
     const path = `/boards/${boardId}/stacks/${stackId}/cards/${cardId}/attachments`;
-    return (await this.read<DeckAttachment[]>(path, `The attachments of card ${cardId}`, { v11: true })).data;
+    // Their ETag is the card's and their items do not show when it changed: never kept.
+    const what = `The attachments of card ${cardId}`;
+    return (await this.read<DeckAttachment[]>(path, what, { v11: true, revalidate: false })).data;
   }
 
   comments(cardId: number, limit: number, offset: number) {
@@ -226,4 +237,20 @@ export class DeckApi {
       throw new UpstreamFailedError(`Nextcloud sent a malformed answer for ${what}`, { cause: error });
     }
   }
+}
+
+/** Whether an answer's newest change is at least a second older than the answer itself. */
+function settled(data: unknown, response: NcResponse): boolean {
+  const served = Date.parse(headerValue(response.headers, 'date') ?? '') / 1000;
+  const times = (Array.isArray(data) ? data : [data]).map((item) =>
+    typeof item === 'object' && item !== null
+      ? Number((item as { lastModified?: unknown }).lastModified)
+      : Number.NaN,
+  );
+  return (
+    times.length > 0 &&
+    times.every(Number.isFinite) &&
+    Number.isFinite(served) &&
+    served - Math.max(...times) >= 1
+  );
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InvalidInputError, PreconditionFailedError } from '../errors.js';
 import { DeckApi, type DeckCard } from '../nextcloud/deck.js';
 import { defineTool } from '../registry.js';
-import { boardId, cardId, cardShape, cardView, stackId, title } from './deck-views.js';
+import { boardId, cardEtag, cardId, cardShape, cardView, stackId, title } from './deck-views.js';
 
 /** Deck cards: read, write, archive and move; labels, assignees and dependencies are in deck-card-links.ts. */
 
@@ -79,7 +79,7 @@ const updateCard = defineTool({
   async handler(args, { nc }) {
     const deck = new DeckApi(nc);
     const current = await deck.card(args.board_id, args.stack_id, args.card_id);
-    if (args.etag && current.ETag && args.etag.replaceAll('"', '') !== current.ETag) {
+    if (args.etag && args.etag !== cardEtag(current)) {
       throw new PreconditionFailedError(
         `Card ${args.card_id} changed since you read it (etag mismatch): read it again and retry`,
       );

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DeckBoard, DeckCard, DeckLabel, DeckStack } from '../nextcloud/deck.js';
 
@@ -67,7 +68,7 @@ export const cardShape = {
   attachment_count: z.number(),
   comment_count: z.number(),
   dependent_cards: z.array(z.object({ id: z.number(), title: z.string() })),
-  etag: z.string().nullable().describe('Pass to deck_update_card to refuse the update if the card changed'),
+  etag: z.string().describe('Pass to deck_update_card to refuse the update if the card changed'),
 };
 export const anyCard = z.union([z.object(cardShape), z.object(cardSummaryShape)]);
 export const stackShape = {
@@ -125,8 +126,25 @@ export function cardView(card: DeckCard): z.output<z.ZodObject<typeof cardShape>
     attachment_count: card.attachmentCount ?? 0,
     comment_count: card.commentsCount ?? 0,
     dependent_cards: (card.dependentCards ?? []).map((dep) => ({ id: dep.id, title: dep.title ?? '' })),
-    etag: card.ETag ?? null,
+    etag: cardEtag(card),
   };
+}
+
+/**
+ * A version tag of a card's content. Deck's own ETag is md5 of the last change in whole seconds,
+ * so it misses a second change within the same second; this one changes with any field.
+ */
+export function cardEtag(card: DeckCard): string {
+  // Counters and `overdue` move without the card being edited; they do not make it a new version.
+  const {
+    ETag: _etag,
+    commentsCount: _c,
+    attachmentCount: _a,
+    overdue: _o,
+    commentsUnread: _u,
+    ...content
+  } = card as DeckCard & { overdue?: unknown; commentsUnread?: unknown };
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 32);
 }
 
 export function boardView(board: DeckBoard, user: string): z.output<z.ZodObject<typeof boardShape>> {

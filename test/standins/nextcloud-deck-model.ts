@@ -25,7 +25,6 @@ export interface DeckState {
       archived: boolean;
       deletedAt: number;
       lastModified: number;
-      rev: number;
     }
   >;
   /** board id → users the board is shared with (besides its owner) */
@@ -39,7 +38,6 @@ export interface DeckState {
       order: number;
       deletedAt: number;
       lastModified: number;
-      rev: number;
     }
   >;
   cards: Map<number, DeckCard>;
@@ -87,7 +85,6 @@ export interface DeckCard {
   labels: Set<number>;
   assigned: string[];
   dependencies: number[];
-  rev: number;
 }
 
 export const newDeck = (): DeckState => ({
@@ -123,20 +120,17 @@ export function touch(deck: DeckState, kind: 'board' | 'stack' | 'card', id: num
   if (kind === 'card') {
     const card = deck.cards.get(id);
     if (!card) return;
-    card.rev++;
     card.lastModified = time;
     return touch(deck, 'stack', card.stackId);
   }
   if (kind === 'stack') {
     const stack = deck.stacks.get(id);
     if (!stack) return;
-    stack.rev++;
     stack.lastModified = time;
     return touch(deck, 'board', stack.boardId);
   }
   const board = deck.boards.get(id);
   if (board) {
-    board.rev++;
     board.lastModified = time;
   }
 }
@@ -144,14 +138,15 @@ export function touch(deck: DeckState, kind: 'board' | 'stack' | 'card', id: num
 export function etagOf(deck: DeckState, kind: 'board' | 'stack' | 'card', id: number): string {
   const entity =
     kind === 'board' ? deck.boards.get(id) : kind === 'stack' ? deck.stacks.get(id) : deck.cards.get(id);
-  return md5(`${kind}-${id}-${entity?.rev ?? 0}`);
+  // As Deck's entities do: md5 of the last change in whole seconds (two changes in one second share it).
+  return md5(String(entity?.lastModified ?? 0));
 }
 
 export function boardJson(ctx: RequestContext, id: number, details: boolean) {
   const deck = ctx.standin.deck;
   const board = deck.boards.get(id);
   if (!board) return undefined;
-  const { rev: _rev, owner, ...rest } = board;
+  const { owner, ...rest } = board;
   return {
     ...rest,
     owner: person(owner),
@@ -174,7 +169,7 @@ export function stackJson(ctx: RequestContext, id: number, archived: boolean) {
   const deck = ctx.standin.deck;
   const stack = deck.stacks.get(id);
   if (!stack) return undefined;
-  const { rev: _rev, ...rest } = stack;
+  const rest = stack;
   const cards = [...deck.cards.values()]
     .filter((card) => card.stackId === id && !card.deletedAt && card.archived === archived)
     .sort((a, b) => a.order - b.order);
@@ -185,7 +180,7 @@ export function cardJson(ctx: RequestContext, id: number) {
   const deck = ctx.standin.deck;
   const card = deck.cards.get(id);
   if (!card) return undefined;
-  const { rev: _rev, labels, assigned, dependencies, owner, ...rest } = card;
+  const { labels, assigned, dependencies, owner, ...rest } = card;
   const comments = [...deck.comments.values()].filter((comment) => comment.cardId === id);
   const shares = [...ctx.standin.ocs.shares.values()].filter(
     (share) => share.share_type === 12 && share.share_with === String(id),

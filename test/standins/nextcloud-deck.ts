@@ -90,7 +90,6 @@ function route(ctx: RequestContext, path: string, body: Record<string, unknown>,
       archived: false,
       deletedAt: 0,
       lastModified: now(),
-      rev: 0,
     });
     for (const [label, labelColor] of DEFAULT_LABELS) {
       const labelId = deck.nextId++;
@@ -134,7 +133,6 @@ function route(ctx: RequestContext, path: string, body: Record<string, unknown>,
       order,
       deletedAt: 0,
       lastModified: now(),
-      rev: 0,
     });
     touch(deck, 'stack', id);
     return { body: stackJson(ctx, id, false) };
@@ -203,7 +201,6 @@ function route(ctx: RequestContext, path: string, body: Record<string, unknown>,
       labels: new Set(),
       assigned: [],
       dependencies: [],
-      rev: 0,
     });
     touch(deck, 'card', id);
     return { body: cardJson(ctx, id) };
