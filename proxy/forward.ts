@@ -18,8 +18,11 @@ const HOP_BY_HOP = new Set([
 ]);
 const REPLACED = new Set(['host', 'authorization', 'content-length', 'mcp-session-id', 'cookie']);
 
-/** Answers up to this size with a declared length are relayed whole rather than streamed. */
-const SMALL_BODY_BYTES = 256 * 1024;
+/**
+ * Answers up to this size with a declared length are relayed whole rather than streamed. Kept
+ * small: a tools/list of ~160 tools (~250 KB) relays faster streamed (bench: 0.5 vs 1.2 ms added).
+ */
+const SMALL_BODY_BYTES = 16 * 1024;
 
 export function createUpstreamAgent(timeoutMs: number): Dispatcher {
   // No body timeout: SSE streams may idle between events; the client's disconnect ends them.
