@@ -116,19 +116,33 @@ function compile(tool: AnyTool): Compiled {
   return entry;
 }
 
+const indexes = new WeakMap<readonly AnyTool[], ReadonlyMap<string, AnyTool>>();
+
+/**
+ * Tools by name and by alias (Deck's nc_deck_* names; lists show the canonical name only), built
+ * once per tool list rather than on every request.
+ */
+function toolsByName(tools: readonly AnyTool[]): ReadonlyMap<string, AnyTool> {
+  let index = indexes.get(tools);
+  if (!index) {
+    index = new Map(
+      tools.flatMap((tool) => {
+        const alias = catalogueEntry(tool.name)?.alias;
+        return [[tool.name as string, tool] as const, ...(alias ? [[alias, tool] as const] : [])];
+      }),
+    );
+    indexes.set(tools, index);
+  }
+  return index;
+}
+
 /**
  * Answers `tools/list` with the tools this caller may use (enabled app, scope held) and
  * `tools/call` after checking the scope again and validating the arguments. Descriptions and
  * JSON schemas are computed once per process, not per request.
  */
 export function registerTools(server: Server, tools: readonly AnyTool[], caller: Caller): void {
-  // Calls may use a tool's alias (Deck's nc_deck_* names); lists show the canonical name only.
-  const byName = new Map(
-    tools.flatMap((tool) => {
-      const alias = catalogueEntry(tool.name)?.alias;
-      return [[tool.name as string, tool] as const, ...(alias ? [[alias, tool] as const] : [])];
-    }),
-  );
+  const byName = toolsByName(tools);
   // A model never sees a tool of an app this Nextcloud lacks: it could only fail.
   const available = (signal: AbortSignal) => caller.availableApps?.(signal) ?? Promise.resolve(caller.apps);
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
