@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { App } from '../../contract/index.js';
@@ -40,7 +39,7 @@ export async function availableApps(
   apps: ReadonlySet<App>,
   log: Logger,
 ): Promise<ReadonlySet<App>> {
-  const key = createHash('sha256').update(nc.credentials.authorization).digest('hex');
+  const key = nc.cacheKey;
   let reported = cache.get(key);
   if (!reported) {
     const wants = (kind: 'capability' | 'navigation') =>

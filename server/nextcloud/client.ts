@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher, request } from 'undici';
 import { errorForStatus, ServerError, TooLargeError, toServerError, UpstreamFailedError } from '../errors.js';
@@ -76,6 +77,18 @@ export class NextcloudClient {
   get user(): string {
     return this.credentials.user;
   }
+
+  /**
+   * A key for per-caller caches: a hash of this Nextcloud and the credential, so caches never hold
+   * a token and one caller's entries are never another's.
+   */
+  get cacheKey(): string {
+    this.key ??= createHash('sha256')
+      .update(`${this.settings.baseUrl.href}\n${this.credentials.authorization}`)
+      .digest('hex');
+    return this.key;
+  }
+  private key: string | undefined;
 
   /** The absolute URL of a path below the Nextcloud base URL. */
   url(path: string): URL {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { createAccount, type DAVAccount } from 'tsdav';
 import type { NextcloudClient } from './client.js';
@@ -15,7 +14,7 @@ export async function discoverAccount(
   accountType: 'caldav' | 'carddav',
   fetch: typeof globalThis.fetch,
 ): Promise<DAVAccount> {
-  const key = `${accountType}:${createHash('sha256').update(nc.credentials.authorization).digest('hex')}`;
+  const key = `${accountType}:${nc.cacheKey}`;
   const cached = accounts.get(key);
   if (cached) return cached;
   const account = await createAccount({

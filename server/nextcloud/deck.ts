@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { UpstreamFailedError } from '../errors.js';
 import { headerValue, type NcResponse, type NextcloudClient } from './client.js';
@@ -106,11 +105,7 @@ const conditional = new LRUCache<string, { etag: string; data: unknown; size: nu
  * least a second older than the answer (by Nextcloud's own `Date`), so any later change moves the ETag.
  */
 export class DeckApi {
-  private readonly key: string;
-
-  constructor(readonly nc: NextcloudClient) {
-    this.key = createHash('sha256').update(nc.credentials.authorization).digest('hex').slice(0, 32);
-  }
+  constructor(readonly nc: NextcloudClient) {}
 
   /** A GET of the API that reuses the cached answer when Deck says it did not change. */
   async read<T>(
@@ -120,7 +115,7 @@ export class DeckApi {
   ) {
     const url = `${options.v11 ? API_V11 : API}${path}`;
     const since = options.changedSince?.toUTCString();
-    const cacheKey = `${this.key} ${url} ${since ?? ''}`;
+    const cacheKey = `${this.nc.cacheKey} ${url} ${since ?? ''}`;
     const cached = options.revalidate === false ? undefined : conditional.get(cacheKey);
     const response = await this.nc.send({
       method: 'GET',
@@ -177,7 +172,7 @@ export class DeckApi {
     if (changedSince)
       return (await this.read<DeckStack[]>(`/boards/${boardId}/stacks`, what, { changedSince })).data;
     const boardTag = (await this.read<DeckBoard>(`/boards/${boardId}`, `Deck board ${boardId}`)).etag;
-    const cacheKey = `${this.key} stacks ${boardId}`;
+    const cacheKey = `${this.nc.cacheKey} stacks ${boardId}`;
     const cached = conditional.get(cacheKey);
     if (boardTag && cached?.etag === boardTag) return cached.data as DeckStack[];
     const { data, size } = await this.read<DeckStack[]>(`/boards/${boardId}/stacks`, what);

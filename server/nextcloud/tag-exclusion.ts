@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AbortedError, ForbiddenError, ServerError, UpstreamFailedError } from '../errors.js';
 import type { ToolContext } from '../registry.js';
@@ -39,9 +38,7 @@ function excludedPaths(ctx: ToolContext): Promise<readonly string[]> {
 }
 
 async function resolve(ctx: ToolContext): Promise<readonly string[]> {
-  const key = createHash('sha256')
-    .update(`${ctx.nc.url('/').href}\n${ctx.nc.credentials.authorization}`)
-    .digest('hex');
+  const key = ctx.nc.cacheKey;
   for (let attempt = 1; ; attempt++) {
     const ids = tagIdCache.get(key) ?? (await lookUpIds(ctx, key));
     const lists = await Promise.all(ids.map((id) => taggedPaths(ctx.nc, id)));

@@ -3,7 +3,7 @@ import { NotFoundError } from '../errors.js';
 import { DeckApi, type DeckAttachment } from '../nextcloud/deck.js';
 import { assertNotExcluded } from '../nextcloud/tag-exclusion.js';
 import { defineTool, type ToolContext } from '../registry.js';
-import { boardId, cardId, stackId } from './deck-views.js';
+import { cardId, cardPath, cardWhere, id } from './deck-views.js';
 import { getNote, notesFolder } from './notes.js';
 import { sharePath } from './sharing.js';
 
@@ -15,7 +15,6 @@ import { sharePath } from './sharing.js';
 const SHARES = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
 const SHARE_TYPE_DECK = '12';
 
-const where = { board_id: boardId, stack_id: stackId, card_id: cardId };
 const attachmentShape = {
   id: z.number(),
   type: z.string().describe('file: a shared Nextcloud file; deck_file: uploaded into Deck'),
@@ -54,7 +53,7 @@ const list = defineTool({
   title: 'List the attachments of a card',
   description:
     'List the attachments of a Deck card: shared Nextcloud files (type file) and files uploaded into Deck (deck_file).',
-  input: where,
+  input: cardWhere,
   output: { attachments: z.array(z.object(attachmentShape)) },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
@@ -84,7 +83,7 @@ const attachNote = defineTool({
     'Attach a note of the Notes app to a Deck card without copying it: its file is shared with the card and stays editable in Notes.',
   input: {
     card_id: cardId,
-    note_id: z.number().int().min(1).max(2_147_483_647).describe('The id of the note'),
+    note_id: id('note'),
   },
   output: attachedShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
@@ -101,7 +100,7 @@ const remove = defineTool({
   title: 'Delete an attachment',
   description:
     "Remove an attachment from a Deck card. For a shared file only the link to the card goes; the file stays in its owner's files.",
-  input: { ...where, attachment_id: z.number().int().min(1).max(2_147_483_647) },
+  input: { ...cardWhere, attachment_id: id('attachment') },
   output: { deleted: z.boolean(), attachment_id: z.number(), type: z.string() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
@@ -111,7 +110,7 @@ const remove = defineTool({
     );
     if (!attachment)
       throw new NotFoundError(`Attachment ${args.attachment_id} not found on card ${args.card_id}`);
-    const path = `/boards/${args.board_id}/stacks/${args.stack_id}/cards/${args.card_id}/attachments/${attachment.type}/${attachment.id}`;
+    const path = `${cardPath(args)}/attachments/${attachment.type}/${attachment.id}`;
     await deck.write('DELETE', path, `Attachment ${args.attachment_id}`, undefined, 'v11');
     return { structured: { deleted: true, attachment_id: attachment.id, type: attachment.type } };
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DeckApi, type DeckBoard, type DeckLabel } from '../nextcloud/deck.js';
 import { defineTool } from '../registry.js';
+import { boardStacks } from './deck-stacks.js';
 import {
   boardId,
   boardShape,
@@ -11,9 +12,7 @@ import {
   labelId,
   labelShape,
   labelView,
-  needsArchived,
   stackShape,
-  stackView,
   title,
 } from './deck-views.js';
 
@@ -109,17 +108,15 @@ const overview = defineTool({
   async handler(args, { nc }) {
     const deck = new DeckApi(nc);
     const filter = { ...args, detail: 'summary' as const };
-    const [board, stacks, archived] = await Promise.all([
+    const [board, stacks] = await Promise.all([
       deck.board(args.board_id),
-      deck.stacks(args.board_id),
-      needsArchived(filter) ? deck.archivedStacks(args.board_id) : Promise.resolve([]),
+      boardStacks(deck, args.board_id, filter),
     ]);
-    const archivedCards = (id: number) => archived.find((stack) => stack.id === id)?.cards ?? [];
     return {
       structured: {
         board: boardView(board, nc.user),
         labels: (board.labels ?? []).map(labelView),
-        stacks: stacks.map((stack) => stackView(stack, filter, archivedCards(stack.id))),
+        stacks,
       },
     };
   },

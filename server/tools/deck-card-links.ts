@@ -1,13 +1,10 @@
 import { z } from 'zod';
 import { DeckApi } from '../nextcloud/deck.js';
 import { defineTool } from '../registry.js';
-import { boardId, cardId, cardShape, cardView, labelId, stackId } from './deck-views.js';
+import { type CardWhere, cardId, cardPath, cardShape, cardView, cardWhere, labelId } from './deck-views.js';
 
 /** What links a Deck card to other things: labels, assigned users and cards it depends on. */
 
-const where = { board_id: boardId, stack_id: stackId, card_id: cardId };
-type Where = { board_id: number; stack_id: number; card_id: number };
-const cardPath = (a: Where) => `/boards/${a.board_id}/stacks/${a.stack_id}/cards/${a.card_id}`;
 const userId = z.string().min(1).max(64).describe('The Nextcloud user id');
 
 /** One tool per link operation: the call, then the card as it is afterwards. */
@@ -16,7 +13,7 @@ function link<I extends z.ZodRawShape>(def: {
   title: string;
   description: string;
   input: I;
-  request(args: Where & z.output<z.ZodObject<I>>): {
+  request(args: CardWhere & z.output<z.ZodObject<I>>): {
     method: 'PUT' | 'POST' | 'DELETE';
     path: string;
     json?: unknown;
@@ -26,12 +23,12 @@ function link<I extends z.ZodRawShape>(def: {
     name: def.name,
     title: def.title,
     description: def.description,
-    input: { ...where, ...def.input },
+    input: { ...cardWhere, ...def.input },
     output: cardShape,
     hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async handler(args, { nc }) {
       const deck = new DeckApi(nc);
-      const typed = args as Where & z.output<z.ZodObject<I>>;
+      const typed = args as CardWhere & z.output<z.ZodObject<I>>;
       const { method, path, json } = def.request(typed);
       await deck.write(method, path, `Card ${typed.card_id}`, json);
       return { structured: cardView(await deck.card(typed.board_id, typed.stack_id, typed.card_id)) };

@@ -2,13 +2,10 @@ import { z } from 'zod';
 import { InvalidInputError, PreconditionFailedError } from '../errors.js';
 import { DeckApi, type DeckCard } from '../nextcloud/deck.js';
 import { defineTool } from '../registry.js';
-import { boardId, cardEtag, cardId, cardShape, cardView, stackId, title } from './deck-views.js';
+import { boardId, cardEtag, cardPath, cardShape, cardView, cardWhere, stackId, title } from './deck-views.js';
 
 /** Deck cards: read, write, archive and move; labels, assignees and dependencies are in deck-card-links.ts. */
 
-const where = { board_id: boardId, stack_id: stackId, card_id: cardId };
-const cardPath = (a: { board_id: number; stack_id: number; card_id: number }) =>
-  `/boards/${a.board_id}/stacks/${a.stack_id}/cards/${a.card_id}`;
 const description = z.string().max(100_000).describe('Markdown description');
 const duedate = z.iso.datetime({ offset: true }).describe('Due date and time, ISO 8601');
 const order = z.number().int().min(0).max(100_000);
@@ -18,7 +15,7 @@ const getCard = defineTool({
   title: 'Get a card',
   description:
     'Get one Deck card in full: description, labels, assignees, due date, dependencies and its etag.',
-  input: where,
+  input: cardWhere,
   output: cardShape,
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
@@ -64,7 +61,7 @@ const updateCard = defineTool({
   description:
     'Change a card: title, description, due date (or clear it), done, order or owner. What you leave out is kept (Deck replaces whole cards, so the current card is read first). Pass the etag from deck_get_card to refuse the change if the card changed meanwhile.',
   input: {
-    ...where,
+    ...cardWhere,
     title: title.optional(),
     description: description.optional(),
     duedate: duedate.optional(),
@@ -104,7 +101,7 @@ const deleteCard = defineTool({
   name: 'deck_delete_card',
   title: 'Delete a card',
   description: "Delete a card from a Deck board (Deck keeps it in the board's deleted items for a while).",
-  input: where,
+  input: cardWhere,
   output: { deleted: z.boolean(), card_id: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
@@ -120,7 +117,7 @@ function archiving(archive: boolean) {
     description: archive
       ? 'Archive a Deck card: it leaves the active lists and shows under status "archived".'
       : 'Bring an archived Deck card back into its stack.',
-    input: where,
+    input: cardWhere,
     output: cardShape,
     hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async handler(args, { nc }) {
@@ -145,7 +142,7 @@ const reorder = defineTool({
   title: 'Reorder or move a card within its board',
   description:
     'Move a card to a position in a stack of the same board (target_stack_id defaults to its stack). To move a card to another board use deck_move_card_to_board.',
-  input: { ...where, order, target_stack_id: stackId.optional() },
+  input: { ...cardWhere, order, target_stack_id: stackId.optional() },
   output: cardShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
@@ -173,7 +170,7 @@ const move = defineTool({
   title: 'Move a card to another board',
   description:
     'Move a card to a stack on another board. Deck maps its labels to same-titled labels there (creating them when missing); comments, attachments, assignees and due date stay. A done card stays done (with a new done time).',
-  input: { ...where, target_board_id: boardId, target_stack_id: stackId, order: order.default(0) },
+  input: { ...cardWhere, target_board_id: boardId, target_stack_id: stackId, order: order.default(0) },
   output: cardShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {

@@ -3,11 +3,11 @@ import { InvalidInputError, ServerError, UpstreamFailedError } from '../errors.j
 import { COMMENT_LIMIT, commentLength, MAX_PARTS, splitComment } from '../nextcloud/comment-split.js';
 import { DeckApi, type DeckComment } from '../nextcloud/deck.js';
 import { defineTool } from '../registry.js';
-import { cardId } from './deck-views.js';
+import { cardId, id } from './deck-views.js';
 
 /** Comments on Deck cards (Deck's OCS comments API), with long messages posted as numbered threads. */
 
-const commentId = z.number().int().min(1).max(2_147_483_647).describe('The numeric id of the comment');
+const commentId = id('comment');
 const message = z.string().trim().min(1).max(20_000);
 const commentShape = {
   id: z.number(),

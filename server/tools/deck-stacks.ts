@@ -4,6 +4,7 @@ import { DeckApi, type DeckStack } from '../nextcloud/deck.js';
 import { defineTool } from '../registry.js';
 import {
   boardId,
+  type CardFilter,
   changedSince,
   filterShape,
   needsArchived,
@@ -26,21 +27,29 @@ const getStacks = defineTool({
   output: { stacks: z.array(z.object(stackShape)) },
   hints: READ,
   async handler(args, { nc }) {
-    const deck = new DeckApi(nc);
-    const [stacks, archived] = await Promise.all([
-      deck.stacks(args.board_id, args.changed_since ? new Date(args.changed_since) : undefined),
-      needsArchived(args) ? deck.archivedStacks(args.board_id) : Promise.resolve([]),
-    ]);
-    const extra = (id: number) => archived.find((stack) => stack.id === id)?.cards ?? [];
-    return { structured: { stacks: stacks.map((stack) => stackView(stack, args, extra(stack.id))) } };
+    const since = args.changed_since ? new Date(args.changed_since) : undefined;
+    return { structured: { stacks: await boardStacks(new DeckApi(nc), args.board_id, args, since) } };
   },
 });
 
+/**
+ * A board's stacks with their cards filtered and shaped; archived cards, which only
+ * /stacks/archived lists, are merged in when the status asks for them.
+ */
+export async function boardStacks(deck: DeckApi, board: number, filter: CardFilter, since?: Date) {
+  const [stacks, archived] = await Promise.all([
+    deck.stacks(board, since),
+    needsArchived(filter) ? deck.archivedStacks(board) : Promise.resolve([]),
+  ]);
+  const extra = (id: number) => archived.find((stack) => stack.id === id)?.cards ?? [];
+  return stacks.map((stack) => stackView(stack, filter, extra(stack.id)));
+}
+
 /** One stack with its cards; archived cards come from the board's archived list. */
-async function oneStack(deck: DeckApi, board: number, stack: number, status: string) {
+async function oneStack(deck: DeckApi, board: number, stack: number, filter: CardFilter) {
   const [found, archived] = await Promise.all([
     deck.stack(board, stack),
-    status === 'archived' || status === 'all' ? deck.archivedStacks(board) : Promise.resolve([]),
+    needsArchived(filter) ? deck.archivedStacks(board) : Promise.resolve([]),
   ]);
   return { stack: found, archived: archived.find((candidate) => candidate.id === stack)?.cards ?? [] };
 }
@@ -53,7 +62,7 @@ const getStack = defineTool({
   output: stackShape,
   hints: READ,
   async handler(args, { nc }) {
-    const { stack, archived } = await oneStack(new DeckApi(nc), args.board_id, args.stack_id, args.status);
+    const { stack, archived } = await oneStack(new DeckApi(nc), args.board_id, args.stack_id, args);
     return { structured: stackView(stack, args, archived) };
   },
 });
@@ -67,7 +76,7 @@ const getCards = defineTool({
   output: { cards: stackShape.cards },
   hints: READ,
   async handler(args, { nc }) {
-    const { stack, archived } = await oneStack(new DeckApi(nc), args.board_id, args.stack_id, args.status);
+    const { stack, archived } = await oneStack(new DeckApi(nc), args.board_id, args.stack_id, args);
     return { structured: { cards: stackView(stack, args, archived).cards } };
   },
 });

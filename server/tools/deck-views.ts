@@ -3,12 +3,18 @@ import { z } from 'zod';
 import type { DeckBoard, DeckCard, DeckLabel, DeckStack } from '../nextcloud/deck.js';
 
 /** What the Deck tools share: id arguments, card filters and the compact shapes results use. */
-const id = (what: string) =>
+export const id = (what: string) =>
   z.number().int().min(1).max(2_147_483_647).describe(`The numeric id of the ${what}`);
 export const boardId = id('board');
 export const stackId = id('stack');
 export const cardId = id('card');
 export const labelId = id('label');
+
+/** Where a card is: Deck's REST paths name its board and stack. */
+export const cardWhere = { board_id: boardId, stack_id: stackId, card_id: cardId };
+export type CardWhere = { board_id: number; stack_id: number; card_id: number };
+export const cardPath = (where: CardWhere) =>
+  `/boards/${where.board_id}/stacks/${where.stack_id}/cards/${where.card_id}`;
 export const title = z.string().trim().min(1).max(255);
 export const color = z
   .string()
