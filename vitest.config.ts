@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The real peers (control plane, Keycloak) every operator and IdP suite runs against.
+    globalSetup: ['test/peers/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

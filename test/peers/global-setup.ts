@@ -1,0 +1,39 @@
+/**
+ * Vitest's global setup: the suites run against real peers. Variables already set (another
+ * cluster, another Keycloak) win; else the peers `npm run peers:start` left running (.peers/env)
+ * are used; else this run starts its own and stops them at the end.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type PeerEnv, type RunningPeers, readPeerEnv, startPeers } from './peers.js';
+
+let running: RunningPeers | undefined;
+let dir: string | undefined;
+
+async function alive(env: PeerEnv): Promise<boolean> {
+  try {
+    return (
+      (await fetch(`${env.TEST_KEYCLOAK_URL}/realms/master`)).ok &&
+      env.PEER_PIDS.split(' ').every((pid) => process.kill(Number(pid), 0))
+    );
+  } catch {
+    return false;
+  }
+}
+
+export async function setup(): Promise<void> {
+  if (process.env.TEST_KUBECONFIG && process.env.TEST_KEYCLOAK_URL) return;
+  let env = readPeerEnv('.peers/env');
+  if (!env || !(await alive(env))) {
+    dir = mkdtempSync(join(tmpdir(), 'nextcloud-mcp-peers-'));
+    running = await startPeers(dir);
+    env = running.env;
+  }
+  for (const [key, value] of Object.entries(env)) process.env[key] ??= value;
+}
+
+export async function teardown(): Promise<void> {
+  await running?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}

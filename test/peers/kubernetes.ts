@@ -1,0 +1,263 @@
+/**
+ * A real control plane for the suites, started as envtest starts one: etcd, kube-apiserver with a
+ * generated CA and serving certificate, token authentication, RBAC and the admission plugins of a
+ * production cluster, and kube-controller-manager running the garbage collector, namespace,
+ * Deployment, ReplicaSet and ServiceAccount controllers. No kubelet and no scheduler: a test makes
+ * pods Ready by writing their status.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import { join } from 'node:path';
+import { freePort } from '../standins/free-port.js';
+import { peerPath } from './cache.js';
+import { type PeerProcess, startPeer, waitUntilReady } from './process.js';
+
+export interface KubernetesPeer {
+  readonly url: string;
+  /** A kubeconfig for a cluster admin (system:masters). */
+  readonly kubeconfig: string;
+  readonly adminToken: string;
+  readonly caFile: string;
+  /** etcd's client URL (its JSON gateway compacts history for the watch-expiry tests). */
+  readonly etcdUrl: string;
+  /** Process ids of etcd, kube-apiserver and kube-controller-manager (as started). */
+  readonly pids: number[];
+  /** Stops kube-apiserver and starts it again on the same port and data: a real outage. */
+  restartApiserver(downMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const ADMISSION_PLUGINS = [
+  // kube-apiserver's defaults, named so the set does not drift with releases …
+  'NamespaceLifecycle',
+  'LimitRanger',
+  'ServiceAccount',
+  'DefaultStorageClass',
+  'DefaultTolerationSeconds',
+  'MutatingAdmissionWebhook',
+  'ValidatingAdmissionWebhook',
+  'ValidatingAdmissionPolicy',
+  'ResourceQuota',
+  'PodSecurity',
+  'Priority',
+  'RuntimeClass',
+  'StorageObjectInUseProtection',
+  'PersistentVolumeClaimResize',
+  'TaintNodesByCondition',
+  'CertificateApproval',
+  'CertificateSigning',
+  'CertificateSubjectRestriction',
+  'DefaultIngressClass',
+  // … and what production clusters add: an owner reference with blockOwnerDeletion needs the
+  // right to update the owner's finalizers.
+  'NodeRestriction',
+  'OwnerReferencesPermissionEnforcement',
+];
+
+function openssl(cwd: string, ...args: string[]) {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** A CA, a serving certificate for 127.0.0.1 / localhost, and the service-account signing key. */
+function writePki(dir: string) {
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=peers-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
+  writeFileSync(
+    join(dir, 'server.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n',
+  );
+  openssl(
+    dir,
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=kube-apiserver',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+  );
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+    '-out',
+    'server.crt',
+  );
+  openssl(dir, 'genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key');
+  openssl(dir, 'pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
+}
+
+export function kubeconfigFor(server: string, caFile: string, token: string, user = 'admin'): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'peers', cluster: { server, 'certificate-authority': caFile } }],
+    users: [{ name: user, user: { token } }],
+    contexts: [{ name: 'peers', context: { cluster: 'peers', user } }],
+    'current-context': 'peers',
+  });
+}
+
+function healthy(url: string, ca: Buffer, token: string, path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = https.get(
+      `${url}${path}`,
+      { ca, headers: { authorization: `Bearer ${token}` } },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode === 200);
+      },
+    );
+    request.on('error', () => resolve(false));
+    request.setTimeout(5000, () => request.destroy());
+  });
+}
+
+export async function startKubernetes(
+  dir: string,
+  options: { detached?: boolean } = {},
+): Promise<KubernetesPeer> {
+  mkdirSync(dir, { recursive: true });
+  writePki(dir);
+  const adminToken = randomBytes(24).toString('hex');
+  writeFileSync(join(dir, 'tokens.csv'), `${adminToken},admin,admin-uid,"system:masters"\n`);
+  const [etcdPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+  const url = `https://127.0.0.1:${apiPort}`;
+  const caFile = join(dir, 'ca.crt');
+  const ca = readFileSync(caFile);
+  const kubeconfig = join(dir, 'admin.kubeconfig');
+  writeFileSync(kubeconfig, kubeconfigFor(url, caFile, adminToken));
+  const detached = options.detached ?? false;
+
+  const etcd = startPeer(
+    'etcd',
+    peerPath('etcd'),
+    [
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+      `--initial-cluster=default=http://127.0.0.1:${etcdPeerPort}`,
+      '--unsafe-no-fsync',
+      '--log-level=warn',
+    ],
+    join(dir, 'etcd.log'),
+    { detached },
+  );
+  await waitUntilReady(etcd, async () => (await fetch(`${etcdUrl}/health`)).ok, 30_000);
+
+  const apiserverArgs = [
+    `--etcd-servers=${etcdUrl}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${apiPort}`,
+    `--cert-dir=${dir}`,
+    `--tls-cert-file=${join(dir, 'server.crt')}`,
+    `--tls-private-key-file=${join(dir, 'server.key')}`,
+    `--client-ca-file=${caFile}`,
+    `--token-auth-file=${join(dir, 'tokens.csv')}`,
+    '--authorization-mode=RBAC',
+    `--enable-admission-plugins=${ADMISSION_PLUGINS.join(',')}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${join(dir, 'sa.pub')}`,
+    `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--allow-privileged=true',
+    '--v=1',
+  ];
+  let apiserver: PeerProcess;
+  const startApiserver = async () => {
+    apiserver = startPeer(
+      'kube-apiserver',
+      peerPath('kubeApiserver'),
+      apiserverArgs,
+      join(dir, 'kube-apiserver.log'),
+      {
+        detached,
+      },
+    );
+    await waitUntilReady(apiserver, () => healthy(url, ca, adminToken, '/readyz'), 90_000);
+  };
+  await startApiserver();
+
+  const controllerManager = startPeer(
+    'kube-controller-manager',
+    peerPath('kubeControllerManager'),
+    [
+      `--kubeconfig=${kubeconfig}`,
+      '--controllers=garbagecollector,namespace,deployment,replicaset,serviceaccount,serviceaccount-token',
+      '--leader-elect=false',
+      '--use-service-account-credentials=false',
+      `--root-ca-file=${caFile}`,
+      `--service-account-private-key-file=${join(dir, 'sa.key')}`,
+      '--secure-port=0',
+      '--concurrent-gc-syncs=5',
+      '--v=1',
+    ],
+    join(dir, 'kube-controller-manager.log'),
+    { detached },
+  );
+  // The namespace controller's default ServiceAccount is what its first act looks like.
+  await waitUntilReady(
+    controllerManager,
+    () => healthy(url, ca, adminToken, '/api/v1/namespaces/default/serviceaccounts/default'),
+    60_000,
+  );
+
+  return {
+    url,
+    kubeconfig,
+    adminToken,
+    caFile,
+    etcdUrl,
+    get pids() {
+      return [etcd, apiserver, controllerManager].map((peer) => peer.child.pid ?? 0);
+    },
+    async restartApiserver(downMs = 1000) {
+      await apiserver.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await startApiserver();
+    },
+    async stop() {
+      await controllerManager.stop();
+      await apiserver.stop();
+      await etcd.stop();
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/** `npm run peers:stop`: stops what `npm run peers:start` started. */
+import { rmSync } from 'node:fs';
+import { readPeerEnv } from './peers.js';
+
+const env = readPeerEnv('.peers/env');
+for (const pid of env?.PEER_PIDS.split(' ') ?? []) {
+  try {
+    process.kill(Number(pid), 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}
+rmSync('.peers', { recursive: true, force: true });
+process.stdout.write(env ? 'peers stopped\n' : 'no peers were running\n');
