@@ -186,6 +186,8 @@ export async function startKubernetes(
     `--etcd-servers=${etcdUrl}`,
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
+    // As envtest: the default/kubernetes endpoints may not point at loopback.
+    '--endpoint-reconciler-type=none',
     `--secure-port=${apiPort}`,
     `--cert-dir=${dir}`,
     `--tls-cert-file=${join(dir, 'server.crt')}`,
