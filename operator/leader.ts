@@ -1,4 +1,4 @@
-import { ApiException, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { ApiException, type CoordinationV1Api, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
 
 export interface LeaderOptions {
   readonly leases: CoordinationV1Api;
@@ -8,6 +8,25 @@ export interface LeaderOptions {
   readonly identity: string;
   readonly leaseDurationSeconds: number;
   readonly now?: () => Date;
+}
+
+/**
+ * A Lease's times are MicroTimes: RFC 3339 with exactly six fractional digits. kube-apiserver
+ * refuses the three that `Date.toISOString` writes, which is how the client serializes a Date.
+ */
+class MicroTime extends Date {
+  override toISOString(): string {
+    return super.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  }
+}
+
+/** The spec as the apiserver accepts it back: times read from a Lease come back as plain Dates. */
+function writable(spec: V1LeaseSpec): V1LeaseSpec {
+  return {
+    ...spec,
+    ...(spec.acquireTime ? { acquireTime: new MicroTime(spec.acquireTime) } : {}),
+    ...(spec.renewTime ? { renewTime: new MicroTime(spec.renewTime) } : {}),
+  };
 }
 
 /**
@@ -35,7 +54,7 @@ export class LeaderElector {
           namespace,
           body: {
             metadata: { name, namespace },
-            spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 },
+            spec: writable({ ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 }),
           },
         });
         return true;
@@ -50,13 +69,13 @@ export class LeaderElector {
         namespace,
         body: {
           ...lease,
-          spec: {
+          spec: writable({
             ...lease.spec,
             ...spec,
             ...(holder === identity
               ? {}
               : { acquireTime: spec.renewTime, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 }),
-          },
+          }),
         },
       });
       return true;
@@ -78,7 +97,7 @@ export class LeaderElector {
     await leases.replaceNamespacedLease({
       name,
       namespace,
-      body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } },
+      body: { ...lease, spec: writable({ ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 }) },
     });
   }
 }

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  ApiException,
   ApiextensionsV1Api,
+  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
@@ -17,15 +15,19 @@ import { parse } from 'yaml';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { createEventRecorder } from '../../operator/events.js';
 import type { IdentityProvisioner, ReconcileDeps } from '../../operator/reconcile.js';
-import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
 
 /**
- * A real cluster to run the operator suites against instead of the stand-in (TEST_KUBECONFIG):
- * e.g. a kind cluster. Suites create their own namespaces there and delete them afterwards.
+ * The real control plane the suites run against: the one vitest's global setup started
+ * (test/peers/), or any other cluster TEST_KUBECONFIG names (e.g. a kind cluster). Suites create
+ * their own namespaces there and delete them afterwards.
  */
-export const REAL_KUBECONFIG = process.env.TEST_KUBECONFIG;
+function kubeconfigPath(): string {
+  const path = process.env.TEST_KUBECONFIG;
+  if (!path) throw new Error('TEST_KUBECONFIG is not set: run the suites through vitest (its global setup starts the peers)');
+  return path;
+}
 
-/** Counts the writes its clients make, so "no write" can be asserted against a real cluster too. */
+/** Counts the requests and writes its own clients make (the apiserver's metrics count everyone's). */
 class CountingKubeConfig extends KubeConfig {
   writes = 0;
   requests = 0;
@@ -36,52 +38,41 @@ class CountingKubeConfig extends KubeConfig {
   }
 }
 
+export interface TestCluster {
+  readonly url: string;
+  /** Requests and writes made through `kubeConfig()`'s clients. */
+  readonly writes: number;
+  readonly requests: number;
+  kubeConfig(): CountingKubeConfig;
+  /** Deletes the namespaces `testNamespace` created. */
+  stop(): Promise<void>;
+}
+
 const crd = () =>
   parse(readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8')) as V1CustomResourceDefinition;
 
-/**
- * Server-side applies the CRD as `kubectl apply --server-side` sends it: the raw document. (The
- * typed clients drop schema keys such as `default`, `enum` and `x-kubernetes-validations`.)
- */
-async function applyCrd(config: KubeConfig): Promise<void> {
-  const cluster = config.getCurrentCluster();
-  if (!cluster) throw new Error('no current cluster in the kubeconfig');
-  const url = new URL(
-    `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd().metadata?.name}?fieldManager=nextcloud-mcp-tests&force=true`,
-    cluster.server,
+/** Waits until the CRD is established (global setup installed it; another cluster may still be busy). */
+async function crdEstablished(config: KubeConfig): Promise<void> {
+  const crds = config.makeApiClient(ApiextensionsV1Api);
+  await eventually(
+    async () => {
+      const current = await crds.readCustomResourceDefinition({ name: crd().metadata?.name ?? '' });
+      return current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')
+        ? true
+        : undefined;
+    },
+    30_000,
+    'the NextcloudMcp CRD established',
   );
-  const options: https.RequestOptions = {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/apply-patch+yaml', accept: 'application/json' },
-  };
-  await config.applyToHTTPSOptions(options);
-  const body = JSON.stringify(crd());
-  const status = await new Promise<number>((resolve, reject) => {
-    const request = (url.protocol === 'https:' ? https : http).request(url, options, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-  if (status >= 300) throw new Error(`applying the CRD answered HTTP ${status}`);
 }
 
-/** The real cluster behind TEST_KUBECONFIG, shaped as the stand-in; what only a stand-in can do throws. */
-async function connectRealCluster(path: string): Promise<KubernetesStandin> {
+/** The cluster with the NextcloudMcp CRD from crds/ installed, as `kubectl apply` would. */
+export async function startClusterWithCrd(): Promise<{ api: TestCluster; config: CountingKubeConfig }> {
   const config = new CountingKubeConfig();
-  config.loadFromFile(path);
-  await applyCrd(config);
-  const crds = config.makeApiClient(ApiextensionsV1Api);
-  for (let i = 0; i < 50; i++) {
-    const current = await crds.readCustomResourceDefinition({ name: crd().metadata?.name ?? '' });
-    if (current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-    await sleep(200);
-  }
-  const standInOnly = () => {
-    throw new Error('only the Kubernetes stand-in can do this');
-  };
-  return {
+  config.loadFromFile(kubeconfigPath());
+  await crdEstablished(config);
+  const created = createdNamespaces;
+  const api: TestCluster = {
     url: config.getCurrentCluster()?.server ?? '',
     get writes() {
       return config.writes;
@@ -89,48 +80,71 @@ async function connectRealCluster(path: string): Promise<KubernetesStandin> {
     get requests() {
       return config.requests;
     },
-    writesTo: {},
-    get authorized(): Map<string, Set<string>> {
-      return standInOnly();
-    },
-    compact: standInOnly,
-    dropWatches: standInOnly,
     kubeConfig: () => config,
     async stop() {
       const core = config.makeApiClient(CoreV1Api);
-      for (const name of createdNamespaces.splice(0)) await core.deleteNamespace({ name });
+      for (const name of created.splice(0)) await core.deleteNamespace({ name }).catch(() => undefined);
     },
   };
+  return { api, config };
 }
 
 const createdNamespaces: string[] = [];
 
-/** The stand-in (or TEST_KUBECONFIG's cluster) with the NextcloudMcp CRD from crds/ installed, as `kubectl apply` would. */
-export async function startClusterWithCrd() {
-  if (REAL_KUBECONFIG) {
-    const api = await connectRealCluster(REAL_KUBECONFIG);
-    return { api, config: api.kubeConfig() };
-  }
-  const api = await startKubernetesStandin();
-  const config = api.kubeConfig();
-  await applyCrd(config);
-  return { api, config };
+/** A namespace of this run's own: a run-unique suffix, so parallel suites and earlier runs never collide. */
+export async function testNamespace(config: KubeConfig, base: string): Promise<string> {
+  const name = `${base}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`.slice(0, 63);
+  await config.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  createdNamespaces.push(name);
+  return name;
 }
 
 /**
- * Makes sure a namespace exists (a real cluster needs it; the stand-in takes any). On a real
- * cluster the name gets a run-unique suffix so parallel suites and earlier runs never collide.
+ * What the kubelet would do for a Deployment's pods (none runs here): marks each pod of the
+ * Deployment Running and Ready, so the ReplicaSet and Deployment controllers count it available.
  */
-export async function testNamespace(config: KubeConfig, base: string): Promise<string> {
-  if (!REAL_KUBECONFIG) return base;
-  const name = `${base}-${Date.now().toString(36)}`;
-  try {
-    await config.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
-  } catch (error) {
-    if (!(error instanceof ApiException && error.code === 409)) throw error;
-  }
-  createdNamespaces.push(name);
-  return name;
+export async function makePodsReady(config: KubeConfig, namespace: string, deployment: string): Promise<void> {
+  const core = config.makeApiClient(CoreV1Api);
+  const apps = config.makeApiClient(AppsV1Api);
+  const target = await apps.readNamespacedDeployment({ name: deployment, namespace });
+  const selector = Object.entries(target.spec?.selector.matchLabels ?? {})
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+  const want = target.spec?.replicas ?? 1;
+  await eventually(
+    async () => {
+      const pods = (await core.listNamespacedPod({ namespace, labelSelector: selector })).items.filter(
+        (pod) => !pod.metadata?.deletionTimestamp,
+      );
+      for (const pod of pods) {
+        if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+        const now = new Date();
+        await core.replaceNamespacedPodStatus({
+          name: pod.metadata?.name ?? '',
+          namespace,
+          body: {
+            ...pod,
+            status: {
+              ...pod.status,
+              phase: 'Running',
+              startTime: now,
+              conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({
+                type,
+                status: 'True',
+                lastTransitionTime: now,
+              })),
+            },
+          },
+        });
+      }
+      const status = (await apps.readNamespacedDeployment({ name: deployment, namespace })).status;
+      return (status?.availableReplicas ?? 0) >= want && status?.observedGeneration === target.metadata?.generation
+        ? true
+        : undefined;
+    },
+    30_000,
+    `${deployment}'s pods Ready`,
+  );
 }
 
 /** What reconcile() needs, wired to a cluster and an identity provisioner. */

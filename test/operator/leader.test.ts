@@ -1,16 +1,17 @@
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaderElector } from '../../operator/leader.js';
-import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
+import { startClusterWithCrd, type TestCluster, testNamespace } from './cluster.js';
 
 describe('leader election on a Lease', () => {
-  let api: KubernetesStandin;
+  let api: TestCluster;
+  let namespace = 'operators';
   let leases: CoordinationV1Api;
   let clock = new Date('2026-11-23T00:00:00Z');
   const elector = (identity: string, name = 'nextcloud-mcp-operator') =>
     new LeaderElector({
       leases,
-      namespace: 'operators',
+      namespace,
       name,
       identity,
       leaseDurationSeconds: 15,
@@ -18,8 +19,10 @@ describe('leader election on a Lease', () => {
     });
 
   beforeAll(async () => {
-    api = await startKubernetesStandin();
-    leases = api.kubeConfig().makeApiClient(CoordinationV1Api);
+    const cluster = await startClusterWithCrd();
+    api = cluster.api;
+    namespace = await testNamespace(cluster.config, 'operators');
+    leases = cluster.config.makeApiClient(CoordinationV1Api);
   });
   afterAll(async () => {
     await api?.stop();
@@ -38,7 +41,7 @@ describe('leader election on a Lease', () => {
     expect(await a.tryAcquireOrRenew()).toBe(false);
     const lease = await leases.readNamespacedLease({
       name: 'nextcloud-mcp-operator',
-      namespace: 'operators',
+      namespace,
     });
     expect(lease.spec?.holderIdentity).toBe('replica-b');
     expect(lease.spec?.leaseTransitions).toBe(1);
@@ -50,5 +53,15 @@ describe('leader election on a Lease', () => {
       elector('replica-b', 'raced').tryAcquireOrRenew(),
     ]);
     expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('hands the lease to a standby at its next round once the leader releases it', async () => {
+    const [a, b] = [elector('replica-a', 'released'), elector('replica-b', 'released')];
+    expect(await a.tryAcquireOrRenew()).toBe(true);
+    await a.release();
+    clock = new Date(clock.getTime() + 2_000);
+    expect(await b.tryAcquireOrRenew()).toBe(true);
+    const lease = await leases.readNamespacedLease({ name: 'released', namespace });
+    expect(lease.spec?.holderIdentity).toBe('replica-b');
   });
 });
