@@ -23,7 +23,10 @@ import type { IdentityProvisioner, ReconcileDeps } from '../../operator/reconcil
  */
 function kubeconfigPath(): string {
   const path = process.env.TEST_KUBECONFIG;
-  if (!path) throw new Error('TEST_KUBECONFIG is not set: run the suites through vitest (its global setup starts the peers)');
+  if (!path)
+    throw new Error(
+      'TEST_KUBECONFIG is not set: run the suites through vitest (its global setup starts the peers)',
+    );
   return path;
 }
 
@@ -93,7 +96,10 @@ const createdNamespaces: string[] = [];
 
 /** A namespace of this run's own: a run-unique suffix, so parallel suites and earlier runs never collide. */
 export async function testNamespace(config: KubeConfig, base: string): Promise<string> {
-  const name = `${base}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`.slice(0, 63);
+  const name = `${base}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`.slice(
+    0,
+    63,
+  );
   await config.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
   createdNamespaces.push(name);
   return name;
@@ -103,7 +109,11 @@ export async function testNamespace(config: KubeConfig, base: string): Promise<s
  * What the kubelet would do for a Deployment's pods (none runs here): marks each pod of the
  * Deployment Running and Ready, so the ReplicaSet and Deployment controllers count it available.
  */
-export async function makePodsReady(config: KubeConfig, namespace: string, deployment: string): Promise<void> {
+export async function makePodsReady(
+  config: KubeConfig,
+  namespace: string,
+  deployment: string,
+): Promise<void> {
   const core = config.makeApiClient(CoreV1Api);
   const apps = config.makeApiClient(AppsV1Api);
   const target = await apps.readNamespacedDeployment({ name: deployment, namespace });
@@ -138,7 +148,8 @@ export async function makePodsReady(config: KubeConfig, namespace: string, deplo
         });
       }
       const status = (await apps.readNamespacedDeployment({ name: deployment, namespace })).status;
-      return (status?.availableReplicas ?? 0) >= want && status?.observedGeneration === target.metadata?.generation
+      return (status?.availableReplicas ?? 0) >= want &&
+        status?.observedGeneration === target.metadata?.generation
         ? true
         : undefined;
     },

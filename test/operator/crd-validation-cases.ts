@@ -20,13 +20,7 @@ export const HTTPS = 'publicUrl must use https unless its host is loopback or en
  * what its message must say (the API server's wording).
  */
 export const INVALID: [string, object, string, string, RegExp][] = [
-  [
-    'no identity mode',
-    identity({}),
-    'spec.identity',
-    'FieldValueInvalid',
-    /Invalid value: "object": set exactly/,
-  ],
+  ['no identity mode', identity({}), 'spec.identity', 'FieldValueInvalid', /Invalid value: set exactly/],
   [
     'two identity modes',
     identity({ keycloak, clientSecretRef: { name: 'c' } }),
@@ -44,14 +38,14 @@ export const INVALID: [string, object, string, string, RegExp][] = [
   [
     'http publicUrl on a public host',
     { ...valid, publicUrl: 'http://mcp.example' },
-    'spec',
+    'spec.publicUrl',
     'FieldValueInvalid',
-    new RegExp(`^Invalid value: "object": ${HTTPS}$`),
+    new RegExp(`^Invalid value: ${HTTPS}$`),
   ],
   [
     'http publicUrl on a host that only contains .local',
     { ...valid, publicUrl: 'http://mcp.local.example' },
-    'spec',
+    'spec.publicUrl',
     'FieldValueInvalid',
     new RegExp(HTTPS),
   ],
@@ -155,14 +149,14 @@ export const INVALID: [string, object, string, string, RegExp][] = [
     'an issuer with a space',
     identity({ issuerUrl: 'https://sso example', clientSecretRef: { name: 'c' } }),
     'spec.identity.issuerUrl',
-    'FieldValueInvalid',
+    'FieldValueTypeInvalid',
     /spec\.identity\.issuerUrl in body must be of type uri: "https:\/\/sso example"/,
   ],
   [
     'a Keycloak URL that is no URI',
     identity({ keycloak: { ...keycloak, url: 'https://key cloak' } }),
     'spec.identity.keycloak.url',
-    'FieldValueInvalid',
+    'FieldValueTypeInvalid',
     /in body must be of type uri/,
   ],
   [

@@ -130,7 +130,7 @@ describe.skipIf(kubectls.length === 0).each(kubectls.length ? kubectls : [{ bina
       );
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain(
-        'spec: Invalid value: "object": publicUrl must use https unless its host is loopback or ends in .local',
+        'spec.publicUrl: Invalid value: publicUrl must use https unless its host is loopback or ends in .local',
       );
       expect((await kubectl('get', 'ncmcp', 'acme', '-n', ns)).stderr).toMatch(/NotFound|not found/);
     });
