@@ -1,4 +1,5 @@
 import type { Condition } from '../contract/index.js';
+import { satisfies } from './compare.js';
 
 type ConditionType = Condition['type'];
 
@@ -42,7 +43,10 @@ export function nextConditions(
   return [ready, ...others];
 }
 
-/** Whether two conditions lists say the same thing (so a status write would change nothing). */
+/**
+ * Whether two conditions lists say the same thing (so a status write would change nothing). Key
+ * order does not count: the API server returns a custom resource's fields sorted by name.
+ */
 export function sameConditions(a: readonly Condition[] | undefined, b: readonly Condition[]): boolean {
-  return JSON.stringify(a ?? []) === JSON.stringify(b);
+  return satisfies(a ?? [], b) && satisfies(b, a ?? []);
 }

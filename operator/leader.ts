@@ -1,4 +1,9 @@
-import { ApiException, type CoordinationV1Api, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
+import {
+  ApiException,
+  type CoordinationV1Api,
+  type V1Lease,
+  type V1LeaseSpec,
+} from '@kubernetes/client-node';
 
 export interface LeaderOptions {
   readonly leases: CoordinationV1Api;

@@ -50,4 +50,12 @@ describe('status conditions', () => {
     expect(changed.map((condition) => condition.lastTransitionTime)).toEqual(['t3', 't1', 't3']);
     expect(sameConditions(first, changed)).toBe(false);
   });
+
+  it('compare regardless of key order, as the API server returns them sorted by name', () => {
+    const first = nextConditions(undefined, ok, 1, 't1');
+    const sorted = first.map((condition) =>
+      Object.fromEntries(Object.entries(condition).sort(([a], [b]) => a.localeCompare(b))),
+    ) as typeof first;
+    expect(sameConditions(sorted, nextConditions(sorted, ok, 1, 't2'))).toBe(true);
+  });
 });

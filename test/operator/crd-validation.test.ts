@@ -245,7 +245,10 @@ describe('the CRD refuses bad specs at the API server', () => {
         { conditions: [condition({}), condition({ status: 'False' })] },
         /status\.conditions\[1\]: Duplicate value: \{"type":"Ready"\}/,
       ],
-      [{ observedGeneration: 'one' }, /status\.observedGeneration: Invalid value: "string": observedGeneration in body must be of type integer/],
+      [
+        { observedGeneration: 'one' },
+        /status\.observedGeneration: Invalid value: "string": observedGeneration in body must be of type integer/,
+      ],
     ];
     for (const [status, message] of refusals) {
       const refused = await refusal(writeStatus('minimal', status));
@@ -364,9 +367,7 @@ describe('a changed CRD', () => {
         merge,
       )
       .catch((caught: unknown) => caught);
-    expect((moved as ApiException<string>).body).toContain(
-      'spec: Invalid value: nextcloud.url is immutable',
-    );
+    expect((moved as ApiException<string>).body).toContain('spec: Invalid value: nextcloud.url is immutable');
     await custom.patchNamespacedCustomObject(
       { ...where, name: 'acme', body: { spec: { replicas: 3 } } },
       merge,

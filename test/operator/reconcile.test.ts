@@ -1,4 +1,4 @@
-import { ApiException, AppsV1Api } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import {
@@ -7,11 +7,17 @@ import {
   type ReconcileDeps,
   reconcile,
 } from '../../operator/reconcile.js';
-import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { REAL_KUBECONFIG, reconcileDeps, startClusterWithCrd, testNamespace } from './cluster.js';
+import {
+  makePodsReady,
+  reconcileDeps,
+  startClusterWithCrd,
+  type TestCluster,
+  testNamespace,
+} from './cluster.js';
 
 describe('reconciling a NextcloudMcp', () => {
-  let api: KubernetesStandin;
+  let api: TestCluster;
+  let config: KubeConfig;
   let deps: ReconcileDeps;
   let apps: AppsV1Api;
   const cleanups: string[] = [];
@@ -40,7 +46,7 @@ describe('reconciling a NextcloudMcp', () => {
   beforeAll(async () => {
     const cluster = await startClusterWithCrd();
     api = cluster.api;
-    const config = cluster.config;
+    config = cluster.config;
     ns = await testNamespace(config, ns);
     apps = config.makeApiClient(AppsV1Api);
     deps = reconcileDeps(config, identity);
@@ -89,23 +95,14 @@ describe('reconciling a NextcloudMcp', () => {
     expect(api.writes).toBe(writes);
   });
 
-  // A real cluster's Deployment controller owns Deployment status, so only the stand-in lets a test set it.
-  it.skipIf(REAL_KUBECONFIG)(
-    'turns Ready once the Deployment is available, and then writes nothing on resync',
-    async () => {
-      const deployment = await apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns });
-      await apps.replaceNamespacedDeploymentStatus({
-        name: 'acme-mcp',
-        namespace: ns,
-        body: { ...deployment, status: { availableReplicas: 1, replicas: 1 } },
-      });
-      expect(await reconcile(ns, 'acme', deps)).toEqual({ requeue: 'no' });
-      expect((await get()).status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
-      const writes = api.writes;
-      expect(await reconcile(ns, 'acme', deps)).toEqual({ requeue: 'no' });
-      expect(api.writes).toBe(writes);
-    },
-  );
+  it('turns Ready once its pods are, and then writes nothing on resync', async () => {
+    await makePodsReady(config, ns, 'acme-mcp');
+    expect(await reconcile(ns, 'acme', deps)).toEqual({ requeue: 'no' });
+    expect((await get()).status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    const writes = api.writes;
+    expect(await reconcile(ns, 'acme', deps)).toEqual({ requeue: 'no' });
+    expect(api.writes).toBe(writes);
+  });
 
   it('repairs drift in an owned object', async () => {
     const deployment = await apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns });
