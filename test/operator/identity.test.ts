@@ -11,11 +11,10 @@ import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
 import { createIdentityProvisioner, keycloakTenant } from '../../operator/identity.js';
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import { type KeycloakStandin, startKeycloakStandin } from '../standins/keycloak.js';
-import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { reconcileDeps, resources, startClusterWithCrd, testNamespace } from './cluster.js';
+import { reconcileDeps, resources, startClusterWithCrd, type TestCluster, testNamespace } from './cluster.js';
 
 describe('identity modes through the reconciler', () => {
-  let api: KubernetesStandin;
+  let api: TestCluster;
   let keycloak: KeycloakStandin;
   let core: CoreV1Api;
   let deps: ReconcileDeps;

@@ -6,12 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION } from '../../contract/index.js';
-import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { startClusterWithCrd, testNamespace } from './cluster.js';
+import { startClusterWithCrd, type TestCluster, testNamespace } from './cluster.js';
 
 /** The operator as a process, with a kubeconfig file, as `node dist/operator/main.js` runs. */
 describe('the operator process', () => {
-  let api: KubernetesStandin;
+  let api: TestCluster;
   let kubeconfig: string;
   let tenant: string;
   let operators: string;

@@ -9,13 +9,19 @@ import {
 import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
-import type { KubernetesStandin } from '../standins/kubernetes.js';
-import { createTenant, reconcileDeps, resources, startClusterWithCrd, testNamespace } from './cluster.js';
+import {
+  createTenant,
+  reconcileDeps,
+  resources,
+  startClusterWithCrd,
+  type TestCluster,
+  testNamespace,
+} from './cluster.js';
 import { INITIAL_ACCESS_TOKEN, type RegistrationIdp, startRegistrationIdp } from './registration-idp.js';
 
 /** `registration` mode end to end: RFC 7591 at create, rotation, RFC 7592 at delete, an IdP that is down. */
 describe('registration mode through the reconciler', () => {
-  let api: KubernetesStandin;
+  let api: TestCluster;
   let idp: RegistrationIdp;
   let core: CoreV1Api;
   let apps: AppsV1Api;

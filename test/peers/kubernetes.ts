@@ -24,8 +24,7 @@ export interface KubernetesPeer {
   readonly etcdUrl: string;
   /** Process ids of etcd, kube-apiserver and kube-controller-manager (as started). */
   readonly pids: number[];
-  /** Stops kube-apiserver and starts it again on the same port and data: a real outage. */
-  restartApiserver(downMs?: number): Promise<void>;
+  readonly apiservers: readonly Apiserver[];
   stop(): Promise<void>;
 }
 
@@ -147,21 +146,30 @@ function healthy(url: string, ca: Buffer, token: string, path: string): Promise<
   });
 }
 
-export async function startKubernetes(
-  dir: string,
-  options: { detached?: boolean } = {},
-): Promise<KubernetesPeer> {
+export interface KubernetesOptions {
+  readonly detached?: boolean;
+  /** kube-apiservers over the one etcd (an HA control plane: one can be down while another serves). */
+  readonly apiservers?: number;
+  readonly controllerManager?: boolean;
+}
+
+/** One kube-apiserver of the control plane. */
+export interface Apiserver {
+  readonly url: string;
+  readonly kubeconfig: string;
+  /** Stops it, runs `whileDown` (e.g. changes through another apiserver), and starts it again. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
+}
+
+export async function startKubernetes(dir: string, options: KubernetesOptions = {}): Promise<KubernetesPeer> {
   mkdirSync(dir, { recursive: true });
   writePki(dir);
   const adminToken = randomBytes(24).toString('hex');
   writeFileSync(join(dir, 'tokens.csv'), `${adminToken},admin,admin-uid,"system:masters"\n`);
-  const [etcdPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const [etcdPort, etcdPeerPort] = [await freePort(), await freePort()];
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-  const url = `https://127.0.0.1:${apiPort}`;
   const caFile = join(dir, 'ca.crt');
   const ca = readFileSync(caFile);
-  const kubeconfig = join(dir, 'admin.kubeconfig');
-  writeFileSync(kubeconfig, kubeconfigFor(url, caFile, adminToken));
   const detached = options.detached ?? false;
 
   const etcd = startPeer(
@@ -182,84 +190,121 @@ export async function startKubernetes(
   );
   await waitUntilReady(etcd, async () => (await fetch(`${etcdUrl}/health`)).ok, 30_000);
 
-  const apiserverArgs = [
-    `--etcd-servers=${etcdUrl}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
-    // As envtest: the default/kubernetes endpoints may not point at loopback.
-    '--endpoint-reconciler-type=none',
-    `--secure-port=${apiPort}`,
-    `--cert-dir=${dir}`,
-    `--tls-cert-file=${join(dir, 'server.crt')}`,
-    `--tls-private-key-file=${join(dir, 'server.key')}`,
-    `--client-ca-file=${caFile}`,
-    `--token-auth-file=${join(dir, 'tokens.csv')}`,
-    '--authorization-mode=RBAC',
-    `--enable-admission-plugins=${ADMISSION_PLUGINS.join(',')}`,
-    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    `--service-account-key-file=${join(dir, 'sa.pub')}`,
-    `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-    '--service-cluster-ip-range=10.96.0.0/16',
-    '--allow-privileged=true',
-    '--v=1',
-  ];
-  let apiserver: PeerProcess;
-  const startApiserver = async () => {
-    apiserver = startPeer(
-      'kube-apiserver',
-      peerPath('kubeApiserver'),
-      apiserverArgs,
-      join(dir, 'kube-apiserver.log'),
-      {
-        detached,
-      },
-    );
-    await waitUntilReady(apiserver, () => healthy(url, ca, adminToken, '/readyz'), 90_000);
-  };
-  await startApiserver();
-
-  const controllerManager = startPeer(
-    'kube-controller-manager',
-    peerPath('kubeControllerManager'),
-    [
-      `--kubeconfig=${kubeconfig}`,
-      '--controllers=garbagecollector,namespace,deployment,replicaset,serviceaccount,serviceaccount-token',
-      '--leader-elect=false',
-      '--use-service-account-credentials=false',
-      `--root-ca-file=${caFile}`,
-      `--service-account-private-key-file=${join(dir, 'sa.key')}`,
-      '--secure-port=0',
-      '--concurrent-gc-syncs=5',
+  const processes: PeerProcess[] = [];
+  const startApiserver = async (index: number, port: number): Promise<Apiserver> => {
+    const url = `https://127.0.0.1:${port}`;
+    const kubeconfig = join(dir, index === 0 ? 'admin.kubeconfig' : `admin-${index}.kubeconfig`);
+    writeFileSync(kubeconfig, kubeconfigFor(url, caFile, adminToken));
+    const args = [
+      `--etcd-servers=${etcdUrl}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      // As envtest: the default/kubernetes endpoints may not point at loopback.
+      '--endpoint-reconciler-type=none',
+      `--secure-port=${port}`,
+      `--cert-dir=${dir}`,
+      `--tls-cert-file=${join(dir, 'server.crt')}`,
+      `--tls-private-key-file=${join(dir, 'server.key')}`,
+      `--client-ca-file=${caFile}`,
+      `--token-auth-file=${join(dir, 'tokens.csv')}`,
+      '--authorization-mode=RBAC',
+      `--enable-admission-plugins=${ADMISSION_PLUGINS.join(',')}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${join(dir, 'sa.pub')}`,
+      `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--allow-privileged=true',
       '--v=1',
-    ],
-    join(dir, 'kube-controller-manager.log'),
-    { detached },
-  );
-  // The namespace controller's default ServiceAccount is what its first act looks like.
-  await waitUntilReady(
-    controllerManager,
-    () => healthy(url, ca, adminToken, '/api/v1/namespaces/default/serviceaccounts/default'),
-    60_000,
-  );
+    ];
+    const launch = async () => {
+      const peer = startPeer(
+        'kube-apiserver',
+        peerPath('kubeApiserver'),
+        args,
+        join(dir, `kube-apiserver-${index}.log`),
+        {
+          detached,
+        },
+      );
+      processes[index] = peer;
+      await waitUntilReady(peer, () => healthy(url, ca, adminToken, '/readyz'), 90_000);
+    };
+    await launch();
+    return {
+      url,
+      kubeconfig,
+      async restart(whileDown) {
+        await processes[index]?.stop();
+        await whileDown?.();
+        await launch();
+      },
+    };
+  };
+  const apiservers: Apiserver[] = [];
+  for (let index = 0; index < (options.apiservers ?? 1); index++)
+    apiservers.push(await startApiserver(index, await freePort()));
+  const first = apiservers[0] as Apiserver;
+  const last = apiservers[apiservers.length - 1] as Apiserver;
+
+  let controllerManager: PeerProcess | undefined;
+  if (options.controllerManager ?? true) {
+    controllerManager = startPeer(
+      'kube-controller-manager',
+      peerPath('kubeControllerManager'),
+      [
+        // The apiserver a fault test leaves up, so the controllers keep working through it.
+        `--kubeconfig=${last.kubeconfig}`,
+        '--controllers=garbagecollector,namespace,deployment,replicaset,serviceaccount,serviceaccount-token',
+        '--leader-elect=false',
+        '--use-service-account-credentials=false',
+        `--root-ca-file=${caFile}`,
+        `--service-account-private-key-file=${join(dir, 'sa.key')}`,
+        '--secure-port=0',
+        '--concurrent-gc-syncs=5',
+        '--v=1',
+      ],
+      join(dir, 'kube-controller-manager.log'),
+      { detached },
+    );
+    // The ServiceAccount controller's default account in `default` is its first visible act.
+    await waitUntilReady(
+      controllerManager,
+      () => healthy(last.url, ca, adminToken, '/api/v1/namespaces/default/serviceaccounts/default'),
+      60_000,
+    );
+  }
 
   return {
-    url,
-    kubeconfig,
+    url: first.url,
+    kubeconfig: first.kubeconfig,
+    apiservers,
     adminToken,
     caFile,
     etcdUrl,
     get pids() {
-      return [etcd, apiserver, controllerManager].map((peer) => peer.child.pid ?? 0);
-    },
-    async restartApiserver(downMs = 1000) {
-      await apiserver.stop();
-      await new Promise((resolve) => setTimeout(resolve, downMs));
-      await startApiserver();
+      return [etcd, ...processes, ...(controllerManager ? [controllerManager] : [])].map(
+        (peer) => peer.child.pid ?? 0,
+      );
     },
     async stop() {
-      await controllerManager.stop();
-      await apiserver.stop();
+      await controllerManager?.stop();
+      for (const peer of processes) await peer.stop();
       await etcd.stop();
     },
   };
+}
+
+/**
+ * Compacts etcd's whole history (its JSON gateway), as the apiserver's periodic compaction does:
+ * a watch resuming from an older resourceVersion is answered 410 Gone and must list again.
+ */
+export async function compactEtcd(etcdUrl: string): Promise<void> {
+  const post = async (path: string, body: object) => {
+    const response = await fetch(`${etcdUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`etcd ${path} answered HTTP ${response.status}`);
+    return (await response.json()) as { header: { revision: string } };
+  };
+  // A range over one key is the cheapest way to read the current revision.
+  const { header } = await post('/v3/kv/range', { key: Buffer.from('/').toString('base64') });
+  await post('/v3/kv/compaction', { revision: header.revision, physical: true });
 }
