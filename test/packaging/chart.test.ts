@@ -4,7 +4,7 @@ import { CHART, CRD_FILE, DEPLOY_NAMESPACE, generatedFiles } from '../../packagi
 import { operatorManifests } from '../../packaging/manifests.js';
 import { concreteSource, renderManifests } from '../../packaging/render.js';
 import { DEFAULT_VALUES, ValuesSchema } from '../../packaging/values.js';
-import { CUSTOM_VALUES, docs, helm, helmOk, KUBE_VERSION } from './helm.js';
+import { CUSTOM_VALUES, coalesce, docs, helm, helmOk, KUBE_VERSION } from './helm.js';
 
 const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
@@ -49,14 +49,19 @@ describe('the Helm chart, rendered by helm', () => {
   });
 
   it('renders the same objects as the packaging model for other values, monitoring included', () => {
-    const custom = ValuesSchema.parse(CUSTOM_VALUES);
+    const custom = ValuesSchema.parse(coalesce(DEFAULT_VALUES, CUSTOM_VALUES));
     const expected = docs(renderManifests(operatorManifests(concreteSource(custom, version, 'ops')), custom));
     const rendered = template(CUSTOM_VALUES, 'ops');
     expect(rendered).toEqual(expected);
-    const monitor = rendered.find((object) => object.kind === 'ServiceMonitor');
-    expect(monitor?.metadata.labels.release).toBe('prom');
+    for (const kind of ['ServiceMonitor', 'PrometheusRule'])
+      expect(rendered.find((object) => object.kind === kind)?.metadata.labels.release, kind).toBe('prom');
     const deployment = rendered.find((object) => object.kind === 'Deployment');
     expect(deployment?.spec.replicas).toBe(3);
+    expect(deployment?.spec.template.spec.tolerations).toEqual(CUSTOM_VALUES.tolerations);
+    expect(deployment?.spec.template.spec.containers[0].resources).toEqual({
+      requests: { cpu: 1, memory: '128Mi' },
+      limits: { memory: '256Mi' },
+    });
     expect(deployment?.spec.template.spec.containers[0].image).toBe('registry.internal/mcp:9.9.9');
     expect(deployment?.spec.template.spec.containers[0].env[0]).toEqual({
       name: 'OPERATOR_IMAGE',
@@ -105,6 +110,9 @@ describe('the Helm chart, rendered by helm', () => {
     [{ resources: { limits: { memory: 'lots' } } }, "at '/resources/limits/memory': 'lots' does not match"],
     [{ unknownKey: true }, "additional properties 'unknownKey' not allowed"],
     [{ metrics: { serviceMonitor: { enabled: 'yes' } } }, "at '/metrics/serviceMonitor/enabled': got string"],
+    [{ resources: { requests: { cpu: -1 } } }, "at '/resources/requests/cpu': minimum: got -1"],
+    // The API would drop the misspelt key with a warning, and the toleration would not apply.
+    [{ tolerations: [{ efect: 'NoSchedule' }] }, "at '/tolerations/0': additional properties 'efect'"],
   ])('refuses %j through values.schema.json, with Helm’s error', (bad, message) => {
     const result = helm(
       ['template', 'x', CHART, '--kube-version', KUBE_VERSION, '-f', '-'],

@@ -42,17 +42,31 @@ export const kubectlOk = (args: readonly string[], input?: string): string =>
 /** What `helm template` and `helm lint` render for: the peers' Kubernetes, not Helm's built-in guess. */
 export const KUBE_VERSION = PEER_VERSIONS.K8S_VERSION;
 
-/** Values a user would pass (`-f`): only what differs from values.yaml. */
+/** Values a user would pass (`-f`): only what differs from values.yaml, every optional block set. */
 export const CUSTOM_VALUES = {
   image: { repository: 'registry.internal/mcp', tag: '9.9.9' },
+  imagePullSecrets: [{ name: 'registry' }],
   replicas: 3,
+  // A plain number, as the API takes it; the limits stay values.yaml's (Helm merges maps).
+  resources: { requests: { cpu: 1 } },
   nodeSelector: { pool: 'system' },
+  tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'system', effect: 'NoSchedule' }],
   podAnnotations: { team: 'platform' },
   metrics: {
     serviceMonitor: { enabled: true, labels: { release: 'prom' } },
-    prometheusRule: { enabled: true },
+    prometheusRule: { enabled: true, labels: { release: 'prom' } },
   },
 };
+
+/** User values over the chart's, as Helm coalesces them: maps merge key by key, anything else replaces. */
+export function coalesce(base: unknown, over: unknown): unknown {
+  const isMap = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isMap(base) || !isMap(over)) return over;
+  const merged = { ...base };
+  for (const [key, value] of Object.entries(over)) merged[key] = coalesce(base[key], value);
+  return merged;
+}
 
 /** The objects in a YAML stream, in a stable order (kind, name), since file order is not meaningful. */
 // biome-ignore lint/suspicious/noExplicitAny: manifests are read field by field in the assertions.
