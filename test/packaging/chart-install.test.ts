@@ -53,7 +53,11 @@ function apiAccepts(manifest: string, ...flags: string[]): string[] {
   return result.stdout.trim().split('\n');
 }
 
-/** `helm install --dry-run=server`: Helm checks the release against the live cluster, returns its manifest. */
+/**
+ * `helm install --dry-run=server`: Helm checks the release against the live cluster (its version,
+ * objects another release owns) and returns its manifest, but sends no object to the API, so
+ * {@link apiAccepts} judges them.
+ */
 function dryRunInstall(name: string, ns: string, values: object): string {
   const out = helmOk(
     ['install', name, CHART, '-n', ns, '--dry-run=server', '-o', 'json', '-f', '-'],
