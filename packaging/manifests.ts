@@ -38,6 +38,9 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
   const labels = { ...selector, 'app.kubernetes.io/part-of': 'nextcloud-mcp' };
   const metadata = (name = OPERATOR_NAME) => ({ name, namespace: source.namespace, labels });
   const subject = { kind: 'ServiceAccount', name: OPERATOR_NAME, namespace: source.namespace };
+  // Cluster-scoped objects are named after the release: a fixed name would make a second release
+  // (another namespace, another name) fail on objects the first one owns.
+  const clusterName = source.instance;
   const env = (name: string, value: string) => ({ name, value });
   const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
@@ -52,14 +55,14 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
         {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'ClusterRole',
-          metadata: { name: OPERATOR_NAME, labels },
+          metadata: { name: clusterName, labels },
           rules: CLUSTER_RULES,
         },
         {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'ClusterRoleBinding',
-          metadata: { name: OPERATOR_NAME, labels },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: OPERATOR_NAME },
+          metadata: { name: clusterName, labels },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
           subjects: [subject],
         },
         {

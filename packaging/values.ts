@@ -1,6 +1,26 @@
 import { z } from 'zod';
 
-const Quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|k|M|G)?$/, 'a Kubernetes quantity');
+/** What the API accepts as a non-negative quantity: its own syntax, or a plain number (`cpu: 1`). */
+const Quantity = z.union([
+  z
+    .string()
+    .regex(
+      /^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/,
+      'a Kubernetes quantity',
+    ),
+  z.number().nonnegative(),
+]);
+/**
+ * A toleration, field by field: Helm sends objects without strict field validation, so a
+ * misspelt key would be dropped by the API with only a warning.
+ */
+const Toleration = z.strictObject({
+  key: z.string().optional(),
+  operator: z.string().optional(),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  tolerationSeconds: z.number().int().optional(),
+});
 const Labels = z.record(z.string(), z.string()).default({});
 
 /**
@@ -30,7 +50,7 @@ export const ValuesSchema = z.strictObject({
     })
     .default({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } }),
   nodeSelector: Labels,
-  tolerations: z.array(z.record(z.string(), z.unknown())).default([]),
+  tolerations: z.array(Toleration).default([]),
   podAnnotations: Labels,
   metrics: z
     .strictObject({

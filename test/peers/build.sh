@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the real peers of the test suites into a cache outside the clone, only what is missing:
 # kube-apiserver, kube-controller-manager and kubectl from k8s.io/kubernetes, etcd from go.etcd.io/etcd,
-# Helm from helm.sh/helm, all through the Go module proxy, and Keycloak's distribution from
-# Maven Central. Prints where they are and how long each phase took.
+# Helm from helm.sh/helm and the Prometheus Operator's CRDs from its module, all through the Go module
+# proxy, and Keycloak's distribution from Maven Central. Prints where they are and how long each
+# phase took.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=versions.env
@@ -85,10 +86,18 @@ GO
   rm -rf "$work"
 }
 
+# Helm's Makefile sets the Kubernetes version `helm template` and `helm lint` assume from the
+# client-go it is built with; without it they assume 1.20 (and refuse charts needing newer).
 build_helm() {
-  local dir="$cache/helm-$HELM_VERSION"
+  local dir="$cache/helm-$HELM_VERSION" gomod client_go flags
+  gomod="$(go mod download -json "helm.sh/helm/v3@v$HELM_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  client_go="$(sed -n 's#^\tk8s\.io/client-go v0\.\([0-9]*\)\..*#\1#p' "$gomod")"
+  flags="-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION"
+  for pkg in pkg/chartutil pkg/lint/rules; do
+    flags+=" -X helm.sh/helm/v3/$pkg.k8sVersionMajor=1 -X helm.sh/helm/v3/$pkg.k8sVersionMinor=$client_go"
+  done
   mkdir -p "$dir/bin"
-  GOBIN="$dir/bin.tmp" go install -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+  GOBIN="$dir/bin.tmp" go install -ldflags "$flags" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
   mv "$dir/bin.tmp/helm" "$dir/bin/helm"
   rmdir "$dir/bin.tmp"
 }
@@ -103,8 +112,20 @@ fetch_keycloak() {
   rm -rf "$work"
 }
 
+# The CRDs ship in the operator's Go module (example/prometheus-operator-crd), so the module proxy has them.
+fetch_prometheus_operator_crds() {
+  local dir="$cache/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION" src
+  src="$(go mod download -json "github.com/prometheus-operator/prometheus-operator@v$PROMETHEUS_OPERATOR_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  mkdir -p "$dir/crds.tmp"
+  cp "$src"/example/prometheus-operator-crd/monitoring.coreos.com_{servicemonitors,prometheusrules}.yaml "$dir/crds.tmp/"
+  chmod u+w "$dir"/crds.tmp/*
+  rm -rf "$dir/crds"
+  mv "$dir/crds.tmp" "$dir/crds"
+}
+
 only="${1:-all}"
 case "$only" in all | kubernetes) phase "kube-apiserver, kube-controller-manager, kubectl $K8S_VERSION" "$cache/kubernetes-$K8S_VERSION/bin/kubectl" build_kubernetes ;; esac
 case "$only" in all | etcd) phase "etcd $ETCD_VERSION" "$cache/etcd-$ETCD_VERSION/bin/etcd" build_etcd ;; esac
 case "$only" in all | helm) phase "helm $HELM_VERSION" "$cache/helm-$HELM_VERSION/bin/helm" build_helm ;; esac
+case "$only" in all | prometheus-operator) phase "prometheus-operator CRDs $PROMETHEUS_OPERATOR_VERSION" "$cache/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION/crds" fetch_prometheus_operator_crds ;; esac
 case "$only" in all | keycloak) phase "keycloak $KEYCLOAK_VERSION" "$cache/keycloak-$KEYCLOAK_VERSION/bin/kc.sh" fetch_keycloak ;; esac

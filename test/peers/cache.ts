@@ -8,7 +8,10 @@ export const PEER_VERSIONS = Object.fromEntries(
     .split('\n')
     .filter((line) => /^[A-Z0-9_]+=/.test(line))
     .map((line) => line.split('=', 2) as [string, string]),
-) as Record<'K8S_VERSION' | 'ETCD_VERSION' | 'HELM_VERSION' | 'KEYCLOAK_VERSION', string>;
+) as Record<
+  'K8S_VERSION' | 'ETCD_VERSION' | 'HELM_VERSION' | 'KEYCLOAK_VERSION' | 'PROMETHEUS_OPERATOR_VERSION',
+  string
+>;
 
 const cacheRoot =
   process.env.NEXTCLOUD_MCP_PEERS_CACHE ??
@@ -24,6 +27,11 @@ const paths = (() => {
     etcd: join(cacheRoot, `etcd-${PEER_VERSIONS.ETCD_VERSION}`, 'bin', 'etcd'),
     helm: join(cacheRoot, `helm-${PEER_VERSIONS.HELM_VERSION}`, 'bin', 'helm'),
     keycloakHome: join(cacheRoot, `keycloak-${PEER_VERSIONS.KEYCLOAK_VERSION}`),
+    monitoringCrds: join(
+      cacheRoot,
+      `prometheus-operator-${PEER_VERSIONS.PROMETHEUS_OPERATOR_VERSION}`,
+      'crds',
+    ),
   };
   return paths;
 })();
