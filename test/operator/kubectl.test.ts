@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,14 +7,13 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
-import { type KubernetesStandin, startKubernetesStandin } from '../standins/kubernetes.js';
-import { REAL_KUBECONFIG, startClusterWithCrd, testNamespace } from './cluster.js';
+import { startClusterWithCrd, type TestCluster, testNamespace } from './cluster.js';
 
 /**
  * A platform team's flow with kubectl: install the CRD, apply a tenant, list it with the CRD's
  * columns, read it back with its defaults, see a bad spec refused with the CRD's rule, wait for
- * Ready, delete. Runs with every kubectl it finds: $KUBECTL and the one on PATH (CI's Debian
- * package is 1.20; newer ones validate through OpenAPI v3, older ones fetch OpenAPI v2).
+ * Ready, delete. Runs with the kubectl of the pinned Kubernetes release (TEST_KUBECTL, built
+ * with the peers) and with whatever other kubectl is on PATH or in $KUBECTL (version skew).
  */
 function clientVersion(binary: string): string | undefined {
   try {
@@ -25,7 +24,11 @@ function clientVersion(binary: string): string | undefined {
   }
 }
 
-const kubectls = [...new Set([process.env.KUBECTL, 'kubectl'].filter((binary) => binary !== undefined))]
+const kubectls = [
+  ...new Set(
+    [process.env.TEST_KUBECTL, process.env.KUBECTL, 'kubectl'].filter((binary) => binary !== undefined),
+  ),
+]
   .map((binary) => ({ binary, version: clientVersion(binary) }))
   .filter((found): found is { binary: string; version: string } => found.version !== undefined);
 if (kubectls.length === 0) {
@@ -34,6 +37,8 @@ if (kubectls.length === 0) {
     'kubectl suite skipped: no kubectl on PATH (or in $KUBECTL); apt-get install kubernetes-client',
   );
 }
+
+const crdDocument = () => parse(readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'));
 
 const tenant = (namespace: string, spec: string) => `apiVersion: nextcloud-mcp.io/v1alpha1
 kind: NextcloudMcp
@@ -51,7 +56,7 @@ ${spec}`;
 describe.skipIf(kubectls.length === 0).each(kubectls.length ? kubectls : [{ binary: '', version: 'none' }])(
   'kubectl $version against the API',
   ({ binary }) => {
-    let api: KubernetesStandin;
+    let api: TestCluster;
     let custom: CustomObjectsApi;
     let dir: string;
     let kubeconfig: string;
@@ -86,13 +91,9 @@ describe.skipIf(kubectls.length === 0).each(kubectls.length ? kubectls : [{ bina
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'kubectl-'));
       kubeconfig = join(dir, 'kubeconfig');
-      if (REAL_KUBECONFIG) {
-        const cluster = await startClusterWithCrd();
-        api = cluster.api;
-        ns = await testNamespace(cluster.config, ns);
-      } else {
-        api = await startKubernetesStandin();
-      }
+      const cluster = await startClusterWithCrd();
+      api = cluster.api;
+      ns = await testNamespace(cluster.config, ns);
       custom = api.kubeConfig().makeApiClient(CustomObjectsApi);
       writeFileSync(kubeconfig, api.kubeConfig().exportConfig());
     });
@@ -142,7 +143,8 @@ describe.skipIf(kubectls.length === 0).each(kubectls.length ? kubectls : [{ bina
         '-f',
         file('unknown.yaml', tenant(ns, '  publicUrl: https://mcp.acme.example\n  replica: 3\n')),
       );
-      expect(sent.stderr).toContain('unknown field "spec.replica"');
+      // Client-side validation warns; server-side apply's strict field validation refuses.
+      expect(sent.stderr).toMatch(/unknown field "spec\.replica"|\.spec\.replica: field not declared in schema/);
       await kubectl('delete', 'ncmcp', 'acme', '-n', ns, '--ignore-not-found');
     });
 
@@ -216,20 +218,50 @@ describe.skipIf(kubectls.length === 0).each(kubectls.length ? kubectls : [{ bina
       expect((await kubectl('get', 'ncmcp', '-n', ns)).stderr).toContain('No resources found');
     });
 
-    it.skipIf(REAL_KUBECONFIG)('uninstalls the CRD, and its tenants go with it', async () => {
-      await kubectl('apply', '--server-side', '-f', join(dir, 'tenant.yaml'));
-      expect((await kubectl('get', 'ncmcp', 'acme', '-n', ns)).code).toBe(0);
-      const deleted = await kubectl('delete', '-f', 'crds/nextcloudmcps.nextcloud-mcp.io.yaml');
+    it('explains every field of the resource from the CRD', async () => {
+      const explained = await kubectl('explain', 'nextcloudmcps', '--recursive');
+      expect(explained.code).toBe(0);
+      // Every property the schema declares, at any depth, is listed by name.
+      const names = new Set<string>();
+      const walk = (schema: { properties?: Record<string, object>; items?: object }) => {
+        for (const [name, child] of Object.entries(schema.properties ?? {})) {
+          names.add(name);
+          walk(child);
+        }
+        if (schema.items) walk(schema.items);
+      };
+      walk(crdDocument().spec.versions[0].schema.openAPIV3Schema);
+      for (const name of names) expect(explained.stdout, name).toMatch(new RegExp(`^\\s+${name}\\s`, 'm'));
+      const identity = await kubectl('explain', 'nextcloudmcps.spec.identity');
+      expect(identity.stdout).toMatch(/DESCRIPTION:\n\s+\S/);
+    });
+
+    // A copy of the CRD under a group of its own: the shared cluster's CRD stays for the other suites.
+    it('uninstalls the CRD, and its tenants go with it', async () => {
+      const group = `k${Date.now().toString(36)}.nextcloud-mcp.test`;
+      const copy = crdDocument();
+      copy.metadata.name = `${CRD_PLURAL}.${group}`;
+      copy.spec.group = group;
+      copy.spec.names.shortNames = [];
+      const crdFile = file('crd-copy.yaml', JSON.stringify(copy));
+      expect((await kubectl('apply', '--server-side', '-f', crdFile)).code).toBe(0);
+      await kubectl('wait', '--for=condition=Established', `crd/${CRD_PLURAL}.${group}`, '--timeout=20s');
+      const copyTenant = tenant(ns, '  publicUrl: https://mcp.acme.example\n').replace(
+        'nextcloud-mcp.io/v1alpha1',
+        `${group}/v1alpha1`,
+      );
+      expect((await kubectl('apply', '--server-side', '-f', file('copy-tenant.yaml', copyTenant))).code).toBe(
+        0,
+      );
+      expect((await kubectl('get', `${CRD_PLURAL}.${group}`, 'acme', '-n', ns)).code).toBe(0);
+      const deleted = await kubectl('delete', '-f', crdFile);
       expect(deleted.stdout).toContain(
-        'customresourcedefinition.apiextensions.k8s.io "nextcloudmcps.nextcloud-mcp.io" deleted',
+        `customresourcedefinition.apiextensions.k8s.io "${CRD_PLURAL}.${group}" deleted`,
       );
-      await expect(stored()).rejects.toMatchObject({ code: 404 });
-      const gone = await kubectl('get', 'ncmcp', '-n', ns);
+      const gone = await kubectl('get', `${CRD_PLURAL}.${group}`, '-n', ns);
       expect(gone.code).not.toBe(0);
-      // A cached discovery still maps ncmcp, so kubectl may learn it from the list instead.
-      expect(gone.stderr).toMatch(
-        /doesn't have a resource type "ncmcp"|could not find the requested resource/,
-      );
+      // A cached discovery still maps the resource, so kubectl may learn it from the list instead.
+      expect(gone.stderr).toMatch(/doesn't have a resource type|could not find the requested resource/);
     });
   },
 );
