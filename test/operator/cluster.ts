@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiextensionsV1Api,
@@ -15,6 +17,9 @@ import { parse } from 'yaml';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { createEventRecorder } from '../../operator/events.js';
 import type { IdentityProvisioner, ReconcileDeps } from '../../operator/reconcile.js';
+import { peerPath } from '../peers/cache.js';
+import { type KubernetesOptions, startKubernetes } from '../peers/kubernetes.js';
+import { installCrds } from '../peers/peers.js';
 
 /**
  * The real control plane the suites run against: the one vitest's global setup started
@@ -156,6 +161,49 @@ export async function makePodsReady(
     30_000,
     `${deployment}'s pods Ready`,
   );
+}
+
+/**
+ * A control plane of a suite's own (its faults and counts touch no other suite), with the CRD
+ * installed and an admin client; its audit log says who made which request.
+ */
+export async function startPrivateControlPlane(options: KubernetesOptions = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'control-plane-'));
+  const peer = await startKubernetes(dir, options);
+  installCrds(peerPath('kubectl'), peer.kubeconfig);
+  const config = new CountingKubeConfig();
+  config.loadFromFile(peer.kubeconfig);
+  return {
+    peer,
+    config,
+    /** The requests `username` made, as the apiserver audited them. */
+    audited: (username: string) =>
+      auditEvents(peer.auditLog).filter((event) => event.user.username === username),
+    async stop() {
+      await peer.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface AuditEvent {
+  verb: string;
+  user: { username: string };
+  objectRef?: {
+    resource?: string;
+    subresource?: string;
+    apiGroup?: string;
+    namespace?: string;
+    name?: string;
+  };
+  responseStatus?: { code?: number };
+}
+
+function auditEvents(file: string): AuditEvent[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditEvent);
 }
 
 /** What reconcile() needs, wired to a cluster and an identity provisioner. */

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,14 +7,13 @@ import {
   type RunningController,
   startController,
 } from '../../operator/controller.js';
-import { peerPath } from '../peers/cache.js';
-import { compactEtcd, type KubernetesPeer, startKubernetes } from '../peers/kubernetes.js';
-import { installCrds } from '../peers/peers.js';
+import { type Apiserver, compactEtcd } from '../peers/kubernetes.js';
 import {
   createTenant,
   eventually,
   makePodsReady,
   startClusterWithCrd,
+  startPrivateControlPlane,
   type TestCluster,
   testNamespace,
 } from './cluster.js';
@@ -95,8 +91,7 @@ describe('the controller', () => {
  * can be made while the operator's apiserver is down): nothing the operator missed is lost.
  */
 describe('the controller across apiserver outages', () => {
-  let plane: KubernetesPeer;
-  let dir: string;
+  let plane: Awaited<ReturnType<typeof startPrivateControlPlane>>;
   let controller: RunningController;
   const ns = 'tenant-outage';
   const client = (kubeconfig: string) => {
@@ -112,23 +107,17 @@ describe('the controller across apiserver outages', () => {
     );
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'outage-'));
-    plane = await startKubernetes(dir, { apiservers: 2, controllerManager: false });
-    installCrds(peerPath('kubectl'), plane.kubeconfig);
-    const admin = client(plane.kubeconfig);
-    await admin.makeApiClient(CoreV1Api).createNamespace({
-      body: { metadata: { name: ns } },
-    });
-    controller = await startController(options(admin, ns));
+    plane = await startPrivateControlPlane({ apiservers: 2, controllerManager: false });
+    await plane.config.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+    controller = await startController(options(plane.config, ns));
   }, 120_000);
   afterAll(async () => {
     await controller?.stop();
     await plane?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('reconciles what changed while its apiserver was down', async () => {
-    const [own, other] = plane.apiservers as [(typeof plane.apiservers)[0], (typeof plane.apiservers)[0]];
+    const [own, other] = plane.peer.apiservers as [Apiserver, Apiserver];
     await own.restart(async () => {
       await tenant(client(other.kubeconfig).makeApiClient(CustomObjectsApi), ns, 'beta');
     });
@@ -136,11 +125,11 @@ describe('the controller across apiserver outages', () => {
   }, 90_000);
 
   it('lists again when its watch resumes after history was compacted (410 Gone)', async () => {
-    const [own, other] = plane.apiservers as [(typeof plane.apiservers)[0], (typeof plane.apiservers)[0]];
+    const [own, other] = plane.peer.apiservers as [Apiserver, Apiserver];
     await own.restart(async () => {
       const custom = client(other.kubeconfig).makeApiClient(CustomObjectsApi);
       await tenant(custom, ns, 'gamma');
-      await compactEtcd(plane.etcdUrl);
+      await compactEtcd(plane.peer.etcdUrl);
     });
     expect((await deployment(client(other.kubeconfig), 'gamma')).metadata?.name).toBe('gamma-mcp');
   }, 90_000);

@@ -144,7 +144,9 @@ describe.skipIf(kubectls.length === 0).each(kubectls.length ? kubectls : [{ bina
         file('unknown.yaml', tenant(ns, '  publicUrl: https://mcp.acme.example\n  replica: 3\n')),
       );
       // Client-side validation warns; server-side apply's strict field validation refuses.
-      expect(sent.stderr).toMatch(/unknown field "spec\.replica"|\.spec\.replica: field not declared in schema/);
+      expect(sent.stderr).toMatch(
+        /unknown field "spec\.replica"|\.spec\.replica: field not declared in schema/,
+      );
       await kubectl('delete', 'ncmcp', 'acme', '-n', ns, '--ignore-not-found');
     });
 

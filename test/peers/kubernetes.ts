@@ -22,6 +22,8 @@ export interface KubernetesPeer {
   readonly caFile: string;
   /** etcd's client URL (its JSON gateway compacts history for the watch-expiry tests). */
   readonly etcdUrl: string;
+  /** The first apiserver's audit log (JSON lines, Metadata level): who made which request. */
+  readonly auditLog: string;
   /** Process ids of etcd, kube-apiserver and kube-controller-manager (as started). */
   readonly pids: number[];
   readonly apiservers: readonly Apiserver[];
@@ -165,7 +167,27 @@ export async function startKubernetes(dir: string, options: KubernetesOptions = 
   mkdirSync(dir, { recursive: true });
   writePki(dir);
   const adminToken = randomBytes(24).toString('hex');
-  writeFileSync(join(dir, 'tokens.csv'), `${adminToken},admin,admin-uid,"system:masters"\n`);
+  const controllerManagerToken = randomBytes(24).toString('hex');
+  writeFileSync(
+    join(dir, 'tokens.csv'),
+    `${adminToken},admin,admin-uid,"system:masters"\n${controllerManagerToken},system:kube-controller-manager,kcm-uid,"system:masters"\n`,
+  );
+  // Who did what, as the apiserver saw it: the suites read it to count the operator's writes and
+  // the permissions it used. The control plane's own traffic and probes are left out.
+  const auditLog = join(dir, 'audit.log');
+  writeFileSync(
+    join(dir, 'audit-policy.yaml'),
+    JSON.stringify({
+      apiVersion: 'audit.k8s.io/v1',
+      kind: 'Policy',
+      omitStages: ['RequestReceived'],
+      rules: [
+        { level: 'None', users: ['system:kube-controller-manager', 'system:apiserver'] },
+        { level: 'None', nonResourceURLs: ['/readyz*', '/healthz*', '/livez*', '/metrics'] },
+        { level: 'Metadata' },
+      ],
+    }),
+  );
   const [etcdPort, etcdPeerPort] = [await freePort(), await freePort()];
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const caFile = join(dir, 'ca.crt');
@@ -214,6 +236,10 @@ export async function startKubernetes(dir: string, options: KubernetesOptions = 
       `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
       '--service-cluster-ip-range=10.96.0.0/16',
       '--allow-privileged=true',
+      `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+      `--audit-log-path=${index === 0 ? auditLog : join(dir, `audit-${index}.log`)}`,
+      '--audit-log-format=json',
+      '--audit-log-mode=blocking',
       '--v=1',
     ];
     const launch = async () => {
@@ -248,12 +274,17 @@ export async function startKubernetes(dir: string, options: KubernetesOptions = 
 
   let controllerManager: PeerProcess | undefined;
   if (options.controllerManager ?? true) {
+    const kcmKubeconfig = join(dir, 'kube-controller-manager.kubeconfig');
+    writeFileSync(
+      kcmKubeconfig,
+      kubeconfigFor(last.url, caFile, controllerManagerToken, 'kube-controller-manager'),
+    );
     controllerManager = startPeer(
       'kube-controller-manager',
       peerPath('kubeControllerManager'),
       [
         // The apiserver a fault test leaves up, so the controllers keep working through it.
-        `--kubeconfig=${last.kubeconfig}`,
+        `--kubeconfig=${kcmKubeconfig}`,
         '--controllers=garbagecollector,namespace,deployment,replicaset,serviceaccount,serviceaccount-token',
         '--leader-elect=false',
         '--use-service-account-credentials=false',
@@ -281,6 +312,7 @@ export async function startKubernetes(dir: string, options: KubernetesOptions = 
     adminToken,
     caFile,
     etcdUrl,
+    auditLog,
     get pids() {
       return [etcd, ...processes, ...(controllerManager ? [controllerManager] : [])].map(
         (peer) => peer.child.pid ?? 0,

@@ -12,6 +12,7 @@ import { startKubernetes } from './kubernetes.js';
 export interface PeerEnv {
   TEST_KUBECONFIG: string;
   TEST_ETCD_URL: string;
+  TEST_AUDIT_LOG: string;
   TEST_KEYCLOAK_URL: string;
   TEST_KEYCLOAK_ADMIN: string;
   TEST_KEYCLOAK_ADMIN_PASSWORD: string;
@@ -51,6 +52,7 @@ export async function startPeers(dir: string, options: { detached?: boolean } = 
     env: {
       TEST_KUBECONFIG: kubernetes.kubeconfig,
       TEST_ETCD_URL: kubernetes.etcdUrl,
+      TEST_AUDIT_LOG: kubernetes.auditLog,
       TEST_KEYCLOAK_URL: keycloak.url,
       TEST_KEYCLOAK_ADMIN: keycloak.admin,
       TEST_KEYCLOAK_ADMIN_PASSWORD: keycloak.adminPassword,
