@@ -3,13 +3,16 @@ import { CRD_GROUP, CRD_PLURAL } from '../contract/index.js';
 
 /**
  * Everything the operator may do cluster-wide, and nothing more: a test runs the operator's
- * scenarios against the API stand-in, records each (group, resource, verb) it used, and requires
- * the two to be equal. Server-side apply that creates an object is authorised as `patch` and
+ * scenarios on a real apiserver with these rules bound, reads from its audit log each (group,
+ * resource, verb) it used, and requires the two to be equal. Server-side apply that creates an object is authorised as `patch` and
  * `create`, as the API server does.
  */
 export const CLUSTER_RULES: readonly V1PolicyRule[] = [
   { apiGroups: [CRD_GROUP], resources: [CRD_PLURAL], verbs: ['get', 'list', 'watch', 'patch'] },
   { apiGroups: [CRD_GROUP], resources: [`${CRD_PLURAL}/status`], verbs: ['update'] },
+  // Owned objects block their owner's deletion (blockOwnerDeletion), which admission
+  // (OwnerReferencesPermissionEnforcement) allows only to who may set the owner's finalizers.
+  { apiGroups: [CRD_GROUP], resources: [`${CRD_PLURAL}/finalizers`], verbs: ['update'] },
   // Secrets: the owned one (applied) and the ones a resource references (admin, client, token).
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'patch'] },
   { apiGroups: [''], resources: ['serviceaccounts', 'services'], verbs: ['get', 'create', 'patch'] },

@@ -17,9 +17,7 @@ import { parse } from 'yaml';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { createEventRecorder } from '../../operator/events.js';
 import type { IdentityProvisioner, ReconcileDeps } from '../../operator/reconcile.js';
-import { peerPath } from '../peers/cache.js';
 import { type KubernetesOptions, startKubernetes } from '../peers/kubernetes.js';
-import { installCrds } from '../peers/peers.js';
 
 /**
  * The real control plane the suites run against: the one vitest's global setup started
@@ -169,8 +167,7 @@ export async function makePodsReady(
  */
 export async function startPrivateControlPlane(options: KubernetesOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'control-plane-'));
-  const peer = await startKubernetes(dir, options);
-  installCrds(peerPath('kubectl'), peer.kubeconfig);
+  const peer = await startKubernetes(dir, { crds: 'crds/', ...options });
   const config = new CountingKubeConfig();
   config.loadFromFile(peer.kubeconfig);
   return {

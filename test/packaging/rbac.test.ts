@@ -2,85 +2,150 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import KeycloakAdminClient from '@keycloak/keycloak-admin-client';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import { MANAGED_BY } from '../../operator/desired.js';
+import { CHART } from '../../packaging/generate.js';
 import { CLUSTER_RULES, grants, NAMESPACE_RULES } from '../../packaging/rbac.js';
-import { createTenant, eventually, REAL_KUBECONFIG, startClusterWithCrd } from '../operator/cluster.js';
 import {
-  INITIAL_ACCESS_TOKEN,
-  type RegistrationIdp,
-  startRegistrationIdp,
-} from '../operator/registration-idp.js';
-import { type KeycloakStandin, startKeycloakStandin } from '../standins/keycloak.js';
-import type { KubernetesStandin } from '../standins/kubernetes.js';
+  type AuditEvent,
+  createTenant,
+  eventually,
+  makePodsReady,
+  startPrivateControlPlane,
+} from '../operator/cluster.js';
+import { kubeconfigFor } from '../peers/kubernetes.js';
+import { helmOk, KUBE_VERSION, kubectl, unique } from './helm.js';
 
-/** Waits until `check` holds, failing with `what` after 20 s. */
+/** Waits until `check` holds, failing with `what` after 30 s. */
 const until = (what: string, check: () => Promise<boolean>) =>
-  eventually(async () => ((await check()) ? true : undefined), 20_000, what);
+  eventually(async () => ((await check()) ? true : undefined), 30_000, what);
+
+const RELEASE = 'nextcloud-mcp-operator';
+const SYSTEM = 'nextcloud-mcp-system';
+
+/** `group/resource[/subresource]:verb` for an audited request, as `grants` names a permission. */
+function permissions(event: AuditEvent): string[] {
+  const ref = event.objectRef;
+  if (!ref?.resource) return [];
+  const name = `${ref.apiGroup ?? ''}/${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}`;
+  // A server-side apply that creates its object is authorised as `create` as well as `patch`.
+  const created = event.verb === 'patch' && event.responseStatus?.code === 201;
+  return [`${name}:${event.verb}`, ...(created ? [`${name}:create`] : [])];
+}
 
 /**
- * Least privilege, checked: the operator process runs every identity mode through create, Ready,
- * scale-down (PDB and Ingress removed), deletion and shutdown against the stand-in, which records
- * what the operator's user was authorised for. The chart grants exactly that, nothing more.
+ * Least privilege, checked by the real apiserver: the operator process runs as the chart's
+ * ServiceAccount, bound by the chart's ClusterRole and Role exactly as `helm template` renders
+ * them (RBAC enforced, with OwnerReferencesPermissionEnforcement), through every identity mode
+ * against the real Keycloak: create, Ready, scale-down (PDB and Ingress removed), deletion and
+ * shutdown. The audit log says what it was allowed and refused; the chart grants exactly that.
  */
-describe.skipIf(REAL_KUBECONFIG)("the chart's RBAC rules", () => {
-  let api: KubernetesStandin;
-  let keycloak: KeycloakStandin;
-  let idp: RegistrationIdp;
+describe("the chart's RBAC rules", () => {
+  let plane: Awaited<ReturnType<typeof startPrivateControlPlane>>;
   let operator: ChildProcess;
+  let kc: KeycloakAdminClient;
+  let serviceAccount = '';
+  const realm = unique('rbac');
   const ns = 'tenants';
+  const operatorLog: Buffer[] = [];
 
   beforeAll(async () => {
-    const cluster = await startClusterWithCrd();
-    api = cluster.api;
-    keycloak = await startKeycloakStandin();
-    idp = await startRegistrationIdp();
-    const core = cluster.config.makeApiClient(CoreV1Api);
+    plane = await startPrivateControlPlane();
+    const { config } = plane;
+    const core = config.makeApiClient(CoreV1Api);
+    for (const name of [SYSTEM, ns]) await core.createNamespace({ body: { metadata: { name } } });
+
+    // The chart's RBAC objects, exactly as rendered.
+    const rendered = helmOk([
+      'template',
+      RELEASE,
+      CHART,
+      '--namespace',
+      SYSTEM,
+      '--kube-version',
+      KUBE_VERSION,
+    ]);
+    const rbacKinds = /^kind: (ServiceAccount|ClusterRole|ClusterRoleBinding|Role|RoleBinding)$/m;
+    const rbac = rendered
+      .split(/^---$/m)
+      .filter((document) => rbacKinds.test(document))
+      .join('\n---\n');
+    serviceAccount = /kind: ServiceAccount\nmetadata:\n {2}name: (\S+)/.exec(rendered)?.[1] ?? '';
+    expect(serviceAccount).not.toBe('');
+    const applied = kubectl(
+      [`--kubeconfig=${plane.peer.kubeconfig}`, 'apply', '--server-side', '-f', '-'],
+      rbac,
+    );
+    expect(applied.status, applied.stderr).toBe(0);
+    const token = await core.createNamespacedServiceAccountToken({
+      name: serviceAccount,
+      namespace: SYSTEM,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+
+    // A realm of this suite's own on the real Keycloak, with the Nextcloud audience client.
+    const admin = {
+      username: process.env.TEST_KEYCLOAK_ADMIN ?? '',
+      password: process.env.TEST_KEYCLOAK_ADMIN_PASSWORD ?? '',
+    };
+    const keycloakUrl = process.env.TEST_KEYCLOAK_URL ?? '';
+    kc = new KeycloakAdminClient({ baseUrl: keycloakUrl, realmName: 'master' });
+    await kc.auth({ grantType: 'password', clientId: 'admin-cli', ...admin });
+    await kc.realms.create({ realm, enabled: true });
+    await kc.clients.create({ realm, clientId: 'nextcloud', publicClient: false });
+    const initialAccess = await kc.realms.createClientsInitialAccess(
+      { realm },
+      { count: 5, expiration: 600 },
+    );
+
     for (const [name, data] of [
-      ['kc-admin', keycloak.admin],
-      ['iat', { token: INITIAL_ACCESS_TOKEN }],
+      ['kc-admin', admin],
+      ['iat', { token: initialAccess.token ?? '' }],
       ['byo-client', { clientId: 'byo', clientSecret: 'byo-secret' }],
     ] as const) {
       await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name }, stringData: data } });
     }
-    const custom = cluster.config.makeApiClient(CustomObjectsApi);
+    const custom = config.makeApiClient(CustomObjectsApi);
+    const issuerUrl = `${keycloakUrl}/realms/${realm}`;
     const tenants: [string, object][] = [
       [
         'managed',
         {
-          identity: {
-            issuerUrl: `${keycloak.url}/realms/acme`,
-            keycloak: { realm: 'acme', adminCredentialsSecretRef: { name: 'kc-admin' } },
-          },
+          identity: { issuerUrl, keycloak: { realm, adminCredentialsSecretRef: { name: 'kc-admin' } } },
           replicas: 2,
           ingress: { className: 'nginx' },
         },
       ],
       [
         'registered',
-        {
-          identity: { issuerUrl: idp.issuer, registration: { initialAccessTokenSecretRef: { name: 'iat' } } },
-        },
+        { identity: { issuerUrl, registration: { initialAccessTokenSecretRef: { name: 'iat' } } } },
       ],
       ['byo', { identity: { issuerUrl: 'https://sso.example', clientSecretRef: { name: 'byo-client' } } }],
     ];
     for (const [name, spec] of tenants) await createTenant(custom, ns, name, spec);
     const kubeconfig = join(mkdtempSync(join(tmpdir(), 'rbac-')), 'kubeconfig');
-    writeFileSync(kubeconfig, api.kubeConfig('operator').exportConfig());
+    writeFileSync(
+      kubeconfig,
+      kubeconfigFor(plane.peer.url, plane.peer.caFile, token.status?.token ?? '', 'operator'),
+    );
     operator = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
       env: {
         PATH: process.env.PATH ?? '',
         KUBECONFIG: kubeconfig,
         OPERATOR_IMAGE: 'img:1',
         HTTP_PORT: '0',
-        LOG_LEVEL: 'silent',
-        POD_NAMESPACE: 'nextcloud-mcp-system',
+        LOG_LEVEL: 'warn',
+        POD_NAMESPACE: SYSTEM,
         POD_NAME: 'operator-0',
         LEASE_DURATION_SECONDS: '5',
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    operator.stdout?.on('data', (chunk: Buffer) => operatorLog.push(chunk));
+    operator.stderr?.on('data', (chunk: Buffer) => operatorLog.push(chunk));
 
     const get = (name: string) =>
       custom.getNamespacedCustomObject({
@@ -92,68 +157,80 @@ describe.skipIf(REAL_KUBECONFIG)("the chart's RBAC rules", () => {
       }) as Promise<NextcloudMcp>;
     const condition = async (name: string, type: string) =>
       (await get(name)).status?.conditions?.find((c) => c.type === type)?.status === 'True';
-    for (const [name] of tenants)
-      await until(`${name} configured`, () => condition(name, 'IdentityConfigured'));
+    try {
+      for (const [name] of tenants)
+        await until(`${name} configured`, () => condition(name, 'IdentityConfigured'));
+      await makePodsReady(config, ns, 'byo-mcp');
+      await until('byo Ready', () => condition('byo', 'Ready'));
 
-    const apps = cluster.config.makeApiClient(AppsV1Api);
-    const deployment = await apps.readNamespacedDeployment({ name: 'byo-mcp', namespace: ns });
-    await apps.replaceNamespacedDeploymentStatus({
-      name: 'byo-mcp',
-      namespace: ns,
-      body: { ...deployment, status: { replicas: 1, availableReplicas: 1 } },
-    });
-    await until('byo Ready', () => condition('byo', 'Ready'));
-
-    const managed = await get('managed');
-    const { ingress: _ingress, ...spec } = managed.spec;
-    await custom.replaceNamespacedCustomObject({
-      group: CRD_GROUP,
-      version: CRD_VERSION,
-      plural: CRD_PLURAL,
-      namespace: ns,
-      name: 'managed',
-      body: { ...managed, spec: { ...spec, replicas: 1 } },
-    });
-    const objects = cluster.config.makeApiClient(CoreV1Api);
-    await until('PDB and Ingress removed', async () => {
-      const pdb = await fetch(`${api.url}/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/managed-mcp`);
-      const ingress = await fetch(
-        `${api.url}/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/managed-mcp`,
-      );
-      return pdb.status === 404 && ingress.status === 404;
-    });
-    for (const [name] of tenants)
-      await custom.deleteNamespacedCustomObject({
+      const managed = await get('managed');
+      const { ingress: _ingress, ...spec } = managed.spec;
+      await custom.replaceNamespacedCustomObject({
         group: CRD_GROUP,
         version: CRD_VERSION,
         plural: CRD_PLURAL,
         namespace: ns,
-        name,
+        name: 'managed',
+        body: { ...managed, spec: { ...spec, replicas: 1 } },
       });
-    await until(
-      'all deleted',
-      async () => (await objects.listNamespacedServiceAccount({ namespace: ns })).items.length === 0,
-    );
-    operator.kill('SIGTERM');
-    await new Promise((resolve) => operator.once('exit', resolve));
-  }, 60_000);
+      const objects = config.makeApiClient(CustomObjectsApi);
+      const absent = (group: string, version: string, plural: string) =>
+        objects
+          .getNamespacedCustomObject({ group, version, plural, namespace: ns, name: 'managed-mcp' })
+          .then(
+            () => false,
+            () => true,
+          );
+      await until(
+        'PDB and Ingress removed',
+        async () =>
+          (await absent('policy', 'v1', 'poddisruptionbudgets')) &&
+          (await absent('networking.k8s.io', 'v1', 'ingresses')),
+      );
+      for (const [name] of tenants)
+        await custom.deleteNamespacedCustomObject({
+          group: CRD_GROUP,
+          version: CRD_VERSION,
+          plural: CRD_PLURAL,
+          namespace: ns,
+          name,
+        });
+      // The garbage collector removes what the tenants owned once the operator let them go.
+      await until('all deleted', async () => {
+        const owned = await core.listNamespacedServiceAccount({
+          namespace: ns,
+          labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`,
+        });
+        return owned.items.length === 0;
+      });
+      operator.kill('SIGTERM');
+      await new Promise((resolve) => operator.once('exit', resolve));
+    } catch (error) {
+      throw new Error(`${String(error)}\noperator log:\n${Buffer.concat(operatorLog).toString()}`);
+    }
+  }, 120_000);
   afterAll(async () => {
     if (operator?.exitCode === null) operator.kill('SIGKILL');
-    await api?.stop();
-    await keycloak?.stop();
-    await idp?.stop();
+    await kc?.realms.del({ realm }).catch(() => undefined);
+    await plane?.stop();
   });
 
-  it('grant every call the operator made', () => {
+  const used = () => plane.audited(`system:serviceaccount:${SYSTEM}:${serviceAccount}`);
+
+  it('grant every call the operator made: the apiserver refused none', () => {
+    const calls = used();
+    expect(calls.length).toBeGreaterThan(10);
+    const refused = calls.filter((event) => event.responseStatus?.code === 403).flatMap(permissions);
+    expect([...new Set(refused)].sort()).toEqual([]);
     const granted = grants([...CLUSTER_RULES, ...NAMESPACE_RULES]);
-    const used = api.authorized.get('operator') ?? new Set();
-    expect(used.size).toBeGreaterThan(10);
-    expect([...used].filter((call) => !granted.has(call)).sort()).toEqual([]);
+    expect([...new Set(calls.flatMap(permissions))].filter((call) => !granted.has(call)).sort()).toEqual([]);
   });
 
   it('grant nothing the operator did not use', () => {
-    const used = api.authorized.get('operator') ?? new Set();
-    const granted = grants([...CLUSTER_RULES, ...NAMESPACE_RULES]);
-    expect([...granted].filter((grant) => !used.has(grant)).sort()).toEqual([]);
+    const calls = new Set(used().flatMap(permissions));
+    // Admission asks for it (blockOwnerDeletion on owned objects), never a request of its own.
+    const implied = `${CRD_GROUP}/${CRD_PLURAL}/finalizers:update`;
+    const granted = [...grants([...CLUSTER_RULES, ...NAMESPACE_RULES])].filter((grant) => grant !== implied);
+    expect(granted.filter((grant) => !calls.has(grant)).sort()).toEqual([]);
   });
 });

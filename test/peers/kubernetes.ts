@@ -153,6 +153,16 @@ export interface KubernetesOptions {
   /** kube-apiservers over the one etcd (an HA control plane: one can be down while another serves). */
   readonly apiservers?: number;
   readonly controllerManager?: boolean;
+  /** CRDs to install before the controllers start, so the garbage collector knows their kinds at once. */
+  readonly crds?: string;
+}
+
+/** `kubectl apply --server-side -f <dir>`, as a platform team installs CRDs, then waits for them. */
+export function installCrds(kubectl: string, kubeconfig: string, crds = 'crds/'): void {
+  const run = (...args: string[]) =>
+    execFileSync(kubectl, [`--kubeconfig=${kubeconfig}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  run('apply', '--server-side', '--field-manager=nextcloud-mcp-tests', '--force-conflicts', '-f', crds);
+  run('wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all');
 }
 
 /** One kube-apiserver of the control plane. */
@@ -272,6 +282,7 @@ export async function startKubernetes(dir: string, options: KubernetesOptions = 
   const first = apiservers[0] as Apiserver;
   const last = apiservers[apiservers.length - 1] as Apiserver;
 
+  if (options.crds) installCrds(peerPath('kubectl'), first.kubeconfig, options.crds);
   let controllerManager: PeerProcess | undefined;
   if (options.controllerManager ?? true) {
     const kcmKubeconfig = join(dir, 'kube-controller-manager.kubeconfig');

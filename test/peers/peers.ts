@@ -2,7 +2,6 @@
  * Starts the real peers together (a control plane with the NextcloudMcp CRD installed, and
  * Keycloak) and names them in shell-sourceable variables, the ones the suites read.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerPath } from './cache.js';
@@ -27,18 +26,10 @@ export interface RunningPeers {
   stop(): Promise<void>;
 }
 
-/** `kubectl apply --server-side -f crds/`, as a platform team installs the CRD, then waits for it. */
-export function installCrds(kubectl: string, kubeconfig: string): void {
-  const run = (...args: string[]) =>
-    execFileSync(kubectl, [`--kubeconfig=${kubeconfig}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  run('apply', '--server-side', '--field-manager=nextcloud-mcp-tests', '--force-conflicts', '-f', 'crds/');
-  run('wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all');
-}
-
 export async function startPeers(dir: string, options: { detached?: boolean } = {}): Promise<RunningPeers> {
   const started = Date.now();
   const [kubernetes, keycloak] = await Promise.all([
-    startKubernetes(join(dir, 'kubernetes'), options).then((peer) => {
+    startKubernetes(join(dir, 'kubernetes'), { ...options, crds: 'crds/' }).then((peer) => {
       process.stderr.write(`peers: control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       return peer;
     }),
@@ -47,7 +38,6 @@ export async function startPeers(dir: string, options: { detached?: boolean } = 
       return peer;
     }),
   ]);
-  installCrds(peerPath('kubectl'), kubernetes.kubeconfig);
   return {
     env: {
       TEST_KUBECONFIG: kubernetes.kubeconfig,
