@@ -55,6 +55,8 @@ const MANAGED = 'nextcloud-mcp.io/managed';
 /** On a proxy client: the registration-policy changes made for it, undone when the last tenant goes. */
 const POLICY_RECORD = 'nextcloud-mcp.io/registration-policy';
 const MAPPER_PREFIX = 'mcp-audience-';
+/** The tenant's mapper names on a tool scope: its proxy client's audience, then its resource URL's. */
+const tenantMappers = (key: string) => [`${MAPPER_PREFIX}${key}`, `mcp-resource-${key}`];
 const TIMEOUT_MS = 10_000;
 
 const Attributes = z.record(z.string(), z.string()).optional();
@@ -96,14 +98,19 @@ type WantedMapper = {
   config: Record<string, string>;
 };
 
-function audienceMapper(name: string, clientAudience: string, customAudience?: string): WantedMapper {
+/**
+ * Keycloak's audience mapper adds one audience: a client's id, or, only when no client is named,
+ * a custom one. The proxy client id and the resource URL therefore take a mapper each.
+ */
+function audienceMapper(name: string, audience: { client: string } | { custom: string }): WantedMapper {
   return {
     name,
     protocol: 'openid-connect',
     protocolMapper: 'oidc-audience-mapper',
     config: {
-      'included.client.audience': clientAudience,
-      ...(customAudience ? { 'included.custom.audience': customAudience } : {}),
+      ...('client' in audience
+        ? { 'included.client.audience': audience.client }
+        : { 'included.custom.audience': audience.custom }),
       'access.token.claim': 'true',
       'id.token.claim': 'false',
       'introspection.token.claim': 'true',
@@ -181,15 +188,16 @@ export class KeycloakAutomation {
         );
       }
       const scopes = await this.scopes(kc);
-      const mapper = audienceMapper(`${MAPPER_PREFIX}${tenant.key}`, tenant.proxyClientId, tenant.resource);
+      const [clientMapper, resourceMapper] = tenantMappers(tenant.key) as [string, string];
+      const mappers = [
+        audienceMapper(clientMapper, { client: tenant.proxyClientId }),
+        audienceMapper(resourceMapper, { custom: tenant.resource }),
+      ];
       const toolScopes: string[] = [];
-      for (const name of tenant.scopes) toolScopes.push(await this.ensureScope(kc, scopes, name, mapper));
-      const audienceScope = await this.ensureScope(
-        kc,
-        scopes,
-        audienceScopeName(tenant.key),
-        audienceMapper('nextcloud-audience', tenant.nextcloudAudience),
-      );
+      for (const name of tenant.scopes) toolScopes.push(await this.ensureScope(kc, scopes, name, mappers));
+      const audienceScope = await this.ensureScope(kc, scopes, audienceScopeName(tenant.key), [
+        audienceMapper('nextcloud-audience', { client: tenant.nextcloudAudience }),
+      ]);
       const policies = parse(
         z.array(Policy),
         await kc.components.find({ type: REGISTRATION_POLICY }),
@@ -234,10 +242,10 @@ export class KeycloakAutomation {
   /** Removes what `ensure` created or changed for the tenant, and nothing else. */
   async remove(tenant: KeycloakTenant): Promise<void> {
     await this.guard(async (kc) => {
-      const mine = `${MAPPER_PREFIX}${tenant.key}`;
+      const mine = tenantMappers(tenant.key);
       const scopes = await this.scopes(kc);
       const othersOf = (scope: ClientScope) =>
-        (scope.protocolMappers ?? []).filter((mapper) => mapper.name !== mine);
+        (scope.protocolMappers ?? []).filter((mapper) => !mine.includes(mapper.name));
       const stillMapped = new Set(
         scopes
           .filter((scope) => othersOf(scope).some((mapper) => mapper.name.startsWith(MAPPER_PREFIX)))
@@ -250,11 +258,13 @@ export class KeycloakAutomation {
           await kc.clientScopes.del({ id: scope.id });
           continue;
         }
-        const own = scope.protocolMappers?.find((mapper) => mapper.name === mine);
-        if (!own?.id) continue;
-        // A scope the realm had before (e.g. made by another setup) keeps all but this mapper.
+        const own = (scope.protocolMappers ?? []).filter((mapper) => mine.includes(mapper.name));
+        if (!own.length) continue;
+        // A scope the realm had before (e.g. made by another setup) keeps all but these mappers.
         if (managed(scope) && othersOf(scope).length === 0) await kc.clientScopes.del({ id: scope.id });
-        else await kc.clientScopes.delProtocolMapper({ id: scope.id, mapperId: own.id });
+        else
+          for (const { id } of own)
+            if (id) await kc.clientScopes.delProtocolMapper({ id: scope.id, mapperId: id });
       }
     });
   }
@@ -313,12 +323,12 @@ export class KeycloakAutomation {
     return parse(z.array(Client), await kc.clients.find({ clientId }), 'list of clients');
   }
 
-  /** The scope's id, created if missing, with `wanted` among its mappers. */
+  /** The scope's id, created if missing, with the `wanted` mappers among its own. */
   private async ensureScope(
     kc: KeycloakAdminClient,
     scopes: ClientScope[],
     name: string,
-    wanted: WantedMapper,
+    mappers: WantedMapper[],
   ): Promise<string> {
     let scope = scopes.find((candidate) => candidate.name === name);
     if (!scope) {
@@ -331,17 +341,19 @@ export class KeycloakAutomation {
       scope = { id, name, attributes, protocolMappers: [] };
       scopes.push(scope);
     }
-    const current = scope.protocolMappers?.find((mapper) => mapper.name === wanted.name);
-    if (!current) {
-      await kc.clientScopes.addProtocolMapper({ id: scope.id }, wanted);
-    } else if (
-      current.id &&
-      (current.protocolMapper !== wanted.protocolMapper || !sameConfig(current.config, wanted.config))
-    ) {
-      await kc.clientScopes.updateProtocolMapper(
-        { id: scope.id, mapperId: current.id },
-        { ...wanted, id: current.id },
-      );
+    for (const wanted of mappers) {
+      const current = scope.protocolMappers?.find((mapper) => mapper.name === wanted.name);
+      if (!current) {
+        await kc.clientScopes.addProtocolMapper({ id: scope.id }, wanted);
+      } else if (
+        current.id &&
+        (current.protocolMapper !== wanted.protocolMapper || !sameConfig(current.config, wanted.config))
+      ) {
+        await kc.clientScopes.updateProtocolMapper(
+          { id: scope.id, mapperId: current.id },
+          { ...wanted, id: current.id },
+        );
+      }
     }
     return scope.id;
   }

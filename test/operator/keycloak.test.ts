@@ -76,10 +76,12 @@ describe('Keycloak automation against a real Keycloak', () => {
     const kc = await admin(fresh.name);
     const scopes = await kc.clientScopes.find();
     const notesRead = scopes.find((scope) => scope.name === 'notes:read');
-    expect(notesRead?.protocolMappers?.[0]?.config).toMatchObject({
-      'included.client.audience': 'mcp-ns.one',
-      'included.custom.audience': 'https://one.mcp.example/mcp',
-    });
+    expect(notesRead?.protocolMappers?.map((mapper) => mapper.config)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ 'included.client.audience': 'mcp-ns.one' }),
+        expect.objectContaining({ 'included.custom.audience': 'https://one.mcp.example/mcp' }),
+      ]),
+    );
     const [client] = await kc.clients.find({ clientId: 'mcp-ns.one' });
     expect(client).toMatchObject({
       publicClient: false,
@@ -120,9 +122,11 @@ describe('Keycloak automation against a real Keycloak', () => {
     await automation.ensure(tenant('one'));
     const scopes = await (await admin(existing.name)).clientScopes.find();
     expect(scopes.filter((scope) => scope.name === 'notes:read')).toHaveLength(1);
-    expect(scopes.find((scope) => scope.name === 'files:write')?.protocolMappers?.map((m) => m.name)).toEqual(
-      ['mcp-audience-ns.one'],
-    );
+    const mappers = scopes.find((scope) => scope.name === 'files:write')?.protocolMappers;
+    expect(mappers?.map((mapper) => mapper.name).sort()).toEqual([
+      'mcp-audience-ns.one',
+      'mcp-resource-ns.one',
+    ]);
     await automation.remove(tenant('one'));
     expect(await realmExport(existing.name)).toEqual(before);
   });
