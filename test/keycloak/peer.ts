@@ -114,6 +114,8 @@ export interface KeycloakProxy {
   readonly url: string;
   /** Requests and writes (non-GET) to the admin API that went through. */
   readonly counts: { requests: number; writes: number };
+  /** Every request that went through, as `METHOD /path`. */
+  readonly log: string[];
   /** Refuses connections and drops open ones, as a Keycloak that went down. */
   cut(): Promise<void>;
   restore(): Promise<void>;
@@ -124,8 +126,10 @@ export interface KeycloakProxy {
 export async function startKeycloakProxy(): Promise<KeycloakProxy> {
   const upstream = new URL(keycloakUrl());
   const counts = { requests: 0, writes: 0 };
+  const log: string[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
+    log.push(`${req.method} ${req.url?.split('?')[0]}`);
     if (req.url?.startsWith('/admin/')) {
       counts.requests++;
       if (req.method !== 'GET') counts.writes++;
@@ -161,6 +165,7 @@ export async function startKeycloakProxy(): Promise<KeycloakProxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     counts,
+    log,
     cut: close,
     restore: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
     stop: close,
@@ -226,4 +231,13 @@ export async function subjectToken(
   });
   if (status !== 200) throw new Error(`password grant answered ${status}: ${JSON.stringify(body)}`);
   return TokenResponse.parse(body).access_token;
+}
+
+/** An initial access token for RFC 7591 registration in the realm (admin API), good for 20 clients. */
+export async function initialAccessToken(realm: string): Promise<string> {
+  const answer = await (await admin()).realms.createClientsInitialAccess(
+    { realm },
+    { expiration: 600, count: 20 },
+  );
+  return z.object({ token: z.string() }).parse(answer).token;
 }

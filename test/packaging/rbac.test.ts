@@ -6,13 +6,8 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { CLUSTER_RULES, grants, NAMESPACE_RULES } from '../../packaging/rbac.js';
+import { createRealm, initialAccessToken, keycloakAdmin, type TestRealm } from '../keycloak/peer.js';
 import { createTenant, eventually, REAL_KUBECONFIG, startClusterWithCrd } from '../operator/cluster.js';
-import {
-  INITIAL_ACCESS_TOKEN,
-  type RegistrationIdp,
-  startRegistrationIdp,
-} from '../operator/registration-idp.js';
-import { type KeycloakStandin, startKeycloakStandin } from '../standins/keycloak.js';
 import type { KubernetesStandin } from '../standins/kubernetes.js';
 
 /** Waits until `check` holds, failing with `what` after 20 s. */
@@ -26,20 +21,19 @@ const until = (what: string, check: () => Promise<boolean>) =>
  */
 describe.skipIf(REAL_KUBECONFIG)("the chart's RBAC rules", () => {
   let api: KubernetesStandin;
-  let keycloak: KeycloakStandin;
-  let idp: RegistrationIdp;
+  // The real Keycloak serves both the `keycloak` and the `registration` tenant.
+  let realm: TestRealm;
   let operator: ChildProcess;
   const ns = 'tenants';
 
   beforeAll(async () => {
     const cluster = await startClusterWithCrd();
     api = cluster.api;
-    keycloak = await startKeycloakStandin();
-    idp = await startRegistrationIdp();
+    realm = await createRealm('rbac');
     const core = cluster.config.makeApiClient(CoreV1Api);
     for (const [name, data] of [
-      ['kc-admin', keycloak.admin],
-      ['iat', { token: INITIAL_ACCESS_TOKEN }],
+      ['kc-admin', keycloakAdmin()],
+      ['iat', { token: await initialAccessToken(realm.name) }],
       ['byo-client', { clientId: 'byo', clientSecret: 'byo-secret' }],
     ] as const) {
       await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name }, stringData: data } });
@@ -50,8 +44,8 @@ describe.skipIf(REAL_KUBECONFIG)("the chart's RBAC rules", () => {
         'managed',
         {
           identity: {
-            issuerUrl: `${keycloak.url}/realms/acme`,
-            keycloak: { realm: 'acme', adminCredentialsSecretRef: { name: 'kc-admin' } },
+            issuerUrl: realm.issuer,
+            keycloak: { realm: realm.name, adminCredentialsSecretRef: { name: 'kc-admin' } },
           },
           replicas: 2,
           ingress: { className: 'nginx' },
@@ -60,7 +54,10 @@ describe.skipIf(REAL_KUBECONFIG)("the chart's RBAC rules", () => {
       [
         'registered',
         {
-          identity: { issuerUrl: idp.issuer, registration: { initialAccessTokenSecretRef: { name: 'iat' } } },
+          identity: {
+            issuerUrl: realm.issuer,
+            registration: { initialAccessTokenSecretRef: { name: 'iat' } },
+          },
         },
       ],
       ['byo', { identity: { issuerUrl: 'https://sso.example', clientSecretRef: { name: 'byo-client' } } }],
@@ -140,8 +137,7 @@ describe.skipIf(REAL_KUBECONFIG)("the chart's RBAC rules", () => {
   afterAll(async () => {
     if (operator?.exitCode === null) operator.kill('SIGKILL');
     await api?.stop();
-    await keycloak?.stop();
-    await idp?.stop();
+    await realm?.delete();
   });
 
   it('grant every call the operator made', () => {
