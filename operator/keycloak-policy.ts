@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KeycloakRejectedError, parse } from './keycloak-errors.js';
 
 /**
  * The realm's client-registration policies (RFC 7591 at `/realms/{realm}/clients-registrations`)
@@ -14,7 +15,26 @@ export const PolicyChange = z.union([
   z.object({ id: z.string(), key: z.string(), was: z.array(z.string()) }),
 ]);
 export type PolicyChange = z.infer<typeof PolicyChange>;
-export const PolicyRecord = z.array(PolicyChange);
+const PolicyRecord = z.array(PolicyChange);
+
+/** On a proxy client: the registration-policy changes made for it, undone when the last tenant goes. */
+export const POLICY_RECORD = 'nextcloud-mcp.io/registration-policy';
+
+/** The changes recorded on a proxy client. */
+export function recordOf(client: {
+  clientId: string;
+  attributes?: Record<string, string> | undefined;
+}): PolicyChange[] {
+  const raw = client.attributes?.[POLICY_RECORD];
+  if (!raw) return [];
+  try {
+    return parse(PolicyRecord, JSON.parse(raw), `${POLICY_RECORD} attribute on ${client.clientId}`);
+  } catch (error) {
+    throw new KeycloakRejectedError(`client ${client.clientId} holds an unreadable ${POLICY_RECORD}`, {
+      cause: error,
+    });
+  }
+}
 
 // Loose: Keycloak's component update needs the whole representation back (providerType, parentId).
 export const Policy = z.looseObject({

@@ -1,16 +1,18 @@
-import KeycloakAdminClient, { NetworkError } from '@keycloak/keycloak-admin-client';
+import KeycloakAdminClient from '@keycloak/keycloak-admin-client';
 import { decodeJwt } from 'jose';
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Scope } from '../contract/index.js';
 import { satisfies } from './compare.js';
+import { classify, KeycloakRejectedError, parse } from './keycloak-errors.js';
 import {
   ALLOWED_SCOPES,
+  POLICY_RECORD,
   Policy,
   type PolicyChange,
-  PolicyRecord,
   planPolicies,
   REGISTRATION_POLICY,
+  recordOf,
   revertPolicies,
 } from './keycloak-policy.js';
 
@@ -34,10 +36,7 @@ export interface KeycloakTenant {
   readonly rotateSecret?: boolean;
 }
 
-/** Keycloak failed in a way that may pass (down, 5xx, timeout): retry with backoff. */
-export class KeycloakUnavailableError extends Error {}
-/** Keycloak refused (wrong admin credentials, missing permissions, bad realm): say so, do not hammer. */
-export class KeycloakRejectedError extends Error {}
+export { KeycloakRejectedError, KeycloakUnavailableError } from './keycloak-errors.js';
 
 /** Told of every HTTP request sent to Keycloak; `write` for anything but GET. */
 export type KeycloakRequestObserver = (write: boolean) => void;
@@ -52,8 +51,6 @@ export function countingDispatcher(observe: KeycloakRequestObserver): Dispatcher
 
 /** Marks realm objects the operator created, so it never deletes what it did not create. */
 const MANAGED = 'nextcloud-mcp.io/managed';
-/** On a proxy client: the registration-policy changes made for it, undone when the last tenant goes. */
-const POLICY_RECORD = 'nextcloud-mcp.io/registration-policy';
 const MAPPER_PREFIX = 'mcp-audience-';
 /** The tenant's mapper names on a tool scope: its proxy client's audience, then its resource URL's. */
 const tenantMappers = (key: string) => [`${MAPPER_PREFIX}${key}`, `mcp-resource-${key}`];
@@ -82,14 +79,6 @@ const Client = z.looseObject({
 });
 type Client = z.infer<typeof Client>;
 const Secret = z.object({ value: z.string().min(1) });
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new KeycloakRejectedError(
-    `Keycloak answered an unexpected ${what}: ${z.prettifyError(result.error)}`,
-  );
-}
 
 type WantedMapper = {
   name: string;
@@ -123,18 +112,6 @@ const sameConfig = (a: Record<string, string> | undefined, b: Record<string, str
 const managed = (object: { attributes?: Record<string, string> | undefined }) =>
   object.attributes?.[MANAGED] === 'true';
 const audienceScopeName = (key: string) => `mcp-${key}-nextcloud-audience`;
-
-function recordOf(client: Client): PolicyChange[] {
-  const raw = client.attributes?.[POLICY_RECORD];
-  if (!raw) return [];
-  try {
-    return parse(PolicyRecord, JSON.parse(raw), `${POLICY_RECORD} attribute on ${client.clientId}`);
-  } catch (error) {
-    throw new KeycloakRejectedError(`client ${client.clientId} holds an unreadable ${POLICY_RECORD}`, {
-      cause: error,
-    });
-  }
-}
 
 /**
  * Keycloak automation for one realm, idempotent and write-free when nothing changed: the tool
@@ -424,23 +401,4 @@ export class KeycloakAutomation {
       throw classify(error, "Keycloak's admin API failed");
     }
   }
-}
-
-/** The one place Keycloak client failures become ours: 5xx, 429, network and timeouts may pass; 4xx will not. */
-function classify(error: unknown, context: string): Error {
-  if (error instanceof KeycloakUnavailableError || error instanceof KeycloakRejectedError) return error;
-  if (error instanceof NetworkError) {
-    const status = error.response.status;
-    const Kind = status >= 500 || status === 429 ? KeycloakUnavailableError : KeycloakRejectedError;
-    return new Kind(`${context}: ${describe(error)}`, { cause: error });
-  }
-  return new KeycloakUnavailableError(`${context}: ${describe(error)}`, { cause: error });
-}
-
-/** Keycloak's own words when it gives some (`errorMessage`, `error_description`), with the status. */
-function describe(error: unknown): string {
-  if (!(error instanceof NetworkError)) return error instanceof Error ? error.message : String(error);
-  const data = error.responseData as { errorMessage?: unknown; error_description?: unknown } | undefined;
-  const said = data?.errorMessage ?? data?.error_description;
-  return `HTTP ${error.response.status}${typeof said === 'string' ? ` (${said})` : ''}`;
 }
