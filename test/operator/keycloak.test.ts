@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, scopesForApps } from '../../contract/index.js';
 import {
@@ -129,6 +130,26 @@ describe('Keycloak automation against a real Keycloak', () => {
     ]);
     await automation.remove(tenant('one'));
     expect(await realmExport(existing.name)).toEqual(before);
+  });
+
+  it('configures the local realm file (keycloak/), which already trusts loopback, and restores it', async () => {
+    const file = JSON.parse(readFileSync('keycloak/realm-nextcloud-mcp.json', 'utf8')) as { realm: string };
+    const local = { ...file, realm: `operator-kc-file-${Date.now().toString(36)}`, adminEventsEnabled: true };
+    await (await admin()).realms.create(local);
+    const imported: TestRealm = {
+      name: local.realm,
+      issuer: '',
+      delete: async () => (await admin()).realms.del({ realm: local.realm }),
+    };
+    realms.push(imported);
+    const before = await realmExport(imported.name);
+    const automation = automationFor(imported);
+    await automation.ensure(tenant('one'));
+    const [client] = await (await admin(imported.name)).clients.find({ clientId: 'mcp-ns.one' });
+    // Only the tool scopes were missing from its policies: nothing recorded about Trusted Hosts.
+    expect(client?.attributes?.['nextcloud-mcp.io/registration-policy']).not.toContain('trusted-hosts');
+    await automation.remove(tenant('one'));
+    expect(await realmExport(imported.name)).toEqual(before);
   });
 
   it('keeps one tenant whole when another in the same realm goes', async () => {
