@@ -8,8 +8,10 @@ import {
 } from '../contract/index.js';
 import type { StoredClient } from './desired.js';
 import {
+  countingDispatcher,
   KeycloakAutomation,
   KeycloakRejectedError,
+  type KeycloakRequestObserver,
   type KeycloakTenant,
   KeycloakUnavailableError,
 } from './keycloak.js';
@@ -95,18 +97,24 @@ export type IdpCallObserver = (mode: string, operation: string, outcome: string)
 export function createIdentityProvisioner(
   core: CoreV1Api,
   observe: IdpCallObserver = () => undefined,
+  observeKeycloak: KeycloakRequestObserver = () => undefined,
 ): IdentityProvisioner {
+  // One connection pool for every tenant's automation, counting each request to Keycloak.
+  const dispatcher = countingDispatcher(observeKeycloak);
   const namespaceOf = (resource: NextcloudMcp) => resource.metadata.namespace;
 
   async function keycloakFor(resource: NextcloudMcp): Promise<KeycloakAutomation> {
     const keycloak = resource.spec.identity.keycloak;
     if (!keycloak) throw new SpecProblem('InvalidSpec', 'identity.keycloak is not set');
     const secret = await readSecret(core, namespaceOf(resource), keycloak.adminCredentialsSecretRef.name);
-    return new KeycloakAutomation({
-      baseUrl: keycloak.url ?? new URL(resource.spec.identity.issuerUrl).origin,
-      realm: keycloak.realm,
-      admin: { username: secretValue(secret, 'username'), password: secretValue(secret, 'password') },
-    });
+    return new KeycloakAutomation(
+      {
+        baseUrl: keycloak.url ?? new URL(resource.spec.identity.issuerUrl).origin,
+        realm: keycloak.realm,
+        admin: { username: secretValue(secret, 'username'), password: secretValue(secret, 'password') },
+      },
+      dispatcher,
+    );
   }
 
   /** Runs one IdP operation, counting it with its outcome. */

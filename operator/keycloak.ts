@@ -1,5 +1,20 @@
-import KeycloakAdminClient, { NetworkError } from '@keycloak/keycloak-admin-client';
+import KeycloakAdminClient from '@keycloak/keycloak-admin-client';
+import { decodeJwt } from 'jose';
+import { Agent, type Dispatcher } from 'undici';
+import { z } from 'zod';
 import type { Scope } from '../contract/index.js';
+import { satisfies } from './compare.js';
+import { classify, KeycloakRejectedError, parse } from './keycloak-errors.js';
+import {
+  ALLOWED_SCOPES,
+  POLICY_RECORD,
+  Policy,
+  type PolicyChange,
+  planPolicies,
+  REGISTRATION_POLICY,
+  recordOf,
+  revertPolicies,
+} from './keycloak-policy.js';
 
 /** Where and as whom the operator talks to Keycloak's admin API. */
 export interface KeycloakTarget {
@@ -21,26 +36,70 @@ export interface KeycloakTenant {
   readonly rotateSecret?: boolean;
 }
 
-/** Keycloak failed in a way that may pass (down, 5xx, timeout): retry with backoff. */
-export class KeycloakUnavailableError extends Error {}
-/** Keycloak refused (wrong admin credentials, missing permissions, bad realm): say so, do not hammer. */
-export class KeycloakRejectedError extends Error {}
+export { KeycloakRejectedError, KeycloakUnavailableError } from './keycloak-errors.js';
+
+/** Told of every HTTP request sent to Keycloak; `write` for anything but GET. */
+export type KeycloakRequestObserver = (write: boolean) => void;
+
+/** An HTTP agent for the automations that tells `observe` of each request (metrics, benchmarks). */
+export function countingDispatcher(observe: KeycloakRequestObserver): Dispatcher {
+  return new Agent().compose((dispatch) => (options, handler) => {
+    observe(options.method !== 'GET');
+    return dispatch(options, handler);
+  });
+}
 
 /** Marks realm objects the operator created, so it never deletes what it did not create. */
 const MANAGED = 'nextcloud-mcp.io/managed';
-const AUDIENCE_MAPPER = 'oidc-audience-mapper';
-const REGISTRATION_POLICY = 'org.keycloak.services.clientregistration.policy.ClientRegistrationPolicy';
+const MAPPER_PREFIX = 'mcp-audience-';
+/** The tenant's mapper names on a tool scope: its proxy client's audience, then its resource URL's. */
+const tenantMappers = (key: string) => [`${MAPPER_PREFIX}${key}`, `mcp-resource-${key}`];
+const TIMEOUT_MS = 10_000;
 
-type Mapper = { name: string; protocol: string; protocolMapper: string; config: Record<string, string> };
+const Attributes = z.record(z.string(), z.string()).optional();
+const Mapper = z.object({
+  id: z.string().optional(),
+  name: z.string(),
+  protocolMapper: z.string().optional(),
+  config: z.record(z.string(), z.string()).optional(),
+});
+const ClientScope = z.object({
+  id: z.string(),
+  name: z.string(),
+  attributes: Attributes,
+  protocolMappers: z.array(Mapper).optional(),
+});
+type ClientScope = z.infer<typeof ClientScope>;
+// Loose: an update sends back the whole representation, fields this code does not know included.
+const Client = z.looseObject({
+  id: z.string(),
+  clientId: z.string(),
+  enabled: z.boolean().optional(),
+  attributes: Attributes,
+});
+type Client = z.infer<typeof Client>;
+const Secret = z.object({ value: z.string().min(1) });
 
-function audienceMapper(name: string, clientAudience: string, customAudience?: string): Mapper {
+type WantedMapper = {
+  name: string;
+  protocol: string;
+  protocolMapper: string;
+  config: Record<string, string>;
+};
+
+/**
+ * Keycloak's audience mapper adds one audience: a client's id, or, only when no client is named,
+ * a custom one. The proxy client id and the resource URL therefore take a mapper each.
+ */
+function audienceMapper(name: string, audience: { client: string } | { custom: string }): WantedMapper {
   return {
     name,
     protocol: 'openid-connect',
-    protocolMapper: AUDIENCE_MAPPER,
+    protocolMapper: 'oidc-audience-mapper',
     config: {
-      'included.client.audience': clientAudience,
-      ...(customAudience ? { 'included.custom.audience': customAudience } : {}),
+      ...('client' in audience
+        ? { 'included.client.audience': audience.client }
+        : { 'included.custom.audience': audience.custom }),
       'access.token.claim': 'true',
       'id.token.claim': 'false',
       'introspection.token.claim': 'true',
@@ -48,55 +107,93 @@ function audienceMapper(name: string, clientAudience: string, customAudience?: s
   };
 }
 
-const sameConfig = (a: Record<string, unknown> | undefined, b: Record<string, unknown>) =>
+const sameConfig = (a: Record<string, string> | undefined, b: Record<string, string>) =>
   JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b).sort());
+const managed = (object: { attributes?: Record<string, string> | undefined }) =>
+  object.attributes?.[MANAGED] === 'true';
+const audienceScopeName = (key: string) => `mcp-${key}-nextcloud-audience`;
 
 /**
  * Keycloak automation for one realm, idempotent and write-free when nothing changed: the tool
  * client scopes with a per-tenant audience mapper (proxy client id + resource URL, since Keycloak
  * ignores RFC 8707 `resource`), the proxy's confidential client with standard token exchange (V2),
  * a default scope putting the Nextcloud audience within the exchange's reach, the tool scopes as
- * the client's optional scopes, and the registration policy allowing DCR clients those scopes.
+ * the client's optional scopes, and the registration policies letting loopback MCP clients
+ * register and ask for those scopes (keycloak-policy.ts).
  */
 export class KeycloakAutomation {
-  constructor(private readonly target: KeycloakTarget) {}
+  private session: { kc: KeycloakAdminClient; until: number } | undefined;
 
+  constructor(
+    private readonly target: KeycloakTarget,
+    private readonly dispatcher?: Dispatcher,
+  ) {}
+
+  /** Signs in once and again only when the admin token is about to expire. */
   private async client(): Promise<KeycloakAdminClient> {
-    const kc = new KeycloakAdminClient({ baseUrl: this.target.baseUrl, realmName: 'master' });
+    if (this.session && Date.now() < this.session.until) return this.session.kc;
+    // Node's fetch takes an undici dispatcher, which its RequestInit type does not name.
+    const requestOptions = this.dispatcher
+      ? ({ dispatcher: this.dispatcher } as unknown as RequestInit)
+      : undefined;
+    const kc = new KeycloakAdminClient({
+      baseUrl: this.target.baseUrl,
+      realmName: 'master',
+      timeout: TIMEOUT_MS,
+      ...(requestOptions ? { requestOptions } : {}),
+    });
     try {
       await kc.auth({ grantType: 'password', clientId: 'admin-cli', ...this.target.admin });
     } catch (error) {
       throw classify(error, "cannot sign in to Keycloak's admin API");
     }
-    kc.setConfig({ realmName: this.target.realm });
+    // setConfig replaces the request options too (dropping the dispatcher) unless given again.
+    kc.setConfig({ realmName: this.target.realm, ...(requestOptions ? { requestOptions } : {}) });
+    const expires = (decodeJwt(kc.accessToken ?? '').exp ?? 0) * 1000;
+    this.session = { kc, until: expires - TIMEOUT_MS };
     return kc;
   }
 
   /** Makes the realm match the tenant; returns the proxy client's id and secret. */
   async ensure(tenant: KeycloakTenant): Promise<{ clientId: string; clientSecret: string }> {
-    return this.guard(async () => {
-      const kc = await this.client();
-      const mapperName = `mcp-audience-${tenant.key}`;
-      const scopeIds: string[] = [];
-      for (const name of tenant.scopes) {
-        const scope = await this.ensureScope(kc, name);
-        await this.ensureMapper(kc, scope, audienceMapper(mapperName, tenant.proxyClientId, tenant.resource));
-        scopeIds.push(scope);
+    return this.guard(async (kc) => {
+      // Exchange V2 answers "Audience not found" for a missing audience client: say so before writing.
+      const [audience] = await this.findClient(kc, tenant.nextcloudAudience);
+      if (!audience?.enabled) {
+        throw new KeycloakRejectedError(
+          `realm ${this.target.realm} has no enabled client "${tenant.nextcloudAudience}" (spec.nextcloud.audience), so token exchange would fail with "Audience not found": create it (Nextcloud's user_oidc client) or set spec.nextcloud.audience`,
+        );
       }
-      const audienceScope = await this.ensureScope(kc, `mcp-${tenant.key}-nextcloud-audience`);
-      await this.ensureMapper(
-        kc,
-        audienceScope,
-        audienceMapper('nextcloud-audience', tenant.nextcloudAudience),
+      const scopes = await this.scopes(kc);
+      const [clientMapper, resourceMapper] = tenantMappers(tenant.key) as [string, string];
+      const mappers = [
+        audienceMapper(clientMapper, { client: tenant.proxyClientId }),
+        audienceMapper(resourceMapper, { custom: tenant.resource }),
+      ];
+      const toolScopes: string[] = [];
+      for (const name of tenant.scopes) toolScopes.push(await this.ensureScope(kc, scopes, name, mappers));
+      const audienceScope = await this.ensureScope(kc, scopes, audienceScopeName(tenant.key), [
+        audienceMapper('nextcloud-audience', { client: tenant.nextcloudAudience }),
+      ]);
+      const policies = parse(
+        z.array(Policy),
+        await kc.components.find({ type: REGISTRATION_POLICY }),
+        'list of registration policies',
       );
-      const clientUuid = await this.ensureProxyClient(kc, tenant.proxyClientId);
-      await this.ensureClientScopes(kc, clientUuid, 'default', [audienceScope]);
-      await this.ensureClientScopes(kc, clientUuid, 'optional', scopeIds);
-      await this.ensureRegistrationPolicy(kc, tenant.scopes);
-      const secret = tenant.rotateSecret
-        ? await kc.clients.generateNewClientSecret({ id: clientUuid })
-        : await kc.clients.getClientSecret({ id: clientUuid });
-      return { clientId: tenant.proxyClientId, clientSecret: secret.value ?? '' };
+      const { updates, changes } = planPolicies(policies, tenant.scopes);
+      // The record is written first: a change it names but that failed is harmless to undo.
+      const id = await this.ensureProxyClient(kc, tenant.proxyClientId, changes);
+      for (const update of updates) await kc.components.update({ id: update.id }, update);
+      await this.ensureClientScopes(kc, id, 'default', [audienceScope]);
+      await this.ensureClientScopes(kc, id, 'optional', toolScopes);
+      const secret = parse(
+        Secret,
+        tenant.rotateSecret
+          ? await kc.clients.generateNewClientSecret({ id })
+          : await kc.clients.getClientSecret({ id }),
+        'client secret',
+      );
+      return { clientId: tenant.proxyClientId, clientSecret: secret.value };
     });
   }
 
@@ -106,15 +203,12 @@ export class KeycloakAutomation {
    * tokens: the provisioner refuses that unless it is explicitly allowed.
    */
   async otherTenants(tenant: KeycloakTenant): Promise<string[]> {
-    return this.guard(async () => {
-      const kc = await this.client();
+    return this.guard(async (kc) => {
       const keys = new Set<string>();
-      for (const scope of await kc.clientScopes.find()) {
+      for (const scope of await this.scopes(kc)) {
         if (!tenant.scopes.includes(scope.name as Scope)) continue;
-        for (const mapper of scope.protocolMappers ?? []) {
-          const key = mapper.name?.startsWith('mcp-audience-')
-            ? mapper.name.slice('mcp-audience-'.length)
-            : undefined;
+        for (const { name } of scope.protocolMappers ?? []) {
+          const key = name.startsWith(MAPPER_PREFIX) ? name.slice(MAPPER_PREFIX.length) : undefined;
           if (key && key !== tenant.key) keys.add(key);
         }
       }
@@ -122,83 +216,160 @@ export class KeycloakAutomation {
     });
   }
 
-  /** Removes what `ensure` created for the tenant, and nothing else. */
+  /** Removes what `ensure` created or changed for the tenant, and nothing else. */
   async remove(tenant: KeycloakTenant): Promise<void> {
-    await this.guard(async () => {
-      const kc = await this.client();
-      const [client] = await kc.clients.find({ clientId: tenant.proxyClientId });
-      if (client?.id && client.attributes?.[MANAGED] === 'true') await kc.clients.del({ id: client.id });
-      const scopes = await kc.clientScopes.find();
+    await this.guard(async (kc) => {
+      const mine = tenantMappers(tenant.key);
+      const scopes = await this.scopes(kc);
+      const othersOf = (scope: ClientScope) =>
+        (scope.protocolMappers ?? []).filter((mapper) => !mine.includes(mapper.name));
+      const stillMapped = new Set(
+        scopes
+          .filter((scope) => othersOf(scope).some((mapper) => mapper.name.startsWith(MAPPER_PREFIX)))
+          .map((scope) => scope.name),
+      );
+      // The client goes first: Keycloak keeps a scope's links to the clients that use it.
+      await this.releasePolicies(kc, tenant.proxyClientId, stillMapped);
       for (const scope of scopes) {
-        if (!scope.id || scope.attributes?.[MANAGED] !== 'true') continue;
-        if (scope.name === `mcp-${tenant.key}-nextcloud-audience`) {
+        if (scope.name === audienceScopeName(tenant.key) && managed(scope)) {
           await kc.clientScopes.del({ id: scope.id });
           continue;
         }
-        const mine = (scope.protocolMappers ?? []).find(
-          (mapper) => mapper.name === `mcp-audience-${tenant.key}`,
-        );
-        if (mine?.id) await kc.clientScopes.delProtocolMapper({ id: scope.id, mapperId: mine.id });
-        // A tool scope another tenant still maps stays; the last tenant's removal deletes it.
-        const others = (scope.protocolMappers ?? []).filter((mapper) => mapper.name !== mine?.name);
-        if (mine && others.length === 0) await kc.clientScopes.del({ id: scope.id });
+        const own = (scope.protocolMappers ?? []).filter((mapper) => mine.includes(mapper.name));
+        if (!own.length) continue;
+        // A scope the realm had before (e.g. made by another setup) keeps all but these mappers.
+        if (managed(scope) && othersOf(scope).length === 0) await kc.clientScopes.del({ id: scope.id });
+        else
+          for (const { id } of own)
+            if (id) await kc.clientScopes.delProtocolMapper({ id: scope.id, mapperId: id });
       }
     });
   }
 
-  private async ensureScope(kc: KeycloakAdminClient, name: string): Promise<string> {
-    const existing = await kc.clientScopes.findOneByName({ name });
-    if (existing?.id) return existing.id;
-    const { id } = await kc.clientScopes.create({
-      name,
-      protocol: 'openid-connect',
-      attributes: {
+  /**
+   * Hands the leaving tenant's policy changes still needed to a remaining tenant, undoes the
+   * rest (all of them once no tenant is left), then deletes the leaving proxy client.
+   */
+  private async releasePolicies(kc: KeycloakAdminClient, clientId: string, stillMapped: Set<string>) {
+    const clients = parse(
+      z.array(Client),
+      // Keycloak searches clients only by attributes its admin allowed for search: list them all.
+      await kc.clients.find(),
+      'list of clients',
+    ).filter(managed);
+    const leaving = clients.find((client) => client.clientId === clientId);
+    const remaining = clients.filter((client) => client !== leaving);
+    const undo: PolicyChange[] = [];
+    const kept = new Map<Client, PolicyChange[]>();
+    for (const client of clients) {
+      const needed = (change: PolicyChange) =>
+        remaining.length > 0 &&
+        !('add' in change && change.key === ALLOWED_SCOPES && !stillMapped.has(change.add));
+      kept.set(client, recordOf(client).filter(needed));
+      undo.push(...recordOf(client).filter((change) => !needed(change)));
+    }
+    const [heir] = remaining;
+    if (heir && leaving) kept.set(heir, [...(kept.get(heir) ?? []), ...(kept.get(leaving) ?? [])]);
+    for (const client of remaining) {
+      const record = kept.get(client) ?? [];
+      if (JSON.stringify(record) === JSON.stringify(recordOf(client))) continue;
+      // An empty attribute value is how Keycloak's client update removes an attribute.
+      const value = record.length ? JSON.stringify(record) : '';
+      await kc.clients.update(
+        { id: client.id },
+        { ...client, attributes: { ...client.attributes, [POLICY_RECORD]: value } },
+      );
+    }
+    if (undo.length) {
+      const policies = parse(
+        z.array(Policy),
+        await kc.components.find({ type: REGISTRATION_POLICY }),
+        'list of registration policies',
+      );
+      for (const update of revertPolicies(policies, undo))
+        await kc.components.update({ id: update.id }, update);
+    }
+    if (leaving) await kc.clients.del({ id: leaving.id });
+  }
+
+  private async scopes(kc: KeycloakAdminClient): Promise<ClientScope[]> {
+    return parse(z.array(ClientScope), await kc.clientScopes.find(), 'list of client scopes');
+  }
+
+  private async findClient(kc: KeycloakAdminClient, clientId: string): Promise<Client[]> {
+    return parse(z.array(Client), await kc.clients.find({ clientId }), 'list of clients');
+  }
+
+  /** The scope's id, created if missing, with the `wanted` mappers among its own. */
+  private async ensureScope(
+    kc: KeycloakAdminClient,
+    scopes: ClientScope[],
+    name: string,
+    mappers: WantedMapper[],
+  ): Promise<string> {
+    let scope = scopes.find((candidate) => candidate.name === name);
+    if (!scope) {
+      const attributes = {
         'include.in.token.scope': 'true',
         'display.on.consent.screen': 'true',
         [MANAGED]: 'true',
-      },
-    });
-    return id;
-  }
-
-  private async ensureMapper(kc: KeycloakAdminClient, scopeId: string, wanted: Mapper): Promise<void> {
-    const mappers = await kc.clientScopes.listProtocolMappers({ id: scopeId });
-    const current = mappers.find((mapper) => mapper.name === wanted.name);
-    if (!current) {
-      await kc.clientScopes.addProtocolMapper({ id: scopeId }, wanted);
-    } else if (
-      current.id &&
-      (current.protocolMapper !== wanted.protocolMapper || !sameConfig(current.config, wanted.config))
-    ) {
-      await kc.clientScopes.updateProtocolMapper(
-        { id: scopeId, mapperId: current.id },
-        { ...wanted, id: current.id },
-      );
+      };
+      const { id } = await kc.clientScopes.create({ name, protocol: 'openid-connect', attributes });
+      scope = { id, name, attributes, protocolMappers: [] };
+      scopes.push(scope);
     }
+    for (const wanted of mappers) {
+      const current = scope.protocolMappers?.find((mapper) => mapper.name === wanted.name);
+      if (!current) {
+        await kc.clientScopes.addProtocolMapper({ id: scope.id }, wanted);
+      } else if (
+        current.id &&
+        (current.protocolMapper !== wanted.protocolMapper || !sameConfig(current.config, wanted.config))
+      ) {
+        await kc.clientScopes.updateProtocolMapper(
+          { id: scope.id, mapperId: current.id },
+          { ...wanted, id: current.id },
+        );
+      }
+    }
+    return scope.id;
   }
 
-  private async ensureProxyClient(kc: KeycloakAdminClient, clientId: string): Promise<string> {
+  private async ensureProxyClient(kc: KeycloakAdminClient, clientId: string, changes: PolicyChange[]) {
+    // Token exchange only: no browser flow, no password grant, no service account.
     const wanted = {
       clientId,
       enabled: true,
       publicClient: false,
+      bearerOnly: false,
       clientAuthenticatorType: 'client-secret',
       standardFlowEnabled: false,
+      implicitFlowEnabled: false,
       directAccessGrantsEnabled: false,
       serviceAccountsEnabled: false,
       attributes: { 'standard.token.exchange.enabled': 'true', [MANAGED]: 'true' },
     };
-    const [existing] = await kc.clients.find({ clientId });
-    if (!existing?.id) return (await kc.clients.create(wanted)).id;
-    const drifted =
-      existing.enabled !== true ||
-      existing.publicClient !== false ||
-      existing.attributes?.['standard.token.exchange.enabled'] !== 'true';
-    if (drifted) {
-      await kc.clients.update(
-        { id: existing.id },
-        { ...existing, ...wanted, attributes: { ...existing.attributes, ...wanted.attributes } },
+    const [existing] = await this.findClient(kc, clientId);
+    if (!existing) {
+      const attributes = {
+        ...wanted.attributes,
+        ...(changes.length ? { [POLICY_RECORD]: JSON.stringify(changes) } : {}),
+      };
+      return (await kc.clients.create({ ...wanted, attributes })).id;
+    }
+    if (!managed(existing)) {
+      throw new KeycloakRejectedError(
+        `realm ${this.target.realm} already has a client "${clientId}" the operator did not create; it will not take it over`,
       );
+    }
+    if (!satisfies(wanted, existing) || changes.length) {
+      const record = [...recordOf(existing), ...changes];
+      const attributes = {
+        ...existing.attributes,
+        ...wanted.attributes,
+        ...(record.length ? { [POLICY_RECORD]: JSON.stringify(record) } : {}),
+      };
+      await kc.clients.update({ id: existing.id }, { ...existing, ...wanted, attributes });
     }
     return existing.id;
   }
@@ -209,11 +380,12 @@ export class KeycloakAutomation {
     kind: 'default' | 'optional',
     wanted: readonly string[],
   ): Promise<void> {
-    const current = new Set(
-      (kind === 'default'
+    const listed =
+      kind === 'default'
         ? await kc.clients.listDefaultClientScopes({ id })
-        : await kc.clients.listOptionalClientScopes({ id })
-      ).map((scope) => scope.id),
+        : await kc.clients.listOptionalClientScopes({ id });
+    const current = new Set(
+      parse(z.array(z.object({ id: z.string() })), listed, `${kind} client scopes`).map((scope) => scope.id),
     );
     for (const clientScopeId of wanted) {
       if (current.has(clientScopeId)) continue;
@@ -222,42 +394,11 @@ export class KeycloakAutomation {
     }
   }
 
-  private async ensureRegistrationPolicy(kc: KeycloakAdminClient, scopes: readonly Scope[]): Promise<void> {
-    const policies = await kc.components.find({ type: REGISTRATION_POLICY });
-    for (const policy of policies.filter(
-      (component) => component.providerId === 'allowed-client-templates',
-    )) {
-      const allowed = new Set(policy.config?.['allowed-client-scopes'] ?? []);
-      const missing = scopes.filter((scope) => !allowed.has(scope));
-      if (missing.length === 0 || !policy.id) continue;
-      await kc.components.update(
-        { id: policy.id },
-        { ...policy, config: { ...policy.config, 'allowed-client-scopes': [...allowed, ...missing] } },
-      );
-    }
-  }
-
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
+  private async guard<T>(work: (kc: KeycloakAdminClient) => Promise<T>): Promise<T> {
     try {
-      return await work();
+      return await work(await this.client());
     } catch (error) {
       throw classify(error, "Keycloak's admin API failed");
     }
   }
-}
-
-/** The one place Keycloak client failures become ours: 5xx, 429, network and timeouts may pass; 4xx will not. */
-function classify(error: unknown, context: string): Error {
-  if (error instanceof KeycloakUnavailableError || error instanceof KeycloakRejectedError) return error;
-  if (error instanceof NetworkError) {
-    const status = error.response.status;
-    const Kind = status >= 500 || status === 429 ? KeycloakUnavailableError : KeycloakRejectedError;
-    return new Kind(`${context}: ${describe(error)}`, { cause: error });
-  }
-  return new KeycloakUnavailableError(`${context}: ${describe(error)}`, { cause: error });
-}
-
-function describe(error: unknown): string {
-  if (error instanceof NetworkError) return `HTTP ${error.response.status}`;
-  return error instanceof Error ? error.message : String(error);
 }

@@ -52,8 +52,10 @@ try {
       log.info({ identity: config.POD_NAME }, 'leading: starting the controller');
       controller = await startController({
         kubeConfig,
-        identity: createIdentityProvisioner(core, (mode, operation, outcome) =>
-          metrics.idpCalls.inc({ mode, operation, outcome }),
+        identity: createIdentityProvisioner(
+          core,
+          (mode, operation, outcome) => metrics.idpCalls.inc({ mode, operation, outcome }),
+          (write) => metrics.keycloakRequests.inc({ kind: write ? 'write' : 'read' }),
         ),
         events: createEventRecorder(core, log, config.POD_NAME),
         operatorImage: config.OPERATOR_IMAGE,

@@ -44,6 +44,12 @@ export function createOperatorMetrics() {
       labelNames: ['mode', 'operation', 'outcome'] as const,
       registers: [registry],
     }),
+    keycloakRequests: new Counter({
+      name: 'nextcloud_mcp_operator_keycloak_requests_total',
+      help: "HTTP requests to Keycloak's admin API (keycloak mode) by kind (read, write)",
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     resources: new Gauge({
       name: 'nextcloud_mcp_operator_resources',
       help: 'NextcloudMcp resources this replica watches, by whether their Ready condition is True',

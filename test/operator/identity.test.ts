@@ -10,12 +10,20 @@ import {
 import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
 import { createIdentityProvisioner, keycloakTenant } from '../../operator/identity.js';
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
-import { type KeycloakStandin, startKeycloakStandin } from '../standins/keycloak.js';
+import {
+  admin,
+  createRealm,
+  type KeycloakProxy,
+  keycloakAdmin,
+  startKeycloakProxy,
+  type TestRealm,
+} from '../keycloak/peer.js';
 import { reconcileDeps, resources, startClusterWithCrd, type TestCluster, testNamespace } from './cluster.js';
 
 describe('identity modes through the reconciler', () => {
   let api: TestCluster;
-  let keycloak: KeycloakStandin;
+  let realm: TestRealm;
+  let proxy: KeycloakProxy;
   let core: CoreV1Api;
   let deps: ReconcileDeps;
   let ns = 'tenant-acme';
@@ -29,17 +37,18 @@ describe('identity modes through the reconciler', () => {
     api = cluster.api;
     const config = cluster.config;
     ns = await testNamespace(config, ns);
-    keycloak = await startKeycloakStandin();
+    proxy = await startKeycloakProxy();
+    realm = await createRealm('identity');
     core = config.makeApiClient(CoreV1Api);
     deps = reconcileDeps(config, createIdentityProvisioner(core));
     const spec = (identity: object) => ({
       nextcloud: { url: 'https://cloud.acme.example' },
       publicUrl: 'https://mcp.acme.example',
       apps: ['notes'],
-      identity: { issuerUrl: `${keycloak.url}/realms/acme`, ...identity },
+      identity: { issuerUrl: realm.issuer, ...identity },
     });
     for (const [name, identity] of [
-      ['managed', { keycloak: { realm: 'acme', adminCredentialsSecretRef: { name: 'kc-admin' } } }],
+      ['managed', { keycloak: keycloakSpec() }],
       ['byo', { clientSecretRef: { name: 'byo-client' } }],
     ] as const) {
       await deps.custom.createNamespacedCustomObject({
@@ -55,8 +64,21 @@ describe('identity modes through the reconciler', () => {
   });
   afterAll(async () => {
     await api?.stop();
-    await keycloak?.stop();
+    await proxy?.stop();
+    await realm?.delete();
   });
+  // The admin API through a proxy the test can cut.
+  const keycloakSpec = () => ({
+    url: proxy.url,
+    realm: realm.name,
+    adminCredentialsSecretRef: { name: 'kc-admin' },
+  });
+  const clientIds = async () =>
+    (await (await admin(realm.name)).clients.find())
+      .map((client) => client.clientId ?? '')
+      .filter((id) => id.startsWith('mcp-'));
+  const scopeNames = async () =>
+    (await (await admin(realm.name)).clientScopes.find()).map((scope) => scope.name ?? '').sort();
 
   it('names realm objects so that no two tenants can share them', () => {
     const tenant = (namespace: string, name: string) =>
@@ -79,11 +101,10 @@ describe('identity modes through the reconciler', () => {
   it('configures the Keycloak realm once the admin Secret exists, and holds a finalizer', async () => {
     await core.createNamespacedSecret({
       namespace: ns,
-      body: { metadata: { name: 'kc-admin' }, stringData: keycloak.admin },
+      body: { metadata: { name: 'kc-admin' }, stringData: keycloakAdmin() },
     });
     await reconcile(ns, 'managed', deps);
-    const clients = [...keycloak.realm('acme').clients.values()].map((client) => client.clientId);
-    expect(clients).toEqual([`mcp-${ns}.managed`]);
+    expect(await clientIds()).toEqual([`mcp-${ns}.managed`]);
     expect((await get('managed')).metadata.finalizers).toEqual([FINALIZER]);
     expect(await condition('managed', 'IdentityConfigured')).toMatchObject({ status: 'True' });
     const owned = await core.readNamespacedSecret({ name: 'managed-mcp', namespace: ns });
@@ -91,12 +112,18 @@ describe('identity modes through the reconciler', () => {
   });
 
   it('backs off while Keycloak is down and says so', async () => {
-    keycloak.fail({ status: 503, times: 1 });
-    expect(await reconcile(ns, 'managed', deps)).toEqual({ requeue: 'backoff' });
+    await proxy.cut();
+    const outcome = await reconcile(ns, 'managed', deps);
+    await proxy.restore();
+    expect(outcome).toEqual({ requeue: 'backoff' });
     expect(await condition('managed', 'IdentityConfigured')).toMatchObject({
       status: 'False',
       reason: 'IdentityProviderUnavailable',
     });
+    expect(await condition('managed', 'Ready')).toMatchObject({ status: 'False' });
+    // Back up: the next reconcile configures the realm again.
+    await reconcile(ns, 'managed', deps);
+    expect(await condition('managed', 'IdentityConfigured')).toMatchObject({ status: 'True' });
   });
 
   it('uses a client the user brings, managing nothing at the IdP', async () => {
@@ -126,16 +153,15 @@ describe('identity modes through the reconciler', () => {
       ((await deployment()) as V1Deployment).spec?.template.spec?.containers[0]?.env?.find(
         (e) => e.name === 'APPS',
       )?.value;
-    const scopeNames = () => [...keycloak.realm('acme').scopes.values()].map((scope) => scope.name).sort();
     const hash = await hashOf();
-    expect(scopeNames()).not.toContain('files:read');
+    expect(await scopeNames()).not.toContain('files:read');
     const current = await get('managed');
     await deps.custom.replaceNamespacedCustomObject({
       ...target('managed'),
       body: { ...current, spec: { ...current.spec, apps: ['notes', 'files'] } },
     });
     await reconcile(ns, 'managed', deps);
-    expect(scopeNames()).toEqual(
+    expect(await scopeNames()).toEqual(
       expect.arrayContaining(['files:read', 'files:write', 'notes:read', 'notes:write']),
     );
     expect(await appsEnv()).toBe('notes,files');
@@ -166,8 +192,10 @@ describe('identity modes through the reconciler', () => {
     await reconcile(ns, 'managed', deps);
     const rotated = await secretOf();
     expect(rotated).not.toBe(before);
-    const keycloakClient = [...keycloak.realm('acme').clients.values()][0] as { secret?: string } | undefined;
-    expect(Buffer.from(rotated ?? '', 'base64').toString()).toBe(keycloakClient?.secret);
+    const kc = await admin(realm.name);
+    const [client] = await kc.clients.find({ clientId: `mcp-${ns}.managed` });
+    const inKeycloak = await kc.clients.getClientSecret({ id: client?.id ?? '' });
+    expect(Buffer.from(rotated ?? '', 'base64').toString()).toBe(inKeycloak.value);
     await reconcile(ns, 'managed', deps);
     expect(await secretOf()).toBe(rotated);
   });
@@ -181,10 +209,7 @@ describe('identity modes through the reconciler', () => {
         nextcloud: { url: 'https://cloud.acme.example' },
         publicUrl: 'https://second.mcp.example',
         apps: ['notes'],
-        identity: {
-          issuerUrl: `${keycloak.url}/realms/acme`,
-          keycloak: { realm: 'acme', adminCredentialsSecretRef: { name: 'kc-admin' } },
-        },
+        identity: { issuerUrl: realm.issuer, keycloak: keycloakSpec() },
       },
     });
     await deps.custom.createNamespacedCustomObject({ ...target('second'), body: body() });
@@ -192,9 +217,7 @@ describe('identity modes through the reconciler', () => {
     const refused = await condition('second', 'IdentityConfigured');
     expect(refused).toMatchObject({ status: 'False', reason: 'RealmShared' });
     expect(refused?.message).toContain(`${ns}.managed`);
-    expect([...keycloak.realm('acme').clients.values()].map((c) => c.clientId)).not.toContain(
-      `mcp-${ns}.second`,
-    );
+    expect(await clientIds()).not.toContain(`mcp-${ns}.second`);
     const current = await get('second');
     await deps.custom.replaceNamespacedCustomObject({
       ...target('second'),
@@ -209,10 +232,35 @@ describe('identity modes through the reconciler', () => {
     await reconcile(ns, 'second', deps);
   });
 
+  it('reports a realm without the Nextcloud audience client as a refusal, never Ready', async () => {
+    await deps.custom.createNamespacedCustomObject({
+      ...target('noaudience'),
+      body: {
+        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+        kind: 'NextcloudMcp',
+        metadata: { name: 'noaudience', annotations: { [ALLOW_SHARED_REALM_ANNOTATION]: 'true' } },
+        spec: {
+          nextcloud: { url: 'https://cloud.acme.example', audience: 'no-such-client' },
+          publicUrl: 'https://noaudience.mcp.example',
+          apps: ['notes'],
+          identity: { issuerUrl: realm.issuer, keycloak: keycloakSpec() },
+        },
+      },
+    });
+    expect(await reconcile(ns, 'noaudience', deps)).toEqual({ requeue: 'no' });
+    const identity = await condition('noaudience', 'IdentityConfigured');
+    expect(identity).toMatchObject({ status: 'False', reason: 'IdentityProviderRejected' });
+    expect(identity?.message).toMatch(/no enabled client "no-such-client".*Audience not found/);
+    expect(await condition('noaudience', 'Ready')).toMatchObject({ status: 'False' });
+    expect(await clientIds()).not.toContain(`mcp-${ns}.noaudience`);
+    await deps.custom.deleteNamespacedCustomObject(target('noaudience'));
+    await reconcile(ns, 'noaudience', deps);
+  });
+
   it('removes the realm objects it created when the resource is deleted', async () => {
     await deps.custom.deleteNamespacedCustomObject(target('managed'));
     expect(await reconcile(ns, 'managed', deps)).toEqual({ requeue: 'no' });
-    expect(keycloak.realm('acme').clients.size).toBe(0);
-    expect(keycloak.realm('acme').scopes.size).toBe(0);
+    expect(await clientIds()).toEqual([]);
+    expect((await scopeNames()).filter((name) => name.includes(':') || name.startsWith('mcp-'))).toEqual([]);
   });
 });

@@ -10,6 +10,14 @@ import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
 import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import {
+  admin,
+  createRealm,
+  initialAccessToken,
+  type KeycloakProxy,
+  startKeycloakProxy,
+  type TestRealm,
+} from '../keycloak/peer.js';
+import {
   createTenant,
   reconcileDeps,
   resources,
@@ -17,12 +25,16 @@ import {
   type TestCluster,
   testNamespace,
 } from './cluster.js';
-import { INITIAL_ACCESS_TOKEN, type RegistrationIdp, startRegistrationIdp } from './registration-idp.js';
 
-/** `registration` mode end to end: RFC 7591 at create, rotation, RFC 7592 at delete, an IdP that is down. */
+/**
+ * `registration` mode end to end against Keycloak: RFC 7591 at create, rotation, RFC 7592 at
+ * delete, an IdP that is down (the realm's frontend URL is a proxy the test cuts, so discovery,
+ * registration and the registration client URI all go through it).
+ */
 describe('registration mode through the reconciler', () => {
   let api: TestCluster;
-  let idp: RegistrationIdp;
+  let proxy: KeycloakProxy;
+  let realm: TestRealm;
   let core: CoreV1Api;
   let apps: AppsV1Api;
   let deps: ReconcileDeps;
@@ -56,11 +68,17 @@ describe('registration mode through the reconciler', () => {
       undefined,
       PatchStrategy.MergePatch,
     );
+  /** The client as Keycloak's admin API sees it, or undefined. */
+  const atKeycloak = async (clientId: string) =>
+    (await (await admin(realm.name)).clients.find({ clientId }))[0];
+  const registrations = () =>
+    proxy.log.filter((line) => line === `POST /realms/${realm.name}/clients-registrations/openid-connect`)
+      .length;
   const events = async (reason: string) =>
     (await core.listNamespacedEvent({ namespace: ns })).items.filter((event) => event.reason === reason);
 
   const registration = () => ({
-    issuerUrl: idp.issuer,
+    issuerUrl: realm.issuer,
     registration: { initialAccessTokenSecretRef: { name: 'iat' } },
   });
 
@@ -68,34 +86,34 @@ describe('registration mode through the reconciler', () => {
     const cluster = await startClusterWithCrd();
     api = cluster.api;
     ns = await testNamespace(cluster.config, ns);
-    idp = await startRegistrationIdp();
+    proxy = await startKeycloakProxy();
+    realm = await createRealm('registration-mode', { frontendUrl: proxy.url });
     core = cluster.config.makeApiClient(CoreV1Api);
     apps = cluster.config.makeApiClient(AppsV1Api);
     deps = reconcileDeps(cluster.config, createIdentityProvisioner(core));
     await core.createNamespacedSecret({
       namespace: ns,
-      body: { metadata: { name: 'iat' }, stringData: { token: INITIAL_ACCESS_TOKEN } },
+      body: { metadata: { name: 'iat' }, stringData: { token: await initialAccessToken(realm.name) } },
     });
     for (const name of ['reg', 'stuck'])
       await createTenant(deps.custom, ns, name, { identity: registration() });
   });
   afterAll(async () => {
     await api?.stop();
-    await idp?.stop();
+    await realm?.delete();
+    await proxy?.stop();
   });
 
   it('registers the proxy client once, keeping the registration in the owned Secret', async () => {
     await reconcile(ns, 'reg', deps);
     const client = await owned('reg');
-    expect(await idp.provider.Client.find(client.clientId)).toBeDefined();
-    expect(client.uri).toBe(`${idp.issuer}/reg/${client.clientId}`);
+    expect(await atKeycloak(client.clientId)).toBeDefined();
+    expect(client.uri).toBe(`${realm.issuer}/clients-registrations/openid-connect/${client.clientId}`);
     expect((await get('reg')).metadata.finalizers).toEqual([FINALIZER]);
     expect(await condition('reg', 'IdentityConfigured')).toMatchObject({ status: 'True' });
-    const registrations = idp.calls.registrations;
-    const writes = api.writes;
+    const registered = registrations();
     await reconcile(ns, 'reg', deps);
-    expect(idp.calls.registrations).toBe(registrations);
-    expect(api.writes).toBe(writes);
+    expect(registrations()).toBe(registered);
   });
 
   it('rotates on request: the old client is deleted, a new one stored, and the pods roll', async () => {
@@ -105,21 +123,21 @@ describe('registration mode through the reconciler', () => {
     await reconcile(ns, 'reg', deps);
     const after = await owned('reg');
     expect(after.clientId).not.toBe(before.clientId);
-    expect(await idp.provider.Client.find(before.clientId)).toBeUndefined();
-    expect(await idp.provider.Client.find(after.clientId)).toBeDefined();
+    expect(await atKeycloak(before.clientId)).toBeUndefined();
+    expect(await atKeycloak(after.clientId)).toBeDefined();
     expect(await podHash('reg')).not.toBe(hash);
     expect(await events('ClientSecretRotated')).toHaveLength(1);
     // The same request is carried out once.
-    const registrations = idp.calls.registrations;
+    const registered = registrations();
     await reconcile(ns, 'reg', deps);
-    expect(idp.calls.registrations).toBe(registrations);
+    expect(registrations()).toBe(registered);
   });
 
   it('deletes the client at the IdP (RFC 7592) when the resource goes', async () => {
     const { clientId } = await owned('reg');
     await deps.custom.deleteNamespacedCustomObject(target('reg'));
     expect(await reconcile(ns, 'reg', deps)).toEqual({ requeue: 'no' });
-    expect(await idp.provider.Client.find(clientId)).toBeUndefined();
+    expect(await atKeycloak(clientId)).toBeUndefined();
     await expect(get('reg')).rejects.toMatchObject({ code: 404 });
   });
 
@@ -127,7 +145,7 @@ describe('registration mode through the reconciler', () => {
     await reconcile(ns, 'stuck', deps);
     const { clientId } = await owned('stuck');
     await deps.custom.deleteNamespacedCustomObject(target('stuck'));
-    idp.down = true;
+    await proxy.cut();
     expect(await reconcile(ns, 'stuck', deps)).toEqual({ requeue: 'backoff' });
     const stuck = await get('stuck');
     expect(stuck.metadata.finalizers).toEqual([FINALIZER]);
@@ -136,13 +154,12 @@ describe('registration mode through the reconciler', () => {
     expect(identity?.message).toContain(`${SKIP_IDP_CLEANUP_ANNOTATION}=true`);
     expect(await condition('stuck', 'Ready')).toMatchObject({ status: 'False', reason: 'CleanupFailed' });
     expect(await events('CleanupFailed')).toHaveLength(1);
-    // Retrying while still down says the same thing once: no new write, no new Event.
-    const writes = api.writes;
+    // Retrying while still down says the same thing once: no new Event.
     await reconcile(ns, 'stuck', deps);
-    expect(api.writes).toBe(writes);
-    idp.down = false;
+    expect(await events('CleanupFailed')).toHaveLength(1);
+    await proxy.restore();
     expect(await reconcile(ns, 'stuck', deps)).toEqual({ requeue: 'no' });
-    expect(await idp.provider.Client.find(clientId)).toBeUndefined();
+    expect(await atKeycloak(clientId)).toBeUndefined();
     await expect(get('stuck')).rejects.toMatchObject({ code: 404 });
   });
 
@@ -151,14 +168,14 @@ describe('registration mode through the reconciler', () => {
     await reconcile(ns, 'gone', deps);
     const { clientId } = await owned('gone');
     await deps.custom.deleteNamespacedCustomObject(target('gone'));
-    idp.down = true;
+    await proxy.cut();
     expect(await reconcile(ns, 'gone', deps)).toEqual({ requeue: 'backoff' });
     await annotate('gone', { [SKIP_IDP_CLEANUP_ANNOTATION]: 'true' });
     expect(await reconcile(ns, 'gone', deps)).toEqual({ requeue: 'no' });
-    idp.down = false;
+    await proxy.restore();
     await expect(get('gone')).rejects.toMatchObject({ code: 404 });
     // Left at the IdP, as the annotation says.
-    expect(await idp.provider.Client.find(clientId)).toBeDefined();
+    expect(await atKeycloak(clientId)).toBeDefined();
     expect(await events('IdentityCleanupSkipped')).toHaveLength(1);
   });
 });

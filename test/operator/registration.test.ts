@@ -5,51 +5,59 @@ import {
   registerProxyClient,
 } from '../../operator/registration.js';
 import {
-  INITIAL_ACCESS_TOKEN,
-  type RegistrationIdp,
-  startRegistrationIdp,
-  TOKEN_EXCHANGE,
-} from './registration-idp.js';
+  admin,
+  createRealm,
+  initialAccessToken,
+  type KeycloakProxy,
+  startKeycloakProxy,
+  type TestRealm,
+} from '../keycloak/peer.js';
 
-describe('RFC 7591 registration', () => {
-  let idp: RegistrationIdp;
-  let issuer: string;
-  let provider: RegistrationIdp['provider'];
+/** RFC 7591 / 7592 at Keycloak's own registration endpoint, reached through a proxy the test can cut. */
+describe('RFC 7591 registration at Keycloak', () => {
+  let proxy: KeycloakProxy;
+  let realm: TestRealm;
+  let token: string;
+  const clientOf = async (clientId: string) =>
+    (await (await admin(realm.name)).clients.find({ clientId }))[0];
 
   beforeAll(async () => {
-    idp = await startRegistrationIdp();
-    issuer = idp.issuer;
-    provider = idp.provider;
+    proxy = await startKeycloakProxy();
+    realm = await createRealm('registration', { frontendUrl: proxy.url });
+    token = await initialAccessToken(realm.name);
   });
-  afterAll(() => idp?.stop());
+  afterAll(async () => {
+    await realm?.delete();
+    await proxy?.stop();
+  });
 
   it('registers a confidential token-exchange client and deletes it by RFC 7592', async () => {
-    const client = await registerProxyClient(
-      issuer,
-      INITIAL_ACCESS_TOKEN,
-      'nextcloud-mcp proxy tenant/acme',
-      5000,
-    );
+    const client = await registerProxyClient(realm.issuer, token, 'nextcloud-mcp proxy tenant/acme', 5000);
     expect(client.clientSecret.length).toBeGreaterThan(10);
-    expect(client.registrationClientUri).toContain(client.clientId);
-    const found = await provider.Client.find(client.clientId);
-    expect(found?.grantTypes).toEqual([TOKEN_EXCHANGE]);
+    expect(client.registrationClientUri).toBe(
+      `${realm.issuer}/clients-registrations/openid-connect/${client.clientId}`,
+    );
+    const registered = await clientOf(client.clientId);
+    expect(registered).toMatchObject({ publicClient: false, name: 'nextcloud-mcp proxy tenant/acme' });
+    expect(registered?.attributes?.['standard.token.exchange.enabled']).toBe('true');
     await deleteRegisteredClient(client, 5000);
-    expect(await provider.Client.find(client.clientId)).toBeUndefined();
+    expect(await clientOf(client.clientId)).toBeUndefined();
     // Deleting again is not an error: the finalizer may run twice.
     await deleteRegisteredClient(client, 5000);
   });
 
   it('says why when the initial access token is refused, and that retrying will not help', async () => {
-    const refused = await registerProxyClient(issuer, 'wrong-token', 'x', 5000).catch((e: unknown) => e);
+    const refused = await registerProxyClient(realm.issuer, 'wrong-token', 'x', 5000).catch(
+      (e: unknown) => e,
+    );
     expect(refused).toBeInstanceOf(RegistrationError);
     expect((refused as RegistrationError).transient).toBe(false);
   });
 
   it('tells an IdP that is down (may pass) from a refusal', async () => {
-    idp.down = true;
-    const down = await registerProxyClient(issuer, INITIAL_ACCESS_TOKEN, 'x', 5000).catch((e: unknown) => e);
-    idp.down = false;
+    await proxy.cut();
+    const down = await registerProxyClient(realm.issuer, token, 'x', 5000).catch((e: unknown) => e);
+    await proxy.restore();
     expect(down).toBeInstanceOf(RegistrationError);
     expect((down as RegistrationError).transient).toBe(true);
   });
