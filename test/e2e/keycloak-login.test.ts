@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InvalidGrantError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { decodeJwt } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,10 @@ describe.runIf(Boolean(keycloakUrl) && chromiumAvailable())('signing in at a rea
   let realm: TestRealm;
   let path: ProxyPath;
   let callback: Awaited<ReturnType<typeof startLoopbackCallback>>;
+  /** The signed-in MCP client's OAuth state, kept for the refusals after the happy path. */
+  let provider: MemoryOAuthProvider;
+  /** Every token the client held: none may reach the log. */
+  const tokens: string[] = [];
   const logLines: string[] = [];
   const log = pino(
     { level: 'info' },
@@ -49,6 +54,7 @@ describe.runIf(Boolean(keycloakUrl) && chromiumAvailable())('signing in at a rea
       { log },
     );
     callback = await startLoopbackCallback();
+    provider = new MemoryOAuthProvider(SCOPE, callback.redirectUri);
   }, 60_000);
   afterAll(async () => {
     callback?.close();
@@ -67,7 +73,6 @@ describe.runIf(Boolean(keycloakUrl) && chromiumAvailable())('signing in at a rea
   }
 
   it('registers by DCR, signs in and consents on Keycloak, and calls a tool with an exchanged token', async () => {
-    const provider = new MemoryOAuthProvider(SCOPE, callback.redirectUri);
     const authorizationUrl = await register(provider);
     expect(authorizationUrl.origin + authorizationUrl.pathname).toBe(
       `${realm.issuer}/protocol/openid-connect/auth`,
@@ -116,4 +121,97 @@ describe.runIf(Boolean(keycloakUrl) && chromiumAvailable())('signing in at a rea
     expect(exchanged?.preferred_username).toBe(DEMO_USER.name);
     expect(exchanged?.azp).toBe(realm.proxyClient.id);
   }, 60_000);
+
+  /** A fresh access token for the same sign-in (refresh grant): one the proxy has not exchanged yet. */
+  async function refreshTokens(): Promise<void> {
+    const saved = provider.tokens();
+    const registered = provider.clientInformation();
+    const refreshed = await fetch(`${realm.issuer}/protocol/openid-connect/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: saved?.refresh_token ?? '',
+        client_id: String(registered?.client_id),
+        ...(registered?.client_secret ? { client_secret: registered.client_secret } : {}),
+      }),
+    });
+    expect(refreshed.status).toBe(200);
+    const fresh = (await refreshed.json()) as { access_token: string; refresh_token: string };
+    tokens.push(fresh.access_token, fresh.refresh_token);
+    provider.saveTokens({ ...saved, ...fresh, token_type: 'Bearer' });
+  }
+
+  /** A new MCP session with the tokens the client holds: what the client meets, as an error. */
+  async function connectError(): Promise<Error | undefined> {
+    const client = new Client({ name: 'keycloak-e2e', version: '1.0.0' });
+    return client
+      .connect(new StreamableHTTPClientTransport(new URL(path.mcpUrl), { authProvider: provider }))
+      .then(
+        () => client.close().then(() => undefined),
+        (error: unknown) => error as Error,
+      );
+  }
+
+  /** The proxy's log line for the refusal carries Keycloak's words, and no line holds a token. */
+  function refusalLogged(code: string, keycloakSaid: string) {
+    const refusals = logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'refused' && line.code === code);
+    expect(refusals.at(-1)?.message).toContain(keycloakSaid);
+    for (const token of tokens) expect(logLines.filter((line) => line.includes(token))).toEqual([]);
+    expect(logLines.filter((line) => line.includes(realm.proxyClient.secret))).toEqual([]);
+  }
+
+  it('says the endpoint is misconfigured when the proxy client may not exchange', async () => {
+    const kc = await realm.admin();
+    const [proxyClient] = await kc.clients.find({ clientId: realm.proxyClient.id });
+    if (!proxyClient?.id) throw new Error('the proxy client is missing');
+    const attributes = proxyClient.attributes ?? {};
+    await kc.clients.update(
+      { id: proxyClient.id },
+      { ...proxyClient, attributes: { ...attributes, 'standard.token.exchange.enabled': 'false' } },
+    );
+    try {
+      await refreshTokens();
+      const error = await connectError();
+      expect(error?.message).toContain('idp_misconfigured');
+      expect(error?.message).toContain('misconfigured at the identity provider');
+      refusalLogged('IDP_MISCONFIGURED', 'Standard token exchange is not enabled');
+    } finally {
+      await kc.clients.update({ id: proxyClient.id }, { ...proxyClient, attributes });
+    }
+  });
+
+  it('says the endpoint is misconfigured when the realm has no Nextcloud audience client', async () => {
+    const kc = await realm.admin();
+    const [nextcloud] = await kc.clients.find({ clientId: 'nextcloud' });
+    if (!nextcloud?.id) throw new Error('the nextcloud client is missing');
+    await kc.clients.del({ id: nextcloud.id });
+    try {
+      await refreshTokens();
+      const error = await connectError();
+      expect(error?.message).toContain('idp_misconfigured');
+      refusalLogged('IDP_MISCONFIGURED', 'invalid_client (Audience not found)');
+    } finally {
+      const { id: _, ...again } = nextcloud;
+      await kc.clients.create(again);
+    }
+  });
+
+  it('sends the client to sign in again when its Keycloak session ended', async () => {
+    await refreshTokens();
+    const kc = await realm.admin();
+    const [user] = await kc.users.find({ username: DEMO_USER.name, exact: true });
+    await kc.users.logout({ id: user?.id ?? '' });
+    // The token still passes the proxy's own checks; Keycloak refuses to exchange it. The proxy's
+    // 401 sends the client back to Keycloak, whose refresh grant fails for the same reason.
+    const error = await connectError();
+    expect(error).toBeInstanceOf(InvalidGrantError);
+    expect(error?.message).toBe('Session not active');
+    refusalLogged('INVALID_TOKEN', 'invalid_request (Invalid token)');
+    const audit = logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.audit);
+    expect(audit.at(-1)?.status).toBe(401);
+  });
 });
