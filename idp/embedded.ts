@@ -92,13 +92,20 @@ export async function startEmbeddedIdp(options: EmbeddedIdpOptions): Promise<Emb
         : undefined,
     extraTokenClaims: (_ctx, token) =>
       'accountId' in token && token.accountId ? { preferred_username: token.accountId } : undefined,
+    formats: {
+      customizers: {
+        jwt: (_ctx, _token, jwt) => {
+          jwt.payload.aud = audienceOf(jwt.payload.aud, options);
+        },
+      },
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: { AccessToken: ttl, AuthorizationCode: 60, Grant: 86_400, Interaction: 600, Session: 86_400 },
   });
 
   provider.registerGrantType(
     TOKEN_EXCHANGE,
-    (ctx) => exchange(ctx as unknown as KoaContextWithOIDC, publicKey, issuer, options),
+    (ctx) => exchange(ctx as unknown as KoaContextWithOIDC, publicKey, options),
     ['subject_token', 'subject_token_type', 'audience', 'requested_token_type', 'scope'],
   );
 
@@ -126,14 +133,33 @@ export async function startEmbeddedIdp(options: EmbeddedIdpOptions): Promise<Emb
 }
 
 /**
- * The RFC 8693 grant, with Keycloak's rule: the subject token must be one of ours, meant for the
- * MCP resource; the new token is for Nextcloud, for the same user, with no more scope than the
- * subject token had.
+ * As the operator's audience mappers do in Keycloak: a token for the MCP resource also names the
+ * proxy's client, which standard token exchange requires of the exchanging client.
+ */
+function audienceOf(aud: unknown, options: EmbeddedIdpOptions): unknown {
+  return aud === options.resource ? [options.resource, options.proxyClient.id] : aud;
+}
+
+/** A refusal as Keycloak words it: its status, OAuth error code and description. */
+function refusal(status: number, error: string, description: string, cause?: unknown): Error {
+  const refused = new errors.CustomOIDCProviderError(error, description, { cause });
+  refused.status = status;
+  refused.statusCode = status;
+  return refused;
+}
+
+/** The scopes the proxy's client may be given, as its client scopes are in Keycloak. */
+const EXCHANGE_SCOPES = new Set<string>(['profile', ...ALL_SCOPES]);
+
+/**
+ * The RFC 8693 grant with Keycloak's standard token exchange (V2) rules and answers: an access token
+ * of ours as subject, the exchanging client among its audiences, a known audience, scopes the
+ * client may hold. The new token is for Nextcloud, for the same user, with no more scope than the
+ * subject token had (Keycloak would grant any of the client's scopes: narrower is safer).
  */
 async function exchange(
   ctx: KoaContextWithOIDC,
   publicKey: Parameters<typeof jwtVerify>[1],
-  issuer: string,
   options: EmbeddedIdpOptions,
 ): Promise<void> {
   const { params, client, provider } = ctx.oidc as unknown as {
@@ -142,19 +168,20 @@ async function exchange(
     provider: Provider;
   };
   if (params.subject_token_type !== ACCESS_TOKEN_TYPE) {
-    throw new errors.InvalidRequest('subject_token_type must be an access token');
+    throw refusal(400, 'invalid_request', "Parameter 'subject_token' supports access tokens only");
+  }
+  const subject = await subjectClaims(provider, params.subject_token ?? '', publicKey, options);
+  const aud = subject.aud;
+  if (!(Array.isArray(aud) ? aud : [aud]).includes(client.clientId)) {
+    throw refusal(403, 'access_denied', 'Client is not within the token audience');
   }
   const audience = params.audience ?? options.nextcloudAudience;
-  if (audience !== options.nextcloudAudience)
-    throw new errors.InvalidTarget(`cannot mint tokens for ${audience}`);
-  const subject = await subjectClaims(provider, params.subject_token ?? '', publicKey, issuer);
-  const aud = subject.aud;
-  if (!(Array.isArray(aud) ? aud : [aud]).includes(options.resource)) {
-    throw new errors.InvalidGrant('subject token is not meant for the MCP resource');
-  }
+  if (audience !== options.nextcloudAudience) throw refusal(400, 'invalid_client', 'Audience not found');
+  const requested = params.scope ? params.scope.split(' ') : undefined;
+  const unknown = requested?.filter((item) => !EXCHANGE_SCOPES.has(item)) ?? [];
+  if (unknown.length > 0) throw refusal(400, 'invalid_scope', `Invalid scopes: ${unknown.join(' ')}`);
   const held = new Set(String(subject.scope ?? '').split(' '));
-  const requested = params.scope ? params.scope.split(' ') : [...held];
-  const scope = requested.filter((item) => held.has(item)).join(' ');
+  const scope = (requested ?? [...held]).filter((item) => held.has(item)).join(' ');
   const accountId = String(subject.sub);
   // Every access token belongs to a grant; the exchange's own grant records what was minted.
   const grant = new provider.Grant({ accountId, clientId: client.clientId });
@@ -181,17 +208,19 @@ async function subjectClaims(
   provider: Provider,
   value: string,
   publicKey: Parameters<typeof jwtVerify>[1],
-  issuer: string,
+  options: EmbeddedIdpOptions,
 ): Promise<{ sub?: unknown; aud?: unknown; scope?: unknown }> {
   if (value.split('.').length === 3) {
-    const verified = await jwtVerify(value, publicKey, { issuer, algorithms: ['RS256'] }).catch(
-      (error: unknown) => {
-        throw new errors.InvalidGrant(`subject token rejected: ${(error as Error).message}`);
-      },
-    );
+    const verified = await jwtVerify(value, publicKey, {
+      issuer: provider.issuer,
+      algorithms: ['RS256'],
+    }).catch((error: unknown) => {
+      throw refusal(400, 'invalid_request', 'Invalid token', error);
+    });
     return verified.payload;
   }
   const token = await provider.AccessToken.find(value);
-  if (!token || token.isExpired) throw new errors.InvalidGrant('subject token unknown or expired');
-  return { sub: token.accountId, aud: token.aud, scope: token.scope };
+  if (!token || token.isExpired) throw refusal(400, 'invalid_request', 'Invalid token');
+  // The model holds one audience; the token's full audience is what a JWT of it would carry.
+  return { sub: token.accountId, aud: audienceOf(token.aud, options), scope: token.scope };
 }

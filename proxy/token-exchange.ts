@@ -1,7 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
+import { z } from 'zod';
 import type { ProxyConfig } from './config.js';
-import { IdpMisconfiguredError, IdpUnavailableError, InvalidTokenError } from './errors.js';
+import { IdpMisconfiguredError, IdpUnavailableError, InvalidTokenError, type ProxyError } from './errors.js';
 import type { IdentityProvider } from './identity-provider.js';
 import type { Metrics } from './metrics.js';
 import type { Principal } from './token-validation.js';
@@ -9,22 +10,33 @@ import type { Principal } from './token-validation.js';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
-/** IdP answers that mean "this subject token cannot be exchanged": the client must sign in again. */
-const REJECTED = new Set([
-  'invalid_grant',
-  'invalid_token',
-  'access_denied',
-  'invalid_target',
-  'invalid_scope',
-]);
+/**
+ * Refusals of the subject token: the person must sign in again. RFC 8693 answers `invalid_request`
+ * for a subject token that is invalid "for any reason": Keycloak does so for one whose session ended.
+ */
+const REJECTED = new Set(['invalid_grant', 'invalid_token', 'access_denied', 'invalid_request']);
 
-/** IdP answers that mean the proxy's own client is wrong (secret, permissions, exchange not enabled). */
+/**
+ * Refusals of the proxy's own client (secret, exchange permission, the Nextcloud audience or a tool
+ * scope out of its reach): signing in again cannot help.
+ */
 const MISCONFIGURED = new Set([
   'invalid_client',
   'unauthorized_client',
-  'invalid_request',
   'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_target',
 ]);
+
+/** Keycloak's `invalid_request` when the client's standard token exchange switch is off. */
+const EXCHANGE_DISABLED = /token exchange is not enabled/i;
+
+/** The exchange's answer as far as the proxy relies on it. */
+const ExchangeResponse = z.object({
+  access_token: z.string().min(1),
+  issued_token_type: z.enum([ACCESS_TOKEN_TYPE, 'urn:ietf:params:oauth:token-type:jwt']).optional(),
+  expires_in: z.number().positive().optional(),
+});
 
 interface Exchanged {
   readonly token: string;
@@ -68,41 +80,73 @@ export class TokenExchanger {
 
   private async exchange(principal: Principal, scope: string): Promise<Exchanged> {
     const stop = this.metrics.idpLatency.startTimer({ operation: 'token_exchange' });
+    let response: oidc.TokenEndpointResponse;
     try {
-      const response = await oidc.genericGrantRequest(this.idp.client, TOKEN_EXCHANGE, {
+      response = await oidc.genericGrantRequest(this.idp.client, TOKEN_EXCHANGE, {
         subject_token: principal.token,
         subject_token_type: ACCESS_TOKEN_TYPE,
         requested_token_type: ACCESS_TOKEN_TYPE,
         audience: this.config.NEXTCLOUD_AUDIENCE,
         ...(scope ? { scope } : {}),
       });
-      this.metrics.exchanges.inc({ result: 'ok' });
-      const expiresIn = response.expires_in ?? principal.expiresAt - Math.floor(Date.now() / 1000);
-      return { token: response.access_token, expiresAt: Math.floor(Date.now() / 1000) + expiresIn };
     } catch (error) {
-      if (error instanceof oidc.ResponseBodyError && REJECTED.has(error.error)) {
-        this.metrics.exchanges.inc({ result: 'rejected' });
-        throw new InvalidTokenError('exchange_rejected', `IdP refused the exchange: ${error.error}`, {
-          cause: error,
-        });
-      }
-      // invalid_client comes as a 401 challenge when the proxy authenticated with Basic.
-      const code =
-        error instanceof oidc.ResponseBodyError
-          ? error.error
-          : error instanceof oidc.WWWAuthenticateChallengeError
-            ? error.cause[0]?.parameters.error
-            : undefined;
-      if (code && MISCONFIGURED.has(code)) {
-        this.metrics.exchanges.inc({ result: 'misconfigured' });
-        throw new IdpMisconfiguredError(`IdP refused the proxy's exchange request: ${code}`, {
-          cause: error,
-        });
-      }
-      this.metrics.exchanges.inc({ result: 'error' });
-      throw new IdpUnavailableError('token exchange failed', { cause: error });
+      throw this.refused(error);
     } finally {
       stop();
     }
+    const parsed = ExchangeResponse.safeParse(response);
+    if (!parsed.success) {
+      this.metrics.exchanges.inc({ result: 'error' });
+      throw new IdpUnavailableError(`token exchange answered unusably: ${z.prettifyError(parsed.error)}`);
+    }
+    this.metrics.exchanges.inc({ result: 'ok' });
+    const expiresIn = parsed.data.expires_in ?? principal.expiresAt - Math.floor(Date.now() / 1000);
+    return { token: parsed.data.access_token, expiresAt: Math.floor(Date.now() / 1000) + expiresIn };
   }
+
+  /** The proxy's error for a failed exchange request, counted by kind. */
+  private refused(error: unknown): ProxyError {
+    const refusal = oauthError(error);
+    const kind = refusal && classify(refusal);
+    if (!refusal || !kind) {
+      this.metrics.exchanges.inc({ result: 'error' });
+      return new IdpUnavailableError('token exchange failed', { cause: error });
+    }
+    // The IdP's own words go to the log (never to the client): they name what to fix.
+    const said = `${refusal.error}${refusal.description ? ` (${refusal.description})` : ''}`;
+    if (kind === 'rejected') {
+      this.metrics.exchanges.inc({ result: 'rejected' });
+      return new InvalidTokenError('exchange_rejected', `IdP refused the exchange: ${said}`, {
+        cause: error,
+      });
+    }
+    this.metrics.exchanges.inc({ result: 'misconfigured' });
+    return new IdpMisconfiguredError(`IdP refused the proxy's exchange request: ${said}`, { cause: error });
+  }
+}
+
+/** The IdP's OAuth error: the JSON body, or for `invalid_client` after Basic authentication the 401 challenge. */
+function oauthError(error: unknown): { error: string; description: string } | undefined {
+  if (error instanceof oidc.ResponseBodyError) {
+    return { error: error.error, description: printable(error.error_description) };
+  }
+  if (error instanceof oidc.WWWAuthenticateChallengeError) {
+    const parameters = error.cause[0]?.parameters;
+    if (parameters?.error)
+      return { error: parameters.error, description: printable(parameters.error_description) };
+  }
+  return undefined;
+}
+
+function classify(refusal: { error: string; description: string }): 'rejected' | 'misconfigured' | undefined {
+  if (MISCONFIGURED.has(refusal.error)) return 'misconfigured';
+  if (refusal.error === 'invalid_request' && EXCHANGE_DISABLED.test(refusal.description))
+    return 'misconfigured';
+  return REJECTED.has(refusal.error) ? 'rejected' : undefined;
+}
+
+/** An IdP's free text made safe for one log line: control characters dropped, length bounded. */
+function printable(text: string | undefined): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: dropping control characters is the point
+  return (text ?? '').replace(/[\x00-\x1f\x7f]/g, '').slice(0, 200);
 }

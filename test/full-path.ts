@@ -19,8 +19,22 @@ export const OTHER_USER = {
 };
 export const PROXY_CLIENT = { id: 'nextcloud-mcp-proxy', secret: 'local-proxy-secret-0123456789' };
 
-export interface FullPath {
-  readonly idp: EmbeddedIdp;
+/** The IdP a path trusts: where its keys are and the proxy's confidential client there. */
+export interface PathIdentity {
+  readonly issuer: string;
+  readonly jwksUrl: string;
+  readonly proxyClient: { readonly id: string; readonly secret: string };
+}
+
+export interface PathOptions {
+  env?: Record<string, string>;
+  log?: Logger;
+  webdav?: boolean;
+  /** A real Nextcloud that trusts this IdP (user_oidc, client id `nextcloud`); else the stand-in. */
+  nextcloudUrl?: string;
+}
+
+export interface ProxyPath {
   /** Absent when a real Nextcloud was given. */
   readonly standin: NextcloudStandin | undefined;
   readonly nextcloudUrl: string;
@@ -31,28 +45,25 @@ export interface FullPath {
   stop(): Promise<void>;
 }
 
+export interface FullPath extends ProxyPath {
+  readonly idp: EmbeddedIdp;
+}
+
 /**
  * The whole request path on loopback: embedded IdP → proxy → server → Nextcloud stand-in (which
  * checks bearer tokens as `user_oidc` does), plus Apache for files when installed.
  */
 export async function startFullPath(
-  options: {
-    env?: Record<string, string>;
-    log?: Logger;
+  options: PathOptions & {
     proxyPort?: number;
     idpPort?: number;
-    webdav?: boolean;
     signingJwk?: JWK;
-    /** A real Nextcloud that trusts this IdP (user_oidc, client id `nextcloud`); else the stand-in. */
-    nextcloudUrl?: string;
   } = {},
 ): Promise<FullPath> {
   const log = options.log ?? quietLog;
-  const reserved = options.proxyPort ? undefined : await reservePort();
-  const proxyPort = options.proxyPort ?? reserved?.port ?? 0;
-  const publicUrl = `http://127.0.0.1:${proxyPort}`;
+  const port = options.proxyPort ? { port: options.proxyPort, release: async () => {} } : await reservePort();
   const idp = await startEmbeddedIdp({
-    resource: `${publicUrl}/mcp`,
+    resource: `http://127.0.0.1:${port.port}/mcp`,
     nextcloudAudience: 'nextcloud',
     proxyClient: PROXY_CLIENT,
     users: { [DEMO_USER.name]: DEMO_USER.password, [OTHER_USER.name]: OTHER_USER.password },
@@ -60,6 +71,32 @@ export async function startFullPath(
     ...(options.idpPort ? { port: options.idpPort } : {}),
     log,
   });
+  const path = await startProxyPath(
+    { issuer: idp.issuer, jwksUrl: `${idp.issuer}/jwks`, proxyClient: PROXY_CLIENT },
+    port,
+    options,
+  );
+  return {
+    ...path,
+    idp,
+    async stop() {
+      await path.stop();
+      await idp.stop();
+    },
+  };
+}
+
+/**
+ * Proxy → server → Nextcloud stand-in behind any IdP (the embedded one, a real Keycloak). The
+ * proxy listens on `port`, held until then, since the IdP puts `<that URL>/mcp` into tokens.
+ */
+export async function startProxyPath(
+  identity: PathIdentity,
+  port: { readonly port: number; release(): Promise<void> },
+  options: PathOptions = {},
+): Promise<ProxyPath> {
+  const log = options.log ?? quietLog;
+  const publicUrl = `http://127.0.0.1:${port.port}`;
   const apache: ApacheWebdav | undefined =
     options.webdav && !options.nextcloudUrl && apacheAvailable()
       ? await startApacheWebdav([DEMO_USER.name])
@@ -68,7 +105,7 @@ export async function startFullPath(
     ? undefined
     : await startNextcloudStandin({
         users: { [DEMO_USER.name]: DEMO_USER.appPassword, [OTHER_USER.name]: OTHER_USER.appPassword },
-        bearer: { issuer: idp.issuer, audience: 'nextcloud', jwksUrl: `${idp.issuer}/jwks` },
+        bearer: { issuer: identity.issuer, audience: 'nextcloud', jwksUrl: identity.jwksUrl },
         ...(apache ? { davUrl: apache.url } : {}),
       });
   const nextcloudUrl = options.nextcloudUrl ?? standin?.url ?? '';
@@ -80,21 +117,20 @@ export async function startFullPath(
   });
   const config = loadProxyConfig({
     PUBLIC_URL: publicUrl,
-    ISSUER_URL: idp.issuer,
-    CLIENT_ID: PROXY_CLIENT.id,
-    CLIENT_SECRET: PROXY_CLIENT.secret,
+    ISSUER_URL: identity.issuer,
+    CLIENT_ID: identity.proxyClient.id,
+    CLIENT_SECRET: identity.proxyClient.secret,
     UPSTREAM_URL: server.url.replace(/\/mcp$/, ''),
     HOST: '127.0.0.1',
-    PORT: String(proxyPort),
+    PORT: String(port.port),
     METRICS_PORT: '0',
     APPS: APPS.join(','),
     ...options.env,
   });
-  await reserved?.release();
+  await port.release();
   const proxy = await startProxy(config, log);
   await proxy.ready;
   return {
-    idp,
     standin,
     nextcloudUrl,
     server,
@@ -105,7 +141,6 @@ export async function startFullPath(
       await server.stop();
       await standin?.stop();
       await apache?.stop();
-      await idp.stop();
     },
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USER, type FullPath, OTHER_USER, startFullPath } from '../full-path.js';
+import { DEMO_USER, type FullPath, OTHER_USER, PROXY_CLIENT, startFullPath } from '../full-path.js';
 
 /** Requests to the proxy with hand-made tokens, each checked for status, challenge and reach. */
 describe('the proxy refuses what it must, and tells the client only what it should', () => {
@@ -35,7 +35,8 @@ describe('the proxy refuses what it must, and tells the client only what it shou
       iss: path.idp.issuer,
       sub: DEMO_USER.name,
       preferred_username: DEMO_USER.name,
-      aud: path.mcpUrl,
+      // As the IdP issues them: the resource and the proxy's client, which may exchange it.
+      aud: [path.mcpUrl, PROXY_CLIENT.id],
       scope: 'notes:read notes:write',
       iat: now,
       exp: now + 300,
@@ -221,10 +222,10 @@ describe('the proxy refuses what it must, and tells the client only what it shou
     expect(headers.reachedServer).toBe(false);
   });
 
-  it('answers 401 when the IdP refuses the exchange (invalid_grant)', async () => {
-    // Accepted by the proxy (its client id is an accepted audience) but not meant for the MCP
-    // resource, so the IdP will not exchange it.
-    const { response, reachedServer } = await post(await token({ aud: 'nextcloud-mcp-proxy' }));
+  it('answers 401 when the IdP refuses the exchange (access_denied)', async () => {
+    // Accepted by the proxy (the resource is an accepted audience) but without the proxy's client
+    // in `aud`, so the IdP will not let the proxy exchange it.
+    const { response, reachedServer } = await post(await token({ aud: path.mcpUrl }));
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect(reachedServer).toBe(false);

@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USER, type FullPath, freePort, startFullPath } from '../full-path.js';
+import { DEMO_USER, type FullPath, freePort, PROXY_CLIENT, startFullPath } from '../full-path.js';
 
 /** An upstream the test steers: each POST /mcp waits for the test to say what to send. */
 function steerableUpstream() {
@@ -84,7 +84,8 @@ describe('proxy operations', () => {
     return new SignJWT({
       iss: path.idp.issuer,
       sub: DEMO_USER.name,
-      aud: path.mcpUrl,
+      // As the IdP issues them: the resource and the proxy's client, which may exchange it.
+      aud: [path.mcpUrl, PROXY_CLIENT.id],
       azp: 'some-mcp-client',
       scope: 'notes:read notes:write',
       exp: now + 300,

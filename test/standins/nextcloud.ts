@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { type CollectivesState, handleCollectives, newCollectives } from './nextcloud-collectives.js';
 import { type CookbookState, handleCookbook, newCookbook } from './nextcloud-cookbook.js';
 import { handleDav } from './nextcloud-dav.js';
@@ -80,6 +80,8 @@ export interface NextcloudStandin {
   readonly filesMeta: FilesMetaState;
   /** Every request seen, as "METHOD /path", for assertions. */
   readonly log: string[];
+  /** The claims of every bearer token accepted, in order. */
+  readonly bearerClaims: JWTPayload[];
   fail(fault: Omit<Fault, 'times'> & { times?: number }): void;
   /**
    * Calendar data containing this marker comes back as broken iCalendar (as a server holding a
@@ -117,7 +119,9 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
       }).catch(() => undefined);
       const claims = verified?.payload;
       const user = claims ? String(claims.preferred_username ?? claims.sub ?? '') : '';
-      return user && user in options.users ? user : undefined;
+      if (!(claims && user in options.users)) return undefined;
+      standin.bearerClaims.push(claims);
+      return user;
     }
     return undefined;
   }
@@ -180,6 +184,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     filesMeta: newFilesMeta(),
     log: [],
+    bearerClaims: [],
     fail(fault) {
       faults.push({ ...fault, times: fault.times ?? 1 });
     },
