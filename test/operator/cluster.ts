@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -201,6 +202,39 @@ function auditEvents(file: string): AuditEvent[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as AuditEvent);
+}
+
+/**
+ * The writes the apiserver has counted (`apiserver_request_total`, by verb and resource), Lease
+ * renewals apart: comparing two readings says what was written in between, and by whom it cannot
+ * say, so it suits a control plane of a suite's own.
+ */
+export async function apiserverWrites(config: KubeConfig): Promise<Record<string, number>> {
+  const options: https.RequestOptions = {};
+  await config.applyToHTTPSOptions(options);
+  const text = await new Promise<string>((resolve, reject) => {
+    const request = https.get(`${config.getCurrentCluster()?.server}/metrics`, options, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve(body));
+    });
+    request.on('error', reject);
+  });
+  const writes: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries(
+      [...line.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1] as string, match[2] as string]),
+    );
+    if (!/^(APPLY|CREATE|DELETE|DELETECOLLECTION|PATCH|POST|PUT|UPDATE)$/.test(labels.verb ?? '')) continue;
+    if (labels.resource === 'leases') continue;
+    const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}`;
+    writes[key] = (writes[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return writes;
 }
 
 /** What reconcile() needs, wired to a cluster and an identity provisioner. */
