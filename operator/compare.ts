@@ -1,5 +1,3 @@
-import type { V1Secret } from '@kubernetes/client-node';
-
 /**
  * Whether `observed` already holds every field `desired` sets, with the same value. Fields only
  * the cluster sets (status, defaults, managed fields) are ignored, so an object that matches
@@ -20,17 +18,4 @@ export function satisfies(desired: unknown, observed: unknown): boolean {
     );
   }
   return desired === observed;
-}
-
-/**
- * The same for a Secret written with `stringData`, which the API server stores (and returns)
- * base64-encoded under `data`.
- */
-export function secretSatisfies(desired: V1Secret, observed: V1Secret | undefined): boolean {
-  if (!observed) return false;
-  const { stringData, ...rest } = desired;
-  if (!satisfies(rest, observed)) return false;
-  return Object.entries(stringData ?? {}).every(
-    ([key, value]) => Buffer.from(observed.data?.[key] ?? '', 'base64').toString('utf8') === value,
-  );
 }

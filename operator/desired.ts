@@ -59,6 +59,22 @@ const SECRET_MOUNT = '/var/run/secrets/nextcloud-mcp';
 /** Pod template annotation whose change rolls the Deployment when its configuration changes. */
 export const CONFIG_HASH_ANNOTATION = `${CRD_GROUP}/config-hash`;
 
+/**
+ * On every owned object: a hash of what the operator applies to it. Server-side apply drops a
+ * field only when an apply leaves it out, and an object that still holds every desired field is
+ * not applied again; so a spec that stops asking for a field (Ingress TLS, a Secret key) changes
+ * the hash, and the changed hash is what makes the apply that drops it.
+ */
+export const APPLIED_HASH_ANNOTATION = `${CRD_GROUP}/applied-hash`;
+
+function stamped(object: OwnedObject): OwnedObject {
+  const hash = createHash('sha256').update(JSON.stringify(object)).digest('hex').slice(0, 16);
+  const annotations = { ...object.metadata?.annotations, [APPLIED_HASH_ANNOTATION]: hash };
+  return { ...object, metadata: { ...object.metadata, annotations } } as OwnedObject;
+}
+
+const base64 = (value: string) => Buffer.from(value, 'utf8').toString('base64');
+
 /** The name every owned object of a resource shares. */
 export function ownedName(resource: NextcloudMcp): string {
   return `${resource.metadata.name}-mcp`;
@@ -163,13 +179,15 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
         ...(input.client.rotation ? { annotations: { [ROTATED_ANNOTATION]: input.client.rotation } } : {}),
       },
       type: 'Opaque',
-      stringData: {
-        clientId: input.client.id,
-        clientSecret: input.client.secret,
+      // `data`, not `stringData`: the apiserver does not keep stringData, so server-side apply
+      // could never drop a key written through it.
+      data: {
+        clientId: base64(input.client.id),
+        clientSecret: base64(input.client.secret),
         ...(input.client.registration
           ? {
-              registrationAccessToken: input.client.registration.accessToken,
-              registrationClientUri: input.client.registration.clientUri,
+              registrationAccessToken: base64(input.client.registration.accessToken),
+              registrationClientUri: base64(input.client.registration.clientUri),
             }
           : {}),
       },
@@ -284,7 +302,7 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
       },
     });
   }
-  return objects;
+  return objects.map(stamped);
 }
 
 /** Reads back what `desiredObjects` stored in the owned Secret, if it is there and whole. */

@@ -9,7 +9,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Condition, NextcloudMcp } from '../contract/index.js';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, SKIP_IDP_CLEANUP_ANNOTATION } from '../contract/index.js';
-import { satisfies, secretSatisfies } from './compare.js';
+import { satisfies } from './compare.js';
 import { type ConditionUpdate, nextConditions, sameConditions } from './conditions.js';
 import { desiredObjects, type OwnedObject, ownedName, type StoredClient, storedClientOf } from './desired.js';
 import type { EventRecorder } from './events.js';
@@ -145,11 +145,7 @@ export async function reconcile(
       object.kind === 'Secret'
         ? ownedSecret
         : await readOrUndefined<OwnedObject & KubernetesObject>(objects, object as KubernetesObject);
-    const same =
-      object.kind === 'Secret'
-        ? secretSatisfies(object as V1Secret, current as V1Secret | undefined)
-        : satisfies(object, current);
-    const applied = same
+    const applied = satisfies(object, current)
       ? current
       : await objects.patch(
           object as KubernetesObject,

@@ -1,7 +1,7 @@
-import type { V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { NextcloudMcp } from '../../contract/index.js';
-import { satisfies, secretSatisfies } from '../../operator/compare.js';
+import { satisfies } from '../../operator/compare.js';
 import { desiredObjects } from '../../operator/desired.js';
 
 const resource: NextcloudMcp = {
@@ -46,21 +46,5 @@ describe('comparing desired and observed objects', () => {
     const dropped = asStored(deployment);
     dropped.spec?.template.spec?.containers.pop();
     expect(satisfies(deployment, dropped)).toBe(false);
-  });
-
-  it('compares a Secret written as stringData with what the server stores as data', () => {
-    const secret = objects.find((object) => object.kind === 'Secret') as V1Secret;
-    const { stringData: _, ...rest } = structuredClone(secret);
-    const stored: V1Secret = {
-      ...asStored(rest),
-      data: {
-        clientId: Buffer.from('c').toString('base64'),
-        clientSecret: Buffer.from('s3cret').toString('base64'),
-      },
-    };
-    expect(secretSatisfies(secret, stored)).toBe(true);
-    stored.data = { ...stored.data, clientSecret: Buffer.from('rotated').toString('base64') };
-    expect(secretSatisfies(secret, stored)).toBe(false);
-    expect(secretSatisfies(secret, undefined)).toBe(false);
   });
 });

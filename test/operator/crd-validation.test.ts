@@ -128,6 +128,17 @@ describe('the CRD refuses bad specs at the API server', () => {
     );
   });
 
+  it('refuses a name its owned objects could not carry (over 59 characters, or no letter first)', async () => {
+    for (const name of ['a'.repeat(60), '1tenant']) {
+      const status = await refusal(create(name, valid));
+      expect(status.details?.causes[0]?.field).toBe('metadata.name');
+      await expect(get(name)).rejects.toMatchObject({ code: 404 });
+    }
+    const long = await refusal(create('a'.repeat(60), valid));
+    expect(long.message).toContain('metadata.name: Too long: may not be more than 59');
+    expect((await create('a'.repeat(59), valid)).metadata.name).toBe('a'.repeat(59));
+  });
+
   it.each([
     ['http on localhost', 'http://localhost'],
     ['http on localhost with a port and path', 'http://localhost:8080/base'],

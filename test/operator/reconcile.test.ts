@@ -1,13 +1,22 @@
-import { ApiException, AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  type KubeConfig,
+  PatchStrategy,
+  type V1Ingress,
+  type V1Secret,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import {
+  FIELD_MANAGER,
   FINALIZER,
   type IdentityProvisioner,
   type ReconcileDeps,
   reconcile,
 } from '../../operator/reconcile.js';
 import {
+  eventually,
   makePodsReady,
   reconcileDeps,
   startClusterWithCrd,
@@ -156,13 +165,81 @@ describe('reconciling a NextcloudMcp', () => {
     await deps.objects.delete(foreign);
   });
 
+  it('drops from an owned object what the spec no longer asks for (Ingress TLS, an old Secret key)', async () => {
+    const ingress = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'acme-mcp', namespace: ns },
+    };
+    const setIngress = async (value: object | undefined) => {
+      const current = await get();
+      await deps.custom.replaceNamespacedCustomObject({
+        ...target(),
+        body: { ...current, spec: { ...current.spec, ingress: value } },
+      });
+      await reconcile(ns, 'acme', deps);
+    };
+    await setIngress({ className: 'nginx', tlsSecretName: 'acme-tls' });
+    expect(((await deps.objects.read(ingress)) as V1Ingress).spec?.tls?.[0]?.secretName).toBe('acme-tls');
+    await setIngress({ className: 'nginx' });
+    expect(((await deps.objects.read(ingress)) as V1Ingress).spec?.tls).toBeUndefined();
+    await setIngress(undefined);
+
+    // A key an earlier operator version wrote, under the operator's own field manager.
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'acme-mcp', namespace: ns } };
+    await deps.objects.patch(
+      { ...secret, data: { legacyKey: Buffer.from('old').toString('base64') } },
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+    await reconcile(ns, 'acme', deps);
+    expect(Object.keys(((await deps.objects.read(secret)) as V1Secret).data ?? {}).sort()).toEqual([
+      'clientId',
+      'clientSecret',
+    ]);
+  });
+
+  it("reconciles a name at the CRD's length limit in full", async () => {
+    const name = 'a'.repeat(59);
+    await deps.custom.createNamespacedCustomObject({
+      ...target(),
+      body: {
+        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+        kind: 'NextcloudMcp',
+        metadata: { name },
+        spec: (await get()).spec,
+      },
+    });
+    await reconcile(ns, name, deps);
+    for (const kind of ['ServiceAccount', 'Secret', 'Service', 'NetworkPolicy'])
+      expect(
+        (
+          await deps.objects.read({
+            apiVersion: kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'v1',
+            kind,
+            metadata: { name: `${name}-mcp`, namespace: ns },
+          })
+        ).metadata?.name,
+      ).toBe(`${name}-mcp`);
+    expect((await apps.readNamespacedDeployment({ name: `${name}-mcp`, namespace: ns })).metadata?.name).toBe(
+      `${name}-mcp`,
+    );
+  });
+
   it('on delete cleans the IdP up, releases the finalizer, and the owned objects go with it', async () => {
     await deps.custom.deleteNamespacedCustomObject(target());
     expect(await reconcile(ns, 'acme', deps)).toEqual({ requeue: 'no' });
     expect(cleanups).toEqual(['acme']);
     await expect(deps.custom.getNamespacedCustomObject(target())).rejects.toBeInstanceOf(ApiException);
-    await expect(apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns })).rejects.toMatchObject({
-      code: 404,
-    });
+    // The garbage collector deletes them in the background.
+    await eventually(() =>
+      apps.readNamespacedDeployment({ name: 'acme-mcp', namespace: ns }).then(
+        () => undefined,
+        (error: unknown) => (error instanceof ApiException && error.code === 404 ? true : undefined),
+      ),
+    );
   });
 });
