@@ -13,6 +13,7 @@ import { satisfies } from './compare.js';
 import { type ConditionUpdate, nextConditions, sameConditions } from './conditions.js';
 import { desiredObjects, type OwnedObject, ownedName, type StoredClient, storedClientOf } from './desired.js';
 import type { EventRecorder } from './events.js';
+import { holdSecrets, releaseSecrets } from './secret-holds.js';
 import type { ReconcileOutcome } from './work-queue.js';
 
 export const FIELD_MANAGER = 'nextcloud-mcp-operator';
@@ -139,6 +140,7 @@ export async function reconcile(
   }
 
   let deployment: V1Deployment | undefined;
+  let secret: V1Secret | undefined;
   const desired = desiredObjects({ resource, operatorImage: deps.operatorImage, client: identity.client });
   for (const object of desired) {
     const current =
@@ -156,7 +158,9 @@ export async function reconcile(
           PatchStrategy.ServerSideApply,
         );
     if (object.kind === 'Deployment') deployment = applied as V1Deployment;
+    if (object.kind === 'Secret') secret = applied as V1Secret;
   }
+  if (identity.managed) await holdSecrets(objects, resource, [secret]);
   await removeUnwanted(resource, desired, deps);
   const wanted = resource.spec.replicas ?? 1;
   const available = deployment?.status?.availableReplicas ?? 0;
@@ -239,6 +243,7 @@ async function finalize(
       return cleaned.transient ? { requeue: 'backoff' } : { requeue: 'no' };
     }
   }
+  await releaseSecrets(deps.objects, resource);
   const finalizers = resource.metadata.finalizers.filter((finalizer) => finalizer !== FINALIZER);
   await mergePatch(deps.objects, withFinalizers(resource, finalizers));
   return { requeue: 'no' };
