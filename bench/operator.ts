@@ -73,7 +73,7 @@ const keycloakDescribed = (calls: KeycloakCalls) =>
 async function keycloakCounter(operator: OperatorProcess): Promise<string> {
   const count = (kind: string) =>
     operator.metric('nextcloud_mcp_operator_keycloak_requests_total', `kind="${kind}"`);
-  return `${await count('read')} reads, ${await count('write')} writes`;
+  return `${await count('sign-in')} sign-ins, ${await count('read')} reads, ${await count('write')} writes`;
 }
 
 /**

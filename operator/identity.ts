@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { ApiException, type CoreV1Api, type V1Secret } from '@kubernetes/client-node';
+import { LRUCache } from 'lru-cache';
 import {
   ALLOW_SHARED_REALM_ANNOTATION,
   APPS,
@@ -103,18 +105,25 @@ export function createIdentityProvisioner(
   const dispatcher = countingDispatcher(observeKeycloak);
   const namespaceOf = (resource: NextcloudMcp) => resource.metadata.namespace;
 
+  // One automation per Keycloak, realm and admin credentials, so its signed-in session lasts
+  // across reconciles (a sign-in per reconcile is a password grant each time); changed
+  // credentials make a new one. Keyed by a hash: no cache holds a password.
+  const automations = new LRUCache<string, KeycloakAutomation>({ max: 256 });
   async function keycloakFor(resource: NextcloudMcp): Promise<KeycloakAutomation> {
     const keycloak = resource.spec.identity.keycloak;
     if (!keycloak) throw new SpecProblem('InvalidSpec', 'identity.keycloak is not set');
     const secret = await readSecret(core, namespaceOf(resource), keycloak.adminCredentialsSecretRef.name);
-    return new KeycloakAutomation(
-      {
-        baseUrl: keycloak.url ?? new URL(resource.spec.identity.issuerUrl).origin,
-        realm: keycloak.realm,
-        admin: { username: secretValue(secret, 'username'), password: secretValue(secret, 'password') },
-      },
-      dispatcher,
-    );
+    const target = {
+      baseUrl: keycloak.url ?? new URL(resource.spec.identity.issuerUrl).origin,
+      realm: keycloak.realm,
+      admin: { username: secretValue(secret, 'username'), password: secretValue(secret, 'password') },
+    };
+    const key = createHash('sha256').update(JSON.stringify(target)).digest('hex');
+    const cached = automations.get(key);
+    if (cached) return cached;
+    const automation = new KeycloakAutomation(target, dispatcher);
+    automations.set(key, automation);
+    return automation;
   }
 
   /** Runs one IdP operation, counting it with its outcome. */

@@ -38,13 +38,17 @@ export interface KeycloakTenant {
 
 export { KeycloakRejectedError, KeycloakUnavailableError } from './keycloak-errors.js';
 
-/** Told of every HTTP request sent to Keycloak; `write` for anything but GET. */
-export type KeycloakRequestObserver = (write: boolean) => void;
+/** What a request to Keycloak was: the admin token grant, or an admin API read or write. */
+export type KeycloakRequestKind = 'sign-in' | 'read' | 'write';
+/** Told of every HTTP request sent to Keycloak. */
+export type KeycloakRequestObserver = (kind: KeycloakRequestKind) => void;
 
 /** An HTTP agent for the automations that tells `observe` of each request (metrics, benchmarks). */
 export function countingDispatcher(observe: KeycloakRequestObserver): Dispatcher {
   return new Agent().compose((dispatch) => (options, handler) => {
-    observe(options.method !== 'GET');
+    // The sign-in is a POST too, but it changes nothing in any realm.
+    const signIn = options.path.includes('/protocol/openid-connect/token');
+    observe(signIn ? 'sign-in' : options.method === 'GET' ? 'read' : 'write');
     return dispatch(options, handler);
   });
 }
@@ -398,6 +402,9 @@ export class KeycloakAutomation {
     try {
       return await work(await this.client());
     } catch (error) {
+      // A failed call may mean a session Keycloak no longer honours (restarted, revoked): the
+      // next call signs in again.
+      this.session = undefined;
       throw classify(error, "Keycloak's admin API failed");
     }
   }

@@ -34,7 +34,8 @@ try {
   log.info({ port: http.port }, 'probes and metrics listening');
 
   let controller: RunningController | undefined;
-  // Only the replica holding the Lease reconciles; it renews at a third of the lease's duration.
+  // Only the replica holding the Lease reconciles. Every replica tries as often as client-go's
+  // retry period (2 s, or a third of a shorter lease), so a released lease is taken up at once.
   const tick = async () => {
     const leading = await elector.tryAcquireOrRenew().then(
       (won) => {
@@ -55,7 +56,7 @@ try {
         identity: createIdentityProvisioner(
           core,
           (mode, operation, outcome) => metrics.idpCalls.inc({ mode, operation, outcome }),
-          (write) => metrics.keycloakRequests.inc({ kind: write ? 'write' : 'read' }),
+          (kind) => metrics.keycloakRequests.inc({ kind }),
         ),
         events: createEventRecorder(core, log, config.POD_NAME),
         operatorImage: config.OPERATOR_IMAGE,
@@ -72,7 +73,7 @@ try {
     }
   };
   await tick();
-  const timer = setInterval(() => void tick(), (config.LEASE_DURATION_SECONDS * 1000) / 3);
+  const timer = setInterval(() => void tick(), Math.min(2000, (config.LEASE_DURATION_SECONDS * 1000) / 3));
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       log.info({ signal }, 'stopping');

@@ -46,7 +46,7 @@ export function createOperatorMetrics() {
     }),
     keycloakRequests: new Counter({
       name: 'nextcloud_mcp_operator_keycloak_requests_total',
-      help: "HTTP requests to Keycloak's admin API (keycloak mode) by kind (read, write)",
+      help: 'HTTP requests to Keycloak (keycloak mode) by kind: sign-in (admin token), read or write (admin API)',
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
