@@ -10,10 +10,17 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../contract/index.js';
+import { CRD_GROUP, CRD_KIND, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../contract/index.js';
 import { MANAGED_BY } from './desired.js';
 import type { EventRecorder } from './events.js';
 import type { OperatorMetrics } from './metrics.js';
+import {
+  apiReader,
+  type CachingInformer,
+  cachedReader,
+  informerKey,
+  ownedInformers,
+} from './object-cache.js';
 import { type IdentityProvisioner, reconcile } from './reconcile.js';
 import { type ReconcileOutcome, runWorkers, WorkQueue } from './work-queue.js';
 
@@ -101,6 +108,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
         : apps.listDeploymentForAllNamespaces({ labelSelector: selector }),
     selector,
   );
+  const owned = ownedInformers(kubeConfig, deps.objects, namespace, selector);
+  const cached = new Map<string, CachingInformer>([
+    ...owned,
+    [informerKey(`${CRD_GROUP}/${CRD_VERSION}`, CRD_KIND), resources as CachingInformer],
+    [informerKey('apps/v1', 'Deployment'), deployments as CachingInformer],
+  ]);
+  const reconcileDeps = { ...deps, reader: cachedReader(cached, apiReader(deps.objects)) };
   let stopped = false;
   const follow = async (
     informer: Informer<KubernetesObject>,
@@ -118,6 +132,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   };
   await follow(resources as Informer<KubernetesObject>, enqueue);
   await follow(deployments as Informer<KubernetesObject>, enqueueOwner);
+  for (const informer of owned.values()) await follow(informer, enqueueOwner);
 
   const { metrics } = options;
   metrics?.observe({
@@ -140,7 +155,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       const [namespace = '', name = ''] = key.split('/');
       const timer = metrics?.reconcileDuration.startTimer();
       try {
-        const outcome = await reconcile(namespace, name, deps);
+        const outcome = await reconcile(namespace, name, reconcileDeps);
         metrics?.reconciles.inc({ result: RESULT[outcome.requeue] });
         return outcome;
       } catch (error) {
@@ -158,8 +173,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       stopped = true;
       metrics?.observe(undefined);
       clearInterval(resync);
-      await resources.stop();
-      await deployments.stop();
+      for (const informer of cached.values()) await informer.stop();
       queue.shutDown();
       await workers;
     },

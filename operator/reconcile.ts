@@ -1,5 +1,4 @@
 import {
-  ApiException,
   type CustomObjectsApi,
   type KubernetesObject,
   type KubernetesObjectApi,
@@ -13,6 +12,7 @@ import { satisfies } from './compare.js';
 import { type ConditionUpdate, nextConditions, sameConditions } from './conditions.js';
 import { desiredObjects, type OwnedObject, ownedName, type StoredClient, storedClientOf } from './desired.js';
 import type { EventRecorder } from './events.js';
+import { apiReader, type ObjectReader } from './object-cache.js';
 import { holdSecrets, releaseSecrets } from './secret-holds.js';
 import type { ReconcileOutcome } from './work-queue.js';
 
@@ -51,6 +51,8 @@ export interface ReconcileDeps {
   readonly events: EventRecorder;
   readonly operatorImage: string;
   readonly now: () => string;
+  /** Where observed objects come from: the controller's informer caches; a GET each when absent. */
+  readonly reader?: ObjectReader;
 }
 
 const header = (resource: NextcloudMcp) => ({
@@ -58,18 +60,6 @@ const header = (resource: NextcloudMcp) => ({
   kind: resource.kind,
   metadata: { name: resource.metadata.name, namespace: resource.metadata.namespace },
 });
-
-async function readOrUndefined<T extends KubernetesObject>(
-  objects: KubernetesObjectApi,
-  spec: KubernetesObject,
-) {
-  try {
-    return await objects.read<T>(spec as T & { metadata: { name: string; namespace: string } });
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  }
-}
 
 const mergePatch = (objects: KubernetesObjectApi, body: KubernetesObject) =>
   objects.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
@@ -90,14 +80,15 @@ export async function reconcile(
   deps: ReconcileDeps,
 ): Promise<ReconcileOutcome> {
   const { objects } = deps;
-  const observed = await readOrUndefined<NextcloudMcp & KubernetesObject>(objects, {
+  const reader = deps.reader ?? apiReader(objects);
+  const observed = await reader.read<NextcloudMcp & KubernetesObject>({
     apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
     kind: 'NextcloudMcp',
     metadata: { name, namespace },
   });
   if (!observed) return { requeue: 'no' };
   let resource: NextcloudMcp & KubernetesObject = observed;
-  const ownedSecret = await readOrUndefined<V1Secret & KubernetesObject>(objects, {
+  const ownedSecret = await reader.read<V1Secret & KubernetesObject>({
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: ownedName(resource), namespace },
@@ -146,7 +137,7 @@ export async function reconcile(
     const current =
       object.kind === 'Secret'
         ? ownedSecret
-        : await readOrUndefined<OwnedObject & KubernetesObject>(objects, object as KubernetesObject);
+        : await reader.read<OwnedObject & KubernetesObject>(object as KubernetesObject);
     const applied = satisfies(object, current)
       ? current
       : await objects.patch(
@@ -197,7 +188,7 @@ const OPTIONAL_KINDS = [
 async function removeUnwanted(resource: NextcloudMcp, desired: readonly OwnedObject[], deps: ReconcileDeps) {
   for (const optional of OPTIONAL_KINDS) {
     if (desired.some((object) => object.kind === optional.kind)) continue;
-    const stale = await readOrUndefined<KubernetesObject>(deps.objects, {
+    const stale = await (deps.reader ?? apiReader(deps.objects)).read<KubernetesObject>({
       ...optional,
       metadata: { name: ownedName(resource), namespace: resource.metadata.namespace },
     });

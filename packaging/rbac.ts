@@ -8,20 +8,37 @@ import { CRD_GROUP, CRD_PLURAL } from '../contract/index.js';
  * `create`, as the API server does.
  */
 export const CLUSTER_RULES: readonly V1PolicyRule[] = [
-  { apiGroups: [CRD_GROUP], resources: [CRD_PLURAL], verbs: ['get', 'list', 'watch', 'patch'] },
+  { apiGroups: [CRD_GROUP], resources: [CRD_PLURAL], verbs: ['list', 'watch', 'patch'] },
   { apiGroups: [CRD_GROUP], resources: [`${CRD_PLURAL}/status`], verbs: ['update'] },
   // Owned objects block their owner's deletion (blockOwnerDeletion), which admission
   // (OwnerReferencesPermissionEnforcement) allows only to who may set the owner's finalizers.
   { apiGroups: [CRD_GROUP], resources: [`${CRD_PLURAL}/finalizers`], verbs: ['update'] },
-  // Secrets: the owned one (applied) and the ones a resource references (admin, client, token).
-  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'patch'] },
-  { apiGroups: [''], resources: ['serviceaccounts', 'services'], verbs: ['get', 'create', 'patch'] },
+  // Owned kinds are read from informer caches (list, watch), never one GET each; Secrets a
+  // resource references (admin credentials, a client, a token) are read one by one (get).
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+  {
+    apiGroups: [''],
+    resources: ['serviceaccounts', 'services'],
+    verbs: ['list', 'watch', 'create', 'patch'],
+  },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
-  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'create', 'patch'] },
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'watch', 'create', 'patch'] },
+  {
+    apiGroups: ['networking.k8s.io'],
+    resources: ['networkpolicies'],
+    verbs: ['list', 'watch', 'create', 'patch'],
+  },
   // Only made for some specs, so deleted when the spec stops asking for them.
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'create', 'patch', 'delete'] },
-  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'create', 'patch', 'delete'] },
+  {
+    apiGroups: ['policy'],
+    resources: ['poddisruptionbudgets'],
+    verbs: ['list', 'watch', 'create', 'patch', 'delete'],
+  },
+  {
+    apiGroups: ['networking.k8s.io'],
+    resources: ['ingresses'],
+    verbs: ['list', 'watch', 'create', 'patch', 'delete'],
+  },
 ];
 
 /** What the operator may do in its own namespace: hold the leader-election Lease. */

@@ -84,6 +84,16 @@ describe('the controller', () => {
     }, 15_000);
     expect(ready.reason).toBe('Ready');
   });
+
+  it('repairs an owned object someone deleted, at once (its informer brings the owner back)', async () => {
+    const core = config.makeApiClient(CoreV1Api);
+    await core.deleteNamespacedService({ name: 'alpha-mcp', namespace: ns });
+    const repaired = await eventually(
+      () => core.readNamespacedService({ name: 'alpha-mcp', namespace: ns }),
+      10_000,
+    );
+    expect(repaired.metadata?.labels?.['app.kubernetes.io/instance']).toBe('alpha');
+  });
 });
 
 /**
