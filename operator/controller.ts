@@ -1,4 +1,5 @@
 import {
+  ApiException,
   AppsV1Api,
   CustomObjectsApi,
   type Informer,
@@ -165,7 +166,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
         timer?.();
       }
     },
-    (key, error) => log.warn({ key, err: error }, 'reconcile failed; retrying with backoff'),
+    (key, error) =>
+      // A conflict means a cache one step behind a write: the retry reads the newer object.
+      error instanceof ApiException && error.code === 409
+        ? log.debug({ key }, 'conflict; reconciling again')
+        : log.warn({ key, err: error }, 'reconcile failed; retrying with backoff'),
   );
   return {
     queue,

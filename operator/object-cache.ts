@@ -47,7 +47,9 @@ export function cachedReader(
     async read<T extends KubernetesObject>(ref: KubernetesObject) {
       const informer = informers.get(informerKey(ref.apiVersion, ref.kind));
       if (!informer) return fallback.read<T>(ref);
-      return informer.get(ref.metadata?.name ?? '', ref.metadata?.namespace) as T | undefined;
+      const cached = informer.get(ref.metadata?.name ?? '', ref.metadata?.namespace);
+      // Items of a list carry no apiVersion and kind (watch events do): name them as a GET would.
+      return cached && ({ ...cached, apiVersion: ref.apiVersion, kind: ref.kind } as T);
     },
   };
 }
