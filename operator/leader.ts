@@ -5,6 +5,13 @@ import {
   type V1LeaseSpec,
 } from '@kubernetes/client-node';
 
+/**
+ * How often every replica tries to acquire or renew: client-go's retry period (2 s), or a third
+ * of a shorter lease, so a leader renews well within it and a released lease is taken up at once.
+ */
+export const retryPeriodMs = (leaseDurationSeconds: number) =>
+  Math.min(2000, (leaseDurationSeconds * 1000) / 3);
+
 export interface LeaderOptions {
   readonly leases: CoordinationV1Api;
   readonly namespace: string;

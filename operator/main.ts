@@ -5,7 +5,7 @@ import { type RunningController, startController } from './controller.js';
 import { createEventRecorder } from './events.js';
 import { startOperatorHttp } from './http.js';
 import { createIdentityProvisioner } from './identity.js';
-import { LeaderElector } from './leader.js';
+import { LeaderElector, retryPeriodMs } from './leader.js';
 import { createOperatorMetrics } from './metrics.js';
 
 const log = pino({ name: 'nextcloud-mcp-operator' });
@@ -34,8 +34,7 @@ try {
   log.info({ port: http.port }, 'probes and metrics listening');
 
   let controller: RunningController | undefined;
-  // Only the replica holding the Lease reconciles. Every replica tries as often as client-go's
-  // retry period (2 s, or a third of a shorter lease), so a released lease is taken up at once.
+  // Only the replica holding the Lease reconciles.
   const tick = async () => {
     const leading = await elector.tryAcquireOrRenew().then(
       (won) => {
@@ -73,7 +72,7 @@ try {
     }
   };
   await tick();
-  const timer = setInterval(() => void tick(), Math.min(2000, (config.LEASE_DURATION_SECONDS * 1000) / 3));
+  const timer = setInterval(() => void tick(), retryPeriodMs(config.LEASE_DURATION_SECONDS));
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       log.info({ signal }, 'stopping');
