@@ -7,5 +7,7 @@ export default defineConfig({
     globalSetup: ['test/peers/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Stopping the peers gracefully (apiserver, Keycloak) takes longer than the default 10 s.
+    teardownTimeout: 60_000,
   },
 });

@@ -1,19 +1,13 @@
-import { readFileSync } from 'node:fs';
-import KeycloakAdminClient from '@keycloak/keycloak-admin-client';
-import type RealmRepresentation from '@keycloak/keycloak-admin-client/lib/defs/realmRepresentation.js';
+import type KeycloakAdminClient from '@keycloak/keycloak-admin-client';
 import { ALL_SCOPES } from '../contract/index.js';
 import { KeycloakAutomation, type KeycloakTenant } from '../operator/keycloak.js';
-import { unique } from './harness.js';
+import { DEMO_USER } from './full-path.js';
+import { admin, createRealm, createUser, keycloakAdmin } from './keycloak/peer.js';
 
 /** The real Keycloak of the suites (test/peers), when one is running. */
 export const keycloakUrl = process.env.TEST_KEYCLOAK_URL;
 
-const admin = () => ({
-  username: process.env.TEST_KEYCLOAK_ADMIN ?? 'admin',
-  password: process.env.TEST_KEYCLOAK_ADMIN_PASSWORD ?? '',
-});
-
-export interface TestRealm {
+export interface TenantRealm {
   readonly name: string;
   readonly issuer: string;
   readonly tenant: KeycloakTenant;
@@ -25,41 +19,32 @@ export interface TestRealm {
 }
 
 /**
- * A realm of its own on the shared Keycloak, set up as a tenant's would be: the local realm file
- * (demo user, `nextcloud` client, anonymous registration from loopback with consent) under a
- * unique name, then the operator's own automation for one tenant whose resource is `resource`.
+ * A realm set up as a tenant's would be, and by nothing but the operator: a fresh realm with the
+ * `nextcloud` client and the demo user, then the operator's automation for one tenant whose
+ * resource is `resource` (scopes, mappers, the exchange client, loopback registration).
  */
-export async function createTestRealm(prefix: string, resource: string): Promise<TestRealm> {
-  if (!keycloakUrl) throw new Error('TEST_KEYCLOAK_URL is not set');
-  const name = unique(prefix);
-  const file = JSON.parse(readFileSync('keycloak/realm-nextcloud-mcp.json', 'utf8')) as RealmRepresentation;
-  const signIn = async () => {
-    const kc = new KeycloakAdminClient({ baseUrl: keycloakUrl, realmName: 'master' });
-    await kc.auth({ grantType: 'password', clientId: 'admin-cli', ...admin() });
-    return kc;
-  };
-  await (await signIn()).realms.create({ ...file, realm: name, displayName: name });
+export async function createTenantRealm(prefix: string, resource: string): Promise<TenantRealm> {
+  const realm = await createRealm(prefix);
+  await createUser(realm.name, { username: DEMO_USER.name, password: DEMO_USER.password });
   const tenant: KeycloakTenant = {
-    key: name,
-    proxyClientId: `mcp-${name}`,
+    key: realm.name,
+    proxyClientId: `mcp-${realm.name}`,
     resource,
     nextcloudAudience: 'nextcloud',
     scopes: [...ALL_SCOPES],
   };
-  const automation = new KeycloakAutomation({ baseUrl: keycloakUrl, realm: name, admin: admin() });
+  const automation = new KeycloakAutomation({
+    baseUrl: keycloakUrl ?? '',
+    realm: realm.name,
+    admin: keycloakAdmin(),
+  });
   const proxy = await automation.ensure(tenant);
   return {
-    name,
-    issuer: `${keycloakUrl}/realms/${name}`,
+    name: realm.name,
+    issuer: realm.issuer,
     tenant,
     proxyClient: { id: proxy.clientId, secret: proxy.clientSecret },
-    async admin() {
-      const kc = await signIn();
-      kc.setConfig({ realmName: name });
-      return kc;
-    },
-    async delete() {
-      await (await signIn()).realms.del({ realm: name });
-    },
+    admin: () => admin(realm.name),
+    delete: () => realm.delete(),
   };
 }

@@ -10,7 +10,7 @@ import { ALL_SCOPES } from '../../contract/index.js';
 import { chromiumAvailable, launchChromium, startLoopbackCallback } from '../browser.js';
 import { DEMO_USER, type ProxyPath, startProxyPath } from '../full-path.js';
 import { call } from '../harness.js';
-import { createTestRealm, keycloakUrl, type TestRealm } from '../keycloak-realm.js';
+import { createTenantRealm, keycloakUrl, type TenantRealm } from '../keycloak-realm.js';
 import { MemoryOAuthProvider } from '../oauth-client.js';
 import { reservePort } from '../standins/free-port.js';
 
@@ -23,7 +23,7 @@ const SCOPE = ['openid', ...ALL_SCOPES].join(' ');
  * exchange (V2) and a tool call whose Nextcloud token the stand-in checks against Keycloak's keys.
  */
 describe.runIf(Boolean(keycloakUrl) && chromiumAvailable())('signing in at a real Keycloak', () => {
-  let realm: TestRealm;
+  let realm: TenantRealm;
   let path: ProxyPath;
   let callback: Awaited<ReturnType<typeof startLoopbackCallback>>;
   /** The signed-in MCP client's OAuth state, kept for the refusals after the happy path. */
@@ -43,7 +43,7 @@ describe.runIf(Boolean(keycloakUrl) && chromiumAvailable())('signing in at a rea
 
   beforeAll(async () => {
     const port = await reservePort();
-    realm = await createTestRealm('kc-login', `http://127.0.0.1:${port.port}/mcp`);
+    realm = await createTenantRealm('kc-login', `http://127.0.0.1:${port.port}/mcp`);
     path = await startProxyPath(
       {
         issuer: realm.issuer,
@@ -100,9 +100,10 @@ describe.runIf(Boolean(keycloakUrl) && chromiumAvailable())('signing in at a rea
     await transport().finishAuth(await callback.code);
     const token = decodeJwt(provider.tokens()?.access_token ?? '');
     expect(token.iss).toBe(realm.issuer);
-    // The tool scopes' audience mappers put the proxy's client id in `aud`: what the proxy accepts
-    // and what Keycloak requires of the exchange's requester.
-    expect([token.aud].flat()).toContain(realm.proxyClient.id);
+    // The tool scopes' audience mappers put the proxy's client id in `aud` (what Keycloak requires
+    // of the exchange's requester) and the resource URL (what RFC 8707 asks for; Keycloak ignores
+    // the `resource` parameter).
+    expect([token.aud].flat()).toEqual(expect.arrayContaining([realm.proxyClient.id, realm.tenant.resource]));
     expect(String(token.scope).split(' ')).toEqual(expect.arrayContaining([...ALL_SCOPES]));
 
     const client = new Client({ name: 'keycloak-e2e', version: '1.0.0' });

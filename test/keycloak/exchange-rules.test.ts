@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedIdp, startEmbeddedIdp, TOKEN_EXCHANGE } from '../../idp/embedded.js';
 import { DEMO_USER, PROXY_CLIENT } from '../full-path.js';
 import { quietLog } from '../harness.js';
-import { createTestRealm, keycloakUrl, type TestRealm } from '../keycloak-realm.js';
+import { createTenantRealm, keycloakUrl, type TenantRealm } from '../keycloak-realm.js';
 
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
 const RESOURCE = 'http://127.0.0.1:1/mcp';
@@ -51,7 +51,7 @@ async function exchange(side: Side, request: Record<string, string>): Promise<Ou
 }
 
 /** Keycloak's realm as the operator sets it up, plus a password-grant client that hands out subject tokens. */
-async function keycloakSide(realm: TestRealm): Promise<Side> {
+async function keycloakSide(realm: TenantRealm): Promise<Side> {
   const kc = await realm.admin();
   const { id } = await kc.clients.create({
     clientId: 'subject-tokens',
@@ -126,12 +126,12 @@ const refused = (status: number, error: string, error_description: string) => ({
  * rules: the same requests against both give the same outcome, and each outcome is Keycloak's.
  */
 describe.runIf(Boolean(keycloakUrl))('token exchange: the embedded IdP answers as Keycloak does', () => {
-  let realm: TestRealm;
+  let realm: TenantRealm;
   let idp: EmbeddedIdp;
   let sides: { keycloak: Side; embedded: Side };
 
   beforeAll(async () => {
-    realm = await createTestRealm('exchange-rules', RESOURCE);
+    realm = await createTenantRealm('exchange-rules', RESOURCE);
     idp = await startEmbeddedIdp({
       resource: RESOURCE,
       nextcloudAudience: 'nextcloud',

@@ -173,9 +173,12 @@ export async function startKeycloakProxy(): Promise<KeycloakProxy> {
 }
 
 /** A user of the realm with a permanent password. */
-export async function createUser(realm: string): Promise<{ username: string; password: string; id: string }> {
-  const username = `user-${randomBytes(3).toString('hex')}`;
-  const password = randomBytes(12).toString('hex');
+export async function createUser(
+  realm: string,
+  chosen?: { username: string; password: string },
+): Promise<{ username: string; password: string; id: string }> {
+  const username = chosen?.username ?? `user-${randomBytes(3).toString('hex')}`;
+  const password = chosen?.password ?? randomBytes(12).toString('hex');
   const { id } = await (await admin(realm)).users.create({
     username,
     enabled: true,

@@ -10,6 +10,11 @@ export interface PeerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * Starts a peer in a process group of its own, so stopping it stops what it started too (kc.sh
+ * runs Java as a child). `detached` peers outlive this process (npm run peers:start); the others
+ * are killed when it exits, however it exits.
+ */
 export function startPeer(
   name: string,
   command: string,
@@ -21,23 +26,35 @@ export function startPeer(
   const child = spawn(command, args, {
     stdio: ['ignore', out, out],
     env: options.env ?? process.env,
-    detached: options.detached ?? false,
+    detached: true,
     cwd: options.cwd,
   });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid ?? 0), signal);
+    } catch {
+      // already gone
+    }
+  };
+  const killOnExit = () => signalGroup('SIGKILL');
   if (options.detached) child.unref();
+  else process.once('exit', killOnExit);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     name,
     log,
     child,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      const killed = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
-      if (!killed) {
-        child.kill('SIGKILL');
-        await exited;
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        signalGroup('SIGKILL');
+        return;
       }
+      signalGroup(signal);
+      const stopped = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+      // What the group leader left behind (or a leader that would not stop) goes now.
+      signalGroup('SIGKILL');
+      if (!stopped) await exited;
     },
   };
 }

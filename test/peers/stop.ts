@@ -5,7 +5,8 @@ import { readPeerEnv } from './peers.js';
 const env = readPeerEnv('.peers/env');
 for (const pid of env?.PEER_PIDS.split(' ') ?? []) {
   try {
-    process.kill(Number(pid), 'SIGTERM');
+    // Each peer leads a process group of its own (kc.sh's Java is in Keycloak's).
+    process.kill(-Number(pid), 'SIGTERM');
   } catch {
     // already gone
   }
