@@ -121,6 +121,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
     informer: Informer<KubernetesObject>,
     onChange: (object: KubernetesObject) => void,
   ) => {
+    // The cache holds the very object handed to these handlers. Its managedFields are much of its
+    // size and never read here (as controller-runtime's TransformStripManagedFields).
+    const strip = (object: KubernetesObject) => {
+      if (object.metadata) delete object.metadata.managedFields;
+    };
+    informer.on('add', strip);
+    informer.on('update', strip);
     informer.on('add', onChange);
     informer.on('update', onChange);
     informer.on('delete', onChange);
