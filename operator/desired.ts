@@ -73,6 +73,24 @@ function stamped(object: OwnedObject): OwnedObject {
   return { ...object, metadata: { ...object.metadata, annotations } } as OwnedObject;
 }
 
+/**
+ * On the owned Secret: the Secrets this tenant holds for its IdP cleanup (secret-holds.ts), so a
+ * spec that stops needing one (another mode, another admin Secret) lets it go.
+ */
+export const HELD_SECRETS_ANNOTATION = `${CRD_GROUP}/held-secrets`;
+
+/** The Secrets (in the resource's namespace) that removing the tenant's IdP objects will read. */
+export function cleanupSecretNames(resource: NextcloudMcp): string[] {
+  const { identity } = resource.spec;
+  if (identity.keycloak) return [identity.keycloak.adminCredentialsSecretRef.name];
+  if (identity.registration) return [ownedName(resource)];
+  return [];
+}
+
+/** What the owned Secret says this tenant holds. */
+export const heldSecretNames = (owned: V1Secret | undefined) =>
+  (owned?.metadata?.annotations?.[HELD_SECRETS_ANNOTATION] ?? '').split(',').filter(Boolean);
+
 const base64 = (value: string) => Buffer.from(value, 'utf8').toString('base64');
 
 /** The name every owned object of a resource shares. */
@@ -121,6 +139,7 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
   const apps = (spec.apps ?? APPS).join(',');
   const publicUrl = spec.publicUrl.replace(/\/+$/, '');
   const image = spec.image ?? input.operatorImage;
+  const held = cleanupSecretNames(resource);
 
   const proxyEnv = {
     PUBLIC_URL: publicUrl,
@@ -176,7 +195,10 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
       kind: 'Secret',
       metadata: {
         ...metadata(),
-        ...(input.client.rotation ? { annotations: { [ROTATED_ANNOTATION]: input.client.rotation } } : {}),
+        annotations: {
+          ...(input.client.rotation ? { [ROTATED_ANNOTATION]: input.client.rotation } : {}),
+          ...(held.length ? { [HELD_SECRETS_ANNOTATION]: held.join(',') } : {}),
+        },
       },
       type: 'Opaque',
       // `data`, not `stringData`: the apiserver does not keep stringData, so server-side apply

@@ -10,7 +10,15 @@ import type { Condition, NextcloudMcp } from '../contract/index.js';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, SKIP_IDP_CLEANUP_ANNOTATION } from '../contract/index.js';
 import { satisfies } from './compare.js';
 import { type ConditionUpdate, nextConditions, sameConditions } from './conditions.js';
-import { desiredObjects, type OwnedObject, ownedName, type StoredClient, storedClientOf } from './desired.js';
+import {
+  cleanupSecretNames,
+  desiredObjects,
+  heldSecretNames,
+  type OwnedObject,
+  ownedName,
+  type StoredClient,
+  storedClientOf,
+} from './desired.js';
 import type { EventRecorder } from './events.js';
 import { apiReader, type ObjectReader } from './object-cache.js';
 import { holdSecrets, releaseSecrets } from './secret-holds.js';
@@ -95,7 +103,8 @@ export async function reconcile(
   });
   const stored = storedClientOf(ownedSecret);
 
-  if (resource.metadata.deletionTimestamp) return finalize(resource, stored, deps);
+  if (resource.metadata.deletionTimestamp)
+    return finalize(resource, stored, heldSecretNames(ownedSecret), deps);
 
   const identity = await deps.identity.ensure(resource, stored);
   if (!identity.ok) {
@@ -151,7 +160,13 @@ export async function reconcile(
     if (object.kind === 'Deployment') deployment = applied as V1Deployment;
     if (object.kind === 'Secret') secret = applied as V1Secret;
   }
-  if (identity.managed) await holdSecrets(objects, resource, [secret]);
+  await holdSecrets(objects, resource, [secret]);
+  const needed = cleanupSecretNames(resource);
+  await releaseSecrets(
+    objects,
+    resource,
+    heldSecretNames(ownedSecret).filter((name) => !needed.includes(name)),
+  );
   await removeUnwanted(resource, desired, deps);
   const wanted = resource.spec.replicas ?? 1;
   const available = deployment?.status?.availableReplicas ?? 0;
@@ -207,6 +222,7 @@ async function removeUnwanted(resource: NextcloudMcp, desired: readonly OwnedObj
 async function finalize(
   resource: NextcloudMcp,
   stored: StoredClient | undefined,
+  held: readonly string[],
   deps: ReconcileDeps,
 ): Promise<ReconcileOutcome> {
   if (!resource.metadata.finalizers?.includes(FINALIZER)) return { requeue: 'no' };
@@ -234,7 +250,7 @@ async function finalize(
       return cleaned.transient ? { requeue: 'backoff' } : { requeue: 'no' };
     }
   }
-  await releaseSecrets(deps.objects, resource);
+  await releaseSecrets(deps.objects, resource, [...new Set([...cleanupSecretNames(resource), ...held])]);
   const finalizers = resource.metadata.finalizers.filter((finalizer) => finalizer !== FINALIZER);
   await mergePatch(deps.objects, withFinalizers(resource, finalizers));
   return { requeue: 'no' };

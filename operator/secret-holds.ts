@@ -5,7 +5,7 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import { CRD_GROUP, type NextcloudMcp } from '../contract/index.js';
-import { ownedName } from './desired.js';
+import { cleanupSecretNames } from './desired.js';
 
 /**
  * While a tenant's identity is managed, the Secrets its IdP cleanup reads (Keycloak's admin
@@ -14,14 +14,6 @@ import { ownedName } from './desired.js';
  * readable until the cleanup has run, so the namespace neither hangs nor leaks the IdP's client.
  */
 export const holdFinalizer = (resource: NextcloudMcp) => `${resource.metadata.name}.${CRD_GROUP}/cleanup`;
-
-/** The Secrets (in the resource's namespace) that removing the tenant's IdP objects will read. */
-export function cleanupSecretNames(resource: NextcloudMcp): string[] {
-  const { identity } = resource.spec;
-  if (identity.keycloak) return [identity.keycloak.adminCredentialsSecretRef.name];
-  if (identity.registration) return [ownedName(resource)];
-  return [];
-}
 
 const header = (name: string, namespace: string) => ({
   apiVersion: 'v1',
@@ -75,10 +67,14 @@ export async function holdSecrets(
   }
 }
 
-/** Lets the Secrets go once the cleanup no longer needs them. */
-export async function releaseSecrets(objects: KubernetesObjectApi, resource: NextcloudMcp): Promise<void> {
+/** Lets these Secrets go: the cleanup ran, or the spec no longer needs them for it. */
+export async function releaseSecrets(
+  objects: KubernetesObjectApi,
+  resource: NextcloudMcp,
+  names: readonly string[],
+): Promise<void> {
   const finalizer = holdFinalizer(resource);
-  for (const name of cleanupSecretNames(resource)) {
+  for (const name of names) {
     const secret = await read(objects, name, resource.metadata.namespace);
     const finalizers = secret?.metadata?.finalizers ?? [];
     if (secret && finalizers.includes(finalizer))

@@ -370,7 +370,8 @@ describe('a changed CRD', () => {
       message: 'nextcloud.url is immutable',
     });
     expect((await applyCrd(changed)).status).toBe(200);
-    expect((await get()).spec.image).toBe('registry.example/mcp:2');
+    // The apiserver serves a changed CRD a moment later: until then reads show the old schema.
+    await eventually(async () => ((await get()).spec.image === 'registry.example/mcp:2' ? true : undefined));
     const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     const moved = await custom
       .patchNamespacedCustomObject(

@@ -257,10 +257,61 @@ describe('identity modes through the reconciler', () => {
     await reconcile(ns, 'noaudience', deps);
   });
 
+  it('holds the admin Secret while it may need it for cleanup, and lets it go with the resource', async () => {
+    const held = async () =>
+      (await core.readNamespacedSecret({ name: 'kc-admin', namespace: ns })).metadata?.finalizers ?? [];
+    await reconcile(ns, 'managed', deps);
+    expect(await held()).toContain('managed.nextcloud-mcp.io/cleanup');
+  });
+
   it('removes the realm objects it created when the resource is deleted', async () => {
     await deps.custom.deleteNamespacedCustomObject(target('managed'));
     expect(await reconcile(ns, 'managed', deps)).toEqual({ requeue: 'no' });
+    expect(
+      (await core.readNamespacedSecret({ name: 'kc-admin', namespace: ns })).metadata?.finalizers ?? [],
+    ).not.toContain('managed.nextcloud-mcp.io/cleanup');
     expect(await clientIds()).toEqual([]);
     expect((await scopeNames()).filter((name) => name.includes(':') || name.startsWith('mcp-'))).toEqual([]);
+  });
+
+  it('lets a held Secret go when the spec no longer needs it for cleanup (another identity mode)', async () => {
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'kc-admin-2' }, stringData: keycloakAdmin() },
+    });
+    await deps.custom.createNamespacedCustomObject({
+      ...target('switching'),
+      body: {
+        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+        kind: 'NextcloudMcp',
+        metadata: { name: 'switching', annotations: { [ALLOW_SHARED_REALM_ANNOTATION]: 'true' } },
+        spec: {
+          nextcloud: { url: 'https://cloud.acme.example' },
+          publicUrl: 'https://switching.mcp.example',
+          apps: ['notes'],
+          identity: {
+            issuerUrl: realm.issuer,
+            keycloak: { ...keycloakSpec(), adminCredentialsSecretRef: { name: 'kc-admin-2' } },
+          },
+        },
+      },
+    });
+    const finalizers = async () =>
+      (await core.readNamespacedSecret({ name: 'kc-admin-2', namespace: ns })).metadata?.finalizers ?? [];
+    await reconcile(ns, 'switching', deps);
+    expect(await finalizers()).toEqual(['switching.nextcloud-mcp.io/cleanup']);
+    const current = await get('switching');
+    await deps.custom.replaceNamespacedCustomObject({
+      ...target('switching'),
+      body: {
+        ...current,
+        spec: {
+          ...current.spec,
+          identity: { issuerUrl: realm.issuer, clientSecretRef: { name: 'byo-client' } },
+        },
+      },
+    });
+    await reconcile(ns, 'switching', deps);
+    expect(await finalizers()).toEqual([]);
   });
 });
