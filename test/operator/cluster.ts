@@ -16,7 +16,9 @@ import {
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import type { ControllerOptions } from '../../operator/controller.js';
 import { createEventRecorder } from '../../operator/events.js';
+import { createIdentityProvisioner } from '../../operator/identity.js';
 import type { IdentityProvisioner, ReconcileDeps } from '../../operator/reconcile.js';
 import { type KubernetesOptions, startKubernetes } from '../peers/kubernetes.js';
 
@@ -235,6 +237,27 @@ export async function apiserverWrites(config: KubeConfig): Promise<Record<string
     writes[key] = (writes[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return writes;
+}
+
+/**
+ * A controller as the operator starts it, with the real identity provisioner, against `config`;
+ * `more` sets what a suite needs otherwise (a namespace, a stubbed IdP, metrics, a resync).
+ */
+export function controllerOptions(
+  config: KubeConfig,
+  more: Partial<ControllerOptions> = {},
+): ControllerOptions {
+  const core = config.makeApiClient(CoreV1Api);
+  return {
+    kubeConfig: config,
+    identity: createIdentityProvisioner(core),
+    events: createEventRecorder(core, pino({ level: 'silent' }), 'test'),
+    operatorImage: 'img:1',
+    workers: 2,
+    log: pino({ level: 'silent' }),
+    restartDelayMs: 100,
+    ...more,
+  };
 }
 
 /** What reconcile() needs, wired to a cluster and an identity provisioner. */

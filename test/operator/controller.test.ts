@@ -1,14 +1,10 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
-import {
-  type ControllerOptions,
-  type RunningController,
-  startController,
-} from '../../operator/controller.js';
+import { type RunningController, startController } from '../../operator/controller.js';
 import { type Apiserver, compactEtcd } from '../peers/kubernetes.js';
 import {
+  controllerOptions,
   createTenant,
   eventually,
   makePodsReady,
@@ -18,24 +14,21 @@ import {
   testNamespace,
 } from './cluster.js';
 
-const options = (kubeConfig: KubeConfig, namespace: string): ControllerOptions => ({
-  kubeConfig,
-  namespace,
-  identity: {
-    ensure: async () => ({
-      ok: true,
-      managed: false,
-      rotated: false,
-      client: { id: 'client', secret: 'secret' },
-    }),
-    cleanup: async () => ({ ok: true }),
-  },
-  events: { record: async () => undefined },
-  operatorImage: 'registry.example/nextcloud-mcp:1',
-  workers: 2,
-  log: pino({ level: 'silent' }),
-  restartDelayMs: 100,
-});
+/** A controller whose IdP is a stub: these suites are about watches, not identity. */
+const options = (kubeConfig: KubeConfig, namespace: string) =>
+  controllerOptions(kubeConfig, {
+    namespace,
+    identity: {
+      ensure: async () => ({
+        ok: true,
+        managed: false,
+        rotated: false,
+        client: { id: 'client', secret: 'secret' },
+      }),
+      cleanup: async () => ({ ok: true }),
+    },
+    events: { record: async () => undefined },
+  });
 
 const tenant = (custom: CustomObjectsApi, namespace: string, name: string) =>
   createTenant(

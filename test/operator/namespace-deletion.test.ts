@@ -1,11 +1,15 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningController, startController } from '../../operator/controller.js';
-import { createEventRecorder } from '../../operator/events.js';
-import { createIdentityProvisioner } from '../../operator/identity.js';
 import { admin, createRealm, initialAccessToken, keycloakAdmin, type TestRealm } from '../keycloak/peer.js';
-import { createTenant, eventually, resources, startClusterWithCrd, type TestCluster } from './cluster.js';
+import {
+  controllerOptions,
+  createTenant,
+  eventually,
+  resources,
+  startClusterWithCrd,
+  type TestCluster,
+} from './cluster.js';
 
 /**
  * A platform team deletes a tenant's whole namespace: the namespace controller deletes the
@@ -29,19 +33,7 @@ describe("deleting a tenant's namespace", () => {
       .filter((id) => id?.startsWith(`mcp-${ns}`))
       .sort();
 
-  const controllerOptions = () => {
-    const core = config.makeApiClient(CoreV1Api);
-    return {
-      kubeConfig: config,
-      namespace: ns,
-      identity: createIdentityProvisioner(core),
-      events: createEventRecorder(core, pino({ level: 'silent' }), 'test'),
-      operatorImage: 'img:1',
-      workers: 2,
-      log: pino({ level: 'silent' }),
-      restartDelayMs: 100,
-    };
-  };
+  const options = () => controllerOptions(config, { namespace: ns });
 
   beforeAll(async () => {
     const cluster = await startClusterWithCrd();
@@ -59,7 +51,7 @@ describe("deleting a tenant's namespace", () => {
       namespace: ns,
       body: { metadata: { name: 'iat' }, stringData: { token: await initialAccessToken(realm.name) } },
     });
-    controller = await startController(controllerOptions());
+    controller = await startController(options());
     await createTenant(config.makeApiClient(CustomObjectsApi), ns, 'acme', {
       identity: {
         issuerUrl: realm.issuer,
@@ -97,7 +89,7 @@ describe("deleting a tenant's namespace", () => {
       30_000,
       'the Secrets deleted',
     );
-    controller = await startController(controllerOptions());
+    controller = await startController(options());
     await eventually(
       () =>
         config

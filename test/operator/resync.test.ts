@@ -1,14 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { type RunningController, startController } from '../../operator/controller.js';
-import { createEventRecorder } from '../../operator/events.js';
-import { createIdentityProvisioner } from '../../operator/identity.js';
 import { createOperatorMetrics } from '../../operator/metrics.js';
 import {
   apiserverWrites,
+  controllerOptions,
   createTenant,
   eventually,
   makePodsReady,
@@ -30,19 +28,7 @@ describe('a steady-state resync', () => {
   const reconciles = async () =>
     (await metrics.reconciles.get()).values.reduce((sum, value) => sum + value.value, 0);
 
-  const options = () => {
-    const core = config.makeApiClient(CoreV1Api);
-    return {
-      kubeConfig: config,
-      identity: createIdentityProvisioner(core),
-      events: createEventRecorder(core, pino({ level: 'silent' }), 'test'),
-      operatorImage: 'img:1',
-      workers: 4,
-      log: pino({ level: 'silent' }),
-      metrics,
-      resyncMs: 1500,
-    };
-  };
+  const options = () => controllerOptions(config, { workers: 4, metrics, resyncMs: 1500 });
 
   beforeAll(async () => {
     plane = await startPrivateControlPlane();
