@@ -5,8 +5,9 @@ import { readPeerEnv } from './peers.js';
 const env = readPeerEnv('.peers/env');
 for (const pid of env?.PEER_PIDS.split(' ') ?? []) {
   try {
-    // Each peer leads a process group of its own (kc.sh's Java is in Keycloak's).
-    process.kill(-Number(pid), 'SIGTERM');
+    // Each peer leads a process group of its own (kc.sh's Java is in Keycloak's). Their data is
+    // thrown away, and a graceful stop of all at once can hang (an apiserver whose etcd went first).
+    process.kill(-Number(pid), 'SIGKILL');
   } catch {
     // already gone
   }
