@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RUNTIME_NODE_OPTIONS } from '../contract/index.js';
-import { freePort } from '../test/standins/free-port.js';
+import { freePort } from '../dev/free-port.js';
 
 /** Any wait of the operator section that takes longer fails it instead of hanging the bench. */
 export const DEADLINE_MS = 150_000;

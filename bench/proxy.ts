@@ -4,7 +4,7 @@ import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { request } from 'undici';
 import { ALL_SCOPES, HEADERS, RUNTIME_NODE_OPTIONS } from '../contract/index.js';
-import { DEMO_USER, freePort, PROXY_CLIENT, startFullPath } from '../test/full-path.js';
+import { DEMO_USER, freePort, PROXY_CLIENT, startFullPath } from '../dev/full-path.js';
 import { cpuMs, JSON_RPC_HEADERS, rssMiB, waitUntilOk } from './processes.js';
 import type { Row } from './server.js';
 

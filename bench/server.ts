@@ -3,8 +3,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ALL_SCOPES, HEADERS, RUNTIME_NODE_OPTIONS } from '../contract/index.js';
-import { freePort } from '../test/full-path.js';
-import { basicAuth, startServer, startTarget } from '../test/harness.js';
+import { freePort } from '../dev/full-path.js';
+import { startServer } from '../dev/mcp-server.js';
+import { basicAuth, startTarget } from '../test/harness.js';
 import { rssMiB, waitUntilOk } from './processes.js';
 
 /** Records how long each request spends in a node:http server, from arrival to the last byte. */

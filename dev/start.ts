@@ -3,12 +3,13 @@
  * local use only), the OAuth proxy on :8080, the MCP tool server behind it, and Nextcloud: the
  * real one in NEXTCLOUD_URL (which must trust this IdP through user_oidc with client id
  * `nextcloud`), or else the Nextcloud stand-in with a demo user (files served by Apache mod_dav
- * when it is installed). Development tooling, not product code: it may use test/'s stand-ins.
+ * when it is installed). Development tooling, not product code; it runs no test code (the suites
+ * use the same local stack from dev/).
  */
 import { pino } from 'pino';
 import { ALL_SCOPES } from '../contract/index.js';
-import { DEMO_USER, startFullPath } from '../test/full-path.js';
-import { apacheAvailable } from '../test/standins/apache-webdav.js';
+import { apacheAvailable } from './apache-webdav.js';
+import { DEMO_USER, startFullPath } from './full-path.js';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
 if (!process.env.NEXTCLOUD_URL && !apacheAvailable()) {

@@ -1,16 +1,11 @@
-import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
-import { ALL_SCOPES, APPS, HEADERS } from '../contract/index.js';
-import type { CallerDeps } from '../server/caller.js';
-import { createHttpServer } from '../server/http.js';
-import { createHttpSettings } from '../server/nextcloud/client.js';
-import { ALL_TOOLS } from '../server/tools/index.js';
-import { type ApacheWebdav, apacheAvailable, startApacheWebdav } from './standins/apache-webdav.js';
-import { type NextcloudStandin, startNextcloudStandin } from './standins/nextcloud.js';
+import { ALL_SCOPES, HEADERS } from '../contract/index.js';
+import { type ApacheWebdav, apacheAvailable, startApacheWebdav } from '../dev/apache-webdav.js';
+import { startServer } from '../dev/mcp-server.js';
+import { type NextcloudStandin, startNextcloudStandin } from '../dev/nextcloud/nextcloud.js';
 import { radicaleAvailable, startRadicale } from './standins/radicale.js';
 
 /**
@@ -79,36 +74,6 @@ export async function startTarget(options: { webdav?: boolean; groupware?: boole
 
 export function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-}
-
-export const quietLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-/** The MCP server on a loopback port, wired as main.ts wires it. */
-export async function startServer(
-  target: Target,
-  overrides: Partial<Pick<CallerDeps, 'apps' | 'readMaxBytes' | 'excludedTags'>> & {
-    timeoutMs?: number;
-  } = {},
-) {
-  const deps: CallerDeps = {
-    http: createHttpSettings(new URL(target.url), overrides.timeoutMs ?? 10_000),
-    apps: overrides.apps ?? new Set(APPS),
-    readMaxBytes: overrides.readMaxBytes ?? 1024 * 1024,
-    excludedTags: overrides.excludedTags ?? [],
-    log: quietLog,
-  };
-  const server = createHttpServer(ALL_TOOLS, deps);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    deps,
-    httpServer: server,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }
 
 /** An MCP client that talks to the server as the proxy would: contract headers from loopback. */

@@ -1,7 +1,7 @@
 import type KeycloakAdminClient from '@keycloak/keycloak-admin-client';
 import { ALL_SCOPES } from '../contract/index.js';
+import { DEMO_USER } from '../dev/full-path.js';
 import { KeycloakAutomation, type KeycloakTenant } from '../operator/keycloak.js';
-import { DEMO_USER } from './full-path.js';
 import { admin, createRealm, createUser, keycloakAdmin } from './keycloak/peer.js';
 
 /** The real Keycloak of the suites (test/peers), when one is running. */

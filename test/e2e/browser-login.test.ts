@@ -3,8 +3,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES } from '../../contract/index.js';
+import { DEMO_USER, type FullPath, startFullPath } from '../../dev/full-path.js';
 import { chromiumAvailable, launchChromium, startLoopbackCallback } from '../browser.js';
-import { DEMO_USER, type FullPath, startFullPath } from '../full-path.js';
 import { call } from '../harness.js';
 import { MemoryOAuthProvider } from '../oauth-client.js';
 

@@ -7,12 +7,12 @@ import { decodeJwt } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES } from '../../contract/index.js';
+import { reservePort } from '../../dev/free-port.js';
+import { DEMO_USER, type ProxyPath, startProxyPath } from '../../dev/full-path.js';
 import { chromiumAvailable, launchChromium, startLoopbackCallback } from '../browser.js';
-import { DEMO_USER, type ProxyPath, startProxyPath } from '../full-path.js';
 import { call } from '../harness.js';
 import { createTenantRealm, keycloakUrl, type TenantRealm } from '../keycloak-realm.js';
 import { MemoryOAuthProvider } from '../oauth-client.js';
-import { reservePort } from '../standins/free-port.js';
 
 const SCOPE = ['openid', ...ALL_SCOPES].join(' ');
 

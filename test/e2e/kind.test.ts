@@ -8,10 +8,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USER } from '../full-path.js';
+import { DEMO_USER } from '../../dev/full-path.js';
+import { type NextcloudStandin, startNextcloudStandin } from '../../dev/nextcloud/nextcloud.js';
 import { call } from '../harness.js';
 import { MemoryOAuthProvider } from '../oauth-client.js';
-import { type NextcloudStandin, startNextcloudStandin } from '../standins/nextcloud.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PORT = 18080;

@@ -1,9 +1,9 @@
 import { decodeJwt } from 'jose';
 import type Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_USER, PROXY_CLIENT } from '../../dev/full-path.js';
+import { quietLog } from '../../dev/mcp-server.js';
 import { type EmbeddedIdp, startEmbeddedIdp, TOKEN_EXCHANGE } from '../../idp/embedded.js';
-import { DEMO_USER, PROXY_CLIENT } from '../full-path.js';
-import { quietLog } from '../harness.js';
 import { createTenantRealm, keycloakUrl, type TenantRealm } from '../keycloak-realm.js';
 
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ALL_SCOPES } from '../../contract/index.js';
-import { DEMO_USER } from '../full-path.js';
+import { DEMO_USER } from '../../dev/full-path.js';
 
 interface Credential {
   type: string;

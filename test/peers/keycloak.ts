@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../standins/free-port.js';
+import { freePort } from '../../dev/free-port.js';
 import { peerPath } from './cache.js';
 import { startPeer, waitUntilReady } from './process.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USER, type FullPath, OTHER_USER, PROXY_CLIENT, startFullPath } from '../full-path.js';
+import { DEMO_USER, type FullPath, OTHER_USER, PROXY_CLIENT, startFullPath } from '../../dev/full-path.js';
 
 /** Requests to the proxy with hand-made tokens, each checked for status, challenge and reach. */
 describe('the proxy refuses what it must, and tells the client only what it should', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES } from '../../contract/index.js';
-import { DEMO_USER, type FullPath, startFullPath } from '../full-path.js';
+import { DEMO_USER, type FullPath, startFullPath } from '../../dev/full-path.js';
 import { connectWithOAuth } from '../oauth-client.js';
 
 /** A proxy whose own client the IdP refuses (a wrong secret) says so instead of "retry later". */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES } from '../../contract/index.js';
-import { DEMO_USER, type FullPath, startFullPath } from '../full-path.js';
+import { DEMO_USER, type FullPath, startFullPath } from '../../dev/full-path.js';
 import { call } from '../harness.js';
 import { connectWithOAuth } from '../oauth-client.js';
 

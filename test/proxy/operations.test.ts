@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USER, type FullPath, freePort, PROXY_CLIENT, startFullPath } from '../full-path.js';
+import { DEMO_USER, type FullPath, freePort, PROXY_CLIENT, startFullPath } from '../../dev/full-path.js';
 
 /** An upstream the test steers: each POST /mcp waits for the test to say what to send. */
 function steerableUpstream() {

@@ -2,10 +2,10 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../dev/full-path.js';
+import { quietLog } from '../../dev/mcp-server.js';
 import { loadProxyConfig } from '../../proxy/config.js';
 import { type RunningProxy, startProxy } from '../../proxy/server.js';
-import { freePort } from '../full-path.js';
-import { quietLog } from '../harness.js';
 
 /**
  * The proxy's IdP-facing behaviour against a real issuer (e.g. Keycloak):

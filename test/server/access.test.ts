@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE, HEADERS } from '../../contract/index.js';
+import { quietLog, startServer } from '../../dev/mcp-server.js';
 import { createHttpServer } from '../../server/http.js';
 import { createHttpSettings } from '../../server/nextcloud/client.js';
 import { ALL_TOOLS } from '../../server/tools/index.js';
@@ -9,9 +10,7 @@ import {
   basicAuth,
   call,
   connectClient,
-  quietLog,
   STANDIN_USERS,
-  startServer,
   startTarget,
   type Target,
   textOf,

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, connectClient, startServer, useServer } from '../harness.js';
+import { startServer } from '../../dev/mcp-server.js';
+import { call, connectClient, useServer } from '../harness.js';
 
 /** Nextcloud misbehaving: these need the stand-in's fault injection, so they skip against a real server. */
 describe.skipIf(Boolean(process.env.TEST_NEXTCLOUD_URL))('when Nextcloud fails', () => {

@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  basicAuth,
-  call,
-  connectClient,
-  STANDIN_USERS,
-  startServer,
-  textOf,
-  unique,
-  useServer,
-} from '../harness.js';
-import { startNextcloudStandin } from '../standins/nextcloud.js';
+import { startServer } from '../../dev/mcp-server.js';
+import { startNextcloudStandin } from '../../dev/nextcloud/nextcloud.js';
+import { basicAuth, call, connectClient, STANDIN_USERS, textOf, unique, useServer } from '../harness.js';
 
 /** With a real Nextcloud, TEST_NEXTCLOUD_SHARE_WITH names a second user (default: the stand-in's bob). */
 const PEER = process.env.TEST_NEXTCLOUD_SHARE_WITH ?? 'bob';

@@ -4,12 +4,12 @@ import { APPS } from '../contract/index.js';
 import { type EmbeddedIdp, startEmbeddedIdp } from '../idp/embedded.js';
 import { loadProxyConfig } from '../proxy/config.js';
 import { type RunningProxy, startProxy } from '../proxy/server.js';
-import { quietLog, startServer } from './harness.js';
-import { type ApacheWebdav, apacheAvailable, startApacheWebdav } from './standins/apache-webdav.js';
-import { reservePort } from './standins/free-port.js';
-import { type NextcloudStandin, startNextcloudStandin } from './standins/nextcloud.js';
+import { type ApacheWebdav, apacheAvailable, startApacheWebdav } from './apache-webdav.js';
+import { reservePort } from './free-port.js';
+import { quietLog, startServer } from './mcp-server.js';
+import { type NextcloudStandin, startNextcloudStandin } from './nextcloud/nextcloud.js';
 
-export { freePort } from './standins/free-port.js';
+export { freePort } from './free-port.js';
 
 export const DEMO_USER = { name: 'demo', password: 'demo-password', appPassword: 'demo-app-password' };
 export const OTHER_USER = {
@@ -109,12 +109,7 @@ export async function startProxyPath(
         ...(apache ? { davUrl: apache.url } : {}),
       });
   const nextcloudUrl = options.nextcloudUrl ?? standin?.url ?? '';
-  const server = await startServer({
-    url: nextcloudUrl,
-    user: DEMO_USER.name,
-    appPassword: '',
-    stop: async () => {},
-  });
+  const server = await startServer({ url: nextcloudUrl });
   const config = loadProxyConfig({
     PUBLIC_URL: publicUrl,
     ISSUER_URL: identity.issuer,

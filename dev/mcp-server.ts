@@ -1,0 +1,41 @@
+/**
+ * The MCP tool server in this process on a loopback port, wired as server/main.ts wires it, for
+ * the local stack (npm start) and the suites.
+ */
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { APPS } from '../contract/index.js';
+import type { CallerDeps } from '../server/caller.js';
+import { createHttpServer } from '../server/http.js';
+import { createHttpSettings } from '../server/nextcloud/client.js';
+import { ALL_TOOLS } from '../server/tools/index.js';
+
+export const quietLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** Serves the tools for the Nextcloud at `target.url`. */
+export async function startServer(
+  target: { readonly url: string },
+  overrides: Partial<Pick<CallerDeps, 'apps' | 'readMaxBytes' | 'excludedTags'>> & {
+    timeoutMs?: number;
+  } = {},
+) {
+  const deps: CallerDeps = {
+    http: createHttpSettings(new URL(target.url), overrides.timeoutMs ?? 10_000),
+    apps: overrides.apps ?? new Set(APPS),
+    readMaxBytes: overrides.readMaxBytes ?? 1024 * 1024,
+    excludedTags: overrides.excludedTags ?? [],
+    log: quietLog,
+  };
+  const server = createHttpServer(ALL_TOOLS, deps);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    deps,
+    httpServer: server,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
