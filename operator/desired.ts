@@ -101,6 +101,9 @@ export function ownedName(resource: NextcloudMcp): string {
 /** The `app.kubernetes.io/managed-by` value on everything the operator owns. */
 export const MANAGED_BY = 'nextcloud-mcp-operator';
 
+/** The one field manager of every write the operator makes. */
+export const FIELD_MANAGER = 'nextcloud-mcp-operator';
+
 export function labelsFor(resource: NextcloudMcp): Record<string, string> {
   return {
     'app.kubernetes.io/name': 'nextcloud-mcp',

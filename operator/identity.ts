@@ -109,7 +109,9 @@ export function createIdentityProvisioner(
   // across reconciles (a sign-in per reconcile is a password grant each time); changed
   // credentials make a new one. Keyed by a hash: no cache holds a password.
   const automations = new LRUCache<string, KeycloakAutomation>({ max: 256 });
-  async function keycloakFor(resource: NextcloudMcp): Promise<KeycloakAutomation> {
+  async function keycloakFor(
+    resource: NextcloudMcp,
+  ): Promise<{ automation: KeycloakAutomation; adminSecret: V1Secret }> {
     const keycloak = resource.spec.identity.keycloak;
     if (!keycloak) throw new SpecProblem('InvalidSpec', 'identity.keycloak is not set');
     const secret = await readSecret(core, namespaceOf(resource), keycloak.adminCredentialsSecretRef.name);
@@ -119,11 +121,12 @@ export function createIdentityProvisioner(
       admin: { username: secretValue(secret, 'username'), password: secretValue(secret, 'password') },
     };
     const key = createHash('sha256').update(JSON.stringify(target)).digest('hex');
-    const cached = automations.get(key);
-    if (cached) return cached;
-    const automation = new KeycloakAutomation(target, dispatcher);
-    automations.set(key, automation);
-    return automation;
+    let automation = automations.get(key);
+    if (!automation) {
+      automation = new KeycloakAutomation(target, dispatcher);
+      automations.set(key, automation);
+    }
+    return { automation, adminSecret: secret };
   }
 
   /** Runs one IdP operation, counting it with its outcome. */
@@ -178,6 +181,7 @@ export function createIdentityProvisioner(
       const rotate = rotation !== undefined && rotation !== stored?.rotation;
       try {
         let client: StoredClient;
+        let read: V1Secret[] = [];
         if (identity.clientSecretRef) {
           const secret = await readSecret(core, namespaceOf(resource), identity.clientSecretRef.name);
           client = {
@@ -185,7 +189,8 @@ export function createIdentityProvisioner(
             secret: secretValue(secret, identity.clientSecretRef.key ?? 'clientSecret'),
           };
         } else if (identity.keycloak) {
-          const automation = await keycloakFor(resource);
+          const { automation, adminSecret } = await keycloakFor(resource);
+          read = [adminSecret];
           const tenant = keycloakTenant(resource);
           const others = await atIdp('keycloak', 'inspect', () => automation.otherTenants(tenant));
           if (others.length && resource.metadata.annotations?.[ALLOW_SHARED_REALM_ANNOTATION] !== 'true') {
@@ -206,6 +211,7 @@ export function createIdentityProvisioner(
           managed: !identity.clientSecretRef,
           rotated: rotate,
           client: { ...client, ...(rotation ? { rotation } : {}) },
+          secrets: read,
         };
       } catch (error) {
         return idpFailure(error);
@@ -215,7 +221,7 @@ export function createIdentityProvisioner(
     async cleanup(resource, stored) {
       try {
         if (resource.spec.identity.keycloak) {
-          const automation = await keycloakFor(resource);
+          const { automation } = await keycloakFor(resource);
           await atIdp('keycloak', 'remove', () => automation.remove(keycloakTenant(resource)));
         } else if (resource.spec.identity.registration && stored?.registration) {
           await atIdp('registration', 'delete', () =>

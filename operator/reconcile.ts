@@ -13,6 +13,7 @@ import { type ConditionUpdate, nextConditions, sameConditions } from './conditio
 import {
   cleanupSecretNames,
   desiredObjects,
+  FIELD_MANAGER,
   heldSecretNames,
   type OwnedObject,
   ownedName,
@@ -24,7 +25,6 @@ import { apiReader, type ObjectReader } from './object-cache.js';
 import { holdSecrets, releaseSecrets } from './secret-holds.js';
 import type { ReconcileOutcome } from './work-queue.js';
 
-export const FIELD_MANAGER = 'nextcloud-mcp-operator';
 export const FINALIZER = `${CRD_GROUP}/identity-cleanup`;
 
 /** What an IdP operation came to: done, or why not (and whether trying again may help). */
@@ -41,6 +41,8 @@ export type IdentityResult =
       readonly managed: boolean;
       /** Whether this call carried out a rotation request. */
       readonly rotated: boolean;
+      /** The Secrets it read (e.g. admin credentials), so the reconcile need not read them again. */
+      readonly secrets?: readonly V1Secret[];
     }
   | Exclude<IdpOutcome, { ok: true }>;
 
@@ -160,14 +162,14 @@ export async function reconcile(
     if (object.kind === 'Deployment') deployment = applied as V1Deployment;
     if (object.kind === 'Secret') secret = applied as V1Secret;
   }
-  await holdSecrets(objects, resource, [secret]);
+  await holdSecrets(objects, resource, [secret, ...(identity.secrets ?? [])]);
   const needed = cleanupSecretNames(resource);
   await releaseSecrets(
     objects,
     resource,
     heldSecretNames(ownedSecret).filter((name) => !needed.includes(name)),
   );
-  await removeUnwanted(resource, desired, deps);
+  await removeUnwanted(resource, desired, reader, deps);
   const wanted = resource.spec.replicas ?? 1;
   const available = deployment?.status?.availableReplicas ?? 0;
   const message = `${available}/${wanted} replicas available`;
@@ -200,10 +202,15 @@ const OPTIONAL_KINDS = [
  * Deletes an optional object the spec no longer asks for (replicas back to one, ingress removed),
  * but only one this resource controls: nothing the operator did not create is touched.
  */
-async function removeUnwanted(resource: NextcloudMcp, desired: readonly OwnedObject[], deps: ReconcileDeps) {
+async function removeUnwanted(
+  resource: NextcloudMcp,
+  desired: readonly OwnedObject[],
+  reader: ObjectReader,
+  deps: ReconcileDeps,
+) {
   for (const optional of OPTIONAL_KINDS) {
     if (desired.some((object) => object.kind === optional.kind)) continue;
-    const stale = await (deps.reader ?? apiReader(deps.objects)).read<KubernetesObject>({
+    const stale = await reader.read<KubernetesObject>({
       ...optional,
       metadata: { name: ownedName(resource), namespace: resource.metadata.namespace },
     });

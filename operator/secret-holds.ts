@@ -5,7 +5,7 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import { CRD_GROUP, type NextcloudMcp } from '../contract/index.js';
-import { cleanupSecretNames } from './desired.js';
+import { cleanupSecretNames, FIELD_MANAGER } from './desired.js';
 
 /**
  * While a tenant's identity is managed, the Secrets its IdP cleanup reads (Keycloak's admin
@@ -44,7 +44,7 @@ const setFinalizers = (objects: KubernetesObjectApi, secret: V1Secret, finalizer
     },
     undefined,
     undefined,
-    'nextcloud-mcp-operator',
+    FIELD_MANAGER,
     undefined,
     PatchStrategy.MergePatch,
   );

@@ -8,8 +8,8 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import { FIELD_MANAGER } from '../../operator/desired.js';
 import {
-  FIELD_MANAGER,
   FINALIZER,
   type IdentityProvisioner,
   type ReconcileDeps,
