@@ -1,20 +1,14 @@
 import type { App, Scope } from './scopes.js';
 
-/** One tool of the catalogue: its name, the app it belongs to, and the scope it needs. */
-export interface CatalogueEntry {
+/** One row of the catalogue as written: a tool's name and the scope it needs. */
+interface Row {
   readonly name: string;
-  readonly app: App;
   readonly scope: Scope;
   /**
    * Scopes of other apps the tool also needs because it reaches into their data (attaching a
    * file to a Deck card shares that file); the tool is hidden unless all are held and enabled.
    */
   readonly alsoNeeds?: readonly Scope[];
-  /**
-   * A second name `tools/call` accepts for the tool; `tools/list` shows only {@link name}, so a
-   * model sees each tool once. Deck keeps the Python server's `deck_*` names and takes `nc_deck_*`.
-   */
-  readonly alias?: string;
 }
 
 /**
@@ -23,355 +17,196 @@ export interface CatalogueEntry {
  * operator's Keycloak client scopes. Names follow `nc_<app>_<verb>_<object>` as the Python
  * server names them.
  */
-export const CATALOGUE = [
-  { name: 'nc_notes_list_notes', app: 'notes', scope: 'notes:read' },
-  { name: 'nc_notes_get_note', app: 'notes', scope: 'notes:read' },
-  { name: 'nc_notes_search_notes', app: 'notes', scope: 'notes:read' },
-  { name: 'nc_notes_get_attachment', app: 'notes', scope: 'notes:read' },
-  { name: 'nc_notes_create_note', app: 'notes', scope: 'notes:write' },
-  { name: 'nc_notes_update_note', app: 'notes', scope: 'notes:write' },
-  { name: 'nc_notes_append_content', app: 'notes', scope: 'notes:write' },
-  { name: 'nc_notes_delete_note', app: 'notes', scope: 'notes:write' },
+const ROWS = [
+  { name: 'nc_notes_list_notes', scope: 'notes:read' },
+  { name: 'nc_notes_get_note', scope: 'notes:read' },
+  { name: 'nc_notes_search_notes', scope: 'notes:read' },
+  { name: 'nc_notes_get_attachment', scope: 'notes:read' },
+  { name: 'nc_notes_create_note', scope: 'notes:write' },
+  { name: 'nc_notes_update_note', scope: 'notes:write' },
+  { name: 'nc_notes_append_content', scope: 'notes:write' },
+  { name: 'nc_notes_delete_note', scope: 'notes:write' },
 
-  { name: 'nc_webdav_list_directory', app: 'files', scope: 'files:read' },
-  { name: 'nc_webdav_read_file', app: 'files', scope: 'files:read' },
-  { name: 'nc_webdav_search_files', app: 'files', scope: 'files:read' },
-  { name: 'nc_webdav_find_by_name', app: 'files', scope: 'files:read' },
-  { name: 'nc_webdav_find_by_type', app: 'files', scope: 'files:read' },
-  { name: 'nc_webdav_list_favorites', app: 'files', scope: 'files:read' },
-  { name: 'nc_webdav_write_file', app: 'files', scope: 'files:write' },
-  { name: 'nc_webdav_create_directory', app: 'files', scope: 'files:write' },
-  { name: 'nc_webdav_delete_resource', app: 'files', scope: 'files:write' },
-  { name: 'nc_webdav_move_resource', app: 'files', scope: 'files:write' },
-  { name: 'nc_webdav_copy_resource', app: 'files', scope: 'files:write' },
-  { name: 'nc_webdav_get_file_tags', app: 'files', scope: 'files:read' },
-  { name: 'nc_webdav_list_comments', app: 'files', scope: 'files:read' },
-  { name: 'nc_webdav_create_comment', app: 'files', scope: 'files:write' },
+  { name: 'nc_webdav_list_directory', scope: 'files:read' },
+  { name: 'nc_webdav_read_file', scope: 'files:read' },
+  { name: 'nc_webdav_search_files', scope: 'files:read' },
+  { name: 'nc_webdav_find_by_name', scope: 'files:read' },
+  { name: 'nc_webdav_find_by_type', scope: 'files:read' },
+  { name: 'nc_webdav_list_favorites', scope: 'files:read' },
+  { name: 'nc_webdav_write_file', scope: 'files:write' },
+  { name: 'nc_webdav_create_directory', scope: 'files:write' },
+  { name: 'nc_webdav_delete_resource', scope: 'files:write' },
+  { name: 'nc_webdav_move_resource', scope: 'files:write' },
+  { name: 'nc_webdav_copy_resource', scope: 'files:write' },
+  { name: 'nc_webdav_get_file_tags', scope: 'files:read' },
+  { name: 'nc_webdav_list_comments', scope: 'files:read' },
+  { name: 'nc_webdav_create_comment', scope: 'files:write' },
 
-  { name: 'nc_calendar_list_calendars', app: 'calendar', scope: 'calendar:read' },
-  { name: 'nc_calendar_list_events', app: 'calendar', scope: 'calendar:read' },
-  { name: 'nc_calendar_get_event', app: 'calendar', scope: 'calendar:read' },
-  { name: 'nc_calendar_get_upcoming_events', app: 'calendar', scope: 'calendar:read' },
-  { name: 'nc_calendar_find_availability', app: 'calendar', scope: 'calendar:read' },
-  { name: 'nc_calendar_create_event', app: 'calendar', scope: 'calendar:write' },
-  { name: 'nc_calendar_update_event', app: 'calendar', scope: 'calendar:write' },
-  { name: 'nc_calendar_delete_event', app: 'calendar', scope: 'calendar:write' },
-  { name: 'nc_calendar_create_meeting', app: 'calendar', scope: 'calendar:write' },
-  { name: 'nc_calendar_manage_calendar', app: 'calendar', scope: 'calendar:write' },
-  { name: 'nc_calendar_bulk_operations', app: 'calendar', scope: 'calendar:write' },
+  { name: 'nc_calendar_list_calendars', scope: 'calendar:read' },
+  { name: 'nc_calendar_list_events', scope: 'calendar:read' },
+  { name: 'nc_calendar_get_event', scope: 'calendar:read' },
+  { name: 'nc_calendar_get_upcoming_events', scope: 'calendar:read' },
+  { name: 'nc_calendar_find_availability', scope: 'calendar:read' },
+  { name: 'nc_calendar_create_event', scope: 'calendar:write' },
+  { name: 'nc_calendar_update_event', scope: 'calendar:write' },
+  { name: 'nc_calendar_delete_event', scope: 'calendar:write' },
+  { name: 'nc_calendar_create_meeting', scope: 'calendar:write' },
+  { name: 'nc_calendar_manage_calendar', scope: 'calendar:write' },
+  { name: 'nc_calendar_bulk_operations', scope: 'calendar:write' },
 
-  { name: 'nc_calendar_list_todos', app: 'todo', scope: 'todo:read' },
-  { name: 'nc_calendar_search_todos', app: 'todo', scope: 'todo:read' },
-  { name: 'nc_calendar_create_todo', app: 'todo', scope: 'todo:write' },
-  { name: 'nc_calendar_update_todo', app: 'todo', scope: 'todo:write' },
-  { name: 'nc_calendar_complete_todo', app: 'todo', scope: 'todo:write' },
-  { name: 'nc_calendar_delete_todo', app: 'todo', scope: 'todo:write' },
+  { name: 'nc_calendar_list_todos', scope: 'todo:read' },
+  { name: 'nc_calendar_search_todos', scope: 'todo:read' },
+  { name: 'nc_calendar_create_todo', scope: 'todo:write' },
+  { name: 'nc_calendar_update_todo', scope: 'todo:write' },
+  { name: 'nc_calendar_complete_todo', scope: 'todo:write' },
+  { name: 'nc_calendar_delete_todo', scope: 'todo:write' },
 
-  { name: 'nc_contacts_list_addressbooks', app: 'contacts', scope: 'contacts:read' },
-  { name: 'nc_contacts_list_contacts', app: 'contacts', scope: 'contacts:read' },
-  { name: 'nc_contacts_search_contacts', app: 'contacts', scope: 'contacts:read' },
-  { name: 'nc_contacts_create_addressbook', app: 'contacts', scope: 'contacts:write' },
-  { name: 'nc_contacts_delete_addressbook', app: 'contacts', scope: 'contacts:write' },
-  { name: 'nc_contacts_create_contact', app: 'contacts', scope: 'contacts:write' },
-  { name: 'nc_contacts_update_contact', app: 'contacts', scope: 'contacts:write' },
-  { name: 'nc_contacts_delete_contact', app: 'contacts', scope: 'contacts:write' },
+  { name: 'nc_contacts_list_addressbooks', scope: 'contacts:read' },
+  { name: 'nc_contacts_list_contacts', scope: 'contacts:read' },
+  { name: 'nc_contacts_search_contacts', scope: 'contacts:read' },
+  { name: 'nc_contacts_create_addressbook', scope: 'contacts:write' },
+  { name: 'nc_contacts_delete_addressbook', scope: 'contacts:write' },
+  { name: 'nc_contacts_create_contact', scope: 'contacts:write' },
+  { name: 'nc_contacts_update_contact', scope: 'contacts:write' },
+  { name: 'nc_contacts_delete_contact', scope: 'contacts:write' },
 
-  { name: 'nc_tables_list_tables', app: 'tables', scope: 'tables:read' },
-  { name: 'nc_tables_get_schema', app: 'tables', scope: 'tables:read' },
-  { name: 'nc_tables_read_table', app: 'tables', scope: 'tables:read' },
-  { name: 'nc_tables_insert_row', app: 'tables', scope: 'tables:write' },
-  { name: 'nc_tables_update_row', app: 'tables', scope: 'tables:write' },
-  { name: 'nc_tables_delete_row', app: 'tables', scope: 'tables:write' },
+  { name: 'nc_tables_list_tables', scope: 'tables:read' },
+  { name: 'nc_tables_get_schema', scope: 'tables:read' },
+  { name: 'nc_tables_read_table', scope: 'tables:read' },
+  { name: 'nc_tables_insert_row', scope: 'tables:write' },
+  { name: 'nc_tables_update_row', scope: 'tables:write' },
+  { name: 'nc_tables_delete_row', scope: 'tables:write' },
 
-  { name: 'nc_cookbook_list_recipes', app: 'cookbook', scope: 'cookbook:read' },
-  { name: 'nc_cookbook_get_recipe', app: 'cookbook', scope: 'cookbook:read' },
-  { name: 'nc_cookbook_search_recipes', app: 'cookbook', scope: 'cookbook:read' },
-  { name: 'nc_cookbook_list_categories', app: 'cookbook', scope: 'cookbook:read' },
-  { name: 'nc_cookbook_get_recipes_in_category', app: 'cookbook', scope: 'cookbook:read' },
-  { name: 'nc_cookbook_list_keywords', app: 'cookbook', scope: 'cookbook:read' },
-  { name: 'nc_cookbook_get_recipes_with_keywords', app: 'cookbook', scope: 'cookbook:read' },
-  { name: 'nc_cookbook_get_config', app: 'cookbook', scope: 'cookbook:read' },
-  { name: 'nc_cookbook_import_recipe', app: 'cookbook', scope: 'cookbook:write' },
-  { name: 'nc_cookbook_create_recipe', app: 'cookbook', scope: 'cookbook:write' },
-  { name: 'nc_cookbook_update_recipe', app: 'cookbook', scope: 'cookbook:write' },
-  { name: 'nc_cookbook_delete_recipe', app: 'cookbook', scope: 'cookbook:write' },
-  { name: 'nc_cookbook_set_config', app: 'cookbook', scope: 'cookbook:write' },
-  { name: 'nc_cookbook_reindex', app: 'cookbook', scope: 'cookbook:write' },
+  { name: 'nc_cookbook_list_recipes', scope: 'cookbook:read' },
+  { name: 'nc_cookbook_get_recipe', scope: 'cookbook:read' },
+  { name: 'nc_cookbook_search_recipes', scope: 'cookbook:read' },
+  { name: 'nc_cookbook_list_categories', scope: 'cookbook:read' },
+  { name: 'nc_cookbook_get_recipes_in_category', scope: 'cookbook:read' },
+  { name: 'nc_cookbook_list_keywords', scope: 'cookbook:read' },
+  { name: 'nc_cookbook_get_recipes_with_keywords', scope: 'cookbook:read' },
+  { name: 'nc_cookbook_get_config', scope: 'cookbook:read' },
+  { name: 'nc_cookbook_import_recipe', scope: 'cookbook:write' },
+  { name: 'nc_cookbook_create_recipe', scope: 'cookbook:write' },
+  { name: 'nc_cookbook_update_recipe', scope: 'cookbook:write' },
+  { name: 'nc_cookbook_delete_recipe', scope: 'cookbook:write' },
+  { name: 'nc_cookbook_set_config', scope: 'cookbook:write' },
+  { name: 'nc_cookbook_reindex', scope: 'cookbook:write' },
 
-  { name: 'deck_get_boards', alias: 'nc_deck_get_boards', app: 'deck', scope: 'deck:read' },
-  { name: 'deck_get_board', alias: 'nc_deck_get_board', app: 'deck', scope: 'deck:read' },
-  { name: 'deck_get_board_overview', alias: 'nc_deck_get_board_overview', app: 'deck', scope: 'deck:read' },
-  { name: 'deck_get_stacks', alias: 'nc_deck_get_stacks', app: 'deck', scope: 'deck:read' },
-  { name: 'deck_get_stack', alias: 'nc_deck_get_stack', app: 'deck', scope: 'deck:read' },
-  { name: 'deck_get_archived_stacks', alias: 'nc_deck_get_archived_stacks', app: 'deck', scope: 'deck:read' },
-  { name: 'deck_get_cards', alias: 'nc_deck_get_cards', app: 'deck', scope: 'deck:read' },
-  { name: 'deck_get_card', alias: 'nc_deck_get_card', app: 'deck', scope: 'deck:read' },
-  { name: 'deck_get_labels', alias: 'nc_deck_get_labels', app: 'deck', scope: 'deck:read' },
-  { name: 'deck_get_label', alias: 'nc_deck_get_label', app: 'deck', scope: 'deck:read' },
-  { name: 'deck_get_card_comments', alias: 'nc_deck_get_card_comments', app: 'deck', scope: 'deck:read' },
-  { name: 'deck_list_attachments', alias: 'nc_deck_list_attachments', app: 'deck', scope: 'deck:read' },
-  { name: 'deck_create_board', alias: 'nc_deck_create_board', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_create_stack', alias: 'nc_deck_create_stack', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_update_stack', alias: 'nc_deck_update_stack', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_delete_stack', alias: 'nc_deck_delete_stack', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_create_card', alias: 'nc_deck_create_card', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_update_card', alias: 'nc_deck_update_card', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_delete_card', alias: 'nc_deck_delete_card', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_archive_card', alias: 'nc_deck_archive_card', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_unarchive_card', alias: 'nc_deck_unarchive_card', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_reorder_card', alias: 'nc_deck_reorder_card', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_move_card_to_board', alias: 'nc_deck_move_card_to_board', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_create_label', alias: 'nc_deck_create_label', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_update_label', alias: 'nc_deck_update_label', app: 'deck', scope: 'deck:write' },
-  { name: 'deck_delete_label', alias: 'nc_deck_delete_label', app: 'deck', scope: 'deck:write' },
-  {
-    name: 'deck_assign_label_to_card',
-    alias: 'nc_deck_assign_label_to_card',
-    app: 'deck',
-    scope: 'deck:write',
-  },
-  {
-    name: 'deck_remove_label_from_card',
-    alias: 'nc_deck_remove_label_from_card',
-    app: 'deck',
-    scope: 'deck:write',
-  },
-  {
-    name: 'deck_assign_user_to_card',
-    alias: 'nc_deck_assign_user_to_card',
-    app: 'deck',
-    scope: 'deck:write',
-  },
-  {
-    name: 'deck_unassign_user_from_card',
-    alias: 'nc_deck_unassign_user_from_card',
-    app: 'deck',
-    scope: 'deck:write',
-  },
-  {
-    name: 'deck_assign_dependent_card',
-    alias: 'nc_deck_assign_dependent_card',
-    app: 'deck',
-    scope: 'deck:write',
-  },
-  {
-    name: 'deck_remove_dependent_card',
-    alias: 'nc_deck_remove_dependent_card',
-    app: 'deck',
-    scope: 'deck:write',
-  },
-  {
-    name: 'deck_create_card_comment',
-    alias: 'nc_deck_create_card_comment',
-    app: 'deck',
-    scope: 'deck:write',
-  },
-  {
-    name: 'deck_update_card_comment',
-    alias: 'nc_deck_update_card_comment',
-    app: 'deck',
-    scope: 'deck:write',
-  },
-  {
-    name: 'deck_delete_card_comment',
-    alias: 'nc_deck_delete_card_comment',
-    app: 'deck',
-    scope: 'deck:write',
-  },
-  { name: 'deck_delete_attachment', alias: 'nc_deck_delete_attachment', app: 'deck', scope: 'deck:write' },
-  {
-    name: 'deck_attach_file',
-    alias: 'nc_deck_attach_file',
-    app: 'deck',
-    scope: 'deck:write',
-    alsoNeeds: ['files:read'],
-  },
-  {
-    name: 'deck_attach_note',
-    alias: 'nc_deck_attach_note',
-    app: 'deck',
-    scope: 'deck:write',
-    alsoNeeds: ['files:read', 'notes:read'],
-  },
-  { name: 'talk_list_conversations', alias: 'nc_talk_list_conversations', app: 'talk', scope: 'talk:read' },
-  { name: 'talk_get_conversation', alias: 'nc_talk_get_conversation', app: 'talk', scope: 'talk:read' },
-  { name: 'talk_get_messages', alias: 'nc_talk_get_messages', app: 'talk', scope: 'talk:read' },
-  { name: 'talk_list_participants', alias: 'nc_talk_list_participants', app: 'talk', scope: 'talk:read' },
-  { name: 'talk_list_reactions', alias: 'nc_talk_list_reactions', app: 'talk', scope: 'talk:read' },
-  { name: 'talk_send_message', alias: 'nc_talk_send_message', app: 'talk', scope: 'talk:write' },
-  { name: 'talk_mark_as_read', alias: 'nc_talk_mark_as_read', app: 'talk', scope: 'talk:write' },
-  {
-    name: 'talk_create_conversation',
-    alias: 'nc_talk_create_conversation',
-    app: 'talk',
-    scope: 'talk:write',
-  },
-  { name: 'talk_add_participant', alias: 'nc_talk_add_participant', app: 'talk', scope: 'talk:write' },
-  { name: 'talk_react', alias: 'nc_talk_react', app: 'talk', scope: 'talk:write' },
-  { name: 'talk_remove_reaction', alias: 'nc_talk_remove_reaction', app: 'talk', scope: 'talk:write' },
-  { name: 'nc_mail_list_accounts', app: 'mail', scope: 'mail:read' },
-  { name: 'nc_mail_list_mailboxes', app: 'mail', scope: 'mail:read' },
-  { name: 'nc_mail_list_messages', app: 'mail', scope: 'mail:read' },
-  { name: 'nc_mail_get_message', app: 'mail', scope: 'mail:read' },
-  { name: 'nc_mail_get_message_source', app: 'mail', scope: 'mail:read' },
-  { name: 'nc_mail_get_attachment', app: 'mail', scope: 'mail:read' },
-  { name: 'nc_mail_set_flags', app: 'mail', scope: 'mail:write' },
-  { name: 'nc_mail_create_tag', app: 'mail', scope: 'mail:write' },
-  { name: 'nc_mail_set_tag', app: 'mail', scope: 'mail:write' },
-  { name: 'nc_mail_remove_tag', app: 'mail', scope: 'mail:write' },
-  { name: 'nc_mail_move_message', app: 'mail', scope: 'mail:write' },
-  { name: 'nc_mail_delete_message', app: 'mail', scope: 'mail:write' },
-  { name: 'nc_mail_send_message', app: 'mail', scope: 'mail:send' },
-  { name: 'nc_news_list_folders', app: 'news', scope: 'news:read' },
-  { name: 'nc_news_list_feeds', app: 'news', scope: 'news:read' },
-  { name: 'nc_news_list_items', app: 'news', scope: 'news:read' },
-  { name: 'nc_news_get_item', app: 'news', scope: 'news:read' },
-  { name: 'nc_news_get_starred_items', app: 'news', scope: 'news:read' },
-  { name: 'nc_news_get_unread_items', app: 'news', scope: 'news:read' },
-  { name: 'nc_news_get_feed_health', app: 'news', scope: 'news:read' },
-  { name: 'nc_news_get_status', app: 'news', scope: 'news:read' },
-  {
-    name: 'collectives_get_collectives',
-    alias: 'nc_collectives_get_collectives',
-    app: 'collectives',
-    scope: 'collectives:read',
-  },
-  {
-    name: 'collectives_get_pages',
-    alias: 'nc_collectives_get_pages',
-    app: 'collectives',
-    scope: 'collectives:read',
-  },
-  {
-    name: 'collectives_get_page',
-    alias: 'nc_collectives_get_page',
-    app: 'collectives',
-    scope: 'collectives:read',
-  },
-  {
-    name: 'collectives_search_pages',
-    alias: 'nc_collectives_search_pages',
-    app: 'collectives',
-    scope: 'collectives:read',
-  },
-  {
-    name: 'collectives_get_tags',
-    alias: 'nc_collectives_get_tags',
-    app: 'collectives',
-    scope: 'collectives:read',
-  },
-  {
-    name: 'collectives_get_trashed_pages',
-    alias: 'nc_collectives_get_trashed_pages',
-    app: 'collectives',
-    scope: 'collectives:read',
-  },
-  {
-    name: 'collectives_get_trashed_collectives',
-    alias: 'nc_collectives_get_trashed_collectives',
-    app: 'collectives',
-    scope: 'collectives:read',
-  },
-  {
-    name: 'collectives_create_collective',
-    alias: 'nc_collectives_create_collective',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
-  {
-    name: 'collectives_set_collective_emoji',
-    alias: 'nc_collectives_set_collective_emoji',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
-  {
-    name: 'collectives_trash_collective',
-    alias: 'nc_collectives_trash_collective',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
-  {
-    name: 'collectives_delete_collective',
-    alias: 'nc_collectives_delete_collective',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
-  {
-    name: 'collectives_restore_collective',
-    alias: 'nc_collectives_restore_collective',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
-  {
-    name: 'collectives_create_page',
-    alias: 'nc_collectives_create_page',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
-  {
-    name: 'collectives_move_page',
-    alias: 'nc_collectives_move_page',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
-  {
-    name: 'collectives_trash_page',
-    alias: 'nc_collectives_trash_page',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
-  {
-    name: 'collectives_restore_page',
-    alias: 'nc_collectives_restore_page',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
-  {
-    name: 'collectives_set_page_emoji',
-    alias: 'nc_collectives_set_page_emoji',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
-  {
-    name: 'collectives_create_tag',
-    alias: 'nc_collectives_create_tag',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
-  {
-    name: 'collectives_assign_tag',
-    alias: 'nc_collectives_assign_tag',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
-  {
-    name: 'collectives_remove_tag',
-    alias: 'nc_collectives_remove_tag',
-    app: 'collectives',
-    scope: 'collectives:write',
-  },
+  { name: 'deck_get_boards', scope: 'deck:read' },
+  { name: 'deck_get_board', scope: 'deck:read' },
+  { name: 'deck_get_board_overview', scope: 'deck:read' },
+  { name: 'deck_get_stacks', scope: 'deck:read' },
+  { name: 'deck_get_stack', scope: 'deck:read' },
+  { name: 'deck_get_archived_stacks', scope: 'deck:read' },
+  { name: 'deck_get_cards', scope: 'deck:read' },
+  { name: 'deck_get_card', scope: 'deck:read' },
+  { name: 'deck_get_labels', scope: 'deck:read' },
+  { name: 'deck_get_label', scope: 'deck:read' },
+  { name: 'deck_get_card_comments', scope: 'deck:read' },
+  { name: 'deck_list_attachments', scope: 'deck:read' },
+  { name: 'deck_create_board', scope: 'deck:write' },
+  { name: 'deck_create_stack', scope: 'deck:write' },
+  { name: 'deck_update_stack', scope: 'deck:write' },
+  { name: 'deck_delete_stack', scope: 'deck:write' },
+  { name: 'deck_create_card', scope: 'deck:write' },
+  { name: 'deck_update_card', scope: 'deck:write' },
+  { name: 'deck_delete_card', scope: 'deck:write' },
+  { name: 'deck_archive_card', scope: 'deck:write' },
+  { name: 'deck_unarchive_card', scope: 'deck:write' },
+  { name: 'deck_reorder_card', scope: 'deck:write' },
+  { name: 'deck_move_card_to_board', scope: 'deck:write' },
+  { name: 'deck_create_label', scope: 'deck:write' },
+  { name: 'deck_update_label', scope: 'deck:write' },
+  { name: 'deck_delete_label', scope: 'deck:write' },
+  { name: 'deck_assign_label_to_card', scope: 'deck:write' },
+  { name: 'deck_remove_label_from_card', scope: 'deck:write' },
+  { name: 'deck_assign_user_to_card', scope: 'deck:write' },
+  { name: 'deck_unassign_user_from_card', scope: 'deck:write' },
+  { name: 'deck_assign_dependent_card', scope: 'deck:write' },
+  { name: 'deck_remove_dependent_card', scope: 'deck:write' },
+  { name: 'deck_create_card_comment', scope: 'deck:write' },
+  { name: 'deck_update_card_comment', scope: 'deck:write' },
+  { name: 'deck_delete_card_comment', scope: 'deck:write' },
+  { name: 'deck_delete_attachment', scope: 'deck:write' },
+  { name: 'deck_attach_file', scope: 'deck:write', alsoNeeds: ['files:read'] },
+  { name: 'deck_attach_note', scope: 'deck:write', alsoNeeds: ['files:read', 'notes:read'] },
+  { name: 'talk_list_conversations', scope: 'talk:read' },
+  { name: 'talk_get_conversation', scope: 'talk:read' },
+  { name: 'talk_get_messages', scope: 'talk:read' },
+  { name: 'talk_list_participants', scope: 'talk:read' },
+  { name: 'talk_list_reactions', scope: 'talk:read' },
+  { name: 'talk_send_message', scope: 'talk:write' },
+  { name: 'talk_mark_as_read', scope: 'talk:write' },
+  { name: 'talk_create_conversation', scope: 'talk:write' },
+  { name: 'talk_add_participant', scope: 'talk:write' },
+  { name: 'talk_react', scope: 'talk:write' },
+  { name: 'talk_remove_reaction', scope: 'talk:write' },
+  { name: 'nc_mail_list_accounts', scope: 'mail:read' },
+  { name: 'nc_mail_list_mailboxes', scope: 'mail:read' },
+  { name: 'nc_mail_list_messages', scope: 'mail:read' },
+  { name: 'nc_mail_get_message', scope: 'mail:read' },
+  { name: 'nc_mail_get_message_source', scope: 'mail:read' },
+  { name: 'nc_mail_get_attachment', scope: 'mail:read' },
+  { name: 'nc_mail_set_flags', scope: 'mail:write' },
+  { name: 'nc_mail_create_tag', scope: 'mail:write' },
+  { name: 'nc_mail_set_tag', scope: 'mail:write' },
+  { name: 'nc_mail_remove_tag', scope: 'mail:write' },
+  { name: 'nc_mail_move_message', scope: 'mail:write' },
+  { name: 'nc_mail_delete_message', scope: 'mail:write' },
+  { name: 'nc_mail_send_message', scope: 'mail:send' },
+  { name: 'nc_news_list_folders', scope: 'news:read' },
+  { name: 'nc_news_list_feeds', scope: 'news:read' },
+  { name: 'nc_news_list_items', scope: 'news:read' },
+  { name: 'nc_news_get_item', scope: 'news:read' },
+  { name: 'nc_news_get_starred_items', scope: 'news:read' },
+  { name: 'nc_news_get_unread_items', scope: 'news:read' },
+  { name: 'nc_news_get_feed_health', scope: 'news:read' },
+  { name: 'nc_news_get_status', scope: 'news:read' },
+  { name: 'collectives_get_collectives', scope: 'collectives:read' },
+  { name: 'collectives_get_pages', scope: 'collectives:read' },
+  { name: 'collectives_get_page', scope: 'collectives:read' },
+  { name: 'collectives_search_pages', scope: 'collectives:read' },
+  { name: 'collectives_get_tags', scope: 'collectives:read' },
+  { name: 'collectives_get_trashed_pages', scope: 'collectives:read' },
+  { name: 'collectives_get_trashed_collectives', scope: 'collectives:read' },
+  { name: 'collectives_create_collective', scope: 'collectives:write' },
+  { name: 'collectives_set_collective_emoji', scope: 'collectives:write' },
+  { name: 'collectives_trash_collective', scope: 'collectives:write' },
+  { name: 'collectives_delete_collective', scope: 'collectives:write' },
+  { name: 'collectives_restore_collective', scope: 'collectives:write' },
+  { name: 'collectives_create_page', scope: 'collectives:write' },
+  { name: 'collectives_move_page', scope: 'collectives:write' },
+  { name: 'collectives_trash_page', scope: 'collectives:write' },
+  { name: 'collectives_restore_page', scope: 'collectives:write' },
+  { name: 'collectives_set_page_emoji', scope: 'collectives:write' },
+  { name: 'collectives_create_tag', scope: 'collectives:write' },
+  { name: 'collectives_assign_tag', scope: 'collectives:write' },
+  { name: 'collectives_remove_tag', scope: 'collectives:write' },
 
-  { name: 'nc_share_list', app: 'sharing', scope: 'sharing:read' },
-  { name: 'nc_share_get', app: 'sharing', scope: 'sharing:read' },
-  { name: 'nc_share_create', app: 'sharing', scope: 'sharing:write' },
-  { name: 'nc_share_create_public_link', app: 'sharing', scope: 'sharing:write' },
-  { name: 'nc_share_update', app: 'sharing', scope: 'sharing:write' },
-  { name: 'nc_share_delete', app: 'sharing', scope: 'sharing:write' },
-] as const satisfies readonly CatalogueEntry[];
+  { name: 'nc_share_list', scope: 'sharing:read' },
+  { name: 'nc_share_get', scope: 'sharing:read' },
+  { name: 'nc_share_create', scope: 'sharing:write' },
+  { name: 'nc_share_create_public_link', scope: 'sharing:write' },
+  { name: 'nc_share_update', scope: 'sharing:write' },
+  { name: 'nc_share_delete', scope: 'sharing:write' },
+] as const satisfies readonly Row[];
 
 /** The name of a tool in {@link CATALOGUE}. */
-export type ToolName = (typeof CATALOGUE)[number]['name'];
+export type ToolName = (typeof ROWS)[number]['name'];
 
-const BY_NAME: ReadonlyMap<string, CatalogueEntry> = new Map(
-  (CATALOGUE as readonly CatalogueEntry[]).flatMap((entry) => [
-    [entry.name, entry],
-    ...(entry.alias ? [[entry.alias, entry] as const] : []),
-  ]),
-);
-
-/** Every scope a tool needs: its own and those of the other apps it reaches into. */
-export function scopesOf(entry: CatalogueEntry): readonly Scope[] {
-  return [entry.scope, ...(entry.alsoNeeds ?? [])];
+/** One tool of the catalogue: its row and what follows from it. */
+export interface CatalogueEntry extends Row {
+  readonly name: ToolName;
+  /** The app of its own scope. */
+  readonly app: App;
+  /** Every scope it needs: its own and those of the other apps it reaches into. */
+  readonly scopes: readonly Scope[];
+  /**
+   * A second name `tools/call` accepts; `tools/list` shows only {@link name}, so a model sees each
+   * tool once. Tools the Python server names without the `nc_` prefix (`deck_*`, `talk_*`,
+   * `collectives_*`) also answer to `nc_` + name.
+   */
+  readonly alias?: string;
 }
 
 /** The app a scope belongs to. */
@@ -379,16 +214,23 @@ export function appOf(scope: Scope): App {
   return scope.slice(0, scope.indexOf(':')) as App;
 }
 
+export const CATALOGUE: readonly CatalogueEntry[] = (ROWS as readonly (Row & { name: ToolName })[]).map(
+  (row) => ({
+    ...row,
+    app: appOf(row.scope),
+    scopes: [row.scope, ...(row.alsoNeeds ?? [])],
+    ...(row.name.startsWith('nc_') ? {} : { alias: `nc_${row.name}` }),
+  }),
+);
+
+const BY_NAME: ReadonlyMap<string, CatalogueEntry> = new Map(
+  CATALOGUE.flatMap((entry) => [
+    [entry.name, entry],
+    ...(entry.alias ? [[entry.alias, entry] as const] : []),
+  ]),
+);
+
 /** The catalogue entry of a tool by its name or alias, or `undefined` for a name that is not a tool. */
 export function catalogueEntry(name: string): CatalogueEntry | undefined {
   return BY_NAME.get(name);
-}
-
-/**
- * Whether a caller holding `scopes` on a tenant with `apps` may see and call the tool.
- * Unknown tools are never permitted.
- */
-export function isToolPermitted(name: string, scopes: ReadonlySet<Scope>, apps: ReadonlySet<App>): boolean {
-  const entry = BY_NAME.get(name);
-  return entry !== undefined && scopesOf(entry).every((scope) => apps.has(appOf(scope)) && scopes.has(scope));
 }

@@ -1,4 +1,5 @@
 /** What the proxy, the server and the operator share: names and data, no I/O. */
+export * from './access.js';
 export * from './catalogue.js';
 export * from './crd.js';
 export * from './headers.js';

@@ -5,7 +5,6 @@ import {
   catalogueEntry,
   ROTATE_SECRET_ANNOTATION,
   SKIP_IDP_CLEANUP_ANNOTATION,
-  scopesOf,
 } from '../contract/index.js';
 import { ALL_TOOLS } from '../server/tools/index.js';
 
@@ -109,11 +108,7 @@ export function toolsReference(): string {
         )} |`,
     );
     const entry = catalogueEntry(tool.name);
-    const scopes = entry
-      ? scopesOf(entry)
-          .map((scope) => `\`${scope}\``)
-          .join(' + ')
-      : '(none)';
+    const scopes = entry ? entry.scopes.map((scope) => `\`${scope}\``).join(' + ') : '(none)';
     const hints = Object.entries(tool.hints)
       .filter(([, on]) => on)
       .map(([hint]) => hint)

@@ -13,7 +13,7 @@ import {
 } from './errors.js';
 import { forward, upstreamHeaders } from './forward.js';
 import { type Challenge, sendProxyError } from './http-errors.js';
-import { checkScopes, type RpcSummary, summarize } from './mcp-request.js';
+import { type RpcSummary, requireTenantScope, requireToolScopes, summarize } from './mcp-request.js';
 import { hashToken, type Principal } from './token-validation.js';
 
 /** Headers browser-based clients may read on /mcp answers (the preflight is answered by the app). */
@@ -26,6 +26,7 @@ const EXPOSED = EXPOSED_HEADERS.join(', ');
 export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, log, metrics } = deps;
   const tenantScopes = scopesForApps(config.APPS);
+  const tenantApps = new Set(config.APPS);
   const challenge: Challenge = { resourceMetadata: resourceMetadataUrl(config), scopes: tenantScopes };
   const upstream = new URL(config.UPSTREAM_URL);
   const active = new Map<string, number>();
@@ -42,12 +43,12 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     audit.token = hashToken(token).slice(0, 12);
     const principal = await security.validator.validate(token);
     audit.principal = principal;
-    checkScopes(undefined, principal.scopes, config.APPS, tenantScopes);
+    const held = requireTenantScope(principal.scopes, tenantScopes);
     let body: Buffer | undefined;
     if (req.method === 'POST') {
       body = await readBody(req, config.MAX_BODY_BYTES);
       audit.rpc = summarize(body);
-      checkScopes(audit.rpc, principal.scopes, config.APPS, tenantScopes);
+      requireToolScopes(audit.rpc, principal.scopes, tenantApps, held);
     }
     const presented = req.headers['mcp-session-id'];
     const upstreamSession =

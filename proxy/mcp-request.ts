@@ -1,4 +1,4 @@
-import { type App, appOf, catalogueEntry, type Scope, scopesForApps, scopesOf } from '../contract/index.js';
+import { type App, type Scope, toolAccess } from '../contract/index.js';
 import { BadRequestError, InsufficientScopeError } from './errors.js';
 
 interface RpcMessage {
@@ -39,26 +39,32 @@ export function summarize(body: Buffer): RpcSummary {
 }
 
 /**
- * Refuses, before anything is forwarded, a caller without any of the tenant's tool scopes and a
- * `tools/call` of a tool whose scope the caller lacks (step-up: the challenge names the scope
- * needed plus the tenant scopes already granted, which the client must keep asking for).
+ * Refuses, before the body is read, a caller without any of the tenant's tool scopes; returns
+ * the tenant scopes the caller holds.
  */
-export function checkScopes(
-  rpc: RpcSummary | undefined,
-  granted: ReadonlySet<Scope>,
-  apps: readonly App[],
-  tenantScopes: readonly Scope[] = scopesForApps(apps),
-): void {
+export function requireTenantScope(granted: ReadonlySet<Scope>, tenantScopes: readonly Scope[]): Scope[] {
   const held = tenantScopes.filter((scope) => granted.has(scope));
   if (held.length === 0) throw new InsufficientScopeError(tenantScopes, 'no tool scope of this tenant');
-  for (const tool of rpc?.tools ?? []) {
-    const entry = catalogueEntry(tool);
-    const needed = entry ? scopesOf(entry) : [];
-    const missing = needed.filter((scope) => !granted.has(scope));
-    if (entry && needed.every((scope) => apps.includes(appOf(scope))) && missing.length) {
+  return held;
+}
+
+/**
+ * Refuses, before anything is forwarded, a `tools/call` of a tool whose scope the caller lacks
+ * (step-up: the challenge names the scopes needed plus the tenant scopes already granted, which
+ * the client must keep asking for). Unknown tools go on to the server, which answers them.
+ */
+export function requireToolScopes(
+  rpc: RpcSummary,
+  granted: ReadonlySet<Scope>,
+  apps: ReadonlySet<App>,
+  held: readonly Scope[],
+): void {
+  for (const tool of rpc.tools) {
+    const access = toolAccess(tool, { scopes: granted, apps });
+    if (access.kind === 'missing') {
       throw new InsufficientScopeError(
-        [...missing, ...held],
-        `tool ${entry.name} needs ${missing.join(' and ')}`,
+        [...access.scopes, ...held],
+        `tool ${access.entry.name} needs ${access.scopes.join(' and ')}`,
       );
     }
   }

@@ -9,15 +9,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import {
-  type App,
-  appOf,
-  catalogueEntry,
-  isToolPermitted,
-  type Scope,
-  scopesOf,
-  type ToolName,
-} from '../contract/index.js';
+import { type App, type Scope, type ToolName, toolAccess } from '../contract/index.js';
 import { ServerError } from './errors.js';
 import type { NextcloudClient } from './nextcloud/client.js';
 
@@ -67,7 +59,7 @@ export interface AnyTool {
   run(args: unknown, ctx: ToolContext): Promise<ToolOutput<unknown>>;
 }
 
-/** Declares a tool; the SDK validates arguments against `input` before `handler` runs. */
+/** Declares a tool; `registerTools` validates arguments against `input` before `handler` runs. */
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   def: ToolDefinition<I, O>,
 ): AnyTool {
@@ -116,21 +108,13 @@ function compile(tool: AnyTool): Compiled {
   return entry;
 }
 
-const indexes = new WeakMap<readonly AnyTool[], ReadonlyMap<string, AnyTool>>();
+const indexes = new WeakMap<readonly AnyTool[], ReadonlyMap<ToolName, AnyTool>>();
 
-/**
- * Tools by name and by alias (Deck's nc_deck_* names; lists show the canonical name only), built
- * once per tool list rather than on every request.
- */
-function toolsByName(tools: readonly AnyTool[]): ReadonlyMap<string, AnyTool> {
+/** Tools by canonical name, built once per tool list; aliases resolve through the catalogue. */
+function toolsByName(tools: readonly AnyTool[]): ReadonlyMap<ToolName, AnyTool> {
   let index = indexes.get(tools);
   if (!index) {
-    index = new Map(
-      tools.flatMap((tool) => {
-        const alias = catalogueEntry(tool.name)?.alias;
-        return [[tool.name as string, tool] as const, ...(alias ? [[alias, tool] as const] : [])];
-      }),
-    );
+    index = new Map(tools.map((tool) => [tool.name, tool]));
     indexes.set(tools, index);
   }
   return index;
@@ -138,39 +122,42 @@ function toolsByName(tools: readonly AnyTool[]): ReadonlyMap<string, AnyTool> {
 
 /**
  * Answers `tools/list` with the tools this caller may use (enabled app, scope held) and
- * `tools/call` after checking the scope again and validating the arguments. Descriptions and
+ * `tools/call` after checking access again and validating the arguments. Descriptions and
  * JSON schemas are computed once per process, not per request.
  */
 export function registerTools(server: Server, tools: readonly AnyTool[], caller: Caller): void {
   const byName = toolsByName(tools);
   // A model never sees a tool of an app this Nextcloud lacks: it could only fail.
-  const available = (signal: AbortSignal) => caller.availableApps?.(signal) ?? Promise.resolve(caller.apps);
+  const present = (signal: AbortSignal) => caller.availableApps?.(signal) ?? Promise.resolve(caller.apps);
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
-    const apps = await available(extra.signal);
+    const access = { scopes: caller.scopes, apps: caller.apps, present: await present(extra.signal) };
     return {
       tools: tools
-        .filter((tool) => isToolPermitted(tool.name, caller.scopes, apps))
+        .filter((tool) => toolAccess(tool.name, access).kind === 'ok')
         .map((tool) => compile(tool).descriptor),
     };
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const tool = byName.get(request.params.name);
-    const entry = catalogueEntry(request.params.name);
-    const needed = entry ? scopesOf(entry) : [];
-    if (!tool || !entry || !needed.every((scope) => caller.apps.has(appOf(scope)))) {
-      return errorResult(`There is no tool named ${request.params.name} here`);
-    }
-    const present = await available(extra.signal);
-    const absent = needed.map(appOf).filter((app) => !present.has(app));
-    if (absent.length) {
+    const { name } = request.params;
+    const access = toolAccess(name, {
+      scopes: caller.scopes,
+      apps: caller.apps,
+      present: await present(extra.signal),
+    });
+    const tool = access.kind === 'unknown' ? undefined : byName.get(access.entry.name);
+    if (access.kind === 'unknown' || !tool) return errorResult(`There is no tool named ${name} here`);
+    if (access.kind === 'app-off') {
       return errorResult(
-        `${tool.name} needs the ${absent.join(' and ')} app, which is not enabled on this Nextcloud for you`,
+        `${tool.name} needs the ${access.apps.join(' and ')} app, which is not enabled on this Nextcloud for you`,
       );
     }
-    if (!isToolPermitted(tool.name, caller.scopes, caller.apps)) {
-      const missing = needed.filter((scope) => !caller.scopes.has(scope));
-      return errorResult(`${tool.name} needs the ${missing.join(' and ')} scope, which this token lacks`);
+    if (access.kind === 'missing') {
+      return errorResult(
+        `${tool.name} needs the ${access.scopes.join(' and ')} scope, which this token lacks`,
+      );
     }
+    // Validated here, against the strict schema, rather than by the SDK: its low-level Server
+    // does not see the tools' zod shapes.
     const args = compile(tool).input.safeParse(request.params.arguments ?? {});
     if (!args.success) {
       const problems = args.error.issues.map(
