@@ -8,6 +8,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY contract contract
+COPY config config
 COPY server server
 COPY proxy proxy
 COPY operator operator

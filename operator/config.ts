@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { loadEnv, logLevel } from '../config/env.js';
 
 const ConfigSchema = z.object({
   /** The image tenant pods run unless a resource overrides it: the operator's own. */
   OPERATOR_IMAGE: z.string().min(1),
   WORKERS: z.coerce.number().int().min(1).max(64).default(4),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevel,
   /** A kubeconfig file; inside a cluster the pod's service account is used when absent. */
   KUBECONFIG: z.string().min(1).optional(),
   /** Where the leader-election Lease lives (the operator's namespace) and who this replica is. */
@@ -21,16 +22,7 @@ const ConfigSchema = z.object({
 
 export type OperatorConfig = z.output<typeof ConfigSchema>;
 
-export class OperatorConfigError extends Error {}
-
-/** Parses the operator's environment once; a one-line error names the bad variable. */
+/** Parses the operator's environment once; see `config/env.ts` for the error's shape. */
 export function loadOperatorConfig(env: NodeJS.ProcessEnv): OperatorConfig {
-  const parsed = ConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new OperatorConfigError(
-      `invalid configuration: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
-    );
-  }
-  return parsed.data;
+  return loadEnv(ConfigSchema, env);
 }

@@ -1,6 +1,7 @@
 import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { loadOperatorConfig, OperatorConfigError } from './config.js';
+import { ConfigError } from '../config/env.js';
+import { loadOperatorConfig } from './config.js';
 import { type RunningController, startController } from './controller.js';
 import { createEventRecorder } from './events.js';
 import { startOperatorHttp } from './http.js';
@@ -90,7 +91,7 @@ try {
     });
   }
 } catch (error) {
-  if (!(error instanceof OperatorConfigError)) throw error;
+  if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }

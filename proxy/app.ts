@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import express from 'express';
 import { scopesForApps } from '../contract/index.js';
-import { type AppDeps, EXPOSED_HEADERS, METADATA_PATH } from './deps.js';
+import { type AppDeps, EXPOSED_HEADERS, METADATA_PATH, resourceMetadataUrl } from './deps.js';
+import { sendError } from './http-errors.js';
 import { createMcpHandler } from './mcp-handler.js';
 
 /**
@@ -72,9 +73,9 @@ function createProxyApp(deps: AppDeps): express.Express {
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });
   });
+  const challenge = { resourceMetadata: resourceMetadataUrl(config), scopes: tenantScopes };
   app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    log.error({ err: error }, 'unexpected error');
-    res.status(500).json({ error: 'internal_error' });
+    sendError(res, error, challenge, log);
   });
   return app;
 }

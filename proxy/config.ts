@@ -1,13 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { APPS, type App, isApp } from '../contract/index.js';
+import { appList, commaList as list, loadEnv, logLevel } from '../config/env.js';
 
-const list = z.string().transform((value) =>
-  value
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean),
-);
 const int = (fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -21,15 +14,12 @@ const ConfigSchema = z
     AUTH_MODE: z.enum(['exchange', 'passthrough']).default('exchange'),
     NEXTCLOUD_AUDIENCE: z.string().min(1).default('nextcloud'),
     ACCEPTED_AUDIENCES: list.default([]),
-    APPS: list
-      .refine((names) => names.every(isApp), { message: `apps must be among ${APPS.join(', ')}` })
-      .transform((names) => names as App[])
-      .default([...APPS]),
+    APPS: appList,
     UPSTREAM_URL: httpUrl.default('http://127.0.0.1:8081'),
     HOST: z.string().min(1).default('0.0.0.0'),
     PORT: int(8080, 0, 65535),
     METRICS_PORT: int(9090, 0, 65535),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: logLevel,
     /** Keys session ids to their subject; defaults to a key derived from CLIENT_SECRET. */
     SESSION_SECRET: z.string().min(16).optional(),
     /** JWS algorithms accepted on access tokens (never `none`, never HS*). */
@@ -79,23 +69,9 @@ export type ProxyConfig = z.output<typeof ConfigSchema> & {
   readonly audiences: readonly string[];
 };
 
-export class ProxyConfigError extends Error {}
-
-/** Parses the environment (reading `*_FILE` secrets); a one-line error names the bad variable. */
+/** Parses the environment once; see `config/env.ts` for `*_FILE` secrets and the error's shape. */
 export function loadProxyConfig(env: NodeJS.ProcessEnv): ProxyConfig {
-  const resolved: Record<string, string | undefined> = { ...env };
-  for (const name of ['CLIENT_SECRET', 'SESSION_SECRET']) {
-    const file = env[`${name}_FILE`];
-    if (file) resolved[name] = readFileSync(file, 'utf8').trim();
-  }
-  const parsed = ConfigSchema.safeParse(resolved);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ProxyConfigError(
-      `invalid configuration: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
-    );
-  }
-  const config = parsed.data;
+  const config = loadEnv(ConfigSchema, env, ['CLIENT_SECRET', 'SESSION_SECRET']);
   const resource = `${config.PUBLIC_URL}/mcp`;
   const audiences = [resource, ...(config.CLIENT_ID ? [config.CLIENT_ID] : []), ...config.ACCEPTED_AUDIENCES];
   return { ...config, resource, audiences };

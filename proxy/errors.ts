@@ -11,7 +11,8 @@ export type ProxyErrorCode =
   | 'IDP_MISCONFIGURED'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_UNAVAILABLE'
-  | 'NOT_READY';
+  | 'NOT_READY'
+  | 'INTERNAL_ERROR';
 
 /** Why a token was refused: for logs and metrics only, never told to the client. */
 export type InvalidTokenReason =
@@ -34,6 +35,11 @@ export type InvalidTokenReason =
  */
 export abstract class ProxyError extends Error {
   abstract readonly code: ProxyErrorCode;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    // Logs see "InvalidTokenError", not "Error".
+    this.name = new.target.name;
+  }
 }
 
 export class MissingTokenError extends ProxyError {
@@ -89,4 +95,8 @@ export class UpstreamUnavailableError extends ProxyError {
 export class NotReadyError extends ProxyError {
   readonly code = 'NOT_READY';
   readonly retryAfterSeconds = 2;
+}
+/** A bug of ours: the client learns nothing but that it happened. */
+export class InternalError extends ProxyError {
+  readonly code = 'INTERNAL_ERROR';
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { InsufficientScopeError, type ProxyError } from './errors.js';
+import type { Logger } from 'pino';
+import { InsufficientScopeError, InternalError, ProxyError } from './errors.js';
 
 /** How a refusal is presented: the challenge parameters every 401/403 carries. */
 export interface Challenge {
@@ -35,6 +36,7 @@ const STATUS: Record<ProxyError['code'], number> = {
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_UNAVAILABLE: 502,
   NOT_READY: 503,
+  INTERNAL_ERROR: 500,
 };
 
 /** What the client reads: the code's generic meaning, never the detail of a failed check. */
@@ -51,9 +53,20 @@ const DESCRIPTION: Record<ProxyError['code'], string> = {
   UPSTREAM_TIMEOUT: 'the MCP server did not answer in time',
   UPSTREAM_UNAVAILABLE: 'the MCP server is unavailable',
   NOT_READY: 'starting up; retry later',
+  INTERNAL_ERROR: 'internal error',
 };
 
-export function sendProxyError(res: ServerResponse, error: ProxyError, challenge: Challenge): void {
+/**
+ * The one place an error becomes an HTTP answer. Ours are answered by their code; anything else
+ * is a bug, logged in full and answered as a bare 500.
+ */
+export function sendError(res: ServerResponse, error: unknown, challenge: Challenge, log: Logger): void {
+  if (error instanceof ProxyError) return sendProxyError(res, error, challenge);
+  log.error({ err: error }, 'unexpected error');
+  sendProxyError(res, new InternalError('unexpected error', { cause: error }), challenge);
+}
+
+function sendProxyError(res: ServerResponse, error: ProxyError, challenge: Challenge): void {
   const metadata = challenge.resourceMetadata;
   if (error.code === 'MISSING_TOKEN') {
     res.setHeader(

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import { loadProxyConfig, ProxyConfigError } from './config.js';
+import { ConfigError } from '../config/env.js';
+import { loadProxyConfig } from './config.js';
 import { startProxy } from './server.js';
 
 const log = pino({ name: 'nextcloud-mcp-proxy' });
@@ -15,7 +16,7 @@ try {
     });
   }
 } catch (error) {
-  if (!(error instanceof ProxyConfigError)) throw error;
+  if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }

@@ -7,12 +7,11 @@ import {
   BodyTooLargeError,
   MissingTokenError,
   NotReadyError,
-  ProxyError,
   TooManyRequestsError,
   UnknownSessionError,
 } from './errors.js';
 import { forward, upstreamHeaders } from './forward.js';
-import { type Challenge, sendProxyError } from './http-errors.js';
+import { type Challenge, sendError } from './http-errors.js';
 import { type RpcSummary, requireTenantScope, requireToolScopes, summarize } from './mcp-request.js';
 import { hashToken, type Principal } from './token-validation.js';
 
@@ -116,14 +115,8 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     });
     handle(req, res, requestId, audit).catch((error: unknown) => {
       logRefusal(log, { requestId, subject: audit.principal?.subject, token: audit.token }, error);
-      if (res.headersSent) {
-        res.destroy();
-      } else if (error instanceof ProxyError) {
-        sendProxyError(res, error, challenge);
-      } else {
-        log.error({ err: error, requestId }, 'unexpected error');
-        res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"internal_error"}');
-      }
+      if (res.headersSent) res.destroy();
+      else sendError(res, error, challenge, log.child({ requestId }));
     });
   };
 }

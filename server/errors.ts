@@ -21,6 +21,11 @@ export type ServerErrorCode =
  */
 export abstract class ServerError extends Error {
   abstract readonly code: ServerErrorCode;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    // Logs and `instanceof`-free consumers see "NotFoundError", not "Error".
+    this.name = new.target.name;
+  }
 }
 
 export class InvalidInputError extends ServerError {

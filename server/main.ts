@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { ConfigError } from '../config/env.js';
 import { isLoopback } from './caller.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { createHttpServer } from './http.js';
 import { createHttpSettings } from './nextcloud/client.js';
 import { serveStdio } from './stdio.js';
