@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { APPS } from '../contract/index.js';
 import { type EmbeddedIdp, startEmbeddedIdp } from '../idp/embedded.js';
 import { loadProxyConfig } from '../proxy/config.js';
+import { createProxyDeps } from '../proxy/deps.js';
 import { type RunningProxy, startProxy } from '../proxy/server.js';
 import { type ApacheWebdav, apacheAvailable, startApacheWebdav } from './apache-webdav.js';
 import { reservePort } from './free-port.js';
@@ -123,7 +124,7 @@ export async function startProxyPath(
     ...options.env,
   });
   await port.release();
-  const proxy = await startProxy(config, log);
+  const proxy = await startProxy(createProxyDeps(config, log));
   await proxy.ready;
   return {
     standin,

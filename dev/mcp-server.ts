@@ -4,10 +4,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { APPS } from '../contract/index.js';
-import type { CallerDeps } from '../server/caller.js';
+import { type CallerDeps, callerDeps } from '../server/caller.js';
+import { loadConfig } from '../server/config.js';
 import { createHttpServer } from '../server/http.js';
-import { createHttpSettings } from '../server/nextcloud/client.js';
 import { ALL_TOOLS } from '../server/tools/index.js';
 
 export const quietLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -19,13 +18,13 @@ export async function startServer(
     timeoutMs?: number;
   } = {},
 ) {
-  const deps: CallerDeps = {
-    http: createHttpSettings(new URL(target.url), overrides.timeoutMs ?? 10_000),
-    apps: overrides.apps ?? new Set(APPS),
-    readMaxBytes: overrides.readMaxBytes ?? 1024 * 1024,
-    excludedTags: overrides.excludedTags ?? [],
-    log: quietLog,
-  };
+  const { timeoutMs = 10_000, ...fixed } = overrides;
+  const config = loadConfig({
+    NEXTCLOUD_URL: target.url,
+    NEXTCLOUD_TIMEOUT_MS: String(timeoutMs),
+    READ_MAX_BYTES: String(1024 * 1024),
+  });
+  const deps: CallerDeps = { ...callerDeps(config, quietLog), ...fixed };
   const server = createHttpServer(ALL_TOOLS, deps);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

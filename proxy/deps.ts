@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { ProxyConfig } from './config.js';
-import type { Metrics } from './metrics.js';
-import type { SessionBinder } from './session.js';
-import type { TokenExchanger } from './token-exchange.js';
-import type { TokenValidator } from './token-validation.js';
+import { createUpstreamAgent } from './forward.js';
+import { discoverIssuer } from './identity-provider.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { SessionBinder } from './session.js';
+import { TokenExchanger } from './token-exchange.js';
+import { TokenValidator } from './token-validation.js';
 
 /** What the app needs once the issuer is known; until then every /mcp request is "not ready". */
 export interface Security {
@@ -20,6 +22,39 @@ export interface AppDeps {
   readonly sessions: SessionBinder;
   readonly dispatcher: Dispatcher;
   readonly security: () => Security | undefined;
+}
+
+/** The app's dependencies and the one step that completes them: discovering the issuer. */
+export interface ProxyDeps extends AppDeps {
+  /** Discovers the issuer (retrying until it answers or `signal` aborts), then sets `security`. */
+  discover(signal: AbortSignal): Promise<void>;
+}
+
+/** Builds everything the proxy runs on from its configuration: the one wiring, for main.ts and the suites. */
+export function createProxyDeps(config: ProxyConfig, log: Logger): ProxyDeps {
+  if (config.AUTH_MODE === 'passthrough') {
+    log.warn(
+      { issuer: config.ISSUER_URL },
+      'AUTH_MODE=passthrough: client tokens go to Nextcloud unexchanged; only for an issuer that IS Nextcloud',
+    );
+  }
+  const metrics = createMetrics();
+  let security: Security | undefined;
+  return {
+    config,
+    log,
+    metrics,
+    dispatcher: createUpstreamAgent(config.UPSTREAM_TIMEOUT_MS),
+    sessions: new SessionBinder(config.SESSION_SECRET ?? config.CLIENT_SECRET ?? ''),
+    security: () => security,
+    async discover(signal) {
+      const idp = await discoverIssuer(config, metrics, log, signal);
+      security = {
+        validator: new TokenValidator(config, idp, metrics),
+        exchanger: config.AUTH_MODE === 'exchange' ? new TokenExchanger(config, idp, metrics) : undefined,
+      };
+    },
+  };
 }
 
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';

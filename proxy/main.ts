@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { ConfigError } from '../config/env.js';
 import { loadProxyConfig } from './config.js';
+import { createProxyDeps } from './deps.js';
 import { startProxy } from './server.js';
 
 const log = pino({ name: 'nextcloud-mcp-proxy' });
@@ -8,7 +9,7 @@ const log = pino({ name: 'nextcloud-mcp-proxy' });
 try {
   const config = loadProxyConfig(process.env);
   log.level = config.LOG_LEVEL;
-  const proxy = await startProxy(config, log);
+  const proxy = await startProxy(createProxyDeps(config, log));
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       log.info({ signal }, 'draining');

@@ -1,15 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
 import { createProxyHandler } from './app.js';
-import type { ProxyConfig } from './config.js';
-import type { Security } from './deps.js';
-import { createUpstreamAgent } from './forward.js';
-import { discoverIssuer } from './identity-provider.js';
-import { createMetrics } from './metrics.js';
-import { SessionBinder } from './session.js';
-import { TokenExchanger } from './token-exchange.js';
-import { TokenValidator } from './token-validation.js';
+import type { ProxyDeps } from './deps.js';
 
 export interface RunningProxy {
   readonly url: string;
@@ -32,26 +24,10 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
 }
 
 /** Starts the proxy: listeners first (not ready), then issuer discovery in the background. */
-export async function startProxy(config: ProxyConfig, log: Logger): Promise<RunningProxy> {
-  const metrics = createMetrics();
+export async function startProxy(deps: ProxyDeps): Promise<RunningProxy> {
+  const { config, log, metrics, dispatcher } = deps;
   const discovery = new AbortController();
-  let security: Security | undefined;
-  if (config.AUTH_MODE === 'passthrough') {
-    log.warn(
-      { issuer: config.ISSUER_URL },
-      'AUTH_MODE=passthrough: client tokens go to Nextcloud unexchanged; only for an issuer that IS Nextcloud',
-    );
-  }
-  const dispatcher = createUpstreamAgent(config.UPSTREAM_TIMEOUT_MS);
-  const handler = createProxyHandler({
-    config,
-    log,
-    metrics,
-    dispatcher,
-    sessions: new SessionBinder(config.SESSION_SECRET ?? config.CLIENT_SECRET ?? ''),
-    security: () => security,
-  });
-  const server = createServer({ maxHeaderSize: config.MAX_HEADER_BYTES }, handler);
+  const server = createServer({ maxHeaderSize: config.MAX_HEADER_BYTES }, createProxyHandler(deps));
   const metricsServer = createServer(async (req, res) => {
     if (req.url !== '/metrics') return void res.writeHead(404).end();
     res
@@ -63,13 +39,7 @@ export async function startProxy(config: ProxyConfig, log: Logger): Promise<Runn
   const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
   log.info({ port, metricsPort, resource: config.resource }, 'proxy listening');
 
-  const ready = discoverIssuer(config, metrics, log, discovery.signal).then((idp) => {
-    security = {
-      validator: new TokenValidator(config, idp, metrics),
-      exchanger: config.AUTH_MODE === 'exchange' ? new TokenExchanger(config, idp, metrics) : undefined,
-    };
-    log.info('proxy ready');
-  });
+  const ready = deps.discover(discovery.signal).then(() => log.info('proxy ready'));
   // Discovery retries until it succeeds or stop() aborts it; the abort is the only way it ends badly.
   ready.catch(() => undefined);
 

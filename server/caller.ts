@@ -2,8 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type App, HEADERS, parseScopes, type Scope } from '../contract/index.js';
+import type { ServerConfig } from './config.js';
 import { availableApps } from './nextcloud/capabilities.js';
-import { type HttpSettings, NextcloudClient } from './nextcloud/client.js';
+import { createHttpSettings, type HttpSettings, NextcloudClient } from './nextcloud/client.js';
 import type { Caller } from './registry.js';
 
 /** The contract headers, as the proxy sets them. Parsed once per request, at the edge. */
@@ -35,6 +36,17 @@ export interface CallerDeps {
   /** System tag names whose files no tool shows or touches (`EXCLUDED_TAGS`). */
   readonly excludedTags: readonly string[];
   readonly log: Logger;
+}
+
+/** What every caller of this process shares, from the configuration: the one wiring, for main.ts and the suites. */
+export function callerDeps(config: ServerConfig, log: Logger): CallerDeps {
+  return {
+    http: createHttpSettings(config.NEXTCLOUD_URL, config.NEXTCLOUD_TIMEOUT_MS),
+    apps: new Set(config.APPS),
+    readMaxBytes: config.READ_MAX_BYTES,
+    excludedTags: config.EXCLUDED_TAGS,
+    log,
+  };
 }
 
 /** A caller from the proxy's headers; throws {@link CallerHeaderError} naming the bad header. */

@@ -1,10 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { ConfigError } from '../config/env.js';
-import { isLoopback } from './caller.js';
+import { callerDeps, isLoopback } from './caller.js';
 import { loadConfig } from './config.js';
 import { createHttpServer } from './http.js';
-import { createHttpSettings } from './nextcloud/client.js';
 import { serveStdio } from './stdio.js';
 import { ALL_TOOLS } from './tools/index.js';
 
@@ -14,13 +13,7 @@ const log = pino({ name: 'nextcloud-mcp-server' }, pino.destination(2));
 try {
   const config = loadConfig(process.env);
   log.level = config.LOG_LEVEL;
-  const deps = {
-    http: createHttpSettings(config.NEXTCLOUD_URL, config.NEXTCLOUD_TIMEOUT_MS),
-    apps: new Set(config.APPS),
-    readMaxBytes: config.READ_MAX_BYTES,
-    excludedTags: config.EXCLUDED_TAGS,
-    log,
-  };
+  const deps = callerDeps(config, log);
   if (config.EXCLUDED_TAGS.length > 0) {
     log.info(
       { excludedTags: config.EXCLUDED_TAGS },

@@ -280,18 +280,21 @@ describe('proxy operations', () => {
   it('is not ready until the issuer is discovered', async () => {
     const { loadProxyConfig } = await import('../../proxy/config.js');
     const { startProxy } = await import('../../proxy/server.js');
+    const { createProxyDeps } = await import('../../proxy/deps.js');
     const deadIssuer = `http://127.0.0.1:${await freePort()}`;
     const proxy = await startProxy(
-      loadProxyConfig({
-        PUBLIC_URL: 'http://127.0.0.1:1',
-        ISSUER_URL: deadIssuer,
-        CLIENT_ID: 'c',
-        CLIENT_SECRET: 'secret-secret-secret',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        METRICS_PORT: '0',
-      }),
-      log,
+      createProxyDeps(
+        loadProxyConfig({
+          PUBLIC_URL: 'http://127.0.0.1:1',
+          ISSUER_URL: deadIssuer,
+          CLIENT_ID: 'c',
+          CLIENT_SECRET: 'secret-secret-secret',
+          HOST: '127.0.0.1',
+          PORT: '0',
+          METRICS_PORT: '0',
+        }),
+        log,
+      ),
     );
     expect((await fetch(`${proxy.url}/readyz`)).status).toBe(503);
     expect((await fetch(`${proxy.url}/healthz`)).status).toBe(200);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../dev/full-path.js';
 import { quietLog } from '../../dev/mcp-server.js';
 import { loadProxyConfig } from '../../proxy/config.js';
+import { createProxyDeps } from '../../proxy/deps.js';
 import { type RunningProxy, startProxy } from '../../proxy/server.js';
 
 /**
@@ -25,17 +26,19 @@ describe.runIf(Boolean(env.TEST_OIDC_ISSUER))('against a real OpenID provider', 
   beforeAll(async () => {
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     proxy = await startProxy(
-      loadProxyConfig({
-        PUBLIC_URL: env.TEST_OIDC_PUBLIC_URL ?? `http://127.0.0.1:${await freePort()}`,
-        ISSUER_URL: env.TEST_OIDC_ISSUER,
-        CLIENT_ID: env.TEST_OIDC_CLIENT_ID,
-        CLIENT_SECRET: env.TEST_OIDC_CLIENT_SECRET,
-        UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        METRICS_PORT: '0',
-      }),
-      quietLog,
+      createProxyDeps(
+        loadProxyConfig({
+          PUBLIC_URL: env.TEST_OIDC_PUBLIC_URL ?? `http://127.0.0.1:${await freePort()}`,
+          ISSUER_URL: env.TEST_OIDC_ISSUER,
+          CLIENT_ID: env.TEST_OIDC_CLIENT_ID,
+          CLIENT_SECRET: env.TEST_OIDC_CLIENT_SECRET,
+          UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+          HOST: '127.0.0.1',
+          PORT: '0',
+          METRICS_PORT: '0',
+        }),
+        quietLog,
+      ),
     );
     await proxy.ready;
   });

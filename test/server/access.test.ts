@@ -3,8 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE, HEADERS } from '../../contract/index.js';
 import { quietLog, startServer } from '../../dev/mcp-server.js';
+import { callerDeps } from '../../server/caller.js';
+import { loadConfig } from '../../server/config.js';
 import { createHttpServer } from '../../server/http.js';
-import { createHttpSettings } from '../../server/nextcloud/client.js';
 import { ALL_TOOLS } from '../../server/tools/index.js';
 import {
   basicAuth,
@@ -122,13 +123,13 @@ describe('a peer that is not on loopback', () => {
     'gets 403 from %s, whatever headers it forges, and nothing reaches Nextcloud',
     async (address) => {
       const target = await startTarget();
-      const server = createHttpServer(ALL_TOOLS, {
-        http: createHttpSettings(new URL(target.url), 1000),
-        apps: new Set(['notes']),
-        readMaxBytes: 1024,
-        excludedTags: [],
-        log: quietLog,
-      });
+      const server = createHttpServer(
+        ALL_TOOLS,
+        callerDeps(
+          loadConfig({ NEXTCLOUD_URL: target.url, APPS: 'notes', NEXTCLOUD_TIMEOUT_MS: '1000' }),
+          quietLog,
+        ),
+      );
       // Node hands the server a request whose socket reports the peer address; we forge it here
       // because the sandbox may only talk to loopback.
       const req = Object.assign(new EventEmitter(), {
