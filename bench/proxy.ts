@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
-import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { request } from 'undici';
 import { ALL_SCOPES, HEADERS, RUNTIME_NODE_OPTIONS } from '../contract/index.js';
 import { DEMO_USER, freePort, PROXY_CLIENT, startFullPath } from '../dev/full-path.js';
+import { createSigningKey } from '../dev/signing-key.js';
 import { cpuMs, JSON_RPC_HEADERS, rssMiB, waitUntilOk } from './processes.js';
 import type { Row } from './server.js';
 
@@ -61,11 +60,8 @@ async function counter(metricsUrl: string, name: string): Promise<number> {
  * (a separate process, as deployed) and straight to the server, warm caches, one token.
  */
 export async function benchProxy(): Promise<Row[]> {
-  const key = {
-    ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)),
-    kid: 'bench',
-  };
-  const path = await startFullPath({ signingJwk: key });
+  const signer = await createSigningKey('bench');
+  const path = await startFullPath({ signingJwk: signer.jwk });
   const standin = spawn(process.execPath, ['--import', 'tsx', 'bench/standin-process.ts'], {
     env: { ...process.env, NODE_OPTIONS: RUNTIME_NODE_OPTIONS, ISSUER: path.idp.issuer },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -109,17 +105,13 @@ export async function benchProxy(): Promise<Row[]> {
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   await waitUntilOk(`${serverUrl}/healthz`);
   await waitUntilOk(`http://127.0.0.1:${port}/readyz`);
-  const now = Math.floor(Date.now() / 1000);
-  const token = await new SignJWT({
+  const token = await signer.sign({
     iss: path.idp.issuer,
     sub: DEMO_USER.name,
     aud: [resource, path.mcpUrl],
     scope: ALL_SCOPES.join(' '),
-    exp: now + 3600,
-    jti: randomUUID(),
-  })
-    .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
-    .sign(await importJWK(key, 'RS256'));
+    exp: Math.floor(Date.now() / 1000) + 3600,
+  });
 
   // The Nextcloud token the proxy would get, exchanged once here, lets the direct runs do the same work.
   const exchange = await fetch(`${path.idp.issuer}/token`, {

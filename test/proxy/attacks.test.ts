@@ -1,21 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USER, type FullPath, OTHER_USER, PROXY_CLIENT, startFullPath } from '../../dev/full-path.js';
+import { createSigningKey, type SigningKey } from '../../dev/signing-key.js';
 
 /** Requests to the proxy with hand-made tokens, each checked for status, challenge and reach. */
 describe('the proxy refuses what it must, and tells the client only what it should', () => {
   let path: FullPath;
   let key: JWK;
+  let signer: SigningKey;
   /** Headers of every request that reached the MCP server. */
   const reached: IncomingHttpHeaders[] = [];
 
   beforeAll(async () => {
-    key = {
-      ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)),
-      kid: 'test-1',
-    };
+    signer = await createSigningKey('test-1');
+    key = signer.jwk;
     path = await startFullPath({ signingJwk: key });
     path.server.httpServer.prependListener('request', (req) => reached.push(req.headers));
   });
@@ -26,25 +25,20 @@ describe('the proxy refuses what it must, and tells the client only what it shou
   const resourceMetadata = () =>
     `${path.mcpUrl.replace(/\/mcp$/, '')}/.well-known/oauth-protected-resource/mcp`;
 
-  async function token(
-    claims: JWTPayload = {},
-    header: { alg?: string; kid?: string } = {},
-  ): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({
-      iss: path.idp.issuer,
-      sub: DEMO_USER.name,
-      preferred_username: DEMO_USER.name,
-      // As the IdP issues them: the resource and the proxy's client, which may exchange it.
-      aud: [path.mcpUrl, PROXY_CLIENT.id],
-      scope: 'notes:read notes:write',
-      iat: now,
-      exp: now + 300,
-      jti: randomUUID(),
-      ...claims,
-    })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid, ...header })
-      .sign(await importJWK(key, 'RS256'));
+  function token(claims: JWTPayload = {}, header: { alg?: string; kid?: string } = {}): Promise<string> {
+    return signer.sign(
+      {
+        iss: path.idp.issuer,
+        sub: DEMO_USER.name,
+        preferred_username: DEMO_USER.name,
+        // As the IdP issues them: the resource and the proxy's client, which may exchange it.
+        aud: [path.mcpUrl, PROXY_CLIENT.id],
+        scope: 'notes:read notes:write',
+        iat: Math.floor(Date.now() / 1000),
+        ...claims,
+      },
+      header,
+    );
   }
 
   function rpc(method: string, params: Record<string, unknown> = {}) {

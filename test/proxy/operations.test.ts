@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   createServer,
   request as httpRequest,
@@ -8,10 +7,11 @@ import {
 } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { Writable } from 'node:stream';
-import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
+import type { JWK, JWTPayload } from 'jose';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USER, type FullPath, freePort, PROXY_CLIENT, startFullPath } from '../../dev/full-path.js';
+import { createSigningKey, type SigningKey } from '../../dev/signing-key.js';
 
 /** An upstream the test steers: each POST /mcp waits for the test to say what to send. */
 function steerableUpstream() {
@@ -36,6 +36,7 @@ function steerableUpstream() {
 
 describe('proxy operations', () => {
   let key: JWK;
+  let signer: SigningKey;
   const paths: FullPath[] = [];
   const logLines: Record<string, unknown>[] = [];
   const log = pino(
@@ -49,10 +50,8 @@ describe('proxy operations', () => {
   );
 
   beforeAll(async () => {
-    key = {
-      ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)),
-      kid: 'ops-1',
-    };
+    signer = await createSigningKey('ops-1');
+    key = signer.jwk;
   });
   afterEach(async () => {
     while (paths.length > 0) await paths.pop()?.stop();
@@ -79,21 +78,16 @@ describe('proxy operations', () => {
     return { upstream, path: await start({ UPSTREAM_URL: `http://127.0.0.1:${port}`, ...env }) };
   }
 
-  async function token(path: FullPath, claims: JWTPayload = {}): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({
+  function token(path: FullPath, claims: JWTPayload = {}): Promise<string> {
+    return signer.sign({
       iss: path.idp.issuer,
       sub: DEMO_USER.name,
       // As the IdP issues them: the resource and the proxy's client, which may exchange it.
       aud: [path.mcpUrl, PROXY_CLIENT.id],
       azp: 'some-mcp-client',
       scope: 'notes:read notes:write',
-      exp: now + 300,
-      jti: randomUUID(),
       ...claims,
-    })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
-      .sign(await importJWK(key, 'RS256'));
+    });
   }
 
   const post = (path: FullPath, bearer: string, body: object, init: RequestInit = {}) =>
