@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The real peers (control plane, Keycloak) every operator and IdP suite runs against.
-    globalSetup: ['test/peers/global-setup.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // Stopping the peers gracefully (apiserver, Keycloak) takes longer than the default 10 s.

@@ -2,8 +2,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ALL_SCOPES, HEADERS } from '../contract/index.js';
 import { startServer } from '../dev/mcp-server.js';
+import { basicAuth, startTarget } from '../dev/target.js';
 import { newEvent } from '../server/nextcloud/icalendar-write.js';
-import { basicAuth, startTarget } from '../test/harness.js';
 import type { Row } from './server.js';
 
 const EVENTS = 1000;

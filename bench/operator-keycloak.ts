@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { startKeycloak } from '../peers/keycloak.js';
 import { createRealm, keycloakAdmin, startKeycloakProxy, type TestRealm } from '../test/keycloak/peer.js';
-import { startKeycloak } from '../test/peers/keycloak.js';
 
 /** What went through the counting proxy so far. */
 export interface KeycloakCalls {

@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ALL_SCOPES, HEADERS, RUNTIME_NODE_OPTIONS } from '../contract/index.js';
 import { freePort } from '../dev/full-path.js';
 import { startServer } from '../dev/mcp-server.js';
-import { basicAuth, startTarget } from '../test/harness.js';
+import { basicAuth, startTarget } from '../dev/target.js';
 import { rssMiB, waitUntilOk } from './processes.js';
 
 /** Records how long each request spends in a node:http server, from arrival to the last byte. */

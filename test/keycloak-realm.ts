@@ -4,7 +4,7 @@ import { DEMO_USER } from '../dev/full-path.js';
 import { KeycloakAutomation, type KeycloakTenant } from '../operator/keycloak.js';
 import { admin, createRealm, createUser, keycloakAdmin } from './keycloak/peer.js';
 
-/** The real Keycloak of the suites (test/peers), when one is running. */
+/** The real Keycloak of the suites (peers/), when one is running. */
 export const keycloakUrl = process.env.TEST_KEYCLOAK_URL;
 
 export interface TenantRealm {

@@ -1,5 +1,5 @@
 /**
- * The real Keycloak the suites share (TEST_KEYCLOAK_URL, started by test/peers/): a realm of its
+ * The real Keycloak the suites share (TEST_KEYCLOAK_URL, started by peers/): a realm of its
  * own per suite, a counting HTTP proxy in front of it that a test can cut, realm exports to
  * compare, and a user's tokens for token exchange.
  */
@@ -11,7 +11,7 @@ import { z } from 'zod';
 
 const env = (name: string) => {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the suites with the real peers (test/peers/)`);
+  if (!value) throw new Error(`${name} is not set: run the suites with the real peers (peers/)`);
   return value;
 };
 export const keycloakUrl = () => env('TEST_KEYCLOAK_URL');

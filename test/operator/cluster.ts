@@ -20,7 +20,7 @@ import type { ControllerOptions } from '../../operator/controller.js';
 import { createEventRecorder } from '../../operator/events.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
 import type { IdentityProvisioner, ReconcileDeps } from '../../operator/reconcile.js';
-import { type KubernetesOptions, startKubernetes } from '../peers/kubernetes.js';
+import { type KubernetesOptions, startKubernetes } from '../../peers/kubernetes.js';
 
 /**
  * The real control plane the suites run against: the one vitest's global setup started

@@ -2,7 +2,7 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { type RunningController, startController } from '../../operator/controller.js';
-import { type Apiserver, compactEtcd } from '../peers/kubernetes.js';
+import { type Apiserver, compactEtcd } from '../../peers/kubernetes.js';
 import {
   controllerOptions,
   createTenant,

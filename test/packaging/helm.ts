@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseAllDocuments } from 'yaml';
-import { PEER_VERSIONS, peerPath } from '../peers/cache.js';
+import { PEER_VERSIONS, peerPath } from '../../peers/cache.js';
 
 export interface Output {
   readonly status: number | null;

@@ -16,7 +16,7 @@ import {
   makePodsReady,
   startPrivateControlPlane,
 } from '../operator/cluster.js';
-import { kubeconfigFor } from '../peers/kubernetes.js';
+import { kubeconfigFor } from '../../peers/kubernetes.js';
 import { helmOk, KUBE_VERSION, kubectl, unique } from './helm.js';
 
 /** Waits until `check` holds, failing with `what` after 30 s. */

@@ -1,12 +1,12 @@
 /**
- * A real Keycloak for the suites: the distribution from Maven Central (test/peers/build.sh),
+ * A real Keycloak for the suites: the distribution from Maven Central (peers/build.sh),
  * `kc.sh start-dev` on loopback with a bootstrap admin and an in-memory H2 database, so every
  * run starts from a master realm alone.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../../dev/free-port.js';
+import { freePort } from '../dev/free-port.js';
 import { peerPath } from './cache.js';
 import { startPeer, waitUntilReady } from './process.js';
 

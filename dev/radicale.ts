@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../dev/free-port.js';
+import { freePort } from './free-port.js';
 
 /**
  * A real CalDAV/CardDAV server (Debian's Radicale) on loopback, behind the Nextcloud stand-in:

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
-import { freePort } from '../../dev/free-port.js';
+import { freePort } from '../dev/free-port.js';
 import { peerPath } from './cache.js';
 import { type PeerProcess, startPeer, waitUntilReady } from './process.js';
 

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type PeerEnv, type RunningPeers, readPeerEnv, startPeers } from './peers.js';
+import { type PeerEnv, type RunningPeers, readPeerEnv, startPeers } from '../peers/peers.js';
 
 let running: RunningPeers | undefined;
 let dir: string | undefined;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** The pinned versions of the real peers (test/peers/versions.env, also read by build.sh). */
+/** The pinned versions of the real peers (peers/versions.env, also read by build.sh). */
 export const PEER_VERSIONS = Object.fromEntries(
   readFileSync(new URL('./versions.env', import.meta.url), 'utf8')
     .split('\n')
@@ -39,6 +39,6 @@ const paths = (() => {
 /** The path of one peer's program; throws with the command to run when it is missing. */
 export function peerPath(name: keyof typeof paths): string {
   const path = paths[name];
-  if (!existsSync(path)) throw new Error(`${path} is missing: run bash test/peers/build.sh first`);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run bash peers/build.sh first`);
   return path;
 }
