@@ -6,11 +6,10 @@ import {
   McpError,
   ReadResourceRequestSchema,
   type ReadResourceResult,
-  type Resource,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { type AnyTool, type Caller, registerTools } from './registry.js';
-import { type ApiNote, isFull, NOTES_API } from './tools/notes.js';
+import { ALL_RESOURCES, type ResourceDefinition } from './resources.js';
 
 export const SERVER_INFO = { name: 'nextcloud-mcp', version: '0.1.0' };
 
@@ -20,73 +19,47 @@ export const SERVER_INFO = { name: 'nextcloud-mcp', version: '0.1.0' };
  */
 const validator = new AjvJsonSchemaValidator();
 
-const CAPABILITIES: Resource = {
-  uri: 'nc://capabilities',
-  name: 'capabilities',
-  title: 'Nextcloud capabilities',
-  description: 'Server version and enabled apps',
-  mimeType: 'application/json',
-};
-const NOTE_URI = /^nc:\/\/notes\/(\d{1,10})$/;
+const INSTRUCTIONS =
+  "Tools for the user's Nextcloud: files and shares, notes, calendars and tasks, contacts, Deck boards, " +
+  'Tables, Cookbook recipes, Talk conversations, Mail, News feeds and Collectives; you see the tools of ' +
+  'the apps this Nextcloud has for the user and your token allows. Read before you write: updates that ' +
+  'take an etag need the one you read, so nothing someone else changed in between is overwritten.';
 
 /**
- * The MCP server one caller sees: the tools they may use, and the resources
- * (`nc://capabilities` for everyone, notes as `nc://notes/{id}` for holders of `notes:read`).
+ * The MCP server one caller sees: the tools they may use, and the resources of `resources.ts`
+ * they may read.
  */
 export function createMcpServer(tools: readonly AnyTool[], caller: Caller): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: {}, resources: {} },
     jsonSchemaValidator: validator,
-    instructions:
-      "Tools for the user's Nextcloud: notes, files and shares. Read before you write: updates need the etag " +
-      'you read, so nothing someone else changed in between is overwritten.',
+    instructions: INSTRUCTIONS,
   });
   registerTools(server, tools, caller);
-  registerResources(server, caller);
+  registerResources(server, ALL_RESOURCES, caller);
   return server;
 }
 
-function registerResources(server: Server, caller: Caller): void {
-  const notes = caller.apps.has('notes') && caller.scopes.has('notes:read');
+function registerResources(server: Server, all: readonly ResourceDefinition[], caller: Caller): void {
+  const resources = all.filter(
+    ({ needs }) => !needs || (caller.apps.has(needs.app) && caller.scopes.has(needs.scope)),
+  );
   server.setRequestHandler(ListResourcesRequestSchema, async (_request, extra) => {
-    if (!notes) return { resources: [CAPABILITIES] };
     const { nc } = caller.context(extra.signal);
-    const { data } = await nc.json<Partial<ApiNote>[]>({
-      method: 'GET',
-      path: `${NOTES_API}/notes`,
-      query: { exclude: 'content', chunkSize: 200 },
-      what: 'The notes list',
-    });
-    const listed = data
-      .filter(isFull)
-      .map(
-        (note): Resource => ({ uri: `nc://notes/${note.id}`, name: note.title, mimeType: 'text/markdown' }),
-      );
-    return { resources: [CAPABILITIES, ...listed] };
+    const listed = await Promise.all(resources.map((resource) => resource.list(nc)));
+    return { resources: listed.flat() };
   });
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
-    resourceTemplates: notes
-      ? [{ uriTemplate: 'nc://notes/{id}', name: 'note', title: 'Note', mimeType: 'text/markdown' }]
-      : [],
+    resourceTemplates: resources.flatMap(({ template }) => (template ? [template] : [])),
   }));
   server.setRequestHandler(ReadResourceRequestSchema, async (request, extra): Promise<ReadResourceResult> => {
     const { uri } = request.params;
-    const { nc } = caller.context(extra.signal);
-    if (uri === CAPABILITIES.uri) {
-      const data = await nc.ocs<unknown>({
-        method: 'GET',
-        path: '/ocs/v2.php/cloud/capabilities',
-        what: 'Capabilities',
-      });
-      return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(data) }] };
+    for (const resource of resources) {
+      const params = resource.match(uri);
+      if (!params) continue;
+      const { nc } = caller.context(extra.signal);
+      return { contents: [{ uri, ...(await resource.read(nc, params)) }] };
     }
-    const id = NOTE_URI.exec(uri)?.[1];
-    if (!(notes && id)) throw new McpError(ErrorCode.InvalidParams, `Resource ${uri} not found`);
-    const { data } = await nc.json<ApiNote>({
-      method: 'GET',
-      path: `${NOTES_API}/notes/${id}`,
-      what: `Note ${id}`,
-    });
-    return { contents: [{ uri, mimeType: 'text/markdown', text: data.content ?? '' }] };
+    throw new McpError(ErrorCode.InvalidParams, `Resource ${uri} not found`);
   });
 }

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { App } from '../../contract/index.js';
 import type { NextcloudClient } from './client.js';
 
@@ -67,13 +68,26 @@ export async function availableApps(
   );
 }
 
+/**
+ * `cloud/capabilities`: the server version and what each app publishes. PHP sends an empty map as
+ * `[]`, and which keys an app publishes is its own business, so only the envelope is checked.
+ */
+const Capabilities = z.looseObject({
+  capabilities: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+});
+
+export async function capabilities(nc: NextcloudClient): Promise<z.output<typeof Capabilities>> {
+  return nc.ocs({
+    method: 'GET',
+    path: '/ocs/v2.php/cloud/capabilities',
+    what: 'The capabilities',
+    schema: Capabilities,
+  });
+}
+
 async function capabilityKeys(nc: NextcloudClient, log: Logger): Promise<ReadonlySet<string> | undefined> {
   try {
-    const data = await nc.ocs<{ capabilities?: Record<string, unknown> }>({
-      method: 'GET',
-      path: '/ocs/v2.php/cloud/capabilities',
-      what: 'The capabilities',
-    });
+    const data = await capabilities(nc);
     return new Set(Object.keys(data.capabilities ?? {}));
   } catch (error) {
     log.warn({ err: (error as Error).message }, 'capabilities unavailable; no tool hidden on their ground');
@@ -81,13 +95,17 @@ async function capabilityKeys(nc: NextcloudClient, log: Logger): Promise<Readonl
   }
 }
 
+/** The user's app navigation; only the app ids are read. */
+const Navigation = z.array(z.looseObject({ id: z.union([z.string(), z.number()]) }));
+
 async function navigationIds(nc: NextcloudClient, log: Logger): Promise<ReadonlySet<string> | undefined> {
   try {
-    const entries = await nc.ocs<{ id?: unknown }[]>({
+    const entries = await nc.ocs({
       method: 'GET',
       path: '/ocs/v2.php/core/navigation/apps',
       query: { absolute: 'false' },
       what: 'The app navigation',
+      schema: Navigation,
     });
     return new Set(entries.map((entry) => String(entry.id)));
   } catch (error) {

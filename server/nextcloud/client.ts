@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher, request } from 'undici';
+import { z } from 'zod';
 import { errorForStatus, ServerError, TooLargeError, toServerError, UpstreamFailedError } from '../errors.js';
 
 /** What the server knows about the caller: the credential to present and the user id. */
@@ -45,6 +46,11 @@ export interface NcRequest {
   /** Refuse bodies larger than this many bytes. */
   readonly maxBytes?: number;
 }
+
+export type OcsRequest = Omit<NcRequest, 'body'> & {
+  form?: Record<string, string | undefined>;
+  json?: unknown;
+};
 
 export interface NcResponse {
   readonly status: number;
@@ -132,11 +138,11 @@ export class NextcloudClient {
     }
   }
 
-  /** Sends a JSON body (if any) and parses a JSON answer. */
-  async json<T>(
-    req: Omit<NcRequest, 'body'> & { json?: unknown },
-  ): Promise<{ data: T; response: NcResponse }> {
-    const { json, ...rest } = req;
+  /** Sends a JSON body (if any) and parses a JSON answer, checked against `schema`. */
+  async json<S extends z.ZodType>(
+    req: Omit<NcRequest, 'body'> & { json?: unknown; schema: S },
+  ): Promise<{ data: z.output<S>; response: NcResponse }> {
+    const { json, schema, ...rest } = req;
     const response = await this.send({
       ...rest,
       headers: {
@@ -146,17 +152,21 @@ export class NextcloudClient {
       },
       ...(json === undefined ? {} : { body: JSON.stringify(json) }),
     });
-    return { data: parseJson<T>(response, req.what), response };
+    return { data: parseAnswer(response, schema, req.what), response };
   }
 
   /**
-   * Calls an OCS endpoint (`/ocs/v2.php/...`) and unwraps `ocs.data`; `form` is sent url-encoded,
-   * `json` as JSON (apps such as Deck read JSON bodies).
+   * Calls an OCS endpoint (`/ocs/v2.php/...`) and unwraps `ocs.data`, checked against `schema`;
+   * `form` is sent url-encoded, `json` as JSON (apps such as Deck read JSON bodies).
    */
-  async ocs<T>(
-    req: Omit<NcRequest, 'body'> & { form?: Record<string, string | undefined>; json?: unknown },
-  ): Promise<T> {
-    const { form, json, ...rest } = req;
+  async ocs<S extends z.ZodType>(req: OcsRequest & { schema: S }): Promise<z.output<S>>;
+  /**
+   * @deprecated Unchecked: only for tools/sharing.ts until the files gateway gives its calls a
+   * schema. Everything else passes one.
+   */
+  async ocs<T>(req: OcsRequest): Promise<T>;
+  async ocs(req: OcsRequest & { schema?: z.ZodType }): Promise<unknown> {
+    const { form, json, schema, ...rest } = req;
     const response = await this.send({
       ...rest,
       query: { format: 'json', ...rest.query },
@@ -169,7 +179,8 @@ export class NextcloudClient {
       },
       ...(form ? { body: formBody(form) } : json === undefined ? {} : { body: JSON.stringify(json) }),
     });
-    return parseJson<{ ocs: { data: T } }>(response, req.what).ocs.data;
+    const { data } = ocsEnvelope(readJson(response, req.what), req.what);
+    return schema ? checkAnswer(schema, data, req.what) : data;
   }
 
   private async once(req: NcRequest): Promise<NcResponse> {
@@ -228,12 +239,43 @@ function formBody(form: Record<string, string | undefined>): string {
   return params.toString();
 }
 
-function parseJson<T>(response: NcResponse, what: string): T {
+/** The JSON of an answer; a body that is not JSON is Nextcloud's failure. */
+export function readJson(response: NcResponse, what: string): unknown {
   try {
-    return JSON.parse(response.body.toString('utf8')) as T;
+    return JSON.parse(response.body.toString('utf8'));
   } catch (error) {
     throw new UpstreamFailedError(`Nextcloud sent a malformed answer for ${what}`, { cause: error });
   }
+}
+
+/** A JSON answer checked against `schema`. */
+export function parseAnswer<S extends z.ZodType>(response: NcResponse, schema: S, what: string): z.output<S> {
+  return checkAnswer(schema, readJson(response, what), what);
+}
+
+/**
+ * Checks what Nextcloud answered against the shape our code reads, so an app that changed its API
+ * (or a proxy's stray page) is a clear upstream failure instead of a crash or a wrong result. The
+ * message names the fields, never their values: they may be the user's data.
+ */
+export function checkAnswer<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, 3).map((issue) => {
+    const at = issue.path.map(String).join('.') || 'the answer';
+    return issue.code === 'invalid_type' ? `${at}: expected ${issue.expected}` : `${at}: ${issue.code}`;
+  });
+  throw new UpstreamFailedError(`Nextcloud sent an unexpected answer for ${what} (${problems.join('; ')})`, {
+    cause: result.error,
+  });
+}
+
+/** Every OCS answer wraps its data so; apps' own fields in `ocs.meta` are not ours to require. */
+const OcsEnvelope = z.looseObject({ ocs: z.looseObject({ data: z.unknown() }) });
+
+/** The `ocs.data` of an OCS answer. */
+export function ocsEnvelope(value: unknown, what: string): { data: unknown } {
+  return checkAnswer(OcsEnvelope, value, what).ocs;
 }
 
 /** Nextcloud's own explanation from an error body (OCS envelope or an app's JSON), if it has one. */

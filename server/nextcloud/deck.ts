@@ -1,6 +1,24 @@
 import { LRUCache } from 'lru-cache';
-import { UpstreamFailedError } from '../errors.js';
-import { headerValue, type NcResponse, type NextcloudClient } from './client.js';
+import { z } from 'zod';
+import { headerValue, type NcResponse, type NextcloudClient, parseAnswer } from './client.js';
+import {
+  AttachmentSchema,
+  BoardSchema,
+  CardSchema,
+  CommentSchema,
+  type DeckAttachment,
+  type DeckBoard,
+  type DeckCard,
+  type DeckComment,
+  type DeckLabel,
+  type DeckStack,
+  Ignored,
+  LabelSchema,
+  ShareSchema,
+  StackSchema,
+} from './deck-answers.js';
+
+export type { DeckAttachment, DeckBoard, DeckCard, DeckComment, DeckLabel, DeckStack };
 
 /** Deck's REST API (docs/API.md of nextcloud/deck); v1.1 lists every attachment type. */
 const API = '/index.php/apps/deck/api/v1.0';
@@ -9,81 +27,14 @@ const API_V11 = '/index.php/apps/deck/api/v1.1';
 const INTERNAL = '/index.php/apps/deck';
 /** Deck's comments API is OCS. */
 const COMMENTS = '/ocs/v2.php/apps/deck/api/v1.0/cards';
+/**
+ * Attaching a Nextcloud file does not copy it: as the Deck web UI does, the file is shared with the
+ * card (share type 12, IShare::TYPE_DECK), so it stays where it is and the card links to it.
+ */
+const SHARES = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
+const SHARE_TYPE_DECK = '12';
 /** Every Deck REST request must carry this header (and it lets the internal routes pass the CSRF check). */
 const DECK_HEADERS = { 'ocs-apirequest': 'true' };
-
-export interface DeckUser {
-  uid: string;
-  displayname?: string;
-}
-export interface DeckLabel {
-  id: number;
-  title: string;
-  color: string;
-  boardId?: number | string;
-}
-export interface DeckCard {
-  id: number;
-  title: string;
-  description: string | null;
-  stackId: number;
-  type: string;
-  owner: DeckUser | string;
-  order: number;
-  archived: boolean;
-  done?: string | null;
-  duedate: string | null;
-  createdAt: number;
-  lastModified: number;
-  labels: DeckLabel[] | null;
-  assignedUsers: { participant: DeckUser }[] | null;
-  dependentCards?: { id: number; title?: string }[] | null;
-  attachmentCount: number | null;
-  commentsCount?: number;
-  ETag?: string;
-}
-export interface DeckStack {
-  id: number;
-  title: string;
-  boardId: number;
-  order: number;
-  cards?: DeckCard[];
-  ETag?: string;
-}
-export interface DeckBoard {
-  id: number;
-  title: string;
-  color: string;
-  archived: boolean;
-  owner: DeckUser;
-  shared?: number;
-  labels?: DeckLabel[];
-  users?: DeckUser[];
-  acl?: {
-    participant: DeckUser;
-    permissionEdit: boolean;
-    permissionShare: boolean;
-    permissionManage: boolean;
-  }[];
-  lastModified?: number;
-  ETag?: string;
-}
-export interface DeckComment {
-  id: number | string;
-  message: string;
-  actorId: string;
-  actorDisplayName?: string;
-  creationDateTime: string;
-  replyTo?: { id: number | string };
-}
-export interface DeckAttachment {
-  id: number;
-  type: string;
-  data: string;
-  createdBy: string;
-  createdAt: number;
-  extendedData?: { path?: string; mimetype?: string; filesize?: number };
-}
 
 /** Answers that carried an ETag, per credential and URL, revalidated with `If-None-Match`. */
 const conditional = new LRUCache<string, { etag: string; data: unknown; size: number }>({
@@ -107,12 +58,16 @@ const conditional = new LRUCache<string, { etag: string; data: unknown; size: nu
 export class DeckApi {
   constructor(readonly nc: NextcloudClient) {}
 
-  /** A GET of the API that reuses the cached answer when Deck says it did not change. */
-  async read<T>(
+  /**
+   * A GET of the API that reuses the cached answer when Deck says it did not change. The cache
+   * holds checked answers, and each URL is read with one schema, so a hit needs no new check.
+   */
+  private async read<S extends z.ZodType>(
+    schema: S,
     path: string,
     what: string,
     options: { changedSince?: Date; v11?: boolean; revalidate?: boolean } = {},
-  ) {
+  ): Promise<{ data: z.output<S>; etag: string | undefined; size: number }> {
     const url = `${options.v11 ? API_V11 : API}${path}`;
     const since = options.changedSince?.toUTCString();
     const cacheKey = `${this.nc.cacheKey} ${url} ${since ?? ''}`;
@@ -130,8 +85,8 @@ export class DeckApi {
       accept: [304],
     });
     if (response.status === 304 && cached)
-      return { data: cached.data as T, etag: cached.etag, size: cached.size };
-    const data = this.parse<T>(response.body, what);
+      return { data: cached.data as z.output<S>, etag: cached.etag, size: cached.size };
+    const data = parseAnswer(response, schema, what);
     const size = response.body.length;
     const tag = headerValue(response.headers, 'etag')?.replaceAll('"', '');
     const etag = tag && options.revalidate !== false && settled(data, response) ? tag : undefined;
@@ -140,98 +95,254 @@ export class DeckApi {
   }
 
   /** A write to the REST API (`v11` for attachments, `internal` for the web UI's card routes). */
-  async write<T>(
+  private async write<S extends z.ZodType>(
+    schema: S,
     method: 'POST' | 'PUT' | 'DELETE',
     path: string,
     what: string,
     json?: unknown,
     base: 'api' | 'v11' | 'internal' = 'api',
-  ) {
-    return (
-      await this.nc.json<T>({
-        method,
-        path: `${{ api: API, v11: API_V11, internal: INTERNAL }[base]}${path}`,
-        headers: DECK_HEADERS,
-        what,
-        ...(json === undefined ? {} : { json }),
-      })
-    ).data;
+  ): Promise<z.output<S>> {
+    const answer = await this.nc.json({
+      method,
+      path: `${{ api: API, v11: API_V11, internal: INTERNAL }[base]}${path}`,
+      headers: DECK_HEADERS,
+      what,
+      schema,
+      ...(json === undefined ? {} : { json }),
+    });
+    return answer.data;
   }
 
-  boards(changedSince?: Date) {
-    return this.read<DeckBoard[]>('/boards', 'The Deck boards', changedSince ? { changedSince } : {});
+  async boards(changedSince?: Date): Promise<DeckBoard[]> {
+    const what = 'The Deck boards';
+    return (await this.read(z.array(BoardSchema), '/boards', what, changedSince ? { changedSince } : {}))
+      .data;
   }
 
-  async board(boardId: number) {
-    return (await this.read<DeckBoard>(`/boards/${boardId}`, `Deck board ${boardId}`)).data;
+  async board(boardId: number): Promise<DeckBoard> {
+    return (await this.boardRead(boardId)).data;
   }
 
-  /** Active stacks with their unarchived cards, reused while the board's ETag stays the same. */
-  async stacks(boardId: number, changedSince?: Date): Promise<DeckStack[]> {
+  private boardRead(boardId: number) {
+    return this.read(BoardSchema, `/boards/${boardId}`, `Deck board ${boardId}`);
+  }
+
+  createBoard(board: { title: string; color: string }): Promise<DeckBoard> {
+    return this.write(BoardSchema, 'POST', '/boards', 'A new Deck board', board);
+  }
+
+  async label(boardId: number, labelId: number): Promise<DeckLabel> {
+    return (await this.read(LabelSchema, labelPath(boardId, labelId), `Label ${labelId}`)).data;
+  }
+
+  createLabel(boardId: number, label: { title: string; color: string }): Promise<DeckLabel> {
+    const what = `A new label on board ${boardId}`;
+    return this.write(LabelSchema, 'POST', `/boards/${boardId}/labels`, what, label);
+  }
+
+  updateLabel(boardId: number, labelId: number, label: { title: string; color: string }) {
+    return this.write(LabelSchema, 'PUT', labelPath(boardId, labelId), `Label ${labelId}`, label);
+  }
+
+  async deleteLabel(boardId: number, labelId: number): Promise<void> {
+    await this.write(Ignored, 'DELETE', labelPath(boardId, labelId), `Label ${labelId}`);
+  }
+
+  /**
+   * Active stacks with their unarchived cards, reused while the board's ETag stays the same; with
+   * `archived`, each stack also carries its archived cards (only /stacks/archived lists them).
+   */
+  async stacks(boardId: number, options: { changedSince?: Date; archived?: boolean } = {}) {
+    const [stacks, archived] = await Promise.all([
+      this.activeStacks(boardId, options.changedSince),
+      options.archived ? this.archivedStacks(boardId) : Promise.resolve([]),
+    ]);
+    return options.archived ? stacks.map((stack) => withArchived(stack, archived)) : stacks;
+  }
+
+  private async activeStacks(boardId: number, changedSince?: Date): Promise<DeckStack[]> {
     const what = `The stacks of Deck board ${boardId}`;
+    const schema = z.array(StackSchema);
     if (changedSince)
-      return (await this.read<DeckStack[]>(`/boards/${boardId}/stacks`, what, { changedSince })).data;
-    const boardTag = (await this.read<DeckBoard>(`/boards/${boardId}`, `Deck board ${boardId}`)).etag;
+      return (await this.read(schema, `/boards/${boardId}/stacks`, what, { changedSince })).data;
+    const boardTag = (await this.boardRead(boardId)).etag;
     const cacheKey = `${this.nc.cacheKey} stacks ${boardId}`;
     const cached = conditional.get(cacheKey);
     if (boardTag && cached?.etag === boardTag) return cached.data as DeckStack[];
-    const { data, size } = await this.read<DeckStack[]>(`/boards/${boardId}/stacks`, what);
+    const { data, size } = await this.read(schema, `/boards/${boardId}/stacks`, what);
     if (boardTag) conditional.set(cacheKey, { etag: boardTag, data, size });
     return data;
   }
 
   /** Stacks carrying the board's archived cards (the only list that has them). */
   async archivedStacks(boardId: number): Promise<DeckStack[]> {
-    return (
-      await this.read<DeckStack[]>(
-        `/boards/${boardId}/stacks/archived`,
-        `The archived cards of board ${boardId}`,
-      )
-    ).data;
+    const path = `/boards/${boardId}/stacks/archived`;
+    return (await this.read(z.array(StackSchema), path, `The archived cards of board ${boardId}`)).data;
   }
 
-  async stack(boardId: number, stackId: number): Promise<DeckStack> {
-    return (await this.read<DeckStack>(`/boards/${boardId}/stacks/${stackId}`, `Deck stack ${stackId}`)).data;
+  /** One stack; with `archived`, its archived cards too. */
+  async stack(boardId: number, stackId: number, options: { archived?: boolean } = {}): Promise<DeckStack> {
+    const [stack, archived] = await Promise.all([
+      this.read(StackSchema, `/boards/${boardId}/stacks/${stackId}`, `Deck stack ${stackId}`),
+      options.archived ? this.archivedStacks(boardId) : Promise.resolve([]),
+    ]);
+    return options.archived ? withArchived(stack.data, archived) : stack.data;
+  }
+
+  createStack(boardId: number, stack: { title: string; order: number }): Promise<DeckStack> {
+    const what = `A new stack on board ${boardId}`;
+    return this.write(StackSchema, 'POST', `/boards/${boardId}/stacks`, what, stack);
+  }
+
+  updateStack(boardId: number, stackId: number, stack: { title: string; order: number }) {
+    return this.write(StackSchema, 'PUT', `/boards/${boardId}/stacks/${stackId}`, `Stack ${stackId}`, stack);
+  }
+
+  async deleteStack(boardId: number, stackId: number): Promise<void> {
+    await this.write(Ignored, 'DELETE', `/boards/${boardId}/stacks/${stackId}`, `Stack ${stackId}`);
   }
 
   async card(boardId: number, stackId: number, cardId: number): Promise<DeckCard> {
-    const path = `/boards/${boardId}/stacks/${stackId}/cards/${cardId}`;
-    return (await this.read<DeckCard>(path, `Deck card ${cardId}`)).data;
+    return (await this.read(CardSchema, cardPath(boardId, stackId, cardId), `Deck card ${cardId}`)).data;
+  }
+
+  createCard(boardId: number, stackId: number, card: Record<string, unknown>): Promise<DeckCard> {
+    const what = `A new card in stack ${stackId}`;
+    return this.write(CardSchema, 'POST', `/boards/${boardId}/stacks/${stackId}/cards`, what, card);
+  }
+
+  /** Replaces a card's fields (Deck takes whole cards: what is left out is cleared). */
+  async updateCard(boardId: number, stackId: number, cardId: number, card: Record<string, unknown>) {
+    await this.write(Ignored, 'PUT', cardPath(boardId, stackId, cardId), `Card ${cardId}`, card);
+  }
+
+  async deleteCard(boardId: number, stackId: number, cardId: number): Promise<void> {
+    await this.write(Ignored, 'DELETE', cardPath(boardId, stackId, cardId), `Card ${cardId}`);
+  }
+
+  async archiveCard(boardId: number, stackId: number, cardId: number, archive: boolean): Promise<void> {
+    const path = `${cardPath(boardId, stackId, cardId)}/${archive ? 'archive' : 'unarchive'}`;
+    await this.write(Ignored, 'PUT', path, `Card ${cardId}`);
+  }
+
+  /** The web UI's route: the API route takes the stack from its URL and cannot change it. */
+  async reorderCard(cardId: number, stackId: number, order: number): Promise<void> {
+    const path = `/cards/${cardId}/reorder`;
+    await this.write(Ignored, 'PUT', path, `Card ${cardId}`, { order, stackId }, 'internal');
+  }
+
+  /**
+   * Moves a card to a stack of any board through the web UI's update route, which reads the stack
+   * from the body and remaps labels to the target board's. That route clears `done`; `done` marks
+   * the card again so a move does not reopen it.
+   */
+  async moveCard(current: DeckCard, stackId: number, order: number): Promise<void> {
+    const what = `Card ${current.id}`;
+    await this.write(
+      Ignored,
+      'PUT',
+      `/cards/${current.id}`,
+      what,
+      {
+        id: current.id,
+        title: current.title,
+        type: current.type,
+        stackId,
+        order,
+        description: current.description ?? '',
+        duedate: current.duedate,
+        deletedAt: 0,
+      },
+      'internal',
+    );
+    if (current.done)
+      await this.write(Ignored, 'PUT', `/cards/${current.id}/done`, what, undefined, 'internal');
+  }
+
+  /** Puts a label or a user on a card or takes it off, or adds or removes a card it depends on. */
+  async changeCardLink(boardId: number, stackId: number, cardId: number, change: CardLinkChange) {
+    const card = cardPath(boardId, stackId, cardId);
+    const [method, path, json] =
+      'dependentCard' in change
+        ? [change.remove ? 'DELETE' : 'POST', `${card}/dependentCards/${change.dependentCard}`, undefined]
+        : 'labelId' in change
+          ? ['PUT', `${card}/${change.remove ? 'removeLabel' : 'assignLabel'}`, { labelId: change.labelId }]
+          : ['PUT', `${card}/${change.remove ? 'unassignUser' : 'assignUser'}`, { userId: change.userId }];
+    await this.write(Ignored, method as 'PUT' | 'POST' | 'DELETE', path, `Card ${cardId}`, json);
   }
 
   async attachments(boardId: number, stackId: number, cardId: number): Promise<DeckAttachment[]> {
-    const path = `/boards/${boardId}/stacks/${stackId}/cards/${cardId}/attachments`;
+    const path = `${cardPath(boardId, stackId, cardId)}/attachments`;
     // Their ETag is the card's and their items do not show when it changed: never kept.
     const what = `The attachments of card ${cardId}`;
-    return (await this.read<DeckAttachment[]>(path, what, { v11: true, revalidate: false })).data;
+    return (await this.read(z.array(AttachmentSchema), path, what, { v11: true, revalidate: false })).data;
   }
 
-  comments(cardId: number, limit: number, offset: number) {
-    return this.nc.ocs<DeckComment[]>({
+  /** Shares a file with a card; the share's id is the attachment's. */
+  async attachFile(cardId: number, path: string): Promise<number> {
+    const share = await this.nc.ocs({
+      method: 'POST',
+      path: SHARES,
+      form: { path, shareType: SHARE_TYPE_DECK, shareWith: String(cardId), permissions: '1' },
+      what: `Attaching ${path} to card ${cardId}`,
+      schema: ShareSchema,
+    });
+    return Number(share.id);
+  }
+
+  /** Removes an attachment; for a shared file only its share with the card goes. */
+  async deleteAttachment(boardId: number, stackId: number, cardId: number, attachment: DeckAttachment) {
+    const path = `${cardPath(boardId, stackId, cardId)}/attachments/${attachment.type}/${attachment.id}`;
+    await this.write(Ignored, 'DELETE', path, `Attachment ${attachment.id}`, undefined, 'v11');
+  }
+
+  comments(cardId: number, limit: number, offset: number): Promise<DeckComment[]> {
+    return this.nc.ocs({
       method: 'GET',
       path: `${COMMENTS}/${cardId}/comments`,
       query: { limit, offset },
       what: `The comments of card ${cardId}`,
+      schema: z.array(CommentSchema),
     });
   }
 
-  comment(method: 'POST' | 'PUT' | 'DELETE', cardId: number, commentId: number | undefined, json?: unknown) {
-    return this.nc.ocs<DeckComment>({
+  comment(method: 'POST' | 'PUT', cardId: number, commentId: number | undefined, json: unknown) {
+    return this.nc.ocs({
       method,
       path: `${COMMENTS}/${cardId}/comments${commentId === undefined ? '' : `/${commentId}`}`,
-      ...(json === undefined ? {} : { json }),
+      json,
       what:
         commentId === undefined ? `A comment on card ${cardId}` : `Comment ${commentId} on card ${cardId}`,
+      schema: CommentSchema,
     });
   }
 
-  private parse<T>(body: Buffer, what: string): T {
-    try {
-      return JSON.parse(body.toString('utf8')) as T;
-    } catch (error) {
-      throw new UpstreamFailedError(`Nextcloud sent a malformed answer for ${what}`, { cause: error });
-    }
+  async deleteComment(cardId: number, commentId: number): Promise<void> {
+    await this.nc.ocs({
+      method: 'DELETE',
+      path: `${COMMENTS}/${cardId}/comments/${commentId}`,
+      what: `Comment ${commentId} on card ${cardId}`,
+      schema: Ignored,
+    });
   }
+}
+
+/** A change of what a card links to; `remove` takes the link off. */
+export type CardLinkChange = { remove: boolean } & (
+  | { labelId: number }
+  | { userId: string }
+  | { dependentCard: number }
+);
+
+const labelPath = (board: number, label: number) => `/boards/${board}/labels/${label}`;
+const cardPath = (board: number, stack: number, card: number) =>
+  `/boards/${board}/stacks/${stack}/cards/${card}`;
+
+/** A stack with the archived cards of the same stack added (a copy: cached answers stay as they are). */
+function withArchived(stack: DeckStack, archived: readonly DeckStack[]): DeckStack {
+  const extra = archived.find((candidate) => candidate.id === stack.id)?.cards ?? [];
+  return { ...stack, cards: [...(stack.cards ?? []), ...extra] };
 }
 
 /** Whether an answer's newest change is at least a second older than the answer itself. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError, NotFoundError, UpstreamFailedError } from '../errors.js';
-import type { NcResponse, NextcloudClient } from './client.js';
+import { checkAnswer, type NcResponse, type NextcloudClient } from './client.js';
 
 /**
  * Nextcloud Mail's OCS API (accounts since Mail 4.3; mailboxes and message lists since 5.2;
@@ -42,12 +42,13 @@ export function missingMailError(): NotFoundError {
 }
 
 /** GETs an OCS route of Mail and unwraps `ocs.data`; Mail answers an unknown id with 403 or 404. */
-export async function mailOcs<T>(
+export async function mailOcs<S extends z.ZodType>(
   nc: NextcloudClient,
+  schema: S,
   path: string,
   what: string,
   options: { query?: Record<string, string | number | undefined>; maxBytes?: number } = {},
-): Promise<T> {
+): Promise<z.output<S>> {
   const response = await nc.send({
     method: 'GET',
     path: `${MAIL_OCS}${path}`,
@@ -61,20 +62,21 @@ export async function mailOcs<T>(
   if (response.status >= 400) throw new NotFoundError(`${what} not found`);
   const envelope = ocsEnvelope(response);
   if (!envelope) throw new UpstreamFailedError(`Nextcloud sent a malformed answer for ${what}`);
-  return envelope.data as T;
+  return checkAnswer(schema, envelope.data, what);
 }
 
 /**
  * Calls one of Mail's REST routes. Mail answers an id that is not the user's (or no longer exists,
  * as after a move) with 403, and its own refusals with 400 and `{status: "fail", data: {message}}`.
  */
-export async function mailApi<T>(
+export async function mailApi<S extends z.ZodType>(
   nc: NextcloudClient,
+  schema: S,
   method: 'POST' | 'PUT' | 'DELETE',
   path: string,
   what: string,
   json?: unknown,
-): Promise<T | undefined> {
+): Promise<z.output<S> | undefined> {
   const response = await nc.send({
     method,
     path: `${MAIL_API}${path}`,
@@ -90,12 +92,90 @@ export async function mailApi<T>(
   }
   const text = response.body.toString('utf8');
   if (!text) return undefined;
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as T;
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new UpstreamFailedError(`Nextcloud sent a malformed answer for ${what}`, { cause: error });
   }
+  return checkAnswer(schema, parsed, what);
 }
+
+/**
+ * The answers the tools read. Mail's ids are numbers; the rest is read leniently by the views
+ * (absent text is "", absent lists empty), so only its type is checked where Mail sends one.
+ */
+const Address = z.looseObject({ label: z.string().nullish(), email: z.string().nullish() });
+const Addresses = z.array(Address).nullish();
+const Flags = z.record(z.string(), z.unknown()).nullish();
+/** Tags keyed by IMAP label; PHP sends none as `[]`. */
+const Tags = z.union([z.record(z.string(), z.looseObject({ id: z.number() })), z.array(z.never())]).nullish();
+const Part = z.looseObject({
+  id: z.union([z.string(), z.number()]).nullish(),
+  fileName: z.string().nullish(),
+  mime: z.string().nullish(),
+  size: z.number().nullish(),
+});
+const MessageSummary = z.looseObject({
+  databaseId: z.number(),
+  subject: z.string().nullish(),
+  dateInt: z.number().nullish(),
+  from: Addresses,
+  to: Addresses,
+  previewText: z.string().nullish(),
+  flags: Flags,
+  tags: Tags,
+});
+
+export const MAIL = {
+  accounts: z.array(
+    z.looseObject({
+      id: z.number(),
+      email: z.string().nullish(),
+      isDelegated: z.boolean().nullish(),
+      aliases: z
+        .array(z.looseObject({ id: z.number(), email: z.string().nullish(), name: z.string().nullish() }))
+        .nullish(),
+    }),
+  ),
+  mailboxes: z.array(
+    z.looseObject({
+      databaseId: z.number(),
+      name: z.string().nullish(),
+      specialUse: z.array(z.string()).nullish(),
+      unread: z.number().nullish(),
+    }),
+  ),
+  messages: z.array(MessageSummary),
+  /** null when Mail cannot read the message. */
+  message: z
+    .looseObject({
+      id: z.number().nullish(),
+      messageId: z.string().nullish(),
+      subject: z.string().nullish(),
+      dateInt: z.number().nullish(),
+      from: Addresses,
+      to: Addresses,
+      cc: Addresses,
+      bcc: Addresses,
+      replyTo: Addresses,
+      hasHtmlBody: z.boolean().nullish(),
+      body: z.string().nullish(),
+      flags: Flags,
+      attachments: z.array(Part).nullish(),
+      inlineAttachments: z.array(Part).nullish(),
+    })
+    .nullable(),
+  /** null when the mail server has no source for it. */
+  source: z.string().nullable(),
+  tag: z.looseObject({
+    id: z.number(),
+    displayName: z.string(),
+    imapLabel: z.string(),
+    color: z.string().nullish(),
+  }),
+  ignored: z.unknown(),
+};
 
 /** Mail's explanation in a `{status: "fail", data: {message}}` body, if short enough to show. */
 function failMessage(response: NcResponse): string | undefined {

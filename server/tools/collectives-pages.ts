@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
-import type { NextcloudClient } from '../nextcloud/client.js';
+import * as api from '../nextcloud/collectives.js';
 import { normalizeUserPath } from '../nextcloud/dav-path.js';
 import { davFilesPath, readFileContent } from '../nextcloud/webdav.js';
 import { defineTool } from '../registry.js';
-import { type ApiPage, api, collectiveId, emoji, pageShape, pageView } from './collectives.js';
+import { collectiveId, emoji, pageShape, pageView } from './collectives-views.js';
 
 const pageId = z
   .number()
@@ -19,9 +19,6 @@ const tagId = z
   .max(Number.MAX_SAFE_INTEGER)
   .describe('The numeric id of the tag (from collectives_get_tags)');
 const title = z.string().min(1).max(200);
-
-const pagesOf = (nc: NextcloudClient, collective: number) =>
-  api<{ pages: ApiPage[] }>(nc, 'GET', `/${collective}/pages`, `Collective ${collective}`);
 
 const read = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
 const listShape = { collective_id: z.number(), pages: z.array(z.object(pageShape)), total: z.number() };
@@ -40,7 +37,7 @@ const getPages = defineTool({
   output: { ...listShape, next_offset: z.number().nullable() },
   hints: read,
   async handler(args, { nc }) {
-    const { pages } = await pagesOf(nc, args.collective_id);
+    const pages = await api.pagesOf(nc, args.collective_id);
     const end = args.offset + args.limit;
     return {
       structured: {
@@ -67,10 +64,11 @@ const getPage = defineTool({
   },
   hints: read,
   async handler(args, ctx) {
-    const { page } = await api<{ page: ApiPage }>(
+    const page = await api.pageCall(
       ctx.nc,
       'GET',
-      `/${args.collective_id}/pages/${args.page_id}`,
+      args.collective_id,
+      `/${args.page_id}`,
       `Page ${args.page_id} of collective ${args.collective_id}`,
     );
     const view = pageView(page);
@@ -102,13 +100,7 @@ const searchPages = defineTool({
   output: { ...listShape, query: z.string() },
   hints: read,
   async handler(args, { nc }) {
-    const { pages } = await api<{ pages: ApiPage[] }>(
-      nc,
-      'GET',
-      `/${args.collective_id}/search`,
-      `Collective ${args.collective_id}`,
-      { query: { searchString: args.query } },
-    );
+    const pages = await api.searchPages(nc, args.collective_id, args.query);
     return {
       structured: {
         collective_id: args.collective_id,
@@ -129,12 +121,7 @@ const getTrashedPages = defineTool({
   output: listShape,
   hints: read,
   async handler(args, { nc }) {
-    const { pages } = await api<{ pages: ApiPage[] }>(
-      nc,
-      'GET',
-      `/${args.collective_id}/pages/trash`,
-      `Collective ${args.collective_id}`,
-    );
+    const pages = await api.trashedPages(nc, args.collective_id);
     return {
       structured: { collective_id: args.collective_id, pages: pages.map(pageView), total: pages.length },
     };
@@ -161,24 +148,18 @@ const createPage = defineTool({
   output: pageShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    const { page } = await api<{ page: ApiPage }>(
+    const page = await api.pageCall(
       nc,
       'POST',
-      `/${args.collective_id}/pages/${args.parent_id}`,
+      args.collective_id,
+      `/${args.parent_id}`,
       `Page "${args.title}" in collective ${args.collective_id}`,
-      { form: { title: args.title } },
+      { title: args.title },
     );
     const view = pageView(page);
     if (args.content && view.path) {
-      const body = Buffer.from(args.content, 'utf8');
-      await nc.send({
-        method: 'PUT',
-        path: davFilesPath(nc.user, normalizeUserPath(view.path)),
-        headers: { 'content-type': 'text/markdown; charset=utf-8' },
-        body,
-        what: `The text of the new page "${page.title}" (${view.path}; the page itself was created)`,
-      });
-      return { structured: { ...view, size: body.length } };
+      const what = `The text of the new page "${page.title}" (${view.path}; the page itself was created)`;
+      return { structured: { ...view, size: await api.writePageText(nc, view.path, args.content, what) } };
     }
     return { structured: view };
   },
@@ -210,39 +191,26 @@ const movePage = defineTool({
     let parent = args.parent_id;
     // The API reads parent 0 as "keep the parent"; the top level is below the landing page.
     if (parent === 0) {
-      const landing = (await pagesOf(nc, args.collective_id)).pages.find((page) => page.parentId === 0);
+      const landing = (await api.pagesOf(nc, args.collective_id)).find((page) => page.parentId === 0);
       if (!landing) throw new NotFoundError(`Collective ${args.collective_id} has no landing page`);
       parent = landing.id;
     }
-    const { page } = await api<{ page: ApiPage }>(
+    const page = await api.pageCall(
       nc,
       'PUT',
-      `/${args.collective_id}/pages/${args.page_id}`,
+      args.collective_id,
+      `/${args.page_id}`,
       `Page ${args.page_id} of collective ${args.collective_id}`,
       {
-        form: {
-          parentId: parent === undefined ? undefined : String(parent),
-          title: args.title,
-          index: String(args.index),
-          copy: String(args.copy),
-        },
+        parentId: parent === undefined ? undefined : String(parent),
+        title: args.title,
+        index: String(args.index),
+        copy: String(args.copy),
       },
     );
     return { structured: { ...pageView(page), copied: args.copy } };
   },
 });
-
-/** A page call that answers with the page: trash, restore, emoji, tags. */
-function pageCall(
-  nc: NextcloudClient,
-  method: string,
-  collective: number,
-  path: string,
-  what: string,
-  form?: Record<string, string>,
-) {
-  return api<{ page: ApiPage }>(nc, method, `/${collective}/pages${path}`, what, form ? { form } : {});
-}
 
 const trashPage = defineTool({
   name: 'collectives_trash_page',
@@ -253,7 +221,7 @@ const trashPage = defineTool({
   output: pageShape,
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    const { page } = await pageCall(
+    const page = await api.pageCall(
       nc,
       'DELETE',
       args.collective_id,
@@ -272,7 +240,7 @@ const restorePage = defineTool({
   output: pageShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { page } = await pageCall(
+    const page = await api.pageCall(
       nc,
       'PATCH',
       args.collective_id,
@@ -296,7 +264,7 @@ const setPageEmoji = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
     // Only an empty emoji clears it for good: the app keeps the stored one when it gets null.
-    const { page } = await pageCall(
+    const page = await api.pageCall(
       nc,
       'PUT',
       args.collective_id,
@@ -323,7 +291,7 @@ function tagging(assign: boolean) {
     output: pageShape,
     hints: tagHints,
     async handler(args, { nc }) {
-      const { page } = await pageCall(
+      const page = await api.pageCall(
         nc,
         assign ? 'PUT' : 'DELETE',
         args.collective_id,

@@ -1,146 +1,10 @@
 import { z } from 'zod';
-import { NotFoundError } from '../errors.js';
-import type { NcRequest, NextcloudClient } from '../nextcloud/client.js';
-import { displayPath, normalizeUserPath } from '../nextcloud/dav-path.js';
+import type { Tag } from '../nextcloud/collectives.js';
+import * as api from '../nextcloud/collectives.js';
 import { defineTool } from '../registry.js';
+import { collectiveId, collectiveShape, collectiveView, emoji } from './collectives-views.js';
 
-/**
- * Collectives app OCS API v1.0 (nextcloud/collectives appinfo/routes.php, openapi.json). Page ids
- * are the file ids of the pages' markdown files; a page's text lives in the collective's folder
- * in the member's files and is read over WebDAV (see collectives-pages.ts).
- */
-const API = '/ocs/v2.php/apps/collectives/api/v1.0/collectives';
-
-export const collectiveId = z
-  .number()
-  .int()
-  .min(1)
-  .max(Number.MAX_SAFE_INTEGER)
-  .describe('The numeric id of the collective (from collectives_get_collectives)');
-
-/**
- * The app stores one emoji per collective or page and refuses anything else (EmojiHelper: one
- * grapheme, pictographic, at most 8 code points).
- */
-export const emoji = z
-  .string()
-  .min(1)
-  .max(16)
-  .refine(
-    (value) =>
-      [...new Intl.Segmenter().segment(value)].length === 1 && /\p{Extended_Pictographic}/u.test(value),
-    'must be a single emoji, e.g. 📘',
-  );
-
-interface ApiCollective {
-  id: number;
-  name: string;
-  emoji?: string | null;
-  level?: number;
-  canEdit?: boolean;
-  canShare?: boolean;
-  trashTimestamp?: number | null;
-}
-
-/** Team (circle) membership levels as the Circles app numbers them. */
-const LEVELS: Record<number, 'member' | 'moderator' | 'admin' | 'owner'> = {
-  1: 'member',
-  4: 'moderator',
-  8: 'admin',
-  9: 'owner',
-};
-
-const collectiveShape = {
-  id: z.number(),
-  name: z.string(),
-  emoji: z.string().nullable(),
-  level: z.enum(['member', 'moderator', 'admin', 'owner']).describe('Your level in the collective team'),
-  can_edit: z.boolean(),
-  can_share: z.boolean(),
-  trashed_at: z.string().nullable().describe('ISO 8601 time it was trashed, or null'),
-};
-
-/** ISO 8601 from the app's Unix seconds; null when absent. */
-const isoFromSeconds = (seconds: number | null | undefined) =>
-  seconds ? new Date(seconds * 1000).toISOString() : null;
-
-function collectiveView(collective: ApiCollective) {
-  return {
-    id: collective.id,
-    name: collective.name,
-    emoji: collective.emoji || null,
-    level: LEVELS[collective.level ?? 1] ?? 'member',
-    can_edit: Boolean(collective.canEdit),
-    can_share: Boolean(collective.canShare),
-    trashed_at: isoFromSeconds(collective.trashTimestamp),
-  };
-}
-
-export interface ApiPage {
-  id: number;
-  title: string;
-  emoji?: string | null;
-  parentId: number;
-  fileName: string;
-  filePath: string;
-  collectivePath?: string | null;
-  timestamp: number;
-  size: number;
-  lastUserId?: string | null;
-  tags?: number[];
-  subpageOrder?: number[];
-  trashTimestamp?: number | null;
-}
-
-export const pageShape = {
-  id: z.number(),
-  title: z.string(),
-  emoji: z.string().nullable(),
-  parent_id: z.number().describe('The parent page; 0 for the landing page'),
-  path: z
-    .string()
-    .nullable()
-    .describe('The markdown file in your files (for the nc_webdav_* tools); null in the trash'),
-  size: z.number(),
-  modified: z.string().nullable().describe('ISO 8601'),
-  last_user_id: z.string().nullable(),
-  tags: z.array(z.number()).describe('Tag ids'),
-  subpage_order: z.array(z.number()).describe('Custom order of (some) subpage ids'),
-  trashed_at: z.string().nullable().describe('ISO 8601 time it was trashed, or null'),
-};
-
-/** Where the page's markdown file is in the member's files: collective folder, subfolder, file. */
-function pagePath(page: ApiPage): string | null {
-  if (!page.collectivePath || page.trashTimestamp) return null;
-  return displayPath(normalizeUserPath([page.collectivePath, page.filePath, page.fileName].join('/')));
-}
-
-export function pageView(page: ApiPage) {
-  return {
-    id: page.id,
-    title: page.title,
-    emoji: page.emoji || null,
-    parent_id: page.parentId,
-    path: pagePath(page),
-    size: page.size,
-    modified: isoFromSeconds(page.timestamp),
-    last_user_id: page.lastUserId || null,
-    tags: page.tags ?? [],
-    subpage_order: page.subpageOrder ?? [],
-    trashed_at: isoFromSeconds(page.trashTimestamp),
-  };
-}
-
-/** One OCS call to the Collectives API; `path` is below `.../collectives`. */
-export function api<T>(
-  nc: NextcloudClient,
-  method: string,
-  path: string,
-  what: string,
-  extra: Pick<NcRequest, 'query'> & { form?: Record<string, string | undefined> } = {},
-): Promise<T> {
-  return nc.ocs<T>({ method, path: `${API}${path}`, what, ...extra });
-}
+/** Collectives (team wikis) and their tags; pages are in collectives-pages.ts. */
 
 const read = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
 const listShape = { collectives: z.array(z.object(collectiveShape)), total: z.number() };
@@ -154,21 +18,7 @@ const getCollectives = defineTool({
   output: listShape,
   hints: read,
   async handler(_args, { nc }) {
-    let data: { collectives: ApiCollective[] };
-    try {
-      data = await api(nc, 'GET', '', 'The collectives');
-    } catch (error) {
-      // The listing exists whenever the app does: a 404 means the app is not there for this user.
-      if (error instanceof NotFoundError)
-        throw new NotFoundError(
-          'The Collectives app is not installed or not enabled for you on this Nextcloud',
-          {
-            cause: error,
-          },
-        );
-      throw error;
-    }
-    const collectives = data.collectives.map(collectiveView);
+    const collectives = (await api.collectivesOf(nc)).map(collectiveView);
     return { structured: { collectives, total: collectives.length } };
   },
 });
@@ -183,8 +33,7 @@ const getTrashedCollectives = defineTool({
   output: listShape,
   hints: read,
   async handler(_args, { nc }) {
-    const data = await api<{ collectives: ApiCollective[] }>(nc, 'GET', '/trash', 'The trashed collectives');
-    const collectives = data.collectives.map(collectiveView);
+    const collectives = (await api.trashedCollectives(nc)).map(collectiveView);
     return { structured: { collectives, total: collectives.length } };
   },
 });
@@ -202,13 +51,7 @@ const createCollective = defineTool({
   output: { ...collectiveShape, info: z.string().nullable().describe("Nextcloud's note, if any") },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    const data = await api<{ collective: ApiCollective; info?: string }>(
-      nc,
-      'POST',
-      '',
-      `Collective "${args.name}"`,
-      { form: { name: args.name, emoji: args.emoji } },
-    );
+    const data = await api.createCollective(nc, args.name, args.emoji);
     return { structured: { ...collectiveView(data.collective), info: data.info || null } };
   },
 });
@@ -225,14 +68,8 @@ const setCollectiveEmoji = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
     // The app keeps the emoji when the parameter is missing or null and clears it when it is empty.
-    const data = await api<{ collective: ApiCollective }>(
-      nc,
-      'PUT',
-      `/${args.collective_id}`,
-      `Collective ${args.collective_id}`,
-      { form: { emoji: args.emoji ?? '' } },
-    );
-    return { structured: collectiveView(data.collective) };
+    const collective = await api.changeCollective(nc, args.collective_id, { emoji: args.emoji ?? '' });
+    return { structured: collectiveView(collective) };
   },
 });
 
@@ -246,13 +83,7 @@ const trashCollective = defineTool({
   output: collectiveShape,
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    const data = await api<{ collective: ApiCollective }>(
-      nc,
-      'DELETE',
-      `/${args.collective_id}`,
-      `Collective ${args.collective_id}`,
-    );
-    return { structured: collectiveView(data.collective) };
+    return { structured: collectiveView(await api.changeCollective(nc, args.collective_id, 'trash')) };
   },
 });
 
@@ -269,17 +100,11 @@ const deleteCollective = defineTool({
   output: { collective_id: z.number(), name: z.string(), deleted: z.boolean(), team_deleted: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    const data = await api<{ collective: ApiCollective }>(
-      nc,
-      'DELETE',
-      `/trash/${args.collective_id}`,
-      `Collective ${args.collective_id} in the trash`,
-      { query: { circle: args.delete_team } },
-    );
+    const collective = await api.deleteCollective(nc, args.collective_id, args.delete_team);
     return {
       structured: {
         collective_id: args.collective_id,
-        name: data.collective.name,
+        name: collective.name,
         deleted: true,
         team_deleted: args.delete_team,
       },
@@ -295,27 +120,16 @@ const restoreCollective = defineTool({
   output: collectiveShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const data = await api<{ collective: ApiCollective }>(
-      nc,
-      'PATCH',
-      `/trash/${args.collective_id}`,
-      `Collective ${args.collective_id} in the trash`,
-    );
-    return { structured: collectiveView(data.collective) };
+    return { structured: collectiveView(await api.changeCollective(nc, args.collective_id, 'restore')) };
   },
 });
 
-interface ApiTag {
-  id: number;
-  name: string;
-  color: string;
-}
 const tagShape = {
   id: z.number(),
   name: z.string(),
   color: z.string().describe('Hex colour, e.g. "0082C9"'),
 };
-const tagView = (tag: ApiTag) => ({ id: tag.id, name: tag.name, color: tag.color });
+const tagView = (tag: Tag) => ({ id: tag.id, name: tag.name, color: tag.color });
 
 const getTags = defineTool({
   name: 'collectives_get_tags',
@@ -325,13 +139,7 @@ const getTags = defineTool({
   output: { collective_id: z.number(), tags: z.array(z.object(tagShape)), total: z.number() },
   hints: read,
   async handler(args, { nc }) {
-    const data = await api<{ tags: ApiTag[] }>(
-      nc,
-      'GET',
-      `/${args.collective_id}/tags`,
-      `Collective ${args.collective_id}`,
-    );
-    const tags = data.tags.map(tagView);
+    const tags = (await api.tagsOf(nc, args.collective_id)).map(tagView);
     return { structured: { collective_id: args.collective_id, tags, total: tags.length } };
   },
 });
@@ -352,14 +160,8 @@ const createTag = defineTool({
   output: tagShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    const data = await api<{ tag: ApiTag }>(
-      nc,
-      'POST',
-      `/${args.collective_id}/tags`,
-      `Tag "${args.name}" in collective ${args.collective_id}`,
-      { form: { name: args.name, color: args.color.replace(/^#/, '') } },
-    );
-    return { structured: tagView(data.tag) };
+    const tag = await api.createTag(nc, args.collective_id, args.name, args.color.replace(/^#/, ''));
+    return { structured: tagView(tag) };
   },
 });
 

@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { ConflictError, InvalidInputError } from '../errors.js';
-import type { NextcloudClient } from '../nextcloud/client.js';
+import { InvalidInputError } from '../errors.js';
+import type { Recipe, RecipeStub } from '../nextcloud/cookbook.js';
+import * as cookbook from '../nextcloud/cookbook.js';
 import { defineTool } from '../registry.js';
-
-/** Cookbook app API v1 (https://nextcloud.github.io/cookbook/dev/api/). */
-const API = '/index.php/apps/cookbook/api/v1';
 
 const recipeId = z.number().int().min(1).max(2_147_483_647).describe('The numeric id of the recipe');
 const duration = z
@@ -59,7 +57,7 @@ const steps = (value: unknown) =>
     typeof step === 'string' ? step : str((step as Json).text),
   );
 
-function recipeView(recipe: Json) {
+function recipeView(recipe: Recipe) {
   return {
     id: Number(recipe.id),
     name: str(recipe.name),
@@ -79,7 +77,7 @@ function recipeView(recipe: Json) {
   };
 }
 
-const stubView = (stub: Json) => ({
+const stubView = (stub: RecipeStub) => ({
   recipe_id: Number(stub.recipe_id),
   name: str(stub.name),
   keywords: str(stub.keywords),
@@ -106,35 +104,7 @@ function recipeJson(args: RecipeArgs): Json {
   );
 }
 
-async function getRecipe(nc: NextcloudClient, id: number): Promise<Json> {
-  return (await nc.json<Json>({ method: 'GET', path: `${API}/recipes/${id}`, what: `Recipe ${id}` })).data;
-}
-
-async function stubs(nc: NextcloudClient, path: string, what: string) {
-  const { data } = await nc.json<Json[]>({ method: 'GET', path: `${API}${path}`, what });
-  return { recipes: data.map(stubView), total_count: data.length };
-}
-
-/** The app answers 409 for a name another recipe has. */
-async function writeRecipe(
-  nc: NextcloudClient,
-  method: 'POST' | 'PUT',
-  path: string,
-  json: Json,
-  name: string,
-): Promise<number> {
-  const response = await nc.send({
-    method,
-    path: `${API}${path}`,
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(json),
-    what: `Recipe "${name}"`,
-    accept: [409],
-  });
-  if (response.status === 409)
-    throw new ConflictError(`A recipe named "${name}" already exists; choose another name`);
-  return Number(JSON.parse(response.body.toString('utf8')));
-}
+const stubsView = (stubs: RecipeStub[]) => ({ recipes: stubs.map(stubView), total_count: stubs.length });
 
 const read = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
 
@@ -146,17 +116,7 @@ const importRecipe = defineTool({
   output: recipeShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    const response = await nc.send({
-      method: 'POST',
-      path: `${API}/import`,
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ url: args.url }),
-      what: `The recipe at ${args.url}`,
-      accept: [409],
-    });
-    if (response.status === 409)
-      throw new ConflictError('A recipe with this name already exists; nothing was imported');
-    return { structured: recipeView(JSON.parse(response.body.toString('utf8')) as Json) };
+    return { structured: recipeView(await cookbook.importRecipe(nc, args.url)) };
   },
 });
 
@@ -168,7 +128,7 @@ const listRecipes = defineTool({
   output: stubList,
   hints: read,
   async handler(_args, { nc }) {
-    return { structured: await stubs(nc, '/recipes', 'The recipes') };
+    return { structured: stubsView(await cookbook.listRecipes(nc, { all: true })) };
   },
 });
 
@@ -180,7 +140,7 @@ const get = defineTool({
   output: recipeShape,
   hints: read,
   async handler(args, { nc }) {
-    return { structured: recipeView(await getRecipe(nc, args.recipe_id)) };
+    return { structured: recipeView(await cookbook.getRecipe(nc, args.recipe_id)) };
   },
 });
 
@@ -192,8 +152,8 @@ const create = defineTool({
   output: recipeShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    const id = await writeRecipe(nc, 'POST', '/recipes', recipeJson(args), args.name);
-    return { structured: recipeView(await getRecipe(nc, id)) };
+    const id = await cookbook.writeRecipe(nc, recipeJson(args), args.name);
+    return { structured: recipeView(await cookbook.getRecipe(nc, id)) };
   },
 });
 
@@ -205,11 +165,11 @@ const update = defineTool({
   output: recipeShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const current = await getRecipe(nc, args.recipe_id);
+    const current = await cookbook.getRecipe(nc, args.recipe_id);
     const { recipe_id, ...changes } = args;
     const merged = { ...current, ...recipeJson(changes) };
-    await writeRecipe(nc, 'PUT', `/recipes/${recipe_id}`, merged, str(merged.name));
-    return { structured: recipeView(await getRecipe(nc, recipe_id)) };
+    await cookbook.writeRecipe(nc, merged, str(merged.name), recipe_id);
+    return { structured: recipeView(await cookbook.getRecipe(nc, recipe_id)) };
   },
 });
 
@@ -221,11 +181,7 @@ const remove = defineTool({
   output: { deleted_id: z.number(), deleted: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    await nc.send({
-      method: 'DELETE',
-      path: `${API}/recipes/${args.recipe_id}`,
-      what: `Recipe ${args.recipe_id}`,
-    });
+    await cookbook.deleteRecipe(nc, args.recipe_id);
     return { structured: { deleted_id: args.recipe_id, deleted: true } };
   },
 });
@@ -239,10 +195,7 @@ const search = defineTool({
   hints: read,
   async handler(args, { nc }) {
     return {
-      structured: {
-        ...(await stubs(nc, `/search/${encodeURIComponent(args.query)}`, 'The search')),
-        query: args.query,
-      },
+      structured: { ...stubsView(await cookbook.listRecipes(nc, { search: args.query })), query: args.query },
     };
   },
 });
@@ -250,7 +203,6 @@ const search = defineTool({
 const countShape = { name: z.string(), recipe_count: z.number() };
 const counted = (
   name: 'nc_cookbook_list_categories' | 'nc_cookbook_list_keywords',
-  path: string,
   key: 'categories' | 'keywords',
   description: string,
 ) =>
@@ -262,16 +214,7 @@ const counted = (
     output: { [key]: z.array(z.object(countShape)) },
     hints: read,
     async handler(_args, { nc }) {
-      const { data } = await nc.json<{ name: string; recipe_count: number }[]>({
-        method: 'GET',
-        path: `${API}${path}`,
-        what: `The ${key}`,
-      });
-      return {
-        structured: {
-          [key]: data.map((item) => ({ name: item.name, recipe_count: Number(item.recipe_count) })),
-        },
-      };
+      return { structured: { [key]: await cookbook.counts(nc, key) } };
     },
   });
 
@@ -284,11 +227,7 @@ const inCategory = defineTool({
   hints: read,
   async handler(args, { nc }) {
     return {
-      structured: await stubs(
-        nc,
-        `/category/${encodeURIComponent(args.category)}`,
-        `Category ${args.category}`,
-      ),
+      structured: stubsView(await cookbook.listRecipes(nc, { category: args.category })),
     };
   },
 });
@@ -313,11 +252,7 @@ const withKeywords = defineTool({
   hints: read,
   async handler(args, { nc }) {
     return {
-      structured: await stubs(
-        nc,
-        `/tags/${args.keywords.map(encodeURIComponent).join(',')}`,
-        'The keyword search',
-      ),
+      structured: stubsView(await cookbook.listRecipes(nc, { keywords: args.keywords })),
     };
   },
 });
@@ -332,18 +267,7 @@ const getConfig = defineTool({
   output: configShape,
   hints: read,
   async handler(_args, { nc }) {
-    const { data } = await nc.json<Json>({
-      method: 'GET',
-      path: `${API}/config`,
-      what: 'The Cookbook settings',
-    });
-    return {
-      structured: {
-        folder: str(data.folder),
-        update_interval: Number(data.update_interval),
-        print_image: Boolean(data.print_image),
-      },
-    };
+    return { structured: await cookbook.getConfig(nc) };
   },
 });
 
@@ -368,7 +292,7 @@ const setConfig = defineTool({
       throw new InvalidInputError('The folder may not contain ".."');
     const changes = Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined));
     if (Object.keys(changes).length === 0) throw new InvalidInputError('Give at least one setting to change');
-    await nc.json({ method: 'POST', path: `${API}/config`, json: changes, what: 'The Cookbook settings' });
+    await cookbook.setConfig(nc, changes);
     return { structured: { updated: Object.keys(changes) } };
   },
 });
@@ -381,12 +305,7 @@ const reindex = defineTool({
   output: { message: z.string() },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(_args, { nc }) {
-    const { data } = await nc.json<unknown>({
-      method: 'POST',
-      path: `${API}/reindex`,
-      what: 'The Cookbook index',
-    });
-    return { structured: { message: String(data) } };
+    return { structured: { message: await cookbook.reindex(nc) } };
   },
 });
 
@@ -400,17 +319,11 @@ export const cookbookTools = [
   search,
   counted(
     'nc_cookbook_list_categories',
-    '/categories',
     'categories',
     'Every category with its number of recipes ("*" counts recipes without one).',
   ),
   inCategory,
-  counted(
-    'nc_cookbook_list_keywords',
-    '/keywords',
-    'keywords',
-    'Every keyword (tag) with its number of recipes.',
-  ),
+  counted('nc_cookbook_list_keywords', 'keywords', 'Every keyword (tag) with its number of recipes.'),
   withKeywords,
   getConfig,
   setConfig,

@@ -1,19 +1,13 @@
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import { DeckApi, type DeckAttachment } from '../nextcloud/deck.js';
+import { noteFilePath } from '../nextcloud/notes.js';
 import { assertNotExcluded } from '../nextcloud/tag-exclusion.js';
 import { defineTool, type ToolContext } from '../registry.js';
-import { cardId, cardPath, cardWhere, id } from './deck-views.js';
-import { getNote, notesFolder } from './notes.js';
+import { cardId, cardWhere, id } from './deck-views.js';
 import { sharePath } from './sharing.js';
 
-/**
- * Attachments of Deck cards. Attaching a Nextcloud file does not copy it: as the Deck web UI
- * does, the file is shared with the card (share type 12, IShare::TYPE_DECK), so it stays where
- * it is and the card links to it; deleting that attachment removes the share, not the file.
- */
-const SHARES = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
-const SHARE_TYPE_DECK = '12';
+/** Attachments of Deck cards: shared Nextcloud files (see DeckApi.attachFile) and files uploaded into Deck. */
 
 const attachmentShape = {
   id: z.number(),
@@ -39,13 +33,8 @@ const attachmentView = (attachment: DeckAttachment) => ({
 /** Shares a file with a card: never one the tenant's excluded tags cover, as for any share. */
 async function shareWithCard(ctx: ToolContext, card: number, path: string) {
   await assertNotExcluded(ctx, path);
-  const share = await ctx.nc.ocs<{ id: number | string }>({
-    method: 'POST',
-    path: SHARES,
-    form: { path, shareType: SHARE_TYPE_DECK, shareWith: String(card), permissions: '1' },
-    what: `Attaching ${path} to card ${card}`,
-  });
-  return { structured: { attachment_id: Number(share.id), card_id: card, path } };
+  const attachmentId = await new DeckApi(ctx.nc).attachFile(card, path);
+  return { structured: { attachment_id: attachmentId, card_id: card, path } };
 }
 
 const list = defineTool({
@@ -88,10 +77,7 @@ const attachNote = defineTool({
   output: attachedShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, ctx) {
-    const [folder, note] = await Promise.all([notesFolder(ctx), getNote(ctx.nc, args.note_id)]);
-    // Notes keeps a note as <notes folder>/<category>/<title>.md in the user's files.
-    const path = `/${[folder, note.category, `${note.title}.md`].filter(Boolean).join('/')}`;
-    return shareWithCard(ctx, args.card_id, sharePath(path));
+    return shareWithCard(ctx, args.card_id, sharePath(await noteFilePath(ctx.nc, args.note_id)));
   },
 });
 
@@ -110,8 +96,7 @@ const remove = defineTool({
     );
     if (!attachment)
       throw new NotFoundError(`Attachment ${args.attachment_id} not found on card ${args.card_id}`);
-    const path = `${cardPath(args)}/attachments/${attachment.type}/${attachment.id}`;
-    await deck.write('DELETE', path, `Attachment ${args.attachment_id}`, undefined, 'v11');
+    await deck.deleteAttachment(args.board_id, args.stack_id, args.card_id, attachment);
     return { structured: { deleted: true, attachment_id: attachment.id, type: attachment.type } };
   },
 });

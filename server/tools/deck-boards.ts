@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { DeckApi, type DeckBoard, type DeckLabel } from '../nextcloud/deck.js';
+import { DeckApi } from '../nextcloud/deck.js';
 import { defineTool } from '../registry.js';
-import { boardStacks } from './deck-stacks.js';
 import {
   boardId,
   boardShape,
+  boardStacks,
   boardView,
   changedSince,
   color,
@@ -33,10 +33,10 @@ const getBoards = defineTool({
   hints: READ,
   async handler(args, { nc }) {
     const since = args.changed_since ? new Date(args.changed_since) : undefined;
-    const { data } = await new DeckApi(nc).boards(since);
+    const boards = await new DeckApi(nc).boards(since);
     return {
       structured: {
-        boards: data
+        boards: boards
           .filter((board) => args.include_archived || !board.archived)
           .map((b) => boardView(b, nc.user)),
       },
@@ -130,7 +130,7 @@ const createBoard = defineTool({
   output: { ...boardShape, labels: z.array(z.object(labelShape)) },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    const board = await new DeckApi(nc).write<DeckBoard>('POST', '/boards', 'A new Deck board', args);
+    const board = await new DeckApi(nc).createBoard(args);
     return { structured: { ...boardView(board, nc.user), labels: (board.labels ?? []).map(labelView) } };
   },
 });
@@ -149,8 +149,6 @@ const getLabels = defineTool({
   },
 });
 
-const labelPath = (board: number, label: number) => `/boards/${board}/labels/${label}`;
-
 const getLabel = defineTool({
   name: 'deck_get_label',
   title: 'Get a label',
@@ -159,11 +157,7 @@ const getLabel = defineTool({
   output: labelShape,
   hints: READ,
   async handler(args, { nc }) {
-    const { data } = await new DeckApi(nc).read<DeckLabel>(
-      labelPath(args.board_id, args.label_id),
-      `Label ${args.label_id}`,
-    );
-    return { structured: labelView(data) };
+    return { structured: labelView(await new DeckApi(nc).label(args.board_id, args.label_id)) };
   },
 });
 
@@ -175,12 +169,7 @@ const createLabel = defineTool({
   output: labelShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    const label = await new DeckApi(nc).write<DeckLabel>(
-      'POST',
-      `/boards/${args.board_id}/labels`,
-      `A new label on board ${args.board_id}`,
-      { title: args.title, color: args.color },
-    );
+    const label = await new DeckApi(nc).createLabel(args.board_id, { title: args.title, color: args.color });
     return { structured: labelView(label) };
   },
 });
@@ -194,9 +183,8 @@ const updateLabel = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
     const deck = new DeckApi(nc);
-    const path = labelPath(args.board_id, args.label_id);
-    const current = (await deck.read<DeckLabel>(path, `Label ${args.label_id}`)).data;
-    const label = await deck.write<DeckLabel>('PUT', path, `Label ${args.label_id}`, {
+    const current = await deck.label(args.board_id, args.label_id);
+    const label = await deck.updateLabel(args.board_id, args.label_id, {
       title: args.title ?? current.title,
       color: args.color ?? current.color,
     });
@@ -212,7 +200,7 @@ const deleteLabel = defineTool({
   output: { deleted: z.boolean(), label_id: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    await new DeckApi(nc).write('DELETE', labelPath(args.board_id, args.label_id), `Label ${args.label_id}`);
+    await new DeckApi(nc).deleteLabel(args.board_id, args.label_id);
     return { structured: { deleted: true, label_id: args.label_id } };
   },
 });

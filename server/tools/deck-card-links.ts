@@ -1,23 +1,19 @@
 import { z } from 'zod';
-import { DeckApi } from '../nextcloud/deck.js';
+import { type CardLinkChange, DeckApi } from '../nextcloud/deck.js';
 import { defineTool } from '../registry.js';
-import { type CardWhere, cardId, cardPath, cardShape, cardView, cardWhere, labelId } from './deck-views.js';
+import { type CardWhere, cardId, cardShape, cardView, cardWhere, labelId } from './deck-views.js';
 
 /** What links a Deck card to other things: labels, assigned users and cards it depends on. */
 
 const userId = z.string().min(1).max(64).describe('The Nextcloud user id');
 
-/** One tool per link operation: the call, then the card as it is afterwards. */
+/** One tool per link operation: the change, then the card as it is afterwards. */
 function link<I extends z.ZodRawShape>(def: {
   name: Parameters<typeof defineTool>[0]['name'];
   title: string;
   description: string;
   input: I;
-  request(args: CardWhere & z.output<z.ZodObject<I>>): {
-    method: 'PUT' | 'POST' | 'DELETE';
-    path: string;
-    json?: unknown;
-  };
+  change(args: CardWhere & z.output<z.ZodObject<I>>): CardLinkChange;
 }) {
   return defineTool({
     name: def.name,
@@ -29,8 +25,7 @@ function link<I extends z.ZodRawShape>(def: {
     async handler(args, { nc }) {
       const deck = new DeckApi(nc);
       const typed = args as CardWhere & z.output<z.ZodObject<I>>;
-      const { method, path, json } = def.request(typed);
-      await deck.write(method, path, `Card ${typed.card_id}`, json);
+      await deck.changeCardLink(typed.board_id, typed.stack_id, typed.card_id, def.change(typed));
       return { structured: cardView(await deck.card(typed.board_id, typed.stack_id, typed.card_id)) };
     },
   });
@@ -42,41 +37,41 @@ export const deckCardLinkTools = [
     title: 'Put a label on a card',
     description: "Put one of the board's labels on a card (deck_get_labels lists them).",
     input: { label_id: labelId },
-    request: (a) => ({ method: 'PUT', path: `${cardPath(a)}/assignLabel`, json: { labelId: a.label_id } }),
+    change: (a) => ({ labelId: a.label_id, remove: false }),
   }),
   link({
     name: 'deck_remove_label_from_card',
     title: 'Take a label off a card',
     description: 'Take a label off a Deck card; the label stays on the board.',
     input: { label_id: labelId },
-    request: (a) => ({ method: 'PUT', path: `${cardPath(a)}/removeLabel`, json: { labelId: a.label_id } }),
+    change: (a) => ({ labelId: a.label_id, remove: true }),
   }),
   link({
     name: 'deck_assign_user_to_card',
     title: 'Assign a user to a card',
     description: 'Assign a member of the board to a Deck card.',
     input: { user_id: userId },
-    request: (a) => ({ method: 'PUT', path: `${cardPath(a)}/assignUser`, json: { userId: a.user_id } }),
+    change: (a) => ({ userId: a.user_id, remove: false }),
   }),
   link({
     name: 'deck_unassign_user_from_card',
     title: 'Unassign a user from a card',
     description: "Remove a user's assignment from a Deck card.",
     input: { user_id: userId },
-    request: (a) => ({ method: 'PUT', path: `${cardPath(a)}/unassignUser`, json: { userId: a.user_id } }),
+    change: (a) => ({ userId: a.user_id, remove: true }),
   }),
   link({
     name: 'deck_assign_dependent_card',
     title: 'Make a card depend on another',
     description: 'Record that this card depends on another card you can see (Deck\'s "dependent card").',
     input: { dependent_card_id: cardId.describe('The card this one depends on') },
-    request: (a) => ({ method: 'POST', path: `${cardPath(a)}/dependentCards/${a.dependent_card_id}` }),
+    change: (a) => ({ dependentCard: a.dependent_card_id, remove: false }),
   }),
   link({
     name: 'deck_remove_dependent_card',
     title: 'Remove a card dependency',
     description: 'Remove the dependency of this card on another card.',
     input: { dependent_card_id: cardId.describe('The card this one no longer depends on') },
-    request: (a) => ({ method: 'DELETE', path: `${cardPath(a)}/dependentCards/${a.dependent_card_id}` }),
+    change: (a) => ({ dependentCard: a.dependent_card_id, remove: true }),
   }),
 ];

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { InvalidInputError, PreconditionFailedError } from '../errors.js';
-import { DeckApi, type DeckCard } from '../nextcloud/deck.js';
+import { DeckApi } from '../nextcloud/deck.js';
 import { defineTool } from '../registry.js';
-import { boardId, cardEtag, cardPath, cardShape, cardView, cardWhere, stackId, title } from './deck-views.js';
+import { boardId, cardEtag, cardShape, cardView, cardWhere, stackId, title } from './deck-views.js';
 
 /** Deck cards: read, write, archive and move; labels, assignees and dependencies are in deck-card-links.ts. */
 
@@ -39,18 +39,13 @@ const createCard = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
     const deck = new DeckApi(nc);
-    const created = await deck.write<DeckCard>(
-      'POST',
-      `/boards/${args.board_id}/stacks/${args.stack_id}/cards`,
-      `A new card in stack ${args.stack_id}`,
-      {
-        title: args.title,
-        type: 'plain',
-        order: args.order,
-        ...(args.description === undefined ? {} : { description: args.description }),
-        ...(args.duedate === undefined ? {} : { duedate: args.duedate }),
-      },
-    );
+    const created = await deck.createCard(args.board_id, args.stack_id, {
+      title: args.title,
+      type: 'plain',
+      order: args.order,
+      ...(args.description === undefined ? {} : { description: args.description }),
+      ...(args.duedate === undefined ? {} : { duedate: args.duedate }),
+    });
     return { structured: cardView(await deck.card(args.board_id, args.stack_id, created.id)) };
   },
 });
@@ -83,7 +78,7 @@ const updateCard = defineTool({
     }
     const done =
       args.done === undefined ? current.done : args.done ? (current.done ?? new Date().toISOString()) : null;
-    await deck.write('PUT', cardPath(args), `Card ${args.card_id}`, {
+    await deck.updateCard(args.board_id, args.stack_id, args.card_id, {
       title: args.title ?? current.title,
       type: current.type,
       owner: args.owner ?? (typeof current.owner === 'string' ? current.owner : current.owner.uid),
@@ -105,7 +100,7 @@ const deleteCard = defineTool({
   output: { deleted: z.boolean(), card_id: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    await new DeckApi(nc).write('DELETE', cardPath(args), `Card ${args.card_id}`);
+    await new DeckApi(nc).deleteCard(args.board_id, args.stack_id, args.card_id);
     return { structured: { deleted: true, card_id: args.card_id } };
   },
 });
@@ -122,11 +117,7 @@ function archiving(archive: boolean) {
     hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async handler(args, { nc }) {
       const deck = new DeckApi(nc);
-      await deck.write(
-        'PUT',
-        `${cardPath(args)}/${archive ? 'archive' : 'unarchive'}`,
-        `Card ${args.card_id}`,
-      );
+      await deck.archiveCard(args.board_id, args.stack_id, args.card_id, archive);
       return { structured: cardView(await deck.card(args.board_id, args.stack_id, args.card_id)) };
     },
   });
@@ -153,14 +144,7 @@ const reorder = defineTool({
         `Stack ${target} is not on board ${args.board_id}; use deck_move_card_to_board to move a card to another board`,
       );
     }
-    // The web UI's route: the API route takes the stack from its URL and cannot change it.
-    await deck.write(
-      'PUT',
-      `/cards/${args.card_id}/reorder`,
-      `Card ${args.card_id}`,
-      { order: args.order, stackId: target },
-      'internal',
-    );
+    await deck.reorderCard(args.card_id, target, args.order);
     return { structured: cardView(await deck.card(args.board_id, target, args.card_id)) };
   },
 });
@@ -179,26 +163,7 @@ const move = defineTool({
       throw new InvalidInputError(`Stack ${args.target_stack_id} is not on board ${args.target_board_id}`);
     }
     const current = await deck.card(args.board_id, args.stack_id, args.card_id);
-    const what = `Card ${args.card_id}`;
-    // The update route of the web UI reads the stack from the body and remaps board labels.
-    await deck.write(
-      'PUT',
-      `/cards/${args.card_id}`,
-      what,
-      {
-        id: args.card_id,
-        title: current.title,
-        type: current.type,
-        stackId: args.target_stack_id,
-        order: args.order,
-        description: current.description ?? '',
-        duedate: current.duedate,
-        deletedAt: 0,
-      },
-      'internal',
-    );
-    // That route clears `done`; mark it again so the move does not reopen the card.
-    if (current.done) await deck.write('PUT', `/cards/${args.card_id}/done`, what, undefined, 'internal');
+    await deck.moveCard(current, args.target_stack_id, args.order);
     return {
       structured: cardView(await deck.card(args.target_board_id, args.target_stack_id, args.card_id)),
     };

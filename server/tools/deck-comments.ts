@@ -139,7 +139,7 @@ const remove = defineTool({
   output: { deleted: z.boolean(), comment_id: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    await new DeckApi(nc).comment('DELETE', args.card_id, args.comment_id);
+    await new DeckApi(nc).deleteComment(args.card_id, args.comment_id);
     return { structured: { deleted: true, comment_id: args.comment_id } };
   },
 });

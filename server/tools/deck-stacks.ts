@@ -4,7 +4,7 @@ import { DeckApi, type DeckStack } from '../nextcloud/deck.js';
 import { defineTool } from '../registry.js';
 import {
   boardId,
-  type CardFilter,
+  boardStacks,
   changedSince,
   filterShape,
   needsArchived,
@@ -32,28 +32,6 @@ const getStacks = defineTool({
   },
 });
 
-/**
- * A board's stacks with their cards filtered and shaped; archived cards, which only
- * /stacks/archived lists, are merged in when the status asks for them.
- */
-export async function boardStacks(deck: DeckApi, board: number, filter: CardFilter, since?: Date) {
-  const [stacks, archived] = await Promise.all([
-    deck.stacks(board, since),
-    needsArchived(filter) ? deck.archivedStacks(board) : Promise.resolve([]),
-  ]);
-  const extra = (id: number) => archived.find((stack) => stack.id === id)?.cards ?? [];
-  return stacks.map((stack) => stackView(stack, filter, extra(stack.id)));
-}
-
-/** One stack with its cards; archived cards come from the board's archived list. */
-async function oneStack(deck: DeckApi, board: number, stack: number, filter: CardFilter) {
-  const [found, archived] = await Promise.all([
-    deck.stack(board, stack),
-    needsArchived(filter) ? deck.archivedStacks(board) : Promise.resolve([]),
-  ]);
-  return { stack: found, archived: archived.find((candidate) => candidate.id === stack)?.cards ?? [] };
-}
-
 const getStack = defineTool({
   name: 'deck_get_stack',
   title: 'Get a stack',
@@ -62,8 +40,10 @@ const getStack = defineTool({
   output: stackShape,
   hints: READ,
   async handler(args, { nc }) {
-    const { stack, archived } = await oneStack(new DeckApi(nc), args.board_id, args.stack_id, args);
-    return { structured: stackView(stack, args, archived) };
+    const stack = await new DeckApi(nc).stack(args.board_id, args.stack_id, {
+      archived: needsArchived(args),
+    });
+    return { structured: stackView(stack, args) };
   },
 });
 
@@ -76,8 +56,10 @@ const getCards = defineTool({
   output: { cards: stackShape.cards },
   hints: READ,
   async handler(args, { nc }) {
-    const { stack, archived } = await oneStack(new DeckApi(nc), args.board_id, args.stack_id, args);
-    return { structured: { cards: stackView(stack, args, archived).cards } };
+    const stack = await new DeckApi(nc).stack(args.board_id, args.stack_id, {
+      archived: needsArchived(args),
+    });
+    return { structured: { cards: stackView(stack, args).cards } };
   },
 });
 
@@ -125,12 +107,7 @@ const createStack = defineTool({
   output: stackResult,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    const stack = await new DeckApi(nc).write<DeckStack>(
-      'POST',
-      `/boards/${args.board_id}/stacks`,
-      `A new stack on board ${args.board_id}`,
-      { title: args.title, order: args.order },
-    );
+    const stack = await new DeckApi(nc).createStack(args.board_id, { title: args.title, order: args.order });
     return { structured: stackOut(stack) };
   },
 });
@@ -152,12 +129,10 @@ const updateStack = defineTool({
     const current = await deck.stack(args.board_id, args.stack_id);
     if (current.boardId !== args.board_id)
       throw new NotFoundError(`Stack ${args.stack_id} not found on board ${args.board_id}`);
-    const stack = await deck.write<DeckStack>(
-      'PUT',
-      `/boards/${args.board_id}/stacks/${args.stack_id}`,
-      `Stack ${args.stack_id}`,
-      { title: args.title ?? current.title, order: args.order ?? current.order },
-    );
+    const stack = await deck.updateStack(args.board_id, args.stack_id, {
+      title: args.title ?? current.title,
+      order: args.order ?? current.order,
+    });
     return { structured: stackOut(stack) };
   },
 });
@@ -170,11 +145,7 @@ const deleteStack = defineTool({
   output: { deleted: z.boolean(), stack_id: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    await new DeckApi(nc).write(
-      'DELETE',
-      `/boards/${args.board_id}/stacks/${args.stack_id}`,
-      `Stack ${args.stack_id}`,
-    );
+    await new DeckApi(nc).deleteStack(args.board_id, args.stack_id);
     return { structured: { deleted: true, stack_id: args.stack_id } };
   },
 });

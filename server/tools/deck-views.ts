@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { DeckBoard, DeckCard, DeckLabel, DeckStack } from '../nextcloud/deck.js';
+import type { DeckApi, DeckBoard, DeckCard, DeckLabel, DeckStack } from '../nextcloud/deck.js';
 
 /** What the Deck tools share: id arguments, card filters and the compact shapes results use. */
 export const id = (what: string) =>
@@ -13,8 +13,6 @@ export const labelId = id('label');
 /** Where a card is: Deck's REST paths name its board and stack. */
 export const cardWhere = { board_id: boardId, stack_id: stackId, card_id: cardId };
 export type CardWhere = { board_id: number; stack_id: number; card_id: number };
-export const cardPath = (where: CardWhere) =>
-  `/boards/${where.board_id}/stacks/${where.stack_id}/cards/${where.card_id}`;
 export const title = z.string().trim().min(1).max(255);
 export const color = z
   .string()
@@ -181,9 +179,9 @@ export function matches(
   );
 }
 
-/** A stack with its cards filtered and shaped; `archived` holds the cards only /stacks/archived lists. */
-export function stackView(stack: DeckStack, filter: CardFilter, archived: readonly DeckCard[] = []) {
-  const cards = [...(stack.cards ?? []), ...archived]
+/** A stack with its cards filtered and shaped. */
+export function stackView(stack: DeckStack, filter: CardFilter) {
+  const cards = [...(stack.cards ?? [])]
     .filter((card) => matches(card, filter))
     .sort((a, b) => a.order - b.order);
   return {
@@ -198,3 +196,12 @@ export function stackView(stack: DeckStack, filter: CardFilter, archived: readon
 /** Whether a status filter needs the archived cards, which only /stacks/archived returns. */
 export const needsArchived = (filter: Pick<CardFilter, 'status'>) =>
   filter.status === 'archived' || filter.status === 'all';
+
+/** A board's stacks with their cards filtered and shaped, archived ones merged in when the status asks. */
+export async function boardStacks(deck: DeckApi, board: number, filter: CardFilter, changedSince?: Date) {
+  const stacks = await deck.stacks(board, {
+    archived: needsArchived(filter),
+    ...(changedSince ? { changedSince } : {}),
+  });
+  return stacks.map((stack) => stackView(stack, filter));
+}

@@ -14,7 +14,8 @@ import { deckStackTools } from './deck-stacks.js';
 import { mailTools } from './mail.js';
 import { mailSendTools } from './mail-send.js';
 import { mailWriteTools } from './mail-write.js';
-import { newsTools } from './news.js';
+import { newsItemTools } from './news.js';
+import { newsFeedTools } from './news-feeds.js';
 import { notesTools } from './notes.js';
 import { sharingTools } from './sharing.js';
 import { tablesTools } from './tables.js';
@@ -47,7 +48,8 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...mailTools,
   ...mailWriteTools,
   ...mailSendTools,
-  ...newsTools,
+  ...newsFeedTools,
+  ...newsItemTools,
   ...collectivesTools,
   ...collectivesPageTools,
 ];

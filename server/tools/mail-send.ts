@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ForbiddenError, InvalidInputError, NotFoundError, UpstreamFailedError } from '../errors.js';
 import type { NcResponse } from '../nextcloud/client.js';
 import {
+  MAIL,
   MAIL_HEADERS,
   MAIL_OCS,
   mailId,
@@ -81,7 +82,7 @@ const send = defineTool({
   },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    const accounts = await mailOcs<Record<string, unknown>[]>(nc, '/account/list', 'The mail accounts');
+    const accounts = await mailOcs(nc, MAIL.accounts, '/account/list', 'The mail accounts');
     const account = accounts.find((candidate) => Number(candidate.id) === args.account_id);
     if (!account)
       throw new NotFoundError(`Mail account ${args.account_id} not found; nc_mail_list_accounts lists yours`);

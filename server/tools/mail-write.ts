@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError, UpstreamFailedError } from '../errors.js';
 import type { NextcloudClient } from '../nextcloud/client.js';
-import { mailApi, mailId, tagShape, tagView } from '../nextcloud/mail.js';
+import { MAIL, mailApi, mailId, tagShape, tagView } from '../nextcloud/mail.js';
 import { defineTool } from '../registry.js';
 
 const messageId = mailId('message (from nc_mail_list_messages)');
@@ -16,12 +16,11 @@ const tagName = z
 
 /** Creates the tag, or returns the user's tag whose name maps to the same IMAP label. */
 async function ensureTag(nc: NextcloudClient, name: string, color: string) {
-  const tag = await mailApi<Record<string, unknown>>(nc, 'POST', '/tags', `Tag "${name}"`, {
+  const tag = await mailApi(nc, MAIL.tag, 'POST', '/tags', `Tag "${name}"`, {
     displayName: name,
     color,
   });
-  if (!tag || tag.id === undefined || typeof tag.imapLabel !== 'string')
-    throw new UpstreamFailedError(`Nextcloud sent a malformed answer for tag "${name}"`);
+  if (!tag) throw new UpstreamFailedError(`Nextcloud sent a malformed answer for tag "${name}"`);
   return tagView(tag);
 }
 
@@ -59,7 +58,9 @@ const setFlags = defineTool({
     const flags = Object.fromEntries(
       Object.entries(changed).map(([name, value]) => [name === 'junk' ? '$junk' : name, value]),
     );
-    await mailApi(nc, 'PUT', `/messages/${message_id}/flags`, `Message ${message_id}`, { flags });
+    await mailApi(nc, MAIL.ignored, 'PUT', `/messages/${message_id}/flags`, `Message ${message_id}`, {
+      flags,
+    });
     return { structured: { message_id, changed } };
   },
 });
@@ -101,6 +102,7 @@ const tagging = (name: 'nc_mail_set_tag' | 'nc_mail_remove_tag') =>
       const tag = await ensureTag(nc, args.tag, DEFAULT_COLOR);
       await mailApi(
         nc,
+        MAIL.ignored,
         name === 'nc_mail_set_tag' ? 'PUT' : 'DELETE',
         `/messages/${args.message_id}/tags/${encodeURIComponent(tag.imap_label)}`,
         `Message ${args.message_id}`,
@@ -123,9 +125,16 @@ const move = defineTool({
   // Not idempotent: the old id is gone after the first call, so a retry fails.
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    await mailApi(nc, 'POST', `/messages/${args.message_id}/move`, `Message ${args.message_id}`, {
-      destFolderId: args.destination_mailbox_id,
-    });
+    await mailApi(
+      nc,
+      MAIL.ignored,
+      'POST',
+      `/messages/${args.message_id}/move`,
+      `Message ${args.message_id}`,
+      {
+        destFolderId: args.destination_mailbox_id,
+      },
+    );
     return {
       structured: {
         message_id: args.message_id,
@@ -146,7 +155,7 @@ const remove = defineTool({
   output: { message_id: z.number(), deleted: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   async handler(args, { nc }) {
-    await mailApi(nc, 'DELETE', `/messages/${args.message_id}`, `Message ${args.message_id}`);
+    await mailApi(nc, MAIL.ignored, 'DELETE', `/messages/${args.message_id}`, `Message ${args.message_id}`);
     return { structured: { message_id: args.message_id, deleted: true } };
   },
 });

@@ -6,6 +6,7 @@ import {
   addresses,
   addressShape,
   isoDate,
+  MAIL,
   MAIL_API,
   MAIL_HEADERS,
   mailId,
@@ -62,7 +63,7 @@ const listAccounts = defineTool({
   },
   hints: read,
   async handler(_args, { nc }) {
-    const data = await mailOcs<Json[]>(nc, '/account/list', 'The mail accounts');
+    const data = await mailOcs(nc, MAIL.accounts, '/account/list', 'The mail accounts');
     const accounts = data.map((account) => ({
       id: Number(account.id),
       email: str(account.email),
@@ -92,7 +93,7 @@ const listMailboxes = defineTool({
   },
   hints: read,
   async handler(args, { nc }) {
-    const data = await mailOcs<Json[]>(nc, '/ocs/mailboxes', `Mail account ${args.account_id}`, {
+    const data = await mailOcs(nc, MAIL.mailboxes, '/ocs/mailboxes', `Mail account ${args.account_id}`, {
       query: { accountId: args.account_id },
     });
     const mailboxes = data.map((mailbox) => ({
@@ -164,8 +165,9 @@ const listMessages = defineTool({
   },
   hints: read,
   async handler(args, { nc }) {
-    const data = await mailOcs<Json[]>(
+    const data = await mailOcs(
       nc,
+      MAIL.messages,
       `/ocs/mailboxes/${args.mailbox_id}/messages`,
       `Mailbox ${args.mailbox_id}`,
       {
@@ -231,7 +233,7 @@ const getMessage = defineTool({
   hints: read,
   async handler(args, { nc, limits }) {
     const what = `Message ${args.message_id}`;
-    const message = await mailOcs<Json | null>(nc, `/message/${args.message_id}`, what, {
+    const message = await mailOcs(nc, MAIL.message, `/message/${args.message_id}`, what, {
       maxBytes: limits.readMaxBytes,
     });
     if (!message || typeof message !== 'object') throw new NotFoundError(`${what} not found`);
@@ -266,7 +268,7 @@ const getSource = defineTool({
   hints: read,
   async handler(args, { nc, limits }) {
     const what = `Message ${args.message_id}`;
-    const source = await mailOcs<string | null>(nc, `/message/${args.message_id}/raw`, what, {
+    const source = await mailOcs(nc, MAIL.source, `/message/${args.message_id}/raw`, what, {
       maxBytes: limits.readMaxBytes,
     });
     if (typeof source !== 'string') throw new NotFoundError(`${what} has no source on the mail server`);

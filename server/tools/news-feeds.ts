@@ -1,69 +1,12 @@
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
-import type { NextcloudClient } from '../nextcloud/client.js';
+import { type Feed, feedsOf, foldersOf, MAX_ID, statusOf } from '../nextcloud/news.js';
 import { defineTool } from '../registry.js';
+import { isoTime } from './news-text.js';
 
-/** News app external API v1-3 (docs/development/api/api-v1-3.md in nextcloud/news). */
-const API = '/index.php/apps/news/api/v1-3';
-export const MAX_ID = 2_147_483_647;
+/** The News tools for folders, feeds and the app's status; the item tools are in news.ts. */
 
-interface Folder {
-  id: number;
-  name: string;
-}
-interface Feed {
-  id: number;
-  url: string;
-  title: string | null;
-  link?: string | null;
-  added?: number | null;
-  folderId?: number | null;
-  unreadCount?: number | null;
-  pinned?: boolean;
-  updateErrorCount?: number | null;
-  lastUpdateError?: string | null;
-  nextUpdateTime?: number | null;
-}
-
-/**
- * A GET on the News API. The app's routes are CORS routes, which Nextcloud only lets a bearer token
- * (user_oidc) through when the request carries `OCS-APIRequest`; app passwords pass either way.
- */
-export async function news<T>(
-  nc: NextcloudClient,
-  path: string,
-  what: string,
-  query?: Record<string, number | boolean>,
-): Promise<T> {
-  try {
-    const { data } = await nc.json<T>({
-      method: 'GET',
-      path: `${API}${path}`,
-      what,
-      headers: { 'ocs-apirequest': 'true' },
-      ...(query ? { query } : {}),
-    });
-    return data;
-  } catch (error) {
-    // Every route used here is a collection: a 404 means the app itself is missing.
-    if (error instanceof NotFoundError)
-      throw new NotFoundError('The News app is not installed or not enabled for you on this Nextcloud', {
-        cause: error,
-      });
-    throw error;
-  }
-}
-
-export const feedsOf = (nc: NextcloudClient) =>
-  news<{ feeds?: Feed[]; starredCount?: number; newestItemId?: number }>(nc, '/feeds', 'The News feeds');
-export const foldersOf = async (nc: NextcloudClient) =>
-  (await news<{ folders?: Folder[] }>(nc, '/folders', 'The News folders')).folders ?? [];
-
-/** Unix seconds as ISO 8601; absent or zero times are null. */
-export const isoTime = (seconds: number | null | undefined) =>
-  seconds ? new Date(seconds * 1000).toISOString() : null;
-
-export const read = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
+const read = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
 
 const listFolders = defineTool({
   name: 'nc_news_list_folders',
@@ -199,11 +142,7 @@ const status = defineTool({
   output: { version: z.string(), warnings: z.array(z.string()) },
   hints: read,
   async handler(_args, { nc }) {
-    const data = await news<{ version?: string; warnings?: Record<string, unknown> }>(
-      nc,
-      '/status',
-      'The News status',
-    );
+    const data = await statusOf(nc);
     const warnings = Object.entries(data.warnings ?? {})
       .filter(([, on]) => on === true)
       .map(([key]) => WARNINGS[key] ?? key);
@@ -211,5 +150,4 @@ const status = defineTool({
   },
 });
 
-/** The feed, folder and status tools; the item tools are in news.ts. */
-export const newsFeedTools = { listFolders, listFeeds, feedHealth, status };
+export const newsFeedTools = [listFolders, listFeeds, feedHealth, status];

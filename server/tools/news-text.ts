@@ -1,3 +1,7 @@
+/** Unix seconds as ISO 8601; absent or zero times are null. */
+export const isoTime = (seconds: number | null | undefined) =>
+  seconds ? new Date(seconds * 1000).toISOString() : null;
+
 /**
  * Plain text from the HTML of News items, for a model to read. Feeds are untrusted input, so this is
  * one linear pass with `indexOf` (no backtracking regular expression over the whole body can be made

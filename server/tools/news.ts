@@ -1,27 +1,14 @@
 import { z } from 'zod';
-import { InvalidInputError, NotFoundError, UpstreamFailedError } from '../errors.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { NextcloudClient } from '../nextcloud/client.js';
+import { feedsOf, foldersOf, type Item, itemsOf, LIST, MAX_ID } from '../nextcloud/news.js';
 import { defineTool } from '../registry.js';
-import { feedsOf, foldersOf, isoTime, MAX_ID, news, newsFeedTools, read } from './news-feeds.js';
-import { itemText } from './news-text.js';
+import { isoTime, itemText } from './news-text.js';
 
-/** The `type` of an item query. */
-const LIST = { feed: 0, folder: 1, starred: 2, all: 3 } as const;
+/** The News tools for items (articles); folders, feeds and status are in news-feeds.ts. */
+
 const EXCERPT_CHARS = 240;
-
-interface Item {
-  id: number;
-  title: string | null;
-  url: string | null;
-  author: string | null;
-  pubDate: number | null;
-  body: string | null;
-  feedId: number;
-  unread: boolean;
-  starred: boolean;
-  enclosureMime?: string | null;
-  enclosureLink?: string | null;
-}
+const read = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
 
 const itemId = z.number().int().min(1).max(MAX_ID).describe('The numeric id of the News item');
 const paging = {
@@ -71,6 +58,7 @@ function summaryView(item: Item) {
   };
 }
 
+/** What the item tools ask for; the app's own query differs in how it says "unread only". */
 interface ItemQuery {
   type: number;
   id: number;
@@ -86,7 +74,7 @@ interface ItemQuery {
  */
 async function itemPage(nc: NextcloudClient, q: ItemQuery) {
   const filterHere = q.unreadOnly && q.type === LIST.starred;
-  const data = await news<{ items?: Item[]; message?: string }>(nc, '/items', 'The News items', {
+  const found = await itemsOf(nc, {
     type: q.type,
     id: q.id,
     getRead: !q.unreadOnly || filterHere,
@@ -94,13 +82,9 @@ async function itemPage(nc: NextcloudClient, q: ItemQuery) {
     offset: q.offset,
     oldestFirst: q.oldestFirst,
   });
-  if (!Array.isArray(data.items))
-    throw new UpstreamFailedError(
-      `The News app did not list items${data.message ? `: ${data.message.slice(0, 200)}` : ''}`,
-    );
-  const ids = data.items.map((item) => item.id);
-  const hasMore = data.items.length === q.limit;
-  const items = (filterHere ? data.items.filter((item) => item.unread) : data.items).map((item) => ({
+  const ids = found.map((item) => item.id);
+  const hasMore = found.length === q.limit;
+  const items = (filterHere ? found.filter((item) => item.unread) : found).map((item) => ({
     ...summaryView(item),
     excerpt: itemText(item.body, EXCERPT_CHARS).text,
   }));
@@ -187,15 +171,11 @@ const getItem = defineTool({
   async handler(args, { nc }) {
     // The API has no route for one item; ids are ordered, so the page that starts just above the id
     // holds it first if it exists.
-    const data = await news<{ items?: Item[] }>(nc, '/items', `News item ${args.item_id}`, {
-      type: LIST.all,
-      id: 0,
-      getRead: true,
-      batchSize: 1,
-      offset: args.item_id + 1,
-      oldestFirst: false,
-    });
-    const item = data.items?.[0];
+    const [item] = await itemsOf(
+      nc,
+      { type: LIST.all, id: 0, getRead: true, batchSize: 1, offset: args.item_id + 1, oldestFirst: false },
+      `News item ${args.item_id}`,
+    );
     if (item?.id !== args.item_id)
       throw new NotFoundError(
         `News item ${args.item_id} not found (the app removes old read items that are not starred)`,
@@ -240,5 +220,4 @@ function itemsTool(starredOnly: boolean) {
 const starred = itemsTool(true);
 const unread = itemsTool(false);
 
-const { listFolders, listFeeds, feedHealth, status } = newsFeedTools;
-export const newsTools = [listFolders, listFeeds, listItems, getItem, starred, unread, feedHealth, status];
+export const newsItemTools = [listItems, getItem, starred, unread];

@@ -1,23 +1,19 @@
 import { z } from 'zod';
 import { InvalidInputError, PreconditionFailedError } from '../errors.js';
-import { headerValue, type NextcloudClient } from '../nextcloud/client.js';
+import {
+  allNotes,
+  createNote,
+  deleteNote,
+  getNote,
+  listNotes,
+  type Note,
+  noteAttachmentPath,
+  updateNote,
+} from '../nextcloud/notes.js';
 import { davFilesPath, readFileContent } from '../nextcloud/webdav.js';
-import { defineTool, type ToolContext } from '../registry.js';
+import { defineTool } from '../registry.js';
 
-/** Notes API v1 (https://github.com/nextcloud/notes/blob/main/docs/api/v1.md). */
-export const NOTES_API = '/index.php/apps/notes/api/v1';
 const APPEND_ATTEMPTS = 3;
-
-export interface ApiNote {
-  id: number;
-  etag: string;
-  readonly: boolean;
-  title: string;
-  category: string;
-  favorite: boolean;
-  modified: number;
-  content?: string;
-}
 
 const noteId = z.number().int().min(1).max(2_147_483_647).describe('The numeric id of the note');
 const etag = z.string().min(1).max(200).describe('The etag returned when you read the note');
@@ -35,12 +31,7 @@ const summaryShape = {
 };
 const noteShape = { ...summaryShape, content: z.string(), readonly: z.boolean() };
 
-/** Chunked lists end with id-only stubs for the notes of other chunks; those are skipped. */
-export function isFull(note: Partial<ApiNote>): note is ApiNote {
-  return typeof note.title === 'string' && typeof note.etag === 'string';
-}
-
-function summary(note: ApiNote): z.output<z.ZodObject<typeof summaryShape>> {
+function summary(note: Note): z.output<z.ZodObject<typeof summaryShape>> {
   return {
     id: note.id,
     title: note.title,
@@ -51,31 +42,8 @@ function summary(note: ApiNote): z.output<z.ZodObject<typeof summaryShape>> {
   };
 }
 
-function fullNote(note: ApiNote): z.output<z.ZodObject<typeof noteShape>> {
-  return { ...summary(note), content: note.content ?? '', readonly: note.readonly };
-}
-
-export async function getNote(nc: NextcloudClient, id: number): Promise<ApiNote> {
-  return (await nc.json<ApiNote>({ method: 'GET', path: `${NOTES_API}/notes/${id}`, what: `Note ${id}` }))
-    .data;
-}
-
-/** PUT with `If-Match`, so a note changed by someone else is never overwritten. */
-async function putNote(
-  nc: NextcloudClient,
-  id: number,
-  tag: string,
-  changes: Partial<ApiNote>,
-): Promise<ApiNote> {
-  const quoted = tag.startsWith('"') ? tag : `"${tag}"`;
-  const { data } = await nc.json<ApiNote>({
-    method: 'PUT',
-    path: `${NOTES_API}/notes/${id}`,
-    headers: { 'if-match': quoted },
-    json: changes,
-    what: `Note ${id}`,
-  });
-  return data;
+function fullNote(note: Note): z.output<z.ZodObject<typeof noteShape>> {
+  return { ...summary(note), content: note.content ?? '', readonly: note.readonly ?? false };
 }
 
 const list = defineTool({
@@ -92,18 +60,12 @@ const list = defineTool({
   output: { notes: z.array(z.object(summaryShape)), nextCursor: z.string().nullable() },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data, response } = await nc.json<ApiNote[]>({
-      method: 'GET',
-      path: `${NOTES_API}/notes`,
-      query: { exclude: 'content', category: args.category, chunkSize: args.limit, chunkCursor: args.cursor },
-      what: 'The notes list',
+    const { notes, nextCursor } = await listNotes(nc, {
+      category: args.category,
+      chunkSize: args.limit,
+      cursor: args.cursor,
     });
-    return {
-      structured: {
-        notes: data.filter(isFull).map(summary),
-        nextCursor: headerValue(response.headers, 'x-notes-chunk-cursor') ?? null,
-      },
-    };
+    return { structured: { notes: notes.map(summary), nextCursor } };
   },
 });
 
@@ -136,13 +98,8 @@ const search = defineTool({
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await nc.json<ApiNote[]>({
-      method: 'GET',
-      path: `${NOTES_API}/notes`,
-      what: 'The notes list',
-    });
     const words = args.query.toLowerCase().split(/\s+/);
-    const results = data
+    const results = (await allNotes(nc))
       .map((note) => ({ note, score: scoreNote(note, words) }))
       .filter((hit) => hit.score > 0)
       .sort((a, b) => b.score - a.score || b.note.modified - a.note.modified)
@@ -156,7 +113,7 @@ const search = defineTool({
   },
 });
 
-function scoreNote(note: ApiNote, words: string[]): number {
+function scoreNote(note: Note, words: string[]): number {
   const titleText = note.title.toLowerCase();
   const body = (note.content ?? '').toLowerCase();
   let score = 0;
@@ -190,11 +147,7 @@ const attachment = defineTool({
   output: { filename: z.string(), mimeType: z.string(), size: z.number(), isText: z.boolean() },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, ctx) {
-    const note = await getNote(ctx.nc, args.note_id);
-    const folder = await notesFolder(ctx);
-    const relative = [folder, note.category, `.attachments.${note.id}`, args.attachment_filename]
-      .filter(Boolean)
-      .join('/');
+    const relative = await noteAttachmentPath(ctx.nc, args.note_id, args.attachment_filename);
     const file = await readFileContent(
       ctx,
       davFilesPath(ctx.nc.user, relative),
@@ -212,16 +165,6 @@ const attachment = defineTool({
   },
 });
 
-/** The folder of the user's notes in Files (Notes app setting), without surrounding slashes. */
-export async function notesFolder({ nc }: Pick<ToolContext, 'nc'>): Promise<string> {
-  const { data } = await nc.json<{ notesPath: string }>({
-    method: 'GET',
-    path: `${NOTES_API}/settings`,
-    what: 'Notes settings',
-  });
-  return data.notesPath.replace(/^\/+|\/+$/g, '');
-}
-
 const create = defineTool({
   name: 'nc_notes_create_note',
   title: 'Create a note',
@@ -230,13 +173,8 @@ const create = defineTool({
   output: summaryShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    const { data } = await nc.json<ApiNote>({
-      method: 'POST',
-      path: `${NOTES_API}/notes`,
-      json: { title: args.title, content: args.content, category: args.category },
-      what: `Note "${args.title}"`,
-    });
-    return { structured: summary(data) };
+    const note = await createNote(nc, { title: args.title, content: args.content, category: args.category });
+    return { structured: summary(note) };
   },
 });
 
@@ -260,7 +198,7 @@ const update = defineTool({
     if (Object.values(changes).every((value) => value === undefined)) {
       throw new InvalidInputError('Nothing to change: give a title, content or category');
     }
-    return { structured: summary(await putNote(nc, note_id, tag, changes)) };
+    return { structured: summary(await updateNote(nc, note_id, tag, changes)) };
   },
 });
 
@@ -281,7 +219,7 @@ const append = defineTool({
       const joined = current === '' ? '' : `${current.replace(/\n+$/, '')}\n---\n`;
       try {
         return {
-          structured: summary(await putNote(nc, note.id, note.etag, { content: joined + args.content })),
+          structured: summary(await updateNote(nc, note.id, note.etag, { content: joined + args.content })),
         };
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) || attempt >= APPEND_ATTEMPTS) throw error;
@@ -298,11 +236,7 @@ const remove = defineTool({
   output: { deleted: z.boolean(), id: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    await nc.send({
-      method: 'DELETE',
-      path: `${NOTES_API}/notes/${args.note_id}`,
-      what: `Note ${args.note_id}`,
-    });
+    await deleteNote(nc, args.note_id);
     return { structured: { deleted: true, id: args.note_id } };
   },
 });

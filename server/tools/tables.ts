@@ -1,28 +1,8 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
-import type { NextcloudClient } from '../nextcloud/client.js';
+import type { Column, Row } from '../nextcloud/tables.js';
+import * as tables from '../nextcloud/tables.js';
 import { defineTool } from '../registry.js';
-
-/** Tables app API v1 (rows and columns) and v2 (the table list, OCS). */
-const API = '/index.php/apps/tables/api/1';
-
-interface Column {
-  id: number;
-  title: string;
-  type: string;
-  subtype: string;
-  mandatory: boolean;
-  numberMin?: number | null;
-  numberMax?: number | null;
-  textMaxLength?: number | null;
-  selectionOptions?: { id: number; label: string }[] | null;
-}
-interface Row {
-  id: number;
-  data: { columnId: number; value: unknown }[];
-  createdBy?: string;
-  lastEditAt?: string;
-}
 
 const tableId = z.number().int().min(1).max(2_147_483_647).describe('The numeric id of the table');
 const rowId = z.number().int().min(1).max(2_147_483_647).describe('The numeric id of the row');
@@ -49,12 +29,6 @@ const rowShape = {
   values: z.record(z.string(), z.unknown()).describe('Values by column title'),
   last_edit_at: z.string().nullable(),
 };
-
-async function columnsOf(nc: NextcloudClient, id: number): Promise<Column[]> {
-  return (
-    await nc.json<Column[]>({ method: 'GET', path: `${API}/tables/${id}/columns`, what: `Table ${id}` })
-  ).data;
-}
 
 function columnView(column: Column) {
   return {
@@ -196,15 +170,11 @@ const listTables = defineTool({
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(_args, { nc }) {
-    const tables = await nc.ocs<{ id: number; title: string; emoji?: string | null }[]>({
-      method: 'GET',
-      path: '/ocs/v2.php/apps/tables/api/2/tables',
-      what: 'The tables',
-    });
+    const found = await tables.listTables(nc);
     return {
       structured: {
-        tables: tables.map((t) => ({ id: t.id, title: t.title, emoji: t.emoji ?? null })),
-        total_count: tables.length,
+        tables: found.map((t) => ({ id: t.id, title: t.title, emoji: t.emoji ?? null })),
+        total_count: found.length,
       },
     };
   },
@@ -220,7 +190,10 @@ const getSchema = defineTool({
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
     return {
-      structured: { table_id: args.table_id, columns: (await columnsOf(nc, args.table_id)).map(columnView) },
+      structured: {
+        table_id: args.table_id,
+        columns: (await tables.columnsOf(nc, args.table_id)).map(columnView),
+      },
     };
   },
 });
@@ -243,13 +216,8 @@ const readTable = defineTool({
   output: { rows: z.array(z.object(rowShape)), offset: z.number(), next_offset: z.number().nullable() },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const columns = await columnsOf(nc, args.table_id);
-    const { data } = await nc.json<Row[]>({
-      method: 'GET',
-      path: `${API}/tables/${args.table_id}/rows`,
-      query: { limit: args.limit, offset: args.offset },
-      what: `Table ${args.table_id}`,
-    });
+    const columns = await tables.columnsOf(nc, args.table_id);
+    const data = await tables.rowsOf(nc, args.table_id, { limit: args.limit, offset: args.offset });
     const rows = data
       .map((row) => rowView(row, columns))
       .filter((row) => (args.filters ?? []).every((filter) => matches(row.values, filter)));
@@ -272,14 +240,9 @@ const insertRow = defineTool({
   output: rowShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    const columns = await columnsOf(nc, args.table_id);
-    const { data } = await nc.json<Row>({
-      method: 'POST',
-      path: `${API}/tables/${args.table_id}/rows`,
-      json: { data: toColumnData(columns, args.data, true) },
-      what: `A row of table ${args.table_id}`,
-    });
-    return { structured: rowView(data, columns) };
+    const columns = await tables.columnsOf(nc, args.table_id);
+    const row = await tables.insertRow(nc, args.table_id, toColumnData(columns, args.data, true));
+    return { structured: rowView(row, columns) };
   },
 });
 
@@ -295,14 +258,9 @@ const updateRow = defineTool({
   output: rowShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const columns = await columnsOf(nc, args.table_id);
-    const { data } = await nc.json<Row>({
-      method: 'PUT',
-      path: `${API}/rows/${args.row_id}`,
-      json: { data: toColumnData(columns, args.data, false) },
-      what: `Row ${args.row_id}`,
-    });
-    return { structured: rowView(data, columns) };
+    const columns = await tables.columnsOf(nc, args.table_id);
+    const row = await tables.updateRow(nc, args.row_id, toColumnData(columns, args.data, false));
+    return { structured: rowView(row, columns) };
   },
 });
 
@@ -314,7 +272,7 @@ const deleteRow = defineTool({
   output: { row_id: z.number(), deleted: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    await nc.send({ method: 'DELETE', path: `${API}/rows/${args.row_id}`, what: `Row ${args.row_id}` });
+    await tables.deleteRow(nc, args.row_id);
     return { structured: { row_id: args.row_id, deleted: true } };
   },
 });

@@ -1,24 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
+import { CHAT, cursorOf, REACTION, TALK, talk } from '../nextcloud/talk.js';
 import { defineTool } from '../registry.js';
 import {
-  CHAT,
   conversationWhat,
-  cursorOf,
   messageId,
   messageShape,
   messageView,
   notParticipant,
-  REACTION,
   reactionsShape,
   reactionsView,
-  type TalkMessage,
-  type TalkReactor,
-  type TalkRoom,
-  talk,
   token,
-} from './talk-api.js';
+} from './talk-views.js';
 
 const reaction = z.string().min(1).max(64).describe('One emoji, e.g. "👍"');
 const notFound = (room: string) => (status: number) => (status === 404 ? notParticipant(room) : undefined);
@@ -58,7 +52,7 @@ const getMessages = defineTool({
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
     const future = args.look_into_future;
-    const { status, data, response } = await talk<TalkMessage[]>(nc, {
+    const { status, data, response } = await talk(nc, TALK.messages, {
       method: 'GET',
       path: `${CHAT}/${args.token}`,
       what: conversationWhat(args.token),
@@ -106,7 +100,7 @@ const sendMessage = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
     if (!args.message.trim()) throw new InvalidInputError('The message must not be blank');
-    const { data } = await talk<TalkMessage | null>(nc, {
+    const { data } = await talk(nc, TALK.posted, {
       method: 'POST',
       path: `${CHAT}/${args.token}`,
       what: conversationWhat(args.token),
@@ -126,7 +120,12 @@ const sendMessage = defineTool({
         return notFound(args.token)(status);
       },
     });
-    return { structured: { conversation_token: args.token, message: data ? messageView(data) : null } };
+    return {
+      structured: {
+        conversation_token: args.token,
+        message: data && !Array.isArray(data) ? messageView(data) : null,
+      },
+    };
   },
 });
 
@@ -146,18 +145,20 @@ const markAsRead = defineTool({
   },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await talk<TalkRoom>(nc, {
+    const { data } = await talk(nc, TALK.readMarker, {
       method: 'POST',
       path: `${CHAT}/${args.token}/read`,
       what: conversationWhat(args.token),
       form: { lastReadMessage: args.last_read_message },
       explain: notFound(args.token),
     });
+    // Talk before 17 answers without the conversation.
+    const read = Array.isArray(data) ? undefined : data;
     return {
       structured: {
         conversation_token: args.token,
-        last_read_message: data?.lastReadMessage || null,
-        unread_messages: data?.unreadMessages ?? 0,
+        last_read_message: read?.lastReadMessage || null,
+        unread_messages: read?.unreadMessages ?? 0,
       },
     };
   },
@@ -176,7 +177,7 @@ const listReactions = defineTool({
   output: reactionsShape,
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await talk<Record<string, TalkReactor[]>>(nc, {
+    const { data } = await talk(nc, TALK.reactions, {
       method: 'GET',
       path: `${REACTION}/${args.token}/${args.message_id}`,
       what: `Message ${args.message_id}`,
@@ -197,7 +198,7 @@ const react = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
     if (!args.reaction.trim()) throw new InvalidInputError('The reaction must not be blank');
-    const { status, data } = await talk<Record<string, TalkReactor[]>>(nc, {
+    const { status, data } = await talk(nc, TALK.reactions, {
       method: 'POST',
       path: `${REACTION}/${args.token}/${args.message_id}`,
       what: `Message ${args.message_id}`,
@@ -221,7 +222,7 @@ const removeReaction = defineTool({
   output: reactionsShape,
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await talk<Record<string, TalkReactor[]>>(nc, {
+    const { data } = await talk(nc, TALK.reactions, {
       method: 'DELETE',
       path: `${REACTION}/${args.token}/${args.message_id}`,
       what: `Message ${args.message_id}`,

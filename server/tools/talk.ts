@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
+import { ROOM, TALK, talk } from '../nextcloud/talk.js';
 import { defineTool } from '../registry.js';
 import {
   conversationShape,
@@ -8,11 +9,8 @@ import {
   includeStatus,
   notParticipant,
   ROLES,
-  ROOM,
-  type TalkRoom,
-  talk,
   token,
-} from './talk-api.js';
+} from './talk-views.js';
 
 const paging = (max: number, fallback: number) => ({
   limit: z.number().int().min(1).max(max).default(fallback),
@@ -48,7 +46,7 @@ const listConversations = defineTool({
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await talk<TalkRoom[]>(nc, {
+    const { data } = await talk(nc, TALK.rooms, {
       method: 'GET',
       path: ROOM,
       what: 'The Talk conversations',
@@ -81,26 +79,15 @@ const getConversation = defineTool({
   output: conversationShape,
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await talk<TalkRoom>(nc, {
+    const { data } = await talk(nc, TALK.room, {
       method: 'GET',
       path: `${ROOM}/${args.token}`,
       what: conversationWhat(args.token),
       explain: notFound(args.token),
     });
-    return { structured: conversationView(data as TalkRoom) };
+    return { structured: conversationView(data as NonNullable<typeof data>) };
   },
 });
-
-interface TalkParticipant {
-  attendeeId: number;
-  actorType: string;
-  actorId: string;
-  displayName: string;
-  participantType: number;
-  inCall?: number;
-  status?: string;
-  statusMessage?: string | null;
-}
 
 const listParticipants = defineTool({
   name: 'talk_list_participants',
@@ -128,7 +115,7 @@ const listParticipants = defineTool({
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await talk<TalkParticipant[]>(nc, {
+    const { data } = await talk(nc, TALK.participants, {
       method: 'GET',
       path: `${ROOM}/${args.token}/participants`,
       what: conversationWhat(args.token),
@@ -191,7 +178,7 @@ const createConversation = defineTool({
     if (args.room_type !== 1 && !name) {
       throw new InvalidInputError(`room_name is required for room_type ${args.room_type}`);
     }
-    const { status, data } = await talk<TalkRoom>(nc, {
+    const { status, data } = await talk(nc, TALK.room, {
       method: 'POST',
       path: ROOM,
       what: 'The new conversation',
@@ -208,7 +195,12 @@ const createConversation = defineTool({
         return undefined;
       },
     });
-    return { structured: { created: status === 201, conversation: conversationView(data as TalkRoom) } };
+    return {
+      structured: {
+        created: status === 201,
+        conversation: conversationView(data as NonNullable<typeof data>),
+      },
+    };
   },
 });
 
@@ -245,7 +237,7 @@ const addParticipant = defineTool({
   async handler(args, { nc }) {
     const participant = args.participant.trim();
     if (!participant) throw new InvalidInputError('participant must not be blank');
-    await talk(nc, {
+    await talk(nc, TALK.ignored, {
       method: 'POST',
       path: `${ROOM}/${args.token}/participants`,
       what: conversationWhat(args.token),

@@ -1,22 +1,7 @@
 import { z } from 'zod';
-import {
-  errorForStatus,
-  ForbiddenError,
-  InvalidInputError,
-  NotFoundError,
-  type ServerError,
-  TooLargeError,
-  UpstreamFailedError,
-} from '../errors.js';
-import { headerValue, type NcResponse, type NextcloudClient } from '../nextcloud/client.js';
+import type { TalkMessage, TalkReactor, TalkRoom } from '../nextcloud/talk.js';
 
-/**
- * Talk (spreed) OCS API: conversations and participants in API v4, chat and reactions in v1
- * (https://nextcloud-talk.readthedocs.io/en/latest/).
- */
-export const ROOM = '/ocs/v2.php/apps/spreed/api/v4/room';
-export const CHAT = '/ocs/v2.php/apps/spreed/api/v1/chat';
-export const REACTION = '/ocs/v2.php/apps/spreed/api/v1/reaction';
+/** What the Talk tools share: token and id arguments, and the shapes of conversations and messages. */
 
 /** The route requirement Talk puts on tokens; anything else could only miss the route. */
 export const token = z
@@ -40,122 +25,6 @@ export const conversationWhat = (room: string) => `Conversation ${room}`;
 export const notParticipant = (room: string) =>
   `Conversation ${room} not found, or you are not one of its participants`;
 
-/** Turns Talk's reason (`data.error`) and status into a message a person can act on, or leaves it. */
-type Explain = (status: number, reason: string | undefined) => string | undefined;
-
-const ERROR_CLASS: Record<number, new (message: string) => ServerError> = {
-  400: InvalidInputError,
-  403: ForbiddenError,
-  404: NotFoundError,
-  // The lobby: only moderators may read and write until it opens.
-  412: ForbiddenError,
-  413: TooLargeError,
-  501: InvalidInputError,
-};
-
-/**
- * One Talk OCS call. Talk explains its refusals only in `data.error` (the OCS message stays
- * empty), so those statuses are read here instead of in the client; 304 is an answer (no messages).
- */
-export async function talk<T>(
-  nc: NextcloudClient,
-  req: {
-    method: string;
-    path: string;
-    what: string;
-    query?: Record<string, string | number | boolean | undefined>;
-    form?: Record<string, string | number | undefined>;
-    explain?: Explain;
-  },
-): Promise<{ status: number; data: T | undefined; response: NcResponse }> {
-  const form = req.form ? new URLSearchParams() : undefined;
-  for (const [key, value] of Object.entries(req.form ?? {})) {
-    if (value !== undefined) form?.set(key, String(value));
-  }
-  const response = await nc.send({
-    method: req.method,
-    path: req.path,
-    what: req.what,
-    query: { format: 'json', ...req.query },
-    headers: {
-      accept: 'application/json',
-      'ocs-apirequest': 'true',
-      ...(form === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
-    },
-    ...(form === undefined ? {} : { body: form.toString() }),
-    accept: [304, ...Object.keys(ERROR_CLASS).map(Number)],
-  });
-  if (response.status === 304) return { status: 304, data: undefined, response };
-  let envelope: { ocs?: { meta?: { message?: unknown }; data?: unknown } } | undefined;
-  try {
-    envelope = JSON.parse(response.body.toString('utf8'));
-  } catch (error) {
-    if (response.status >= 300) throw errorForStatus(response.status, req.what);
-    throw new UpstreamFailedError(`Nextcloud sent a malformed answer for ${req.what}`, { cause: error });
-  }
-  if (response.status >= 300) {
-    const data = envelope?.ocs?.data as { error?: unknown } | null | undefined;
-    const reason = typeof data?.error === 'string' ? data.error : undefined;
-    const explained =
-      req.explain?.(response.status, reason) ??
-      (response.status === 412
-        ? `${req.what} has its lobby closed: only its moderators can use it until the lobby opens`
-        : undefined);
-    const ErrorClass = ERROR_CLASS[response.status];
-    if (explained && ErrorClass) throw new ErrorClass(explained);
-    const message = envelope?.ocs?.meta?.message;
-    throw errorForStatus(
-      response.status,
-      req.what,
-      typeof message === 'string' && message ? message : reason,
-    );
-  }
-  return { status: response.status, data: envelope?.ocs?.data as T, response };
-}
-
-/** The numeric header Talk uses as the paging cursor, if present. */
-export function cursorOf(response: NcResponse): number | null {
-  const value = Number(headerValue(response.headers, 'x-chat-last-given'));
-  return Number.isSafeInteger(value) && value > 0 ? value : null;
-}
-
-export interface TalkMessage {
-  id: number;
-  actorType: string;
-  actorId: string;
-  actorDisplayName: string;
-  timestamp: number;
-  message: string;
-  messageType: string;
-  messageParameters?: Record<string, { name?: string; id?: string }> | [];
-  parent?: { id: number };
-  reactions?: Record<string, number> | [];
-}
-
-export interface TalkRoom {
-  token: string;
-  type: number;
-  name: string;
-  displayName: string;
-  description?: string;
-  participantType?: number;
-  readOnly?: number;
-  unreadMessages?: number;
-  unreadMention?: boolean;
-  lastActivity?: number;
-  lastReadMessage?: number;
-  lastMessage?: TalkMessage | [];
-  isFavorite?: boolean;
-  status?: string;
-  statusMessage?: string | null;
-}
-
-export interface TalkReactor {
-  actorType: string;
-  actorId: string;
-  actorDisplayName: string;
-}
-
 const ROOM_TYPES: Record<number, string> = {
   1: 'one_to_one',
   2: 'group',
@@ -173,7 +42,7 @@ export const ROLES: Record<number, string> = {
   6: 'guest_moderator',
 };
 
-const iso = (seconds: number | undefined) =>
+const iso = (seconds: number | null | undefined) =>
   seconds ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : null;
 
 const actorShape = z.object({
@@ -262,7 +131,7 @@ export function conversationView(room: TalkRoom) {
 export function reactionsView(
   room: string,
   message: number,
-  data: Record<string, TalkReactor[]> | [] | null | undefined,
+  data: Record<string, TalkReactor[]> | never[] | null | undefined,
 ) {
   return {
     conversation_token: room,

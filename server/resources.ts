@@ -1,0 +1,75 @@
+import type { Resource, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
+import type { App, Scope } from '../contract/index.js';
+import { capabilities } from './nextcloud/capabilities.js';
+import type { NextcloudClient } from './nextcloud/client.js';
+import { getNote, listNotes } from './nextcloud/notes.js';
+
+/** What reading a resource gives: one text with its mime type. */
+export interface ResourceText {
+  readonly mimeType: string;
+  readonly text: string;
+}
+
+/**
+ * A resource as data, like a tool: `mcp.ts` lists and reads those the caller may see. A fixed
+ * resource has one URI; a template's instances come from `list`.
+ */
+export interface ResourceDefinition {
+  /** The app and scope a caller needs to see it; absent: every caller. */
+  readonly needs?: { readonly app: App; readonly scope: Scope };
+  readonly resource?: Resource;
+  readonly template?: ResourceTemplate;
+  /** The resources this definition lists now (a fixed one lists itself). */
+  list(nc: NextcloudClient): Promise<Resource[]>;
+  /** The parameters of `uri` when it names this resource, else undefined. */
+  match(uri: string): Record<string, string> | undefined;
+  read(nc: NextcloudClient, params: Record<string, string>): Promise<ResourceText>;
+}
+
+/** A resource with one URI, listed as it is. */
+function fixedResource(resource: Resource, read: (nc: NextcloudClient) => Promise<ResourceText>) {
+  return {
+    resource,
+    list: async () => [resource],
+    match: (uri: string) => (uri === resource.uri ? {} : undefined),
+    read,
+  } satisfies ResourceDefinition;
+}
+
+const capabilitiesResource = fixedResource(
+  {
+    uri: 'nc://capabilities',
+    name: 'capabilities',
+    title: 'Nextcloud capabilities',
+    description: 'Server version and enabled apps',
+    mimeType: 'application/json',
+  },
+  async (nc) => ({ mimeType: 'application/json', text: JSON.stringify(await capabilities(nc)) }),
+);
+
+const NOTE_URI = /^nc:\/\/notes\/(\d{1,10})$/;
+
+const noteResources: ResourceDefinition = {
+  needs: { app: 'notes', scope: 'notes:read' },
+  template: { uriTemplate: 'nc://notes/{id}', name: 'note', title: 'Note', mimeType: 'text/markdown' },
+  // One chunk: a resource list is for browsing, and the notes tools page through the rest.
+  async list(nc) {
+    const { notes } = await listNotes(nc, { chunkSize: 200 });
+    return notes.map((note) => ({
+      uri: `nc://notes/${note.id}`,
+      name: note.title,
+      mimeType: 'text/markdown',
+    }));
+  },
+  match(uri) {
+    const id = NOTE_URI.exec(uri)?.[1];
+    return id ? { id } : undefined;
+  },
+  async read(nc, { id }) {
+    const note = await getNote(nc, Number(id));
+    return { mimeType: 'text/markdown', text: note.content ?? '' };
+  },
+};
+
+/** Every resource the server offers. */
+export const ALL_RESOURCES: readonly ResourceDefinition[] = [capabilitiesResource, noteResources];
