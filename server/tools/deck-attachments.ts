@@ -1,19 +1,16 @@
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import { DeckApi, type DeckAttachment } from '../nextcloud/deck.js';
-import { assertNotExcluded } from '../nextcloud/tag-exclusion.js';
+import { sharePath, shareWithDeckCard } from '../nextcloud/sharing.js';
 import { defineTool, type ToolContext } from '../registry.js';
 import { cardId, cardPath, cardWhere, id } from './deck-views.js';
 import { getNote, notesFolder } from './notes.js';
-import { sharePath } from './sharing.js';
 
 /**
  * Attachments of Deck cards. Attaching a Nextcloud file does not copy it: as the Deck web UI
  * does, the file is shared with the card (share type 12, IShare::TYPE_DECK), so it stays where
  * it is and the card links to it; deleting that attachment removes the share, not the file.
  */
-const SHARES = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
-const SHARE_TYPE_DECK = '12';
 
 const attachmentShape = {
   id: z.number(),
@@ -38,14 +35,9 @@ const attachmentView = (attachment: DeckAttachment) => ({
 
 /** Shares a file with a card: never one the tenant's excluded tags cover, as for any share. */
 async function shareWithCard(ctx: ToolContext, card: number, path: string) {
-  await assertNotExcluded(ctx, path);
-  const share = await ctx.nc.ocs<{ id: number | string }>({
-    method: 'POST',
-    path: SHARES,
-    form: { path, shareType: SHARE_TYPE_DECK, shareWith: String(card), permissions: '1' },
-    what: `Attaching ${path} to card ${card}`,
-  });
-  return { structured: { attachment_id: Number(share.id), card_id: card, path } };
+  const shared = await ctx.files.shareable(path);
+  const attachmentId = await shareWithDeckCard(ctx.nc, shared, card);
+  return { structured: { attachment_id: attachmentId, card_id: card, path: shared } };
 }
 
 const list = defineTool({
