@@ -22,7 +22,7 @@ const SHARE_TYPES: Record<number, string> = {
 /** Deck's share provider (IShare::TYPE_DECK): shares a file with a card. */
 const SHARE_TYPE_DECK = '12';
 const PERMISSIONS = { read: 1, update: 2, create: 4, delete: 8, share: 16 } as const;
-export type Permission = keyof typeof PERMISSIONS;
+type Permission = keyof typeof PERMISSIONS;
 export const permissionNames = Object.keys(PERMISSIONS) as [Permission, ...Permission[]];
 
 /** Nextcloud sends ids as strings (`"id": "42"`), older versions and other fields as numbers. */
