@@ -5,6 +5,7 @@ import { type App, HEADERS, parseScopes, type Scope } from '../contract/index.js
 import type { ServerConfig } from './config.js';
 import { availableApps } from './nextcloud/capabilities.js';
 import { createHttpSettings, type HttpSettings, NextcloudClient } from './nextcloud/client.js';
+import { UserFiles } from './nextcloud/files.js';
 import type { Caller } from './registry.js';
 
 /** The contract headers, as the proxy sets them. Parsed once per request, at the edge. */
@@ -74,12 +75,15 @@ export function makeCaller(
   return {
     scopes,
     apps: deps.apps,
-    context: (signal) => ({
-      nc: new NextcloudClient(deps.http, credentials, signal),
-      log,
-      limits: { readMaxBytes: deps.readMaxBytes },
-      excludedTags: deps.excludedTags,
-    }),
+    context: (signal) => {
+      const nc = new NextcloudClient(deps.http, credentials, signal);
+      return {
+        nc,
+        log,
+        limits: { readMaxBytes: deps.readMaxBytes },
+        files: new UserFiles(nc, deps.excludedTags, { log, readMaxBytes: deps.readMaxBytes }),
+      };
+    },
     availableApps: (signal) =>
       availableApps(new NextcloudClient(deps.http, credentials, signal), deps.apps, log),
   };

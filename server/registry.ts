@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { type App, type Scope, type ToolName, toolAccess } from '../contract/index.js';
 import { ServerError } from './errors.js';
 import type { NextcloudClient } from './nextcloud/client.js';
+import type { UserFiles } from './nextcloud/files.js';
 
 /** What a tool handler gets besides its arguments. */
 export interface ToolContext {
@@ -19,11 +20,8 @@ export interface ToolContext {
   readonly log: Logger;
   /** Server-side limits from the configuration. */
   readonly limits: { readonly readMaxBytes: number };
-  /**
-   * The tenant's excluded system tags: files carrying one (or inside a folder carrying one) are
-   * hidden from and refused by every tool; see `nextcloud/tag-exclusion.ts`.
-   */
-  readonly excludedTags: readonly string[];
+  /** The caller's files, through the gateway that applies the tenant's excluded tags. */
+  readonly files: UserFiles;
 }
 
 /** A handler's answer: the structured result and, optionally, content blocks other than its JSON. */

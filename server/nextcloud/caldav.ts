@@ -1,50 +1,31 @@
 import {
   createCalendarObject,
-  type DAVAccount,
   type DAVCalendar,
   type DAVCalendarObject,
   DAVNamespaceShort,
   davRequest,
   deleteCalendarObject,
-  deleteObject,
   fetchCalendarObjects,
   fetchCalendars,
   makeCalendar,
   updateCalendarObject,
 } from 'tsdav';
-import { errorForStatus, NotFoundError } from '../errors.js';
+import { errorForStatus } from '../errors.js';
 import type { NextcloudClient } from './client.js';
-import { discoverAccount } from './dav-discovery.js';
-import { davFetch } from './dav-fetch.js';
+import { type CollectionName, collectionName, DavHome, findCollection } from './dav-discovery.js';
 
 /** A calendar as tools name it: the last segment of its URL (Nextcloud's `personal`, …). */
-export interface CalendarRef {
-  readonly name: string;
-  readonly displayName: string;
+export interface CalendarRef extends CollectionName {
   readonly url: string;
   readonly components: readonly string[];
   readonly color?: string;
   readonly dav: DAVCalendar;
 }
 
-const nameOf = (url: string) => decodeURIComponent(url.replace(/\/+$/, '').split('/').pop() ?? '');
-
-/**
- * Calendars of the caller over CalDAV (tsdav). The DAV principal and calendar home are
- * discovered (current-user-principal, calendar-home-set), never derived from the login name,
- * since LDAP and OIDC users often have another principal.
- */
-export class CalDav {
-  private readonly fetch: typeof fetch;
-  private account?: DAVAccount;
-
-  constructor(private readonly nc: NextcloudClient) {
-    this.fetch = davFetch(nc, 'Calendar');
-  }
-
-  private async discover(): Promise<DAVAccount> {
-    this.account ??= await discoverAccount(this.nc, 'caldav', this.fetch);
-    return this.account;
+/** Calendars of the caller over CalDAV, in the discovered calendar home. */
+export class CalDav extends DavHome {
+  constructor(nc: NextcloudClient) {
+    super(nc, 'caldav', 'Calendar');
   }
 
   async calendars(component: 'VEVENT' | 'VTODO'): Promise<CalendarRef[]> {
@@ -52,11 +33,7 @@ export class CalDav {
     return calendars
       .filter((calendar) => !calendar.components || calendar.components.includes(component))
       .map((calendar) => ({
-        name: nameOf(calendar.url),
-        displayName:
-          typeof calendar.displayName === 'string' && calendar.displayName
-            ? calendar.displayName
-            : nameOf(calendar.url),
+        ...collectionName(calendar),
         url: calendar.url,
         components: calendar.components ?? [],
         ...(calendar.calendarColor ? { color: calendar.calendarColor } : {}),
@@ -66,15 +43,7 @@ export class CalDav {
 
   /** A calendar by its name (or, failing that, its display name); the error lists the ones there are. */
   async calendar(name: string, component: 'VEVENT' | 'VTODO'): Promise<CalendarRef> {
-    const all = await this.calendars(component);
-    const found =
-      all.find((calendar) => calendar.name === name) ?? all.find((calendar) => calendar.displayName === name);
-    if (!found) {
-      throw new NotFoundError(
-        `Calendar "${name}" not found; calendars: ${all.map((calendar) => calendar.name).join(', ') || 'none'}`,
-      );
-    }
-    return found;
+    return findCollection(await this.calendars(component), name, 'Calendar', 'calendars');
   }
 
   /** MKCALENDAR below the discovered calendar home. */
@@ -84,10 +53,8 @@ export class CalDav {
     description: string,
     color: string | undefined,
   ): Promise<void> {
-    const account = await this.discover();
-    const url = new URL(`${encodeURIComponent(name)}/`, account.homeUrl).href;
     const responses = await makeCalendar({
-      url,
+      url: await this.childUrl(name),
       props: {
         [`${DAVNamespaceShort.DAV}:displayname`]: displayName,
         ...(description ? { [`${DAVNamespaceShort.CALDAV}:calendar-description`]: description } : {}),
@@ -124,10 +91,8 @@ export class CalDav {
     if (failed) throw errorForStatus(failed.status, `Calendar ${calendar.name}`, failed.statusText);
   }
 
-  async deleteCalendar(calendar: CalendarRef): Promise<void> {
-    const response = await deleteObject({ url: calendar.url, fetch: this.fetch });
-    if (!response.ok && response.status !== 404)
-      throw errorForStatus(response.status, `Calendar ${calendar.name}`);
+  deleteCalendar(calendar: CalendarRef): Promise<void> {
+    return this.deleteCollection(calendar.url, `Calendar ${calendar.name}`);
   }
 
   /** The calendar's objects of one component type, within a time range when given. */

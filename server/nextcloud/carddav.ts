@@ -1,52 +1,35 @@
 import {
   createVCard,
-  type DAVAccount,
   type DAVAddressBook,
   DAVNamespaceShort,
   type DAVVCard,
   davRequest,
-  deleteObject,
   deleteVCard,
   fetchAddressBooks,
   fetchVCards,
   updateVCard,
 } from 'tsdav';
-import { errorForStatus, NotFoundError } from '../errors.js';
+import { errorForStatus } from '../errors.js';
 import type { NextcloudClient } from './client.js';
-import { discoverAccount } from './dav-discovery.js';
-import { davFetch } from './dav-fetch.js';
+import { type CollectionName, collectionName, DavHome, findCollection } from './dav-discovery.js';
 
 /** An address book as tools name it: the last segment of its URL (Nextcloud's `contacts`, …). */
-export interface AddressBookRef {
-  readonly name: string;
-  readonly displayName: string;
+export interface AddressBookRef extends CollectionName {
   readonly url: string;
   readonly ctag: string | null;
   readonly dav: DAVAddressBook;
 }
 
-const nameOf = (url: string) => decodeURIComponent(url.replace(/\/+$/, '').split('/').pop() ?? '');
-
-/** Address books of the caller over CardDAV (tsdav), found by discovery (addressbook-home-set). */
-export class CardDav {
-  private readonly fetch: typeof fetch;
-  private account?: DAVAccount;
-
-  constructor(private readonly nc: NextcloudClient) {
-    this.fetch = davFetch(nc, 'Address book');
-  }
-
-  private async discover(): Promise<DAVAccount> {
-    this.account ??= await discoverAccount(this.nc, 'carddav', this.fetch);
-    return this.account;
+/** Address books of the caller over CardDAV, in the discovered address-book home. */
+export class CardDav extends DavHome {
+  constructor(nc: NextcloudClient) {
+    super(nc, 'carddav', 'Address book');
   }
 
   async addressBooks(): Promise<AddressBookRef[]> {
     const books = await fetchAddressBooks({ account: await this.discover(), fetch: this.fetch });
     return books.map((book) => ({
-      name: nameOf(book.url),
-      displayName:
-        typeof book.displayName === 'string' && book.displayName ? book.displayName : nameOf(book.url),
+      ...collectionName(book),
       url: book.url,
       ctag: book.ctag ?? null,
       dav: book,
@@ -54,20 +37,13 @@ export class CardDav {
   }
 
   async addressBook(name: string): Promise<AddressBookRef> {
-    const all = await this.addressBooks();
-    const found = all.find((book) => book.name === name) ?? all.find((book) => book.displayName === name);
-    if (!found)
-      throw new NotFoundError(
-        `Address book "${name}" not found; address books: ${all.map((b) => b.name).join(', ') || 'none'}`,
-      );
-    return found;
+    return findCollection(await this.addressBooks(), name, 'Address book', 'address books');
   }
 
   /** Extended MKCOL (RFC 5689) of an address book below the discovered home. */
   async create(name: string, displayName: string): Promise<void> {
-    const account = await this.discover();
     const responses = await davRequest({
-      url: new URL(`${encodeURIComponent(name)}/`, account.homeUrl).href,
+      url: await this.childUrl(name),
       init: {
         method: 'MKCOL',
         namespace: DAVNamespaceShort.DAV,
@@ -92,10 +68,8 @@ export class CardDav {
     if (failed) throw errorForStatus(failed.status, `Address book ${name}`, failed.statusText);
   }
 
-  async remove(book: AddressBookRef): Promise<void> {
-    const response = await deleteObject({ url: book.url, fetch: this.fetch });
-    if (!response.ok && response.status !== 404)
-      throw errorForStatus(response.status, `Address book ${book.name}`);
+  remove(book: AddressBookRef): Promise<void> {
+    return this.deleteCollection(book.url, `Address book ${book.name}`);
   }
 
   async cards(book: AddressBookRef): Promise<DAVVCard[]> {

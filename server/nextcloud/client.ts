@@ -159,13 +159,7 @@ export class NextcloudClient {
    * Calls an OCS endpoint (`/ocs/v2.php/...`) and unwraps `ocs.data`, checked against `schema`;
    * `form` is sent url-encoded, `json` as JSON (apps such as Deck read JSON bodies).
    */
-  async ocs<S extends z.ZodType>(req: OcsRequest & { schema: S }): Promise<z.output<S>>;
-  /**
-   * @deprecated Unchecked: only for tools/sharing.ts until the files gateway gives its calls a
-   * schema. Everything else passes one.
-   */
-  async ocs<T>(req: OcsRequest): Promise<T>;
-  async ocs(req: OcsRequest & { schema?: z.ZodType }): Promise<unknown> {
+  async ocs<S extends z.ZodType>(req: OcsRequest & { schema: S }): Promise<z.output<S>> {
     const { form, json, schema, ...rest } = req;
     const response = await this.send({
       ...rest,
@@ -180,7 +174,7 @@ export class NextcloudClient {
       ...(form ? { body: formBody(form) } : json === undefined ? {} : { body: JSON.stringify(json) }),
     });
     const { data } = ocsEnvelope(readJson(response, req.what), req.what);
-    return schema ? checkAnswer(schema, data, req.what) : data;
+    return checkAnswer(schema, data, req.what);
   }
 
   private async once(req: NcRequest): Promise<NcResponse> {

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import type { NcRequest, NextcloudClient } from './client.js';
 import { displayPath, normalizeUserPath } from './dav-path.js';
-import { davFilesPath } from './webdav.js';
 
 /**
  * Collectives app OCS API v1.0 (nextcloud/collectives appinfo/routes.php, openapi.json). Page ids
@@ -153,17 +152,4 @@ export async function pageCall(
 export function pagePath(page: Page): string | null {
   if (!page.collectivePath || page.trashTimestamp) return null;
   return displayPath(normalizeUserPath([page.collectivePath, page.filePath, page.fileName].join('/')));
-}
-
-/** Writes a page's markdown (the app keeps no text of its own). */
-export async function writePageText(nc: NextcloudClient, path: string, text: string, what: string) {
-  const body = Buffer.from(text, 'utf8');
-  await nc.send({
-    method: 'PUT',
-    path: davFilesPath(nc.user, normalizeUserPath(path)),
-    headers: { 'content-type': 'text/markdown; charset=utf-8' },
-    body,
-    what,
-  });
-  return body.length;
 }

@@ -82,8 +82,5 @@ export const AttachmentSchema = z.looseObject({
 });
 export type DeckAttachment = z.output<typeof AttachmentSchema>;
 
-/** A share of a file with a card (the files_sharing answer; only its id is read). */
-export const ShareSchema = z.looseObject({ id: z.union([z.number(), z.string()]) });
-
 /** Answers Deck sends to writes whose result the tools do not read (they read the card again). */
 export const Ignored = z.unknown();

@@ -14,7 +14,6 @@ import {
   type DeckStack,
   Ignored,
   LabelSchema,
-  ShareSchema,
   StackSchema,
 } from './deck-answers.js';
 
@@ -27,12 +26,6 @@ const API_V11 = '/index.php/apps/deck/api/v1.1';
 const INTERNAL = '/index.php/apps/deck';
 /** Deck's comments API is OCS. */
 const COMMENTS = '/ocs/v2.php/apps/deck/api/v1.0/cards';
-/**
- * Attaching a Nextcloud file does not copy it: as the Deck web UI does, the file is shared with the
- * card (share type 12, IShare::TYPE_DECK), so it stays where it is and the card links to it.
- */
-const SHARES = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
-const SHARE_TYPE_DECK = '12';
 /** Every Deck REST request must carry this header (and it lets the internal routes pass the CSRF check). */
 const DECK_HEADERS = { 'ocs-apirequest': 'true' };
 
@@ -277,18 +270,6 @@ export class DeckApi {
     // Their ETag is the card's and their items do not show when it changed: never kept.
     const what = `The attachments of card ${cardId}`;
     return (await this.read(z.array(AttachmentSchema), path, what, { v11: true, revalidate: false })).data;
-  }
-
-  /** Shares a file with a card; the share's id is the attachment's. */
-  async attachFile(cardId: number, path: string): Promise<number> {
-    const share = await this.nc.ocs({
-      method: 'POST',
-      path: SHARES,
-      form: { path, shareType: SHARE_TYPE_DECK, shareWith: String(cardId), permissions: '1' },
-      what: `Attaching ${path} to card ${cardId}`,
-      schema: ShareSchema,
-    });
-    return Number(share.id);
   }
 
   /** Removes an attachment; for a shared file only its share with the card goes. */

@@ -1,7 +1,8 @@
 import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
 import { AbortedError, ForbiddenError, ServerError, UpstreamFailedError } from '../errors.js';
-import type { ToolContext } from '../registry.js';
-import { displayPath, normalizeUserPath } from './dav-path.js';
+import type { NextcloudClient } from './client.js';
+import { displayPath } from './dav-path.js';
 import { listSystemTags, taggedPaths } from './file-meta.js';
 
 /**
@@ -23,51 +24,105 @@ const INCOMPLETE_TTL_MS = 5_000;
 /** Configured names already reported missing: a typo is worth one warning, not one per call. */
 const warned = new Set<string>();
 
-/** The tagged paths of one tool call, fetched at most once per call. */
-const perCall = new WeakMap<ToolContext, Promise<readonly string[]>>();
+/**
+ * The exclusion as one tool call sees it: the tagged paths are fetched at most once per call (an
+ * instance lives for one call), the tag ids are shared across calls by {@link tagIdCache}.
+ */
+export class TagExclusion {
+  private pending?: Promise<readonly string[]>;
 
-/** Paths (no leading slash) that carry an excluded tag; empty when the tenant excludes none. */
-function excludedPaths(ctx: ToolContext): Promise<readonly string[]> {
-  if (ctx.excludedTags.length === 0) return Promise.resolve([]);
-  let pending = perCall.get(ctx);
-  if (!pending) {
-    pending = resolve(ctx).catch(failClosed);
-    perCall.set(ctx, pending);
+  constructor(
+    private readonly nc: NextcloudClient,
+    private readonly names: readonly string[],
+    private readonly log: Logger,
+  ) {}
+
+  /** False when the tenant excludes no tags: then nothing is ever hidden and nothing is fetched. */
+  get active(): boolean {
+    return this.names.length > 0;
   }
-  return pending;
-}
 
-async function resolve(ctx: ToolContext): Promise<readonly string[]> {
-  const key = ctx.nc.cacheKey;
-  for (let attempt = 1; ; attempt++) {
-    const ids = tagIdCache.get(key) ?? (await lookUpIds(ctx, key));
-    const lists = await Promise.all(ids.map((id) => taggedPaths(ctx.nc, id)));
-    if (lists.every((list) => list !== undefined)) {
-      return lists.flat().map((path) => path.replace(/^\/+|\/+$/g, ''));
+  /**
+   * Refuses a path the caller wants to read, change, move, copy, delete, share or attach when it
+   * carries an excluded tag, lies in a folder that does, or is a folder holding such a file (acting
+   * on the folder would act on that file too). `relative` is normalised, below the files root.
+   * Throws {@link ForbiddenError}, or UpstreamFailedError when the tags cannot be read.
+   */
+  async assertNotExcluded(relative: string): Promise<void> {
+    const excluded = await this.paths();
+    if (excluded.length === 0) return;
+    const key = comparable(relative);
+    if (hidden(key, excluded)) throw refusal(relative);
+    if (excluded.some((inner) => key === '' || inner.startsWith(`${key}/`))) {
+      throw new ForbiddenError(
+        `${displayPath(relative)} holds files excluded by this tenant's privacy settings (an excluded tag); act on the other files one by one`,
+      );
     }
-    // A tag was deleted or renamed since its id was cached: look the names up again, once.
-    tagIdCache.delete(key);
-    if (attempt === 2) throw new UpstreamFailedError('the excluded tags keep changing on Nextcloud');
+  }
+
+  /**
+   * Refuses a path when it carries an excluded tag or lies in a folder that does: a folder to list
+   * or search in, a share's path, a file or folder whose own tags or comments are asked for. What
+   * is inside a folder is left to {@link without}.
+   */
+  async assertVisible(relative: string): Promise<void> {
+    const excluded = await this.paths();
+    if (excluded.length > 0 && hidden(comparable(relative), excluded)) throw refusal(relative);
+  }
+
+  /** Drops every entry whose `path` (below the caller's files root) is excluded. */
+  async without<T extends { readonly path: string }>(entries: readonly T[]): Promise<T[]> {
+    const excluded = await this.paths();
+    if (excluded.length === 0) return [...entries];
+    return entries.filter((entry) => !hidden(comparable(entry.path), excluded));
+  }
+
+  /** Paths (compared as {@link comparable}) that carry an excluded tag; empty when none is configured. */
+  private paths(): Promise<readonly string[]> {
+    if (!this.active) return Promise.resolve([]);
+    this.pending ??= this.resolve().catch(failClosed);
+    return this.pending;
+  }
+
+  private async resolve(): Promise<readonly string[]> {
+    const key = this.nc.cacheKey;
+    for (let attempt = 1; ; attempt++) {
+      const ids = tagIdCache.get(key) ?? (await this.lookUpIds(key));
+      const lists = await Promise.all(ids.map((id) => taggedPaths(this.nc, id)));
+      if (lists.every((list) => list !== undefined)) return lists.flat().map(comparable);
+      // A tag was deleted or renamed since its id was cached: look the names up again, once.
+      tagIdCache.delete(key);
+      if (attempt === 2) throw new UpstreamFailedError('the excluded tags keep changing on Nextcloud');
+    }
+  }
+
+  private async lookUpIds(key: string): Promise<readonly number[]> {
+    // Case-insensitive: hiding a file too many beats showing one because of a capital letter.
+    const wanted = new Set(this.names.map((name) => name.toLowerCase()));
+    const tags = (await listSystemTags(this.nc)).filter((tag) => wanted.has(tag.name.toLowerCase()));
+    const found = new Set(tags.map((tag) => tag.name.toLowerCase()));
+    const missing = this.names.filter((name) => !found.has(name.toLowerCase()));
+    const unwarned = missing.filter((name) => !warned.has(name));
+    if (unwarned.length > 0) {
+      for (const name of unwarned) warned.add(name);
+      this.log.warn(
+        { missing: unwarned },
+        'excluded tags not found (or not visible to users) on Nextcloud: until they exist they hide nothing',
+      );
+    }
+    const ids = tags.map((tag) => tag.id);
+    tagIdCache.set(key, ids, missing.length > 0 ? { ttl: INCOMPLETE_TTL_MS } : {});
+    return ids;
   }
 }
 
-async function lookUpIds(ctx: ToolContext, key: string): Promise<readonly number[]> {
-  // Case-insensitive: hiding a file too many beats showing one because of a capital letter.
-  const wanted = new Set(ctx.excludedTags.map((name) => name.toLowerCase()));
-  const tags = (await listSystemTags(ctx.nc)).filter((tag) => wanted.has(tag.name.toLowerCase()));
-  const found = new Set(tags.map((tag) => tag.name.toLowerCase()));
-  const missing = ctx.excludedTags.filter((name) => !found.has(name.toLowerCase()));
-  const unwarned = missing.filter((name) => !warned.has(name));
-  if (unwarned.length > 0) {
-    for (const name of unwarned) warned.add(name);
-    ctx.log.warn(
-      { missing: unwarned },
-      'excluded tags not found (or not visible to users) on Nextcloud: until they exist they hide nothing',
-    );
-  }
-  const ids = tags.map((tag) => tag.id);
-  tagIdCache.set(key, ids, missing.length > 0 ? { ttl: INCOMPLETE_TTL_MS } : {});
-  return ids;
+/**
+ * A path as exclusion compares it: no edge slashes, Unicode NFC. Nextcloud stores names in NFC
+ * and maps a request in NFD (as macOS writes it) to the same file, so comparing the bytes given
+ * would let a decomposed "café" past a tagged "café".
+ */
+function comparable(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '').normalize('NFC');
 }
 
 function failClosed(error: unknown): never {
@@ -79,53 +134,13 @@ function failClosed(error: unknown): never {
   );
 }
 
-/** True when `relative` carries an excluded tag or lies in a folder that does. */
-function hidden(relative: string, excluded: readonly string[]): boolean {
-  return excluded.some((path) => path === '' || relative === path || relative.startsWith(`${path}/`));
+/** True when `key` carries an excluded tag or lies in a folder that does. */
+function hidden(key: string, excluded: readonly string[]): boolean {
+  return excluded.some((path) => path === '' || key === path || key.startsWith(`${path}/`));
 }
 
 function refusal(relative: string): ForbiddenError {
   return new ForbiddenError(
     `${displayPath(relative)} is excluded by this tenant's privacy settings: it or a folder above it carries an excluded tag`,
   );
-}
-
-/**
- * Refuses a path the caller wants to read, change, move, copy, delete, share or attach when it
- * carries an excluded tag, lies in a folder that does, or is a folder holding such a file (acting
- * on the folder would act on that file too). `path` is a caller's path below their files root.
- * Throws {@link ForbiddenError}, or UpstreamFailedError when the tags cannot be read.
- */
-export async function assertNotExcluded(ctx: ToolContext, path: string): Promise<void> {
-  const excluded = await excludedPaths(ctx);
-  if (excluded.length === 0) return;
-  const relative = normalizeUserPath(path);
-  if (hidden(relative, excluded)) throw refusal(relative);
-  if (excluded.some((inner) => relative === '' || inner.startsWith(`${relative}/`))) {
-    throw new ForbiddenError(
-      `${displayPath(relative)} holds files excluded by this tenant's privacy settings (an excluded tag); act on the other files one by one`,
-    );
-  }
-}
-
-/**
- * Refuses a path when it carries an excluded tag or lies in a folder that does: a folder to list
- * or search in, a share's path, a file or folder whose own tags or comments are asked for. What
- * is inside a folder is left to {@link withoutExcluded}.
- */
-export async function assertVisible(ctx: ToolContext, path: string): Promise<void> {
-  const excluded = await excludedPaths(ctx);
-  if (excluded.length === 0) return;
-  const relative = normalizeUserPath(path);
-  if (hidden(relative, excluded)) throw refusal(relative);
-}
-
-/** Drops from a listing every entry whose `path` (below the caller's files root) is excluded. */
-export async function withoutExcluded<T extends { readonly path: string }>(
-  ctx: ToolContext,
-  entries: readonly T[],
-): Promise<T[]> {
-  const excluded = await excludedPaths(ctx);
-  if (excluded.length === 0) return [...entries];
-  return entries.filter((entry) => !hidden(entry.path.replace(/^\/+|\/+$/g, ''), excluded));
 }

@@ -1,9 +1,17 @@
 import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
+import { InvalidInputError } from '../errors.js';
 import type { ToolContext } from '../registry.js';
 import { headerValue, type NcResponse, type NextcloudClient } from './client.js';
-import { displayPath, encodePath, normalizeUserPath } from './dav-path.js';
+import { displayPath, encodePath } from './dav-path.js';
+
+/**
+ * WebDAV of a caller's files, below the tenant's excluded tags: tools reach files through the
+ * gateway (`files.ts`), which checks every path before calling these. Notes attachments and
+ * Collectives pages still call readFileContent and davFilesPath directly, unchecked, until they
+ * move to the gateway too.
+ */
 
 const DAV_ROOT = '/remote.php/dav';
 const NS = { 'xmlns:d': 'DAV:', 'xmlns:oc': 'http://owncloud.org/ns', 'xmlns:nc': 'http://nextcloud.org/ns' };
@@ -58,15 +66,6 @@ export function davFilesPath(user: string, relative: string): string {
   return `${DAV_ROOT}/files/${encodeURIComponent(user)}/${rest}`;
 }
 
-/** Normalises a caller's path and returns it with its DAV request path. */
-export function userFile(
-  nc: NextcloudClient,
-  input: string,
-): { relative: string; dav: string; display: string } {
-  const relative = normalizeUserPath(input);
-  return { relative, dav: davFilesPath(nc.user, relative), display: displayPath(relative) };
-}
-
 /** PROPFIND of one resource (depth 0) or a folder and its children (depth 1). */
 export async function propfind(nc: NextcloudClient, relative: string, depth: 0 | 1): Promise<FileEntry[]> {
   const response = await nc.send({
@@ -80,7 +79,7 @@ export async function propfind(nc: NextcloudClient, relative: string, depth: 0 |
 }
 
 /** The `d:prop` block of a SEARCH `select` or REPORT, same properties as PROPFIND. */
-export const selectProps = { 'd:prop': PROPS };
+const selectProps = { 'd:prop': PROPS };
 
 type DavProps = Record<string, unknown>;
 interface DavResponse {
@@ -135,6 +134,102 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
+/** What a DASL SEARCH matches; every criterion given must hold. */
+export interface SearchCriteria {
+  /** A file name with `*` wildcards, or a part of one. */
+  readonly name?: string;
+  /** A mime type, or a family: `image`, `image/*`. */
+  readonly mimeType?: string;
+  readonly modifiedAfter?: string;
+  readonly modifiedBefore?: string;
+  readonly minSize?: number;
+  readonly maxSize?: number;
+  readonly onlyFavorites?: boolean;
+}
+
+/** A DASL `d:where` condition over one property. */
+type Condition = Record<string, unknown>;
+const like = (prop: string, literal: string): Condition => ({
+  'd:like': { 'd:prop': { [prop]: '' }, 'd:literal': literal },
+});
+const compare = (op: 'd:gt' | 'd:lt' | 'd:eq', prop: string, literal: string | number): Condition => ({
+  [op]: { 'd:prop': { [prop]: '' }, 'd:literal': literal },
+});
+
+/** `report*.md` → `report%.md`; a name without wildcards matches anywhere in the file name. */
+function namePattern(name: string): string {
+  const escaped = name.replace(/%/g, '\\%');
+  return escaped.includes('*') ? escaped.replace(/\*/g, '%') : `%${escaped}%`;
+}
+
+/** `image`, `image/*` → `image/%`; a full type matches exactly. */
+function typePattern(type: string): string {
+  const major = type.replace(/\/\*?$/, '');
+  return major.includes('/') ? major : `${major}/%`;
+}
+
+/** The `d:where` of a search; refuses criteria that would match everything. */
+export function searchWhere(criteria: SearchCriteria): Condition {
+  const conditions: Condition[] = [];
+  if (criteria.name) conditions.push(like('d:displayname', namePattern(criteria.name)));
+  if (criteria.mimeType) conditions.push(like('d:getcontenttype', typePattern(criteria.mimeType)));
+  if (criteria.modifiedAfter) conditions.push(compare('d:gt', 'd:getlastmodified', criteria.modifiedAfter));
+  if (criteria.modifiedBefore) conditions.push(compare('d:lt', 'd:getlastmodified', criteria.modifiedBefore));
+  if (criteria.minSize !== undefined) conditions.push(compare('d:gt', 'oc:size', criteria.minSize - 1));
+  if (criteria.maxSize !== undefined) conditions.push(compare('d:lt', 'oc:size', criteria.maxSize + 1));
+  if (criteria.onlyFavorites) conditions.push(compare('d:eq', 'oc:favorite', 1));
+  const [first, ...rest] = conditions;
+  if (!first) throw new InvalidInputError('Give at least one search criterion');
+  return rest.length === 0 ? first : { 'd:and': mergeConditions(conditions) };
+}
+
+/** Groups conditions by element name so the XML builder emits repeated siblings. */
+function mergeConditions(conditions: Condition[]): Record<string, unknown[]> {
+  const merged: Record<string, unknown[]> = {};
+  for (const condition of conditions) {
+    for (const [key, value] of Object.entries(condition)) merged[key] = [...(merged[key] ?? []), value];
+  }
+  return merged;
+}
+
+/** A DASL SEARCH below a folder (recursively), at most `max` results. */
+export async function searchFiles(
+  nc: NextcloudClient,
+  relative: string,
+  where: Condition,
+  max: number,
+): Promise<FileEntry[]> {
+  const body = xmlBody('d:searchrequest', {
+    'd:basicsearch': {
+      'd:select': selectProps,
+      'd:from': { 'd:scope': { 'd:href': `/files/${nc.user}/${relative}`, 'd:depth': 'infinity' } },
+      'd:where': where,
+      'd:orderby': '',
+      'd:limit': { 'd:nresults': max },
+    },
+  });
+  const response = await nc.send({
+    method: 'SEARCH',
+    path: `${DAV_ROOT}/`,
+    headers: { 'content-type': 'text/xml; charset=utf-8' },
+    body,
+    what: `Search in ${displayPath(relative)}`,
+  });
+  return parseMultistatus(nc, response).slice(0, max);
+}
+
+/** The caller's favorites below a folder (the `oc:filter-files` REPORT). */
+export async function favoriteFiles(nc: NextcloudClient, relative: string): Promise<FileEntry[]> {
+  const response = await nc.send({
+    method: 'REPORT',
+    path: davFilesPath(nc.user, relative),
+    headers: { 'content-type': 'text/xml; charset=utf-8' },
+    body: xmlBody('oc:filter-files', { ...selectProps, 'oc:filter-rules': { 'oc:favorite': 1 } }),
+    what: `Favorites in ${displayPath(relative)}`,
+  });
+  return parseMultistatus(nc, response);
+}
+
 const TEXT_TYPES =
   /^(text\/|application\/(json|xml|javascript|x-yaml|yaml|x-sh|sql|ld\+json|x-httpd-php)|.*\+xml|.*\+json)/;
 
@@ -149,7 +244,11 @@ export interface FileContent {
 }
 
 /** GETs a file (bounded by the read limit) and decides how to hand it to a model. */
-export async function readFileContent(ctx: ToolContext, davPath: string, what: string): Promise<FileContent> {
+export async function readFileContent(
+  ctx: Pick<ToolContext, 'nc' | 'limits'>,
+  davPath: string,
+  what: string,
+): Promise<FileContent> {
   const response = await ctx.nc.send({
     method: 'GET',
     path: davPath,

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import * as api from '../nextcloud/collectives.js';
-import { normalizeUserPath } from '../nextcloud/dav-path.js';
-import { davFilesPath, readFileContent } from '../nextcloud/webdav.js';
 import { defineTool } from '../registry.js';
 import { collectiveId, emoji, pageShape, pageView } from './collectives-views.js';
 
@@ -75,11 +73,7 @@ const getPage = defineTool({
     let text: { content: string | null; etag: string | null } = { content: null, etag: null };
     if (view.path) {
       try {
-        const file = await readFileContent(
-          ctx,
-          davFilesPath(ctx.nc.user, normalizeUserPath(view.path)),
-          `The text of page "${page.title}" (${view.path})`,
-        );
+        const file = await ctx.files.read(view.path, `The text of page "${page.title}" (${view.path})`);
         text = { content: file.text, etag: file.etag };
       } catch (error) {
         // Metadata without text beats no answer when the file moved since the app listed it.
@@ -147,7 +141,7 @@ const createPage = defineTool({
   },
   output: pageShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-  async handler(args, { nc }) {
+  async handler(args, { nc, files }) {
     const page = await api.pageCall(
       nc,
       'POST',
@@ -159,7 +153,13 @@ const createPage = defineTool({
     const view = pageView(page);
     if (args.content && view.path) {
       const what = `The text of the new page "${page.title}" (${view.path}; the page itself was created)`;
-      return { structured: { ...view, size: await api.writePageText(nc, view.path, args.content, what) } };
+      const body = Buffer.from(args.content, 'utf8');
+      await files.write(view.path, body, {
+        contentType: 'text/markdown; charset=utf-8',
+        overwrite: true,
+        what,
+      });
+      return { structured: { ...view, size: body.length } };
     }
     return { structured: view };
   },

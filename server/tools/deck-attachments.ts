@@ -2,12 +2,15 @@ import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import { DeckApi, type DeckAttachment } from '../nextcloud/deck.js';
 import { noteFilePath } from '../nextcloud/notes.js';
-import { assertNotExcluded } from '../nextcloud/tag-exclusion.js';
+import { sharePath, shareWithDeckCard } from '../nextcloud/sharing.js';
 import { defineTool, type ToolContext } from '../registry.js';
 import { cardId, cardWhere, id } from './deck-views.js';
-import { sharePath } from './sharing.js';
 
-/** Attachments of Deck cards: shared Nextcloud files (see DeckApi.attachFile) and files uploaded into Deck. */
+/**
+ * Attachments of Deck cards. Attaching a Nextcloud file does not copy it: as the Deck web UI
+ * does, the file is shared with the card (share type 12, IShare::TYPE_DECK), so it stays where
+ * it is and the card links to it; deleting that attachment removes the share, not the file.
+ */
 
 const attachmentShape = {
   id: z.number(),
@@ -32,9 +35,9 @@ const attachmentView = (attachment: DeckAttachment) => ({
 
 /** Shares a file with a card: never one the tenant's excluded tags cover, as for any share. */
 async function shareWithCard(ctx: ToolContext, card: number, path: string) {
-  await assertNotExcluded(ctx, path);
-  const attachmentId = await new DeckApi(ctx.nc).attachFile(card, path);
-  return { structured: { attachment_id: attachmentId, card_id: card, path } };
+  const shared = await ctx.files.shareable(path);
+  const attachmentId = await shareWithDeckCard(ctx.nc, shared, card);
+  return { structured: { attachment_id: attachmentId, card_id: card, path: shared } };
 }
 
 const list = defineTool({
@@ -45,9 +48,16 @@ const list = defineTool({
   input: cardWhere,
   output: { attachments: z.array(z.object(attachmentShape)) },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-  async handler(args, { nc }) {
+  async handler(args, { nc, files }) {
     const attachments = await new DeckApi(nc).attachments(args.board_id, args.stack_id, args.card_id);
-    return { structured: { attachments: attachments.map(attachmentView) } };
+    // A file attached before it was tagged is not shown: its path would tell what excluded tags hide.
+    const listed = attachments.map(attachmentView);
+    const shared = listed.flatMap((item) =>
+      item.type === 'file' && item.path ? [{ ...item, path: item.path }] : [],
+    );
+    const visible = new Set((await files.visibleOnly(shared)).map((item) => item.id));
+    const shown = listed.filter((item) => !(item.type === 'file' && item.path) || visible.has(item.id));
+    return { structured: { attachments: shown } };
   },
 });
 

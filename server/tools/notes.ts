@@ -10,7 +10,6 @@ import {
   noteAttachmentPath,
   updateNote,
 } from '../nextcloud/notes.js';
-import { davFilesPath, readFileContent } from '../nextcloud/webdav.js';
 import { defineTool } from '../registry.js';
 
 const APPEND_ATTEMPTS = 3;
@@ -148,11 +147,7 @@ const attachment = defineTool({
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, ctx) {
     const relative = await noteAttachmentPath(ctx.nc, args.note_id, args.attachment_filename);
-    const file = await readFileContent(
-      ctx,
-      davFilesPath(ctx.nc.user, relative),
-      `Attachment ${args.attachment_filename}`,
-    );
+    const file = await ctx.files.read(relative, `Attachment ${args.attachment_filename}`);
     return {
       structured: {
         filename: args.attachment_filename,

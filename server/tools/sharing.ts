@@ -1,83 +1,18 @@
 import { z } from 'zod';
-import { InvalidInputError, NotFoundError } from '../errors.js';
-import type { NextcloudClient } from '../nextcloud/client.js';
-import { displayPath, normalizeUserPath } from '../nextcloud/dav-path.js';
-import { assertNotExcluded, assertVisible, withoutExcluded } from '../nextcloud/tag-exclusion.js';
+import { InvalidInputError } from '../errors.js';
+import {
+  createShare,
+  deleteShare,
+  getShare,
+  listShares,
+  mask,
+  permissionNames,
+  type ShareForm,
+  sharePath,
+  shareShape,
+  updateShare,
+} from '../nextcloud/sharing.js';
 import { defineTool, type ToolContext } from '../registry.js';
-
-/** OCS Share API (https://docs.nextcloud.com/server/latest/developer_manual/client_apis/OCS/ocs-share-api.html). */
-const API = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
-
-const SHARE_TYPES: Record<number, string> = {
-  0: 'user',
-  1: 'group',
-  3: 'link',
-  4: 'email',
-  6: 'federated',
-  10: 'talk',
-};
-const PERMISSIONS = { read: 1, update: 2, create: 4, delete: 8, share: 16 } as const;
-type Permission = keyof typeof PERMISSIONS;
-const permissionNames = Object.keys(PERMISSIONS) as [Permission, ...Permission[]];
-
-interface ApiShare {
-  id: string | number;
-  share_type: number;
-  uid_owner: string;
-  permissions: number;
-  stime: number;
-  expiration: string | null;
-  path: string;
-  item_type: string;
-  share_with?: string | null;
-  share_with_displayname?: string | null;
-  url?: string;
-  note?: string;
-  label?: string;
-  password?: string | null;
-}
-
-const shareShape = {
-  id: z.number(),
-  type: z.string().describe('user, group, link, email, federated or talk'),
-  path: z.string(),
-  itemType: z.string().describe('file or folder'),
-  permissions: z.array(z.enum(permissionNames)),
-  shareWith: z.string().nullable(),
-  shareWithDisplayName: z.string().nullable(),
-  owner: z.string(),
-  created: z.string(),
-  expiration: z.string().nullable().describe('YYYY-MM-DD'),
-  url: z.string().nullable().describe('The public link, for link shares'),
-  hasPassword: z.boolean(),
-  note: z.string(),
-  label: z.string(),
-};
-type Share = z.output<z.ZodObject<typeof shareShape>>;
-
-function toShare(share: ApiShare): Share {
-  return {
-    id: Number(share.id),
-    type: SHARE_TYPES[share.share_type] ?? `type ${share.share_type}`,
-    path: share.path,
-    itemType: share.item_type,
-    permissions: permissionNames.filter((name) => (share.permissions & PERMISSIONS[name]) !== 0),
-    shareWith: share.share_type === 3 ? null : (share.share_with ?? null),
-    shareWithDisplayName: share.share_type === 3 ? null : (share.share_with_displayname ?? null),
-    owner: share.uid_owner,
-    created: new Date(share.stime * 1000).toISOString(),
-    expiration: share.expiration ? share.expiration.slice(0, 10) : null,
-    url: share.url ?? null,
-    hasPassword: Boolean(share.password),
-    note: share.note ?? '',
-    label: share.label ?? '',
-  };
-}
-
-function mask(permissions: readonly Permission[] | undefined): string | undefined {
-  if (!permissions) return undefined;
-  return String(permissions.reduce((sum, name) => sum | PERMISSIONS[name], 0));
-}
 
 const shareId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).describe('The id of the share');
 const filePath = z
@@ -96,35 +31,10 @@ const note = z.string().max(2000);
 const label = z.string().max(255);
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true };
 
-/**
- * Creates a share; `form` holds the OCS parameters besides the path. Never of what the tenant's
- * excluded tags cover: sharing would hand it to people the model cannot vouch for.
- */
-async function postShare(
-  ctx: ToolContext,
-  path: string,
-  form: Record<string, string | undefined>,
-  what: string,
-) {
-  await assertNotExcluded(ctx, path);
-  const share = await ctx.nc.ocs<ApiShare>({ method: 'POST', path: API, form: { path, ...form }, what });
-  return { structured: toShare(share) };
-}
-
-/** One share as the Share API returns it, or a NotFoundError. */
-async function getShare(nc: NextcloudClient, id: number): Promise<ApiShare> {
-  const what = `Share ${id}`;
-  const [share] = await nc.ocs<ApiShare[]>({ method: 'GET', path: `${API}/${id}`, what });
-  if (!share) throw new NotFoundError(`${what} not found`);
-  return share;
-}
-
-/** A user's path as the Share API takes it; refuses the files root. */
-export function sharePath(input: string): string {
-  const relative = normalizeUserPath(input);
-  if (relative === '')
-    throw new InvalidInputError('Your files root cannot be shared; choose a file or folder');
-  return displayPath(relative);
+/** Creates a share of what the files gateway lets be shared. */
+async function postShare(ctx: ToolContext, input: string, form: ShareForm, what: (path: string) => string) {
+  const path = await ctx.files.shareable(input);
+  return { structured: await createShare(ctx.nc, path, form, what(path)) };
 }
 
 const list = defineTool({
@@ -140,18 +50,14 @@ const list = defineTool({
   output: { shares: z.array(z.object(shareShape)) },
   hints: readOnly,
   async handler(args, ctx) {
-    if (args.path !== undefined) await assertVisible(ctx, sharePath(args.path));
-    const data = await ctx.nc.ocs<ApiShare[]>({
-      method: 'GET',
-      path: API,
-      query: {
-        path: args.path === undefined ? undefined : sharePath(args.path),
-        subfiles: args.subfiles || undefined,
-        shared_with_me: args.shared_with_me || undefined,
-      },
-      what: args.path ? `Shares of ${args.path}` : 'The share list',
-    });
-    return { structured: { shares: await withoutExcluded(ctx, data.map(toShare)) } };
+    const path = args.path === undefined ? undefined : sharePath(args.path);
+    if (path !== undefined) await ctx.files.assertVisible(path);
+    const shares = await listShares(
+      ctx.nc,
+      { path, subfiles: args.subfiles, sharedWithMe: args.shared_with_me },
+      args.path ? `Shares of ${args.path}` : 'The share list',
+    );
+    return { structured: { shares: await ctx.files.visibleOnly(shares) } };
   },
 });
 
@@ -164,8 +70,8 @@ const get = defineTool({
   hints: readOnly,
   async handler(args, ctx) {
     const share = await getShare(ctx.nc, args.share_id);
-    await assertVisible(ctx, share.path);
-    return { structured: toShare(share) };
+    await ctx.files.assertVisible(share.path);
+    return { structured: share };
   },
 });
 
@@ -184,7 +90,6 @@ const create = defineTool({
   output: shareShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, ctx) {
-    const path = sharePath(args.path);
     const form = {
       shareType: args.share_type === 'user' ? '0' : '1',
       shareWith: args.share_with,
@@ -192,7 +97,7 @@ const create = defineTool({
       expireDate: args.expire_date,
       note: args.note,
     };
-    return postShare(ctx, path, form, `Share of ${path} with ${args.share_with}`);
+    return postShare(ctx, args.path, form, (path) => `Share of ${path} with ${args.share_with}`);
   },
 });
 
@@ -213,7 +118,6 @@ const createPublicLink = defineTool({
   output: shareShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, ctx) {
-    const path = sharePath(args.path);
     const form = {
       shareType: '3',
       password: args.password,
@@ -222,7 +126,7 @@ const createPublicLink = defineTool({
       label: args.label,
       note: args.note,
     };
-    return postShare(ctx, path, form, `Public link to ${path}`);
+    return postShare(ctx, args.path, form, (path) => `Public link to ${path}`);
   },
 });
 
@@ -255,14 +159,8 @@ const update = defineTool({
       );
     }
     // Widening a share of an excluded file (a longer expiry, more rights) is sharing it again.
-    if (ctx.excludedTags.length > 0) await assertVisible(ctx, (await getShare(ctx.nc, args.share_id)).path);
-    const share = await ctx.nc.ocs<ApiShare>({
-      method: 'PUT',
-      path: `${API}/${args.share_id}`,
-      form,
-      what: `Share ${args.share_id}`,
-    });
-    return { structured: toShare(share) };
+    await ctx.files.assertVisible(async () => (await getShare(ctx.nc, args.share_id)).path);
+    return { structured: await updateShare(ctx.nc, args.share_id, form) };
   },
 });
 
@@ -274,11 +172,8 @@ const remove = defineTool({
   output: { share_id: z.number(), deleted: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    await nc.ocs<unknown>({
-      method: 'DELETE',
-      path: `${API}/${args.share_id}`,
-      what: `Share ${args.share_id}`,
-    });
+    // Not checked against the excluded tags: ending a share only ever takes a file away from people.
+    await deleteShare(nc, args.share_id);
     return { structured: { share_id: args.share_id, deleted: true } };
   },
 });

@@ -1,14 +1,5 @@
 import { z } from 'zod';
-import {
-  commentShape,
-  createComment,
-  fileMeta,
-  listComments,
-  systemTagShape,
-  tagsOfFile,
-} from '../nextcloud/file-meta.js';
-import { assertVisible } from '../nextcloud/tag-exclusion.js';
-import { userFile } from '../nextcloud/webdav.js';
+import { commentShape, systemTagShape } from '../nextcloud/files.js';
 import { defineTool } from '../registry.js';
 
 /** Nextcloud's limit for a comment, counted in characters after trimming (`IComment::MAX_MESSAGE_LENGTH`). */
@@ -32,17 +23,13 @@ const getFileTags = defineTool({
   },
   hints: readOnly,
   async handler(args, ctx) {
-    const target = userFile(ctx.nc, args.path);
-    await assertVisible(ctx, target.relative);
-    const meta = await fileMeta(ctx.nc, target.relative, true);
-    // Nextcloud before 28 lacks the nc:system-tags property; the relations collection has them.
-    const systemTags = meta.systemTags ?? (await tagsOfFile(ctx.nc, meta.fileId, target.display));
+    const tags = await ctx.files.tags(args.path);
     return {
       structured: {
-        path: target.display,
-        file_id: meta.fileId,
-        system_tags: systemTags,
-        personal_tags: meta.personalTags,
+        path: tags.path,
+        file_id: tags.fileId,
+        system_tags: tags.systemTags,
+        personal_tags: tags.personalTags,
       },
     };
   },
@@ -67,22 +54,14 @@ const listFileComments = defineTool({
   },
   hints: readOnly,
   async handler(args, ctx) {
-    const target = userFile(ctx.nc, args.path);
-    await assertVisible(ctx, target.relative);
-    const { fileId } = await fileMeta(ctx.nc, target.relative, false);
     // One more than asked tells whether another page exists.
-    const page = await listComments(
-      ctx.nc,
-      fileId,
-      { limit: args.limit + 1, offset: args.offset },
-      target.display,
-    );
-    const more = page.length > args.limit;
+    const page = await ctx.files.comments(args.path, { limit: args.limit + 1, offset: args.offset });
+    const more = page.comments.length > args.limit;
     return {
       structured: {
-        path: target.display,
-        file_id: fileId,
-        comments: page.slice(0, args.limit),
+        path: page.path,
+        file_id: page.fileId,
+        comments: page.comments.slice(0, args.limit),
         next_offset: more ? args.offset + args.limit : null,
       },
     };
@@ -109,11 +88,8 @@ const createFileComment = defineTool({
   output: { path: z.string(), file_id: z.number(), comment_id: z.number().nullable() },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, ctx) {
-    const target = userFile(ctx.nc, args.path);
-    await assertVisible(ctx, target.relative);
-    const { fileId } = await fileMeta(ctx.nc, target.relative, false);
-    const commentId = await createComment(ctx.nc, fileId, args.message, target.display);
-    return { structured: { path: target.display, file_id: fileId, comment_id: commentId } };
+    const posted = await ctx.files.comment(args.path, args.message);
+    return { structured: { path: posted.path, file_id: posted.fileId, comment_id: posted.commentId } };
   },
 });
 

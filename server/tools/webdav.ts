@@ -1,19 +1,7 @@
 import { z } from 'zod';
-import { ConflictError, InvalidInputError, PreconditionFailedError } from '../errors.js';
-import { headerValue } from '../nextcloud/client.js';
-import { displayPath } from '../nextcloud/dav-path.js';
-import { assertNotExcluded, assertVisible, withoutExcluded } from '../nextcloud/tag-exclusion.js';
-import {
-  davFilesPath,
-  fileEntryShape,
-  parseMultistatus,
-  propfind,
-  readFileContent,
-  selectProps,
-  userFile,
-  xmlBody,
-} from '../nextcloud/webdav.js';
-import { defineTool, type ToolContext } from '../registry.js';
+import type { ToolName } from '../../contract/index.js';
+import { fileEntryShape, type SearchCriteria } from '../nextcloud/files.js';
+import { defineTool } from '../registry.js';
 
 const path = z.string().max(4096).describe('Path inside your files, e.g. "/Documents/report.md"');
 const folder = path.default('/').describe('Folder to work in; "/" is your files root');
@@ -31,12 +19,7 @@ const listDirectory = defineTool({
   output: { path: z.string(), ...listShape },
   hints: readOnly,
   async handler(args, ctx) {
-    const target = userFile(ctx.nc, args.path);
-    await assertVisible(ctx, target.relative);
-    const children = (await propfind(ctx.nc, target.relative, 1)).filter(
-      (entry) => entry.path !== target.display,
-    );
-    return { structured: { path: target.display, entries: await withoutExcluded(ctx, children) } };
+    return { structured: await ctx.files.list(args.path) };
   },
 });
 
@@ -57,12 +40,10 @@ const readFile = defineTool({
   },
   hints: readOnly,
   async handler(args, ctx) {
-    const target = userFile(ctx.nc, args.path);
-    await assertNotExcluded(ctx, target.relative);
-    const file = await readFileContent(ctx, target.dav, `File ${target.display}`);
+    const file = await ctx.files.read(args.path);
     const { mimeType, size, etag, isText } = file;
     return {
-      structured: { path: target.display, mimeType, size, etag, isText, content: file.text },
+      structured: { path: file.path, mimeType, size, etag, isText, content: file.text },
       content: [file.block],
     };
   },
@@ -97,42 +78,14 @@ const writeFile = defineTool({
   output: { path: z.string(), etag: z.string().nullable(), created: z.boolean(), size: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, ctx) {
-    const { nc } = ctx;
-    const target = await requireFile(ctx, args.path);
     const body =
       args.encoding === 'base64' ? Buffer.from(args.content, 'base64') : Buffer.from(args.content, 'utf8');
-    const headers: Record<string, string> = {
-      'content-type': args.content_type ?? 'application/octet-stream',
-    };
-    if (args.if_match)
-      headers['if-match'] = args.if_match.startsWith('"') ? args.if_match : `"${args.if_match}"`;
-    else if (!args.overwrite) headers['if-none-match'] = '*';
-    const what = `File ${target.display}`;
-    const response = await nc.send({
-      method: 'PUT',
-      path: target.dav,
-      headers,
-      body,
-      what,
-      accept: [409, 412],
+    const written = await ctx.files.write(args.path, body, {
+      ...(args.content_type ? { contentType: args.content_type } : {}),
+      ...(args.if_match ? { ifMatch: args.if_match } : {}),
+      overwrite: args.overwrite,
     });
-    if (response.status === 409)
-      throw new ConflictError(`The folder of ${target.display} does not exist; create it first`);
-    if (response.status === 412) {
-      if (args.if_match)
-        throw new PreconditionFailedError(
-          `${what} changed since you read it (etag mismatch): read it again and retry`,
-        );
-      throw new ConflictError(`${what} already exists; pass overwrite: true or its etag to replace it`);
-    }
-    const etag =
-      headerValue(response.headers, 'oc-etag') ??
-      headerValue(response.headers, 'etag') ??
-      (await propfind(nc, target.relative, 0))[0]?.etag ??
-      null;
-    return {
-      structured: { path: target.display, etag, created: response.status === 201, size: body.length },
-    };
+    return { structured: { ...written, size: body.length } };
   },
 });
 
@@ -144,18 +97,7 @@ const createDirectory = defineTool({
   output: { path: z.string(), created: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, ctx) {
-    const { nc } = ctx;
-    const target = await requireFile(ctx, args.path);
-    const response = await nc.send({
-      method: 'MKCOL',
-      path: target.dav,
-      what: `Folder ${target.display}`,
-      accept: [405, 409],
-    });
-    if (response.status === 405) throw new ConflictError(`${target.display} already exists`);
-    if (response.status === 409)
-      throw new ConflictError(`The parent folder of ${target.display} does not exist`);
-    return { structured: { path: target.display, created: true } };
+    return { structured: { path: await ctx.files.createFolder(args.path), created: true } };
   },
 });
 
@@ -167,9 +109,7 @@ const deleteResource = defineTool({
   output: { path: z.string(), deleted: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, ctx) {
-    const target = await requireFile(ctx, args.path);
-    await ctx.nc.send({ method: 'DELETE', path: target.dav, what: target.display });
-    return { structured: { path: target.display, deleted: true } };
+    return { structured: { path: await ctx.files.delete(args.path), deleted: true } };
   },
 });
 
@@ -183,95 +123,16 @@ function transfer(method: 'MOVE' | 'COPY') {
     output: { source_path: z.string(), destination_path: z.string(), replaced: z.boolean() },
     hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
     async handler(args, ctx) {
-      const { nc } = ctx;
-      const source = await requireFile(ctx, args.source_path);
-      const destination = await requireFile(ctx, args.destination_path);
-      const response = await nc.send({
-        method,
-        path: source.dav,
-        headers: { destination: nc.url(destination.dav).href, overwrite: args.overwrite ? 'T' : 'F' },
-        what: source.display,
-        accept: [409, 412],
-      });
-      if (response.status === 412) {
-        throw new ConflictError(`${destination.display} already exists; pass overwrite: true to replace it`);
-      }
-      if (response.status === 409)
-        throw new ConflictError(`The folder of ${destination.display} does not exist`);
+      const moved = await ctx.files.transfer(method, args.source_path, args.destination_path, args.overwrite);
       return {
         structured: {
-          source_path: source.display,
-          destination_path: destination.display,
-          replaced: response.status === 204,
+          source_path: moved.source,
+          destination_path: moved.destination,
+          replaced: moved.replaced,
         },
       };
     },
   });
-}
-
-/** Refuses the root, and what the tenant's excluded tags cover, for operations on a named file or folder. */
-async function requireFile(ctx: ToolContext, input: string) {
-  const target = userFile(ctx.nc, input);
-  if (target.relative === '')
-    throw new InvalidInputError('This needs a file or folder path, not your files root');
-  await assertNotExcluded(ctx, target.relative);
-  return target;
-}
-
-/** A DASL `d:where` condition over one property. */
-type Condition = Record<string, unknown>;
-const like = (prop: string, literal: string): Condition => ({
-  'd:like': { 'd:prop': { [prop]: '' }, 'd:literal': literal },
-});
-const compare = (op: 'd:gt' | 'd:lt', prop: string, literal: string | number): Condition => ({
-  [op]: { 'd:prop': { [prop]: '' }, 'd:literal': literal },
-});
-
-/** `report*.md` → `report%.md`; a name without wildcards matches anywhere in the file name. */
-function namePattern(name: string): string {
-  const escaped = name.replace(/%/g, '\\%');
-  return escaped.includes('*') ? escaped.replace(/\*/g, '%') : `%${escaped}%`;
-}
-
-/** `image`, `image/*` → `image/%`; a full type matches exactly. */
-function typePattern(type: string): string {
-  const major = type.replace(/\/\*?$/, '');
-  return major.includes('/') ? major : `${major}/%`;
-}
-
-async function search(ctx: ToolContext, scope: string, conditions: Condition[], max: number) {
-  const { nc } = ctx;
-  const target = userFile(nc, scope);
-  await assertVisible(ctx, target.relative);
-  const where = conditions.length === 1 ? conditions[0] : { 'd:and': mergeConditions(conditions) };
-  const body = xmlBody('d:searchrequest', {
-    'd:basicsearch': {
-      'd:select': selectProps,
-      'd:from': {
-        'd:scope': { 'd:href': `/files/${nc.user}/${target.relative}`, 'd:depth': 'infinity' },
-      },
-      'd:where': where,
-      'd:orderby': '',
-      'd:limit': { 'd:nresults': max },
-    },
-  });
-  const response = await nc.send({
-    method: 'SEARCH',
-    path: '/remote.php/dav/',
-    headers: { 'content-type': 'text/xml; charset=utf-8' },
-    body,
-    what: `Search in ${target.display}`,
-  });
-  return withoutExcluded(ctx, parseMultistatus(nc, response).slice(0, max));
-}
-
-/** Groups conditions by element name so the XML builder emits repeated siblings. */
-function mergeConditions(conditions: Condition[]): Record<string, unknown[]> {
-  const merged: Record<string, unknown[]> = {};
-  for (const condition of conditions) {
-    for (const [key, value] of Object.entries(condition)) merged[key] = [...(merged[key] ?? []), value];
-  }
-  return merged;
 }
 
 const searchFiles = defineTool({
@@ -299,53 +160,64 @@ const searchFiles = defineTool({
   output: listShape,
   hints: readOnly,
   async handler(args, ctx) {
-    const conditions: Condition[] = [];
-    if (args.name_pattern) conditions.push(like('d:displayname', namePattern(args.name_pattern)));
-    if (args.mime_type) conditions.push(like('d:getcontenttype', typePattern(args.mime_type)));
-    if (args.modified_after) conditions.push(compare('d:gt', 'd:getlastmodified', args.modified_after));
-    if (args.modified_before) conditions.push(compare('d:lt', 'd:getlastmodified', args.modified_before));
-    if (args.min_size !== undefined) conditions.push(compare('d:gt', 'oc:size', args.min_size - 1));
-    if (args.max_size !== undefined) conditions.push(compare('d:lt', 'oc:size', args.max_size + 1));
-    if (args.only_favorites) conditions.push({ 'd:eq': { 'd:prop': { 'oc:favorite': '' }, 'd:literal': 1 } });
-    if (conditions.length === 0) throw new InvalidInputError('Give at least one search criterion');
-    return { structured: { entries: await search(ctx, args.scope, conditions, args.limit) } };
+    const criteria: SearchCriteria = {
+      ...(args.name_pattern ? { name: args.name_pattern } : {}),
+      ...(args.mime_type ? { mimeType: args.mime_type } : {}),
+      ...(args.modified_after ? { modifiedAfter: args.modified_after } : {}),
+      ...(args.modified_before ? { modifiedBefore: args.modified_before } : {}),
+      ...(args.min_size === undefined ? {} : { minSize: args.min_size }),
+      ...(args.max_size === undefined ? {} : { maxSize: args.max_size }),
+      onlyFavorites: args.only_favorites,
+    };
+    return { structured: { entries: await ctx.files.search(args.scope, criteria, args.limit) } };
   },
 });
 
-const findByName = defineTool({
+/**
+ * A search by one criterion under the name models look for (find by name, find by type): the
+ * tool's one argument becomes that criterion.
+ */
+function finder<A extends string>(tool: {
+  name: ToolName;
+  title: string;
+  description: string;
+  argument: A;
+  schema: z.ZodString;
+  criterion: (value: string) => SearchCriteria;
+}) {
+  const input = { [tool.argument]: tool.schema } as Record<A, z.ZodString>;
+  return defineTool({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    input: { ...input, scope, limit },
+    output: listShape,
+    hints: readOnly,
+    async handler(args, ctx) {
+      // The computed key hides the argument's name from the type checker; zod validated it.
+      const values = args as unknown as Record<A | 'scope', string> & { limit: number };
+      const criteria = tool.criterion(values[tool.argument]);
+      return { structured: { entries: await ctx.files.search(values.scope, criteria, values.limit) } };
+    },
+  });
+}
+
+const findByName = finder({
   name: 'nc_webdav_find_by_name',
   title: 'Find files by name',
   description: 'Find files and folders whose name contains the text, or matches a pattern with * wildcards.',
-  input: { pattern: z.string().min(1).max(255).describe('e.g. "budget" or "*.pdf"'), scope, limit },
-  output: listShape,
-  hints: readOnly,
-  async handler(args, ctx) {
-    const entries = await search(
-      ctx,
-      args.scope,
-      [like('d:displayname', namePattern(args.pattern))],
-      args.limit,
-    );
-    return { structured: { entries } };
-  },
+  argument: 'pattern',
+  schema: z.string().min(1).max(255).describe('e.g. "budget" or "*.pdf"'),
+  criterion: (name) => ({ name }),
 });
 
-const findByType = defineTool({
+const findByType = finder({
   name: 'nc_webdav_find_by_type',
   title: 'Find files by type',
   description: 'Find files of a mime type ("application/pdf") or a whole family ("image", "image/*").',
-  input: { mime_type: z.string().min(1).max(200), scope, limit },
-  output: listShape,
-  hints: readOnly,
-  async handler(args, ctx) {
-    const entries = await search(
-      ctx,
-      args.scope,
-      [like('d:getcontenttype', typePattern(args.mime_type))],
-      args.limit,
-    );
-    return { structured: { entries } };
-  },
+  argument: 'mime_type',
+  schema: z.string().min(1).max(200),
+  criterion: (mimeType) => ({ mimeType }),
 });
 
 const listFavorites = defineTool({
@@ -356,18 +228,7 @@ const listFavorites = defineTool({
   output: listShape,
   hints: readOnly,
   async handler(args, ctx) {
-    const { nc } = ctx;
-    const target = userFile(nc, args.scope);
-    await assertVisible(ctx, target.relative);
-    const response = await nc.send({
-      method: 'REPORT',
-      path: davFilesPath(nc.user, target.relative),
-      headers: { 'content-type': 'text/xml; charset=utf-8' },
-      body: xmlBody('oc:filter-files', { ...selectProps, 'oc:filter-rules': { 'oc:favorite': 1 } }),
-      what: `Favorites in ${displayPath(target.relative)}`,
-    });
-    const entries = await withoutExcluded(ctx, parseMultistatus(nc, response));
-    return { structured: { entries: entries.slice(0, args.limit) } };
+    return { structured: { entries: await ctx.files.favorites(args.scope, args.limit) } };
   },
 });
 

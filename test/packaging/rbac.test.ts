@@ -9,6 +9,7 @@ import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../con
 import { MANAGED_BY } from '../../operator/desired.js';
 import { CHART } from '../../packaging/generate.js';
 import { CLUSTER_RULES, grants, NAMESPACE_RULES } from '../../packaging/rbac.js';
+import { kubeconfigFor } from '../../peers/kubernetes.js';
 import {
   type AuditEvent,
   createTenant,
@@ -16,7 +17,6 @@ import {
   makePodsReady,
   startPrivateControlPlane,
 } from '../operator/cluster.js';
-import { kubeconfigFor } from '../../peers/kubernetes.js';
 import { helmOk, KUBE_VERSION, kubectl, unique } from './helm.js';
 
 /** Waits until `check` holds, failing with `what` after 30 s. */

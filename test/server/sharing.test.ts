@@ -97,4 +97,31 @@ describe.runIf(webdavAvailable())('sharing tools', () => {
     const whole = await call(env.client, 'nc_share_create_public_link', { path: '/' });
     expect(whole.text).toBe('Your files root cannot be shared; choose a file or folder');
   });
+
+  it('reads share ids sent as strings, as Nextcloud does, and names an answer it cannot read', async (context) => {
+    const shares = env.target.standin?.ocs.shares;
+    if (!shares) return context.skip();
+    const created = await call(env.client, 'nc_share_create_public_link', { path: file });
+    const id = created.data.id as number;
+    const stored = shares.get(id) as unknown as Record<string, unknown>;
+    try {
+      stored.id = String(id);
+      stored.share_type = '3';
+      expect((await call(env.client, 'nc_share_get', { share_id: id })).data).toMatchObject({
+        id,
+        type: 'link',
+      });
+      stored.path = null;
+      const broken = await call(env.client, 'nc_share_get', { share_id: id });
+      expect(broken.isError).toBe(true);
+      expect(broken.text).toMatch(
+        new RegExp(`^Nextcloud sent an unexpected answer for Share ${id} \\(0\\.path`),
+      );
+      const listed = await call(env.client, 'nc_share_list');
+      expect(listed.text).toMatch(/^Nextcloud sent an unexpected answer for The share list \(\d+\.path/);
+    } finally {
+      Object.assign(stored, { id, share_type: 3, path: file });
+      await call(env.client, 'nc_share_delete', { share_id: id });
+    }
+  });
 });

@@ -1,0 +1,265 @@
+import type { Logger } from 'pino';
+import { ConflictError, InvalidInputError, PreconditionFailedError } from '../errors.js';
+import { headerValue, type NextcloudClient } from './client.js';
+import { displayPath, normalizeUserPath } from './dav-path.js';
+import {
+  createComment,
+  type FileComment,
+  fileMeta,
+  listComments,
+  type SystemTag,
+  tagsOfFile,
+} from './file-meta.js';
+import { sharePath } from './sharing.js';
+import { TagExclusion } from './tag-exclusion.js';
+import {
+  davFilesPath,
+  type FileContent,
+  type FileEntry,
+  favoriteFiles,
+  propfind,
+  readFileContent,
+  type SearchCriteria,
+  searchFiles,
+  searchWhere,
+} from './webdav.js';
+
+export { commentShape, systemTagShape } from './file-meta.js';
+export { type FileEntry, fileEntryShape, type SearchCriteria } from './webdav.js';
+
+/** A caller's path, normalised, with its DAV request path and the form tools show. */
+interface Target {
+  readonly relative: string;
+  readonly dav: string;
+  readonly display: string;
+}
+
+export interface WriteOptions {
+  readonly contentType?: string;
+  /** The etag the caller read: the write only replaces that version. */
+  readonly ifMatch?: string;
+  /** false: only create, never replace. */
+  readonly overwrite: boolean;
+  /** Names the file in error messages when a tool knows it better ("The text of page X"). */
+  readonly what?: string;
+}
+
+/**
+ * A caller's files as every tool reaches them: the one place that applies the tenant's excluded
+ * tags (see `tag-exclusion.ts`), so no tool can forget to. Paths are the caller's, below their
+ * files root; what the tags cover is refused (ForbiddenError) or left out of listings. One
+ * instance serves one tool call, which fetches the tagged paths at most once.
+ */
+export class UserFiles {
+  private readonly exclusion: TagExclusion;
+
+  constructor(
+    private readonly nc: NextcloudClient,
+    excludedTags: readonly string[],
+    private readonly options: { readonly log: Logger; readonly readMaxBytes: number },
+  ) {
+    this.exclusion = new TagExclusion(nc, excludedTags, options.log);
+  }
+
+  /** The entries directly inside a folder, without what the tags hide. */
+  async list(folder: string): Promise<{ path: string; entries: FileEntry[] }> {
+    const target = await this.visible(folder);
+    const children = (await propfind(this.nc, target.relative, 1)).filter(
+      (entry) => entry.path !== target.display,
+    );
+    return { path: target.display, entries: await this.exclusion.without(children) };
+  }
+
+  /** A file's content, bounded by the server's read limit; `what` names it in errors. */
+  async read(path: string, what?: string): Promise<FileContent & { path: string }> {
+    const target = this.target(path);
+    await this.exclusion.assertNotExcluded(target.relative);
+    const file = await readFileContent(
+      { nc: this.nc, limits: { readMaxBytes: this.options.readMaxBytes } },
+      target.dav,
+      what ?? `File ${target.display}`,
+    );
+    return { ...file, path: target.display };
+  }
+
+  /** PUT, with If-Match (the version read) or If-None-Match (create only) as asked. */
+  async write(
+    path: string,
+    body: Buffer,
+    options: WriteOptions,
+  ): Promise<{ path: string; etag: string | null; created: boolean }> {
+    const target = await this.named(path);
+    const headers: Record<string, string> = {
+      'content-type': options.contentType ?? 'application/octet-stream',
+    };
+    const { ifMatch } = options;
+    if (ifMatch) headers['if-match'] = ifMatch.startsWith('"') ? ifMatch : `"${ifMatch}"`;
+    else if (!options.overwrite) headers['if-none-match'] = '*';
+    const what = options.what ?? `File ${target.display}`;
+    const response = await this.nc.send({
+      method: 'PUT',
+      path: target.dav,
+      headers,
+      body,
+      what,
+      accept: [409, 412],
+    });
+    if (response.status === 409)
+      throw new ConflictError(`The folder of ${target.display} does not exist; create it first`);
+    if (response.status === 412) {
+      if (ifMatch)
+        throw new PreconditionFailedError(
+          `${what} changed since you read it (etag mismatch): read it again and retry`,
+        );
+      throw new ConflictError(`${what} already exists; pass overwrite: true or its etag to replace it`);
+    }
+    const etag =
+      headerValue(response.headers, 'oc-etag') ??
+      headerValue(response.headers, 'etag') ??
+      (await propfind(this.nc, target.relative, 0))[0]?.etag ??
+      null;
+    return { path: target.display, etag, created: response.status === 201 };
+  }
+
+  /** MKCOL; the parent must exist. Returns the folder's path. */
+  async createFolder(path: string): Promise<string> {
+    const target = await this.named(path);
+    const response = await this.nc.send({
+      method: 'MKCOL',
+      path: target.dav,
+      what: `Folder ${target.display}`,
+      accept: [405, 409],
+    });
+    if (response.status === 405) throw new ConflictError(`${target.display} already exists`);
+    if (response.status === 409)
+      throw new ConflictError(`The parent folder of ${target.display} does not exist`);
+    return target.display;
+  }
+
+  /** DELETE of a file or a whole folder (Nextcloud keeps it in the trash bin). Returns its path. */
+  async delete(path: string): Promise<string> {
+    const target = await this.named(path);
+    await this.nc.send({ method: 'DELETE', path: target.dav, what: target.display });
+    return target.display;
+  }
+
+  /**
+   * MOVE or COPY. Both ends are checked: moving a file out of a tagged folder would strip its
+   * protection, moving one into it would hide it, and overwriting a tagged file changes it.
+   */
+  async transfer(
+    method: 'MOVE' | 'COPY',
+    sourcePath: string,
+    destinationPath: string,
+    overwrite: boolean,
+  ): Promise<{ source: string; destination: string; replaced: boolean }> {
+    const source = await this.named(sourcePath);
+    const destination = await this.named(destinationPath);
+    const response = await this.nc.send({
+      method,
+      path: source.dav,
+      headers: { destination: this.nc.url(destination.dav).href, overwrite: overwrite ? 'T' : 'F' },
+      what: source.display,
+      accept: [409, 412],
+    });
+    if (response.status === 412)
+      throw new ConflictError(`${destination.display} already exists; pass overwrite: true to replace it`);
+    if (response.status === 409)
+      throw new ConflictError(`The folder of ${destination.display} does not exist`);
+    return { source: source.display, destination: destination.display, replaced: response.status === 204 };
+  }
+
+  /** Files below `scope` (recursively) matching every criterion, without what the tags hide. */
+  async search(scope: string, criteria: SearchCriteria, limit: number): Promise<FileEntry[]> {
+    const where = searchWhere(criteria);
+    const target = await this.visible(scope);
+    return this.exclusion.without(await searchFiles(this.nc, target.relative, where, limit));
+  }
+
+  /** The caller's favorites below `scope`, without what the tags hide. */
+  async favorites(scope: string, limit: number): Promise<FileEntry[]> {
+    const target = await this.visible(scope);
+    const entries = await this.exclusion.without(await favoriteFiles(this.nc, target.relative));
+    return entries.slice(0, limit);
+  }
+
+  /** The id, system tags and personal tags of a visible file or folder. */
+  async tags(
+    path: string,
+  ): Promise<{ path: string; fileId: number; systemTags: SystemTag[]; personalTags: string[] }> {
+    const target = await this.visible(path);
+    const meta = await fileMeta(this.nc, target.relative, true);
+    // Nextcloud before 28 lacks the nc:system-tags property; the relations collection has them.
+    const systemTags = meta.systemTags ?? (await tagsOfFile(this.nc, meta.fileId, target.display));
+    return { path: target.display, fileId: meta.fileId, systemTags, personalTags: meta.personalTags };
+  }
+
+  /** A page of the comments on a visible file or folder, newest first. */
+  async comments(
+    path: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ path: string; fileId: number; comments: FileComment[] }> {
+    const target = await this.visible(path);
+    const { fileId } = await fileMeta(this.nc, target.relative, false);
+    const comments = await listComments(this.nc, fileId, page, target.display);
+    return { path: target.display, fileId, comments };
+  }
+
+  /** Posts a comment on a visible file or folder; the new comment's id when Nextcloud tells it. */
+  async comment(
+    path: string,
+    message: string,
+  ): Promise<{ path: string; fileId: number; commentId: number | null }> {
+    const target = await this.visible(path);
+    const { fileId } = await fileMeta(this.nc, target.relative, false);
+    const commentId = await createComment(this.nc, fileId, message, target.display);
+    return { path: target.display, fileId, commentId };
+  }
+
+  /**
+   * The path as the Share API takes it, for sharing it or attaching it to a Deck card: never the
+   * files root, never what the tags cover (sharing would hand it to people the model cannot
+   * vouch for), never a folder holding such files.
+   */
+  async shareable(path: string): Promise<string> {
+    const shared = sharePath(path);
+    await this.exclusion.assertNotExcluded(normalizeUserPath(shared));
+    return shared;
+  }
+
+  /**
+   * Refuses a path the tags hide: an existing share's path, a folder whose shares are listed. A
+   * function is only called when the tenant excludes tags, sparing the request that finds the path.
+   */
+  async assertVisible(path: string | (() => Promise<string>)): Promise<void> {
+    if (!this.exclusion.active) return;
+    const resolved = typeof path === 'string' ? path : await path();
+    await this.exclusion.assertVisible(normalizeUserPath(resolved));
+  }
+
+  /** Leaves out items (shares, search hits) whose `path` the tags hide. */
+  visibleOnly<T extends { readonly path: string }>(items: readonly T[]): Promise<T[]> {
+    return this.exclusion.without(items);
+  }
+
+  private target(input: string): Target {
+    const relative = normalizeUserPath(input);
+    return { relative, dav: davFilesPath(this.nc.user, relative), display: displayPath(relative) };
+  }
+
+  /** A folder to look into, or a file or folder to look at: refused when hidden itself. */
+  private async visible(input: string): Promise<Target> {
+    const target = this.target(input);
+    await this.exclusion.assertVisible(target.relative);
+    return target;
+  }
+
+  /** A file or folder to change: never the root, never excluded nor holding excluded files. */
+  private async named(input: string): Promise<Target> {
+    const target = this.target(input);
+    if (target.relative === '')
+      throw new InvalidInputError('This needs a file or folder path, not your files root');
+    await this.exclusion.assertNotExcluded(target.relative);
+    return target;
+  }
+}
