@@ -1,10 +1,6 @@
-import {
-  ApiException,
-  type CoordinationV1Api,
-  type V1Lease,
-  type V1LeaseSpec,
-} from '@kubernetes/client-node';
+import type { CoordinationV1Api, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { fromKubernetes, KubernetesConflict, KubernetesNotFound } from './errors.js';
 
 /**
  * How often every replica tries to acquire or renew: client-go's retry period (2 s), or a third
@@ -58,7 +54,8 @@ export class LeaderElector {
     try {
       lease = await leases.readNamespacedLease({ name, namespace });
     } catch (error) {
-      if (!(error instanceof ApiException && error.code === 404)) throw error;
+      const failure = fromKubernetes(error);
+      if (!(failure instanceof KubernetesNotFound)) throw failure;
     }
     const spec = { holderIdentity: identity, leaseDurationSeconds, renewTime: now };
     try {
@@ -93,9 +90,10 @@ export class LeaderElector {
       });
       return true;
     } catch (error) {
-      // Another replica wrote first (409): it leads this round.
-      if (error instanceof ApiException && error.code === 409) return false;
-      throw error;
+      // Another replica wrote first: it leads this round.
+      const failure = fromKubernetes(error);
+      if (failure instanceof KubernetesConflict) return false;
+      throw failure;
     }
   }
 

@@ -20,39 +20,14 @@ import {
   type StoredClient,
   storedClientOf,
 } from './desired.js';
+import { OperatorError } from './errors.js';
 import type { EventRecorder } from './events.js';
+import type { IdentityProvisioner } from './identity.js';
 import { apiReader, type ObjectReader } from './object-cache.js';
 import { holdSecrets, releaseSecrets } from './secret-holds.js';
 import type { ReconcileOutcome } from './work-queue.js';
 
 export const FINALIZER = `${CRD_GROUP}/identity-cleanup`;
-
-/** What an IdP operation came to: done, or why not (and whether trying again may help). */
-export type IdpOutcome =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly transient: boolean; readonly reason: string; readonly message: string };
-
-/** The proxy client a resource's identity mode yields, or why it could not. */
-export type IdentityResult =
-  | {
-      readonly ok: true;
-      readonly client: StoredClient;
-      /** Whether anything was created at the IdP (then a finalizer removes it). */
-      readonly managed: boolean;
-      /** Whether this call carried out a rotation request. */
-      readonly rotated: boolean;
-      /** The Secrets it read (e.g. admin credentials), so the reconcile need not read them again. */
-      readonly secrets?: readonly V1Secret[];
-    }
-  | Exclude<IdpOutcome, { ok: true }>;
-
-/** Identity automation per mode (Keycloak, RFC 7591, or a client the user brings). */
-export interface IdentityProvisioner {
-  /** `stored` is what the owned Secret held from the last reconcile, if anything. */
-  ensure(resource: NextcloudMcp, stored: StoredClient | undefined): Promise<IdentityResult>;
-  /** Removes what `ensure` created at the IdP. */
-  cleanup(resource: NextcloudMcp, stored: StoredClient | undefined): Promise<IdpOutcome>;
-}
 
 export interface ReconcileDeps {
   readonly objects: KubernetesObjectApi;
@@ -108,12 +83,17 @@ export async function reconcile(
   if (resource.metadata.deletionTimestamp)
     return finalize(resource, stored, heldSecretNames(ownedSecret), deps);
 
-  const identity = await deps.identity.ensure(resource, stored);
-  if (!identity.ok) {
+  const identity = await deps.identity.ensure(resource, stored).catch(reported);
+  if (identity instanceof OperatorError) {
     await writeStatus(
       resource,
       [
-        { type: 'IdentityConfigured', status: 'False', reason: identity.reason, message: identity.message },
+        {
+          type: 'IdentityConfigured',
+          status: 'False',
+          reason: identity.reason ?? '',
+          message: identity.message,
+        },
         {
           type: 'WorkloadAvailable',
           status: 'Unknown',
@@ -126,7 +106,7 @@ export async function reconcile(
     );
     return identity.transient ? { requeue: 'backoff' } : { requeue: 'no' };
   }
-  if (identity.managed && !resource.metadata.finalizers?.includes(FINALIZER)) {
+  if (!resource.spec.identity.clientSecretRef && !resource.metadata.finalizers?.includes(FINALIZER)) {
     resource = (await mergePatch(
       objects,
       withFinalizers(resource, [...(resource.metadata.finalizers ?? []), FINALIZER]),
@@ -192,6 +172,12 @@ export async function reconcile(
   return available >= wanted ? { requeue: 'no' } : { requeue: 'after', ms: 10_000 };
 }
 
+/** An error the user must see on the status (it has a condition reason); any other fails the reconcile. */
+function reported(error: unknown): OperatorError {
+  if (error instanceof OperatorError && error.reason) return error;
+  throw error;
+}
+
 /** Kinds the operator creates only for some specs (a PDB past one replica, an Ingress when asked). */
 const OPTIONAL_KINDS = [
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
@@ -241,8 +227,8 @@ async function finalize(
       `${SKIP_IDP_CLEANUP_ANNOTATION}=true: what was created at the identity provider is left there`,
     );
   } else {
-    const cleaned = await deps.identity.cleanup(resource, stored);
-    if (!cleaned.ok) {
+    const cleaned = await deps.identity.cleanup(resource, stored).catch(reported);
+    if (cleaned instanceof OperatorError) {
       const message = `cannot remove the client at the identity provider (${cleaned.message}); the finalizer stays until this succeeds. To delete without cleaning up, annotate the resource ${SKIP_IDP_CLEANUP_ANNOTATION}=true`;
       const before = resource.status?.conditions?.find((c) => c.type === 'IdentityConfigured');
       if (before?.reason !== 'CleanupFailed' || before.message !== message) {

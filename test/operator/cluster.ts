@@ -18,8 +18,9 @@ import { parse } from 'yaml';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import type { ControllerOptions } from '../../operator/controller.js';
 import { createEventRecorder } from '../../operator/events.js';
+import type { IdentityProvisioner } from '../../operator/identity.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
-import type { IdentityProvisioner, ReconcileDeps } from '../../operator/reconcile.js';
+import type { ReconcileDeps } from '../../operator/reconcile.js';
 import { type KubernetesOptions, startKubernetes } from '../peers/kubernetes.js';
 
 /**

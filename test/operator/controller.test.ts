@@ -19,13 +19,8 @@ const options = (kubeConfig: KubeConfig, namespace: string) =>
   controllerOptions(kubeConfig, {
     namespace,
     identity: {
-      ensure: async () => ({
-        ok: true,
-        managed: false,
-        rotated: false,
-        client: { id: 'client', secret: 'secret' },
-      }),
-      cleanup: async () => ({ ok: true }),
+      ensure: async () => ({ rotated: false, client: { id: 'client', secret: 'secret' } }),
+      cleanup: async () => undefined,
     },
     events: { record: async () => undefined },
   });

@@ -9,12 +9,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { FIELD_MANAGER } from '../../operator/desired.js';
-import {
-  FINALIZER,
-  type IdentityProvisioner,
-  type ReconcileDeps,
-  reconcile,
-} from '../../operator/reconcile.js';
+import type { IdentityProvisioner } from '../../operator/identity.js';
+import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import {
   eventually,
   makePodsReady,
@@ -41,14 +37,11 @@ describe('reconciling a NextcloudMcp', () => {
 
   const identity: IdentityProvisioner = {
     ensure: async () => ({
-      ok: true,
-      managed: true,
       rotated: false,
       client: { id: 'mcp-tenant-reconcile-acme', secret: 'client-secret' },
     }),
     cleanup: async (resource) => {
       cleanups.push(resource.metadata.name);
-      return { ok: true };
     },
   };
 
