@@ -8,8 +8,9 @@ import {
   ROTATE_SECRET_ANNOTATION,
 } from '../../contract/index.js';
 import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
+import { FINALIZER } from '../../operator/finalizer.js';
 import { createIdentityProvisioner, keycloakTenant } from '../../operator/identity.js';
-import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
+import { type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import {
   admin,
   createRealm,

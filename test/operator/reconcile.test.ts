@@ -9,8 +9,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { FIELD_MANAGER } from '../../operator/desired.js';
+import { FINALIZER } from '../../operator/finalizer.js';
 import type { IdentityProvisioner } from '../../operator/identity.js';
-import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
+import { type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import {
   eventually,
   makePodsReady,
