@@ -26,13 +26,7 @@ const options = (kubeConfig: KubeConfig, namespace: string) =>
   });
 
 const tenant = (custom: CustomObjectsApi, namespace: string, name: string) =>
-  createTenant(
-    custom,
-    namespace,
-    name,
-    { identity: { issuerUrl: 'https://sso.example/realms/acme', clientSecretRef: { name: 'client' } } },
-    'https://cloud.acme.example',
-  );
+  createTenant(custom, namespace, name);
 
 describe('the controller', () => {
   let api: TestCluster;

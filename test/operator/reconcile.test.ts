@@ -20,6 +20,7 @@ import {
   type TestCluster,
   testNamespace,
 } from './cluster.js';
+import { tenant } from './tenant-spec.js';
 
 describe('reconciling a NextcloudMcp', () => {
   let api: TestCluster;
@@ -55,19 +56,14 @@ describe('reconciling a NextcloudMcp', () => {
     deps = reconcileDeps(config, identity);
     await deps.custom.createNamespacedCustomObject({
       ...target(),
-      body: {
-        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-        kind: 'NextcloudMcp',
-        metadata: { name: 'acme' },
+      body: tenant('acme', {
         spec: {
-          nextcloud: { url: 'https://cloud.acme.example' },
-          publicUrl: 'https://mcp.acme.example',
           identity: {
             issuerUrl: 'https://sso.example/realms/acme',
             keycloak: { realm: 'acme', adminCredentialsSecretRef: { name: 'kc' } },
           },
         },
-      },
+      }),
     });
   });
   afterAll(async () => {
@@ -200,12 +196,7 @@ describe('reconciling a NextcloudMcp', () => {
     const name = 'a'.repeat(59);
     await deps.custom.createNamespacedCustomObject({
       ...target(),
-      body: {
-        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-        kind: 'NextcloudMcp',
-        metadata: { name },
-        spec: (await get()).spec,
-      },
+      body: tenant(name, { spec: (await get()).spec }),
     });
     await reconcile(ns, name, deps);
     for (const kind of ['ServiceAccount', 'Secret', 'Service', 'NetworkPolicy'])
