@@ -1,5 +1,4 @@
 import {
-  ApiException,
   AppsV1Api,
   CustomObjectsApi,
   type Informer,
@@ -13,7 +12,9 @@ import {
 import type { Logger } from 'pino';
 import { CRD_GROUP, CRD_KIND, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../contract/index.js';
 import { MANAGED_BY } from './desired.js';
+import { fromKubernetes, KubernetesConflict } from './errors.js';
 import type { EventRecorder } from './events.js';
+import type { IdentityProvisioner } from './identity.js';
 import type { OperatorMetrics } from './metrics.js';
 import {
   apiReader,
@@ -22,7 +23,7 @@ import {
   informerKey,
   ownedInformers,
 } from './object-cache.js';
-import { type IdentityProvisioner, reconcile } from './reconcile.js';
+import { reconcile } from './reconcile.js';
 import { type ReconcileOutcome, runWorkers, WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
@@ -175,7 +176,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     },
     (key, error) =>
       // A conflict means a cache one step behind a write: the retry reads the newer object.
-      error instanceof ApiException && error.code === 409
+      fromKubernetes(error) instanceof KubernetesConflict
         ? log.debug({ key }, 'conflict; reconciling again')
         : log.warn({ key, err: error }, 'reconcile failed; retrying with backoff'),
   );

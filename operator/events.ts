@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { NextcloudMcp } from '../contract/index.js';
+import type { Condition, NextcloudMcp } from '../contract/index.js';
 
 export const EVENT_SOURCE = 'nextcloud-mcp-operator';
 
@@ -54,4 +54,41 @@ export function createEventRecorder(core: CoreV1Api, log: Logger, instance: stri
       }
     },
   };
+}
+
+/** An Event to record on the resource. */
+export interface ResourceEvent {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+}
+
+/**
+ * The Events a status change deserves, from the conditions before and after it: Ready turning
+ * either way, and a cleanup failure whenever it says something new (retrying says the same thing
+ * once). A resource just created waits for its pods: that is progress, not a warning worth an
+ * Event; and while deleting, Ready turns for the cleanup failure, which already has its own.
+ */
+export function transitionEvents(
+  before: readonly Condition[] | undefined,
+  after: readonly Condition[],
+): ResourceEvent[] {
+  const find = (conditions: readonly Condition[] | undefined, type: Condition['type']) =>
+    conditions?.find((condition) => condition.type === type);
+  const events: ResourceEvent[] = [];
+  const [identityBefore, identity] = [find(before, 'IdentityConfigured'), find(after, 'IdentityConfigured')];
+  if (
+    identity?.reason === 'CleanupFailed' &&
+    (identityBefore?.reason !== identity.reason || identityBefore.message !== identity.message)
+  )
+    events.push({ type: 'Warning', reason: identity.reason, message: identity.message });
+  const [readyBefore, ready] = [find(before, 'Ready'), find(after, 'Ready')];
+  const justCreated = !readyBefore && ready?.reason === 'ReplicasUnavailable';
+  if (ready && ready.status !== readyBefore?.status && ready.reason !== 'CleanupFailed' && !justCreated)
+    events.push({
+      type: ready.status === 'True' ? 'Normal' : 'Warning',
+      reason: ready.reason,
+      message: ready.message,
+    });
+  return events;
 }

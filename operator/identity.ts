@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ApiException, type CoreV1Api, type V1Secret } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import { LRUCache } from 'lru-cache';
 import {
   ALLOW_SHARED_REALM_ANNOTATION,
@@ -10,44 +10,56 @@ import {
 } from '../contract/index.js';
 import type { StoredClient } from './desired.js';
 import {
-  countingDispatcher,
-  KeycloakAutomation,
-  KeycloakRejectedError,
-  type KeycloakRequestObserver,
-  type KeycloakTenant,
-  KeycloakUnavailableError,
-} from './keycloak.js';
-import type { IdentityProvisioner, IdentityResult, IdpOutcome } from './reconcile.js';
-import { deleteRegisteredClient, RegistrationError, registerProxyClient } from './registration.js';
+  fromKubernetes,
+  InvalidSpec,
+  KubernetesNotFound,
+  OperatorError,
+  RealmShared,
+  RegistrationNotManageable,
+  SecretKeyMissing,
+  SecretNotFound,
+} from './errors.js';
+import { KeycloakAutomation, type KeycloakTenant } from './keycloak.js';
+import { countingDispatcher, type KeycloakRequestObserver } from './keycloak-requests.js';
+import { deleteRegisteredClient, registerProxyClient } from './registration.js';
+
+/** The proxy client a resource's identity mode yields. */
+export interface ProvisionedIdentity {
+  readonly client: StoredClient;
+  /** Whether this call carried out a rotation request. */
+  readonly rotated: boolean;
+  /** The Secrets it read (e.g. admin credentials), so the reconcile need not read them again. */
+  readonly secrets?: readonly V1Secret[];
+}
+
+/**
+ * Identity automation per mode (Keycloak, RFC 7591, or a client the user brings). Each fails with
+ * an OperatorError: one with a `reason` is reported on the IdentityConfigured condition.
+ */
+export interface IdentityProvisioner {
+  /** `stored` is what the owned Secret held from the last reconcile, if anything. */
+  ensure(resource: NextcloudMcp, stored: StoredClient | undefined): Promise<ProvisionedIdentity>;
+  /** Removes what `ensure` created at the IdP. */
+  cleanup(resource: NextcloudMcp, stored: StoredClient | undefined): Promise<void>;
+}
 
 /** How long one registration call at the IdP may take. */
 const REGISTRATION_TIMEOUT_MS = 10_000;
-
-/** A spec problem the user must fix: reported as a condition, not retried. */
-class SpecProblem extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 async function readSecret(core: CoreV1Api, namespace: string, name: string): Promise<V1Secret> {
   try {
     return await core.readNamespacedSecret({ name, namespace });
   } catch (error) {
-    if (error instanceof ApiException && error.code === 404) {
-      throw new SpecProblem('SecretNotFound', `Secret ${namespace}/${name} does not exist`);
-    }
-    throw error;
+    const failure = fromKubernetes(error);
+    throw failure instanceof KubernetesNotFound
+      ? new SecretNotFound(`Secret ${namespace}/${name} does not exist`, { cause: error })
+      : failure;
   }
 }
 
 function secretValue(secret: V1Secret, key: string): string {
   const value = secret.data?.[key];
-  if (!value)
-    throw new SpecProblem('SecretKeyMissing', `Secret ${secret.metadata?.name} has no key "${key}"`);
+  if (!value) throw new SecretKeyMissing(`Secret ${secret.metadata?.name} has no key "${key}"`);
   return Buffer.from(value, 'base64').toString('utf8');
 }
 
@@ -64,17 +76,6 @@ export function keycloakTenant(resource: NextcloudMcp): KeycloakTenant {
     nextcloudAudience: resource.spec.nextcloud.audience ?? 'nextcloud',
     scopes: scopesForApps(resource.spec.apps ?? APPS),
   };
-}
-
-/** Maps an IdP failure to an outcome: refused (say so, no retry) or unavailable (back off). */
-function idpFailure(error: unknown): Exclude<IdpOutcome, { ok: true }> {
-  if (error instanceof SpecProblem)
-    return { ok: false, transient: false, reason: error.reason, message: error.message };
-  if (error instanceof KeycloakRejectedError || (error instanceof RegistrationError && !error.transient))
-    return { ok: false, transient: false, reason: 'IdentityProviderRejected', message: error.message };
-  if (error instanceof KeycloakUnavailableError || error instanceof RegistrationError)
-    return { ok: false, transient: true, reason: 'IdentityProviderUnavailable', message: error.message };
-  throw error;
 }
 
 const toRegistered = (client: StoredClient) => ({
@@ -113,7 +114,7 @@ export function createIdentityProvisioner(
     resource: NextcloudMcp,
   ): Promise<{ automation: KeycloakAutomation; adminSecret: V1Secret }> {
     const keycloak = resource.spec.identity.keycloak;
-    if (!keycloak) throw new SpecProblem('InvalidSpec', 'identity.keycloak is not set');
+    if (!keycloak) throw new InvalidSpec('identity.keycloak is not set');
     const secret = await readSecret(core, namespaceOf(resource), keycloak.adminCredentialsSecretRef.name);
     const target = {
       baseUrl: keycloak.url ?? new URL(resource.spec.identity.issuerUrl).origin,
@@ -129,22 +130,22 @@ export function createIdentityProvisioner(
     return { automation, adminSecret: secret };
   }
 
-  /** Runs one IdP operation, counting it with its outcome. */
+  /** Runs one IdP operation, counting it with its outcome (the IdP clients classify their failures). */
   async function atIdp<T>(mode: string, operation: string, call: () => Promise<T>): Promise<T> {
     try {
       const value = await call();
       observe(mode, operation, 'ok');
       return value;
     } catch (error) {
-      const failure = error instanceof SpecProblem ? undefined : idpFailure(error);
-      if (failure) observe(mode, operation, failure.transient ? 'unavailable' : 'rejected');
+      if (error instanceof OperatorError)
+        observe(mode, operation, error.transient ? 'unavailable' : 'rejected');
       throw error;
     }
   }
 
   async function register(resource: NextcloudMcp, stored: StoredClient | undefined, rotate: boolean) {
     const registration = resource.spec.identity.registration;
-    if (!registration) throw new SpecProblem('InvalidSpec', 'identity.registration is not set');
+    if (!registration) throw new InvalidSpec('identity.registration is not set');
     if (stored?.registration && !rotate) return stored;
     const ref = registration.initialAccessTokenSecretRef;
     const token = secretValue(await readSecret(core, namespaceOf(resource), ref.name), ref.key ?? 'token');
@@ -162,8 +163,7 @@ export function createIdentityProvisioner(
       ),
     );
     if (!(client.registrationAccessToken && client.registrationClientUri)) {
-      throw new SpecProblem(
-        'RegistrationNotManageable',
+      throw new RegistrationNotManageable(
         `the IdP registered ${client.clientId} without RFC 7592 management (no registration_client_uri), so the operator could never delete it; use clientSecretRef instead`,
       );
     }
@@ -175,62 +175,50 @@ export function createIdentityProvisioner(
   }
 
   return {
-    async ensure(resource, stored): Promise<IdentityResult> {
+    async ensure(resource, stored): Promise<ProvisionedIdentity> {
       const { identity } = resource.spec;
       const rotation = resource.metadata.annotations?.[ROTATE_SECRET_ANNOTATION];
       const rotate = rotation !== undefined && rotation !== stored?.rotation;
-      try {
-        let client: StoredClient;
-        let read: V1Secret[] = [];
-        if (identity.clientSecretRef) {
-          const secret = await readSecret(core, namespaceOf(resource), identity.clientSecretRef.name);
-          client = {
-            id: secretValue(secret, 'clientId'),
-            secret: secretValue(secret, identity.clientSecretRef.key ?? 'clientSecret'),
-          };
-        } else if (identity.keycloak) {
-          const { automation, adminSecret } = await keycloakFor(resource);
-          read = [adminSecret];
-          const tenant = keycloakTenant(resource);
-          const others = await atIdp('keycloak', 'inspect', () => automation.otherTenants(tenant));
-          if (others.length && resource.metadata.annotations?.[ALLOW_SHARED_REALM_ANNOTATION] !== 'true') {
-            throw new SpecProblem(
-              'RealmShared',
-              `realm ${identity.keycloak.realm} already serves ${others.join(', ')}; tenants sharing a realm accept each other's tokens. Give this tenant its own realm, or annotate ${ALLOW_SHARED_REALM_ANNOTATION}=true to accept that`,
-            );
-          }
-          const ensured = await atIdp('keycloak', 'ensure', () =>
-            automation.ensure({ ...tenant, rotateSecret: rotate }),
-          );
-          client = { id: ensured.clientId, secret: ensured.clientSecret };
-        } else {
-          client = await register(resource, stored, rotate);
-        }
-        return {
-          ok: true,
-          managed: !identity.clientSecretRef,
-          rotated: rotate,
-          client: { ...client, ...(rotation ? { rotation } : {}) },
-          secrets: read,
+      let client: StoredClient;
+      let read: V1Secret[] = [];
+      if (identity.clientSecretRef) {
+        const secret = await readSecret(core, namespaceOf(resource), identity.clientSecretRef.name);
+        client = {
+          id: secretValue(secret, 'clientId'),
+          secret: secretValue(secret, identity.clientSecretRef.key ?? 'clientSecret'),
         };
-      } catch (error) {
-        return idpFailure(error);
+      } else if (identity.keycloak) {
+        const { automation, adminSecret } = await keycloakFor(resource);
+        read = [adminSecret];
+        const tenant = keycloakTenant(resource);
+        const others = await atIdp('keycloak', 'inspect', () => automation.otherTenants(tenant));
+        if (others.length && resource.metadata.annotations?.[ALLOW_SHARED_REALM_ANNOTATION] !== 'true') {
+          throw new RealmShared(
+            `realm ${identity.keycloak.realm} already serves ${others.join(', ')}; tenants sharing a realm accept each other's tokens. Give this tenant its own realm, or annotate ${ALLOW_SHARED_REALM_ANNOTATION}=true to accept that`,
+          );
+        }
+        const ensured = await atIdp('keycloak', 'ensure', () =>
+          automation.ensure({ ...tenant, rotateSecret: rotate }),
+        );
+        client = { id: ensured.clientId, secret: ensured.clientSecret };
+      } else {
+        client = await register(resource, stored, rotate);
       }
+      return {
+        rotated: rotate,
+        client: { ...client, ...(rotation ? { rotation } : {}) },
+        secrets: read,
+      };
     },
 
     async cleanup(resource, stored) {
-      try {
-        if (resource.spec.identity.keycloak) {
-          const { automation } = await keycloakFor(resource);
-          await atIdp('keycloak', 'remove', () => automation.remove(keycloakTenant(resource)));
-        } else if (resource.spec.identity.registration && stored?.registration) {
-          await atIdp('registration', 'delete', () =>
-            deleteRegisteredClient(toRegistered(stored), REGISTRATION_TIMEOUT_MS),
-          );
-        }
-        return { ok: true };
-      } catch (error) {
-        return idpFailure(error);
+      if (resource.spec.identity.keycloak) {
+        const { automation } = await keycloakFor(resource);
+        await atIdp('keycloak', 'remove', () => automation.remove(keycloakTenant(resource)));
+      } else if (resource.spec.identity.registration && stored?.registration) {
+        await atIdp('registration', 'delete', () =>
+          deleteRegisteredClient(toRegistered(stored), REGISTRATION_TIMEOUT_MS),
+        );
       }
     },
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { KeycloakRejectedError, parse } from './keycloak-errors.js';
+import { IdentityProviderRejected } from './errors.js';
+import { parse } from './keycloak-errors.js';
 
 /**
  * The realm's client-registration policies (RFC 7591 at `/realms/{realm}/clients-registrations`)
@@ -30,7 +31,7 @@ export function recordOf(client: {
   try {
     return parse(PolicyRecord, JSON.parse(raw), `${POLICY_RECORD} attribute on ${client.clientId}`);
   } catch (error) {
-    throw new KeycloakRejectedError(`client ${client.clientId} holds an unreadable ${POLICY_RECORD}`, {
+    throw new IdentityProviderRejected(`client ${client.clientId} holds an unreadable ${POLICY_RECORD}`, {
       cause: error,
     });
   }

@@ -1,10 +1,11 @@
 import KeycloakAdminClient from '@keycloak/keycloak-admin-client';
 import { decodeJwt } from 'jose';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Scope } from '../contract/index.js';
 import { satisfies } from './compare.js';
-import { classify, KeycloakRejectedError, parse } from './keycloak-errors.js';
+import { IdentityProviderRejected } from './errors.js';
+import { fromKeycloak, parse } from './keycloak-errors.js';
 import {
   ALLOWED_SCOPES,
   POLICY_RECORD,
@@ -34,23 +35,6 @@ export interface KeycloakTenant {
   readonly scopes: readonly Scope[];
   /** Generate a new proxy client secret (the rotation annotation). */
   readonly rotateSecret?: boolean;
-}
-
-export { KeycloakRejectedError, KeycloakUnavailableError } from './keycloak-errors.js';
-
-/** What a request to Keycloak was: the admin token grant, or an admin API read or write. */
-export type KeycloakRequestKind = 'sign-in' | 'read' | 'write';
-/** Told of every HTTP request sent to Keycloak. */
-export type KeycloakRequestObserver = (kind: KeycloakRequestKind) => void;
-
-/** An HTTP agent for the automations that tells `observe` of each request (metrics, benchmarks). */
-export function countingDispatcher(observe: KeycloakRequestObserver): Dispatcher {
-  return new Agent().compose((dispatch) => (options, handler) => {
-    // The sign-in is a POST too, but it changes nothing in any realm.
-    const signIn = options.path.includes('/protocol/openid-connect/token');
-    observe(signIn ? 'sign-in' : options.method === 'GET' ? 'read' : 'write');
-    return dispatch(options, handler);
-  });
 }
 
 /** Marks realm objects the operator created, so it never deletes what it did not create. */
@@ -149,7 +133,7 @@ export class KeycloakAutomation {
     try {
       await kc.auth({ grantType: 'password', clientId: 'admin-cli', ...this.target.admin });
     } catch (error) {
-      throw classify(error, "cannot sign in to Keycloak's admin API");
+      throw fromKeycloak(error, "cannot sign in to Keycloak's admin API");
     }
     // setConfig replaces the request options too (dropping the dispatcher) unless given again.
     kc.setConfig({ realmName: this.target.realm, ...(requestOptions ? { requestOptions } : {}) });
@@ -164,7 +148,7 @@ export class KeycloakAutomation {
       // Exchange V2 answers "Audience not found" for a missing audience client: say so before writing.
       const [audience] = await this.findClient(kc, tenant.nextcloudAudience);
       if (!audience?.enabled) {
-        throw new KeycloakRejectedError(
+        throw new IdentityProviderRejected(
           `realm ${this.target.realm} has no enabled client "${tenant.nextcloudAudience}" (spec.nextcloud.audience), so token exchange would fail with "Audience not found": create it (Nextcloud's user_oidc client) or set spec.nextcloud.audience`,
         );
       }
@@ -362,7 +346,7 @@ export class KeycloakAutomation {
       return (await kc.clients.create({ ...wanted, attributes })).id;
     }
     if (!managed(existing)) {
-      throw new KeycloakRejectedError(
+      throw new IdentityProviderRejected(
         `realm ${this.target.realm} already has a client "${clientId}" the operator did not create; it will not take it over`,
       );
     }
@@ -405,7 +389,7 @@ export class KeycloakAutomation {
       // A failed call may mean a session Keycloak no longer honours (restarted, revoked): the
       // next call signs in again.
       this.session = undefined;
-      throw classify(error, "Keycloak's admin API failed");
+      throw fromKeycloak(error, "Keycloak's admin API failed");
     }
   }
 }

@@ -1,9 +1,6 @@
-import {
-  ApiException,
-  type CoordinationV1Api,
-  type V1Lease,
-  type V1LeaseSpec,
-} from '@kubernetes/client-node';
+import type { CoordinationV1Api, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { fromKubernetes, KubernetesConflict, KubernetesNotFound } from './errors.js';
 
 /**
  * How often every replica tries to acquire or renew: client-go's retry period (2 s), or a third
@@ -57,7 +54,8 @@ export class LeaderElector {
     try {
       lease = await leases.readNamespacedLease({ name, namespace });
     } catch (error) {
-      if (!(error instanceof ApiException && error.code === 404)) throw error;
+      const failure = fromKubernetes(error);
+      if (!(failure instanceof KubernetesNotFound)) throw failure;
     }
     const spec = { holderIdentity: identity, leaseDurationSeconds, renewTime: now };
     try {
@@ -92,9 +90,10 @@ export class LeaderElector {
       });
       return true;
     } catch (error) {
-      // Another replica wrote first (409): it leads this round.
-      if (error instanceof ApiException && error.code === 409) return false;
-      throw error;
+      // Another replica wrote first: it leads this round.
+      const failure = fromKubernetes(error);
+      if (failure instanceof KubernetesConflict) return false;
+      throw failure;
     }
   }
 
@@ -111,5 +110,77 @@ export class LeaderElector {
       namespace,
       body: { ...lease, spec: writable({ ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 }) },
     });
+  }
+}
+
+/** What runs only while this replica leads: started on winning the lease, stopped on losing it. */
+export interface LeaderWork {
+  stop(): Promise<void>;
+}
+
+export interface LeadershipOptions {
+  readonly elector: Pick<LeaderElector, 'tryAcquireOrRenew' | 'release'>;
+  readonly retryPeriodMs: number;
+  readonly log: Logger;
+  readonly start: () => Promise<LeaderWork>;
+  /** Told after each round whether this replica leads (the leader gauge). */
+  readonly onRound?: (leading: boolean) => void;
+}
+
+/**
+ * Runs `start`'s work only while this replica holds the Lease, trying every retry period; the
+ * probes read `apiReachable` (a replica standing by is ready too, as long as it reaches the API).
+ */
+export class Leadership {
+  private reachable = false;
+  private work: LeaderWork | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: LeadershipOptions) {}
+
+  apiReachable(): boolean {
+    return this.reachable;
+  }
+
+  /** The first round, awaited; the next ones on a timer. */
+  async start(): Promise<void> {
+    await this.round();
+    this.timer = setInterval(() => void this.round(), this.options.retryPeriodMs);
+  }
+
+  /** Work in flight finishes first; then the lease goes to a standby replica at once. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    const { work } = this;
+    if (!work) return;
+    await work.stop();
+    this.work = undefined;
+    await this.options.elector
+      .release()
+      .catch((error: unknown) => this.options.log.warn({ err: error }, 'could not release the lease'));
+  }
+
+  private async round(): Promise<void> {
+    const { elector, log } = this.options;
+    const leading = await elector.tryAcquireOrRenew().then(
+      (won) => {
+        this.reachable = true;
+        return won;
+      },
+      (error: unknown) => {
+        this.reachable = false;
+        log.warn({ err: error }, 'leader election failed; not leading this round');
+        return false;
+      },
+    );
+    this.options.onRound?.(leading);
+    if (leading && !this.work) {
+      log.info('leading: starting the controller');
+      this.work = await this.options.start();
+    } else if (!leading && this.work) {
+      log.warn('lost the lease: stopping the controller');
+      await this.work.stop();
+      this.work = undefined;
+    }
   }
 }

@@ -1,5 +1,4 @@
 import {
-  ApiException,
   type Informer,
   type KubeConfig,
   type KubernetesListObject,
@@ -8,6 +7,7 @@ import {
   makeInformer,
   type ObjectCache,
 } from '@kubernetes/client-node';
+import { fromKubernetes, KubernetesNotFound } from './errors.js';
 
 /** An informer with the cache it keeps. */
 export type CachingInformer = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
@@ -24,8 +24,9 @@ export function apiReader(objects: KubernetesObjectApi): ObjectReader {
       try {
         return (await objects.read(ref as KubernetesObject & { metadata: { name: string } })) as T;
       } catch (error) {
-        if (error instanceof ApiException && error.code === 404) return undefined;
-        throw error;
+        const failure = fromKubernetes(error);
+        if (failure instanceof KubernetesNotFound) return undefined;
+        throw failure;
       }
     },
   };

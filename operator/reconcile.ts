@@ -17,42 +17,15 @@ import {
   heldSecretNames,
   type OwnedObject,
   ownedName,
-  type StoredClient,
   storedClientOf,
 } from './desired.js';
-import type { EventRecorder } from './events.js';
+import { OperatorError } from './errors.js';
+import { type EventRecorder, type ResourceEvent, transitionEvents } from './events.js';
+import { addFinalizer, hasFinalizer, needsFinalizer, removeFinalizer } from './finalizer.js';
+import type { IdentityProvisioner, ProvisionedIdentity } from './identity.js';
 import { apiReader, type ObjectReader } from './object-cache.js';
 import { holdSecrets, releaseSecrets } from './secret-holds.js';
 import type { ReconcileOutcome } from './work-queue.js';
-
-export const FINALIZER = `${CRD_GROUP}/identity-cleanup`;
-
-/** What an IdP operation came to: done, or why not (and whether trying again may help). */
-export type IdpOutcome =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly transient: boolean; readonly reason: string; readonly message: string };
-
-/** The proxy client a resource's identity mode yields, or why it could not. */
-export type IdentityResult =
-  | {
-      readonly ok: true;
-      readonly client: StoredClient;
-      /** Whether anything was created at the IdP (then a finalizer removes it). */
-      readonly managed: boolean;
-      /** Whether this call carried out a rotation request. */
-      readonly rotated: boolean;
-      /** The Secrets it read (e.g. admin credentials), so the reconcile need not read them again. */
-      readonly secrets?: readonly V1Secret[];
-    }
-  | Exclude<IdpOutcome, { ok: true }>;
-
-/** Identity automation per mode (Keycloak, RFC 7591, or a client the user brings). */
-export interface IdentityProvisioner {
-  /** `stored` is what the owned Secret held from the last reconcile, if anything. */
-  ensure(resource: NextcloudMcp, stored: StoredClient | undefined): Promise<IdentityResult>;
-  /** Removes what `ensure` created at the IdP. */
-  cleanup(resource: NextcloudMcp, stored: StoredClient | undefined): Promise<IdpOutcome>;
-}
 
 export interface ReconcileDeps {
   readonly objects: KubernetesObjectApi;
@@ -65,80 +38,108 @@ export interface ReconcileDeps {
   readonly reader?: ObjectReader;
 }
 
-const header = (resource: NextcloudMcp) => ({
-  apiVersion: resource.apiVersion,
-  kind: resource.kind,
-  metadata: { name: resource.metadata.name, namespace: resource.metadata.namespace },
-});
+type Resource = NextcloudMcp & KubernetesObject;
 
-const mergePatch = (objects: KubernetesObjectApi, body: KubernetesObject) =>
-  objects.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
-
-const withFinalizers = (resource: NextcloudMcp, finalizers: readonly string[]): KubernetesObject => ({
-  ...header(resource),
-  metadata: { ...header(resource).metadata, finalizers: [...finalizers] },
-});
+/** What `apply` or `cleanup` leaves to write, and when to come back. */
+interface Pass {
+  /** The conditions it assessed and the client id; none once the cleanup is done. */
+  readonly status?: { readonly updates: ConditionUpdate[]; readonly clientId: string | undefined };
+  /** Events for what it did; transitions get theirs from the status (transitionEvents). */
+  readonly events: readonly ResourceEvent[];
+  readonly outcome: ReconcileOutcome;
+  /** The IdP is clean (or told to be skipped): the finalizer may go. */
+  readonly finalized?: boolean;
+}
 
 /**
- * One reconcile of one NextcloudMcp, top to bottom: observe → finalize if deleting → identity →
- * desired objects → apply only what differs (server-side apply, one field manager) → status,
- * written only when it changed. A spec problem ends without requeue; a transient one backs off.
+ * One reconcile of one NextcloudMcp, as kube-rs's finalizer helper runs one: observe; while it
+ * is deleted, `cleanup` and then release the finalizer; otherwise add the finalizer first (so
+ * nothing created at the IdP can outlive the resource) and `apply`. The status is written once,
+ * at the end, and only when it changed; a spec problem ends without requeue, a transient one
+ * backs off.
  */
 export async function reconcile(
   namespace: string,
   name: string,
   deps: ReconcileDeps,
 ): Promise<ReconcileOutcome> {
-  const { objects } = deps;
-  const reader = deps.reader ?? apiReader(objects);
-  const observed = await reader.read<NextcloudMcp & KubernetesObject>({
+  const reader = deps.reader ?? apiReader(deps.objects);
+  const observed = await reader.read<Resource>({
     apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
     kind: 'NextcloudMcp',
     metadata: { name, namespace },
   });
   if (!observed) return { requeue: 'no' };
-  let resource: NextcloudMcp & KubernetesObject = observed;
   const ownedSecret = await reader.read<V1Secret & KubernetesObject>({
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: ownedName(resource), namespace },
+    metadata: { name: ownedName(observed), namespace },
   });
-  const stored = storedClientOf(ownedSecret);
 
-  if (resource.metadata.deletionTimestamp)
-    return finalize(resource, stored, heldSecretNames(ownedSecret), deps);
+  let resource = observed;
+  let pass: Pass;
+  if (resource.metadata.deletionTimestamp) {
+    if (!hasFinalizer(resource)) return { requeue: 'no' };
+    pass = await cleanup(resource, ownedSecret, deps);
+  } else {
+    if (needsFinalizer(resource) && !hasFinalizer(resource))
+      resource = await addFinalizer(deps.custom, resource);
+    pass = await apply(resource, ownedSecret, reader, deps);
+  }
+  // Before the status: a failed status write is retried, and the retry does not do this again.
+  for (const event of pass.events) await record(resource, event, deps);
+  if (pass.finalized) await removeFinalizer(deps.custom, resource);
+  if (pass.status) {
+    const conditions = await writeStatus(resource, pass.status.updates, pass.status.clientId, deps);
+    for (const event of transitionEvents(resource.status?.conditions, conditions))
+      await record(resource, event, deps);
+  }
+  return pass.outcome;
+}
 
-  const identity = await deps.identity.ensure(resource, stored);
-  if (!identity.ok) {
-    await writeStatus(
-      resource,
-      [
-        { type: 'IdentityConfigured', status: 'False', reason: identity.reason, message: identity.message },
-        {
-          type: 'WorkloadAvailable',
-          status: 'Unknown',
-          reason: 'WaitingForIdentity',
-          message: 'no client yet',
-        },
-      ],
-      undefined,
-      deps,
-    );
-    return identity.transient ? { requeue: 'backoff' } : { requeue: 'no' };
-  }
-  if (identity.managed && !resource.metadata.finalizers?.includes(FINALIZER)) {
-    resource = (await mergePatch(
-      objects,
-      withFinalizers(resource, [...(resource.metadata.finalizers ?? []), FINALIZER]),
-    )) as NextcloudMcp & KubernetesObject;
-  }
-  if (identity.rotated) {
-    await deps.events.record(
-      resource,
-      'Normal',
-      'ClientSecretRotated',
-      `new secret for ${identity.client.id}`,
-    );
+const record = (resource: NextcloudMcp, event: ResourceEvent, deps: ReconcileDeps) =>
+  deps.events.record(resource, event.type, event.reason, event.message);
+
+/** An error the user must see on the status (it has a condition reason); any other fails the reconcile. */
+function reported(error: unknown): OperatorError & { readonly reason: string } {
+  if (error instanceof OperatorError && error.reason) return error as OperatorError & { reason: string };
+  throw error;
+}
+
+const requeueFor = (error: OperatorError): ReconcileOutcome =>
+  error.transient ? { requeue: 'backoff' } : { requeue: 'no' };
+
+/**
+ * The live resource: identity → desired objects → apply only what differs (server-side apply,
+ * one field manager) → the Secret holds the cleanup needs → optional objects no longer asked for.
+ */
+async function apply(
+  resource: Resource,
+  ownedSecret: V1Secret | undefined,
+  reader: ObjectReader,
+  deps: ReconcileDeps,
+): Promise<Pass> {
+  let identity: ProvisionedIdentity;
+  try {
+    identity = await deps.identity.ensure(resource, storedClientOf(ownedSecret));
+  } catch (error) {
+    const failure = reported(error);
+    return {
+      status: {
+        updates: [
+          { type: 'IdentityConfigured', status: 'False', reason: failure.reason, message: failure.message },
+          {
+            type: 'WorkloadAvailable',
+            status: 'Unknown',
+            reason: 'WaitingForIdentity',
+            message: 'no client yet',
+          },
+        ],
+        clientId: undefined,
+      },
+      events: [],
+      outcome: requeueFor(failure),
+    };
   }
 
   let deployment: V1Deployment | undefined;
@@ -151,7 +152,7 @@ export async function reconcile(
         : await reader.read<OwnedObject & KubernetesObject>(object as KubernetesObject);
     const applied = satisfies(object, current)
       ? current
-      : await objects.patch(
+      : await deps.objects.patch(
           object as KubernetesObject,
           undefined,
           undefined,
@@ -162,34 +163,38 @@ export async function reconcile(
     if (object.kind === 'Deployment') deployment = applied as V1Deployment;
     if (object.kind === 'Secret') secret = applied as V1Secret;
   }
-  await holdSecrets(objects, resource, [secret, ...(identity.secrets ?? [])]);
+  await holdSecrets(deps.objects, resource, [secret, ...(identity.secrets ?? [])]);
   const needed = cleanupSecretNames(resource);
   await releaseSecrets(
-    objects,
+    deps.objects,
     resource,
     heldSecretNames(ownedSecret).filter((name) => !needed.includes(name)),
   );
   await removeUnwanted(resource, desired, reader, deps);
+
   const wanted = resource.spec.replicas ?? 1;
   const available = deployment?.status?.availableReplicas ?? 0;
   const message = `${available}/${wanted} replicas available`;
-  await writeStatus(
-    resource,
-    [
-      {
-        type: 'IdentityConfigured',
-        status: 'True',
-        reason: 'ClientReady',
-        message: `client ${identity.client.id}`,
-      },
-      available >= wanted
-        ? { type: 'WorkloadAvailable', status: 'True', reason: 'MinimumReplicasAvailable', message }
-        : { type: 'WorkloadAvailable', status: 'False', reason: 'ReplicasUnavailable', message },
-    ],
-    identity.client.id,
-    deps,
-  );
-  return available >= wanted ? { requeue: 'no' } : { requeue: 'after', ms: 10_000 };
+  return {
+    status: {
+      updates: [
+        {
+          type: 'IdentityConfigured',
+          status: 'True',
+          reason: 'ClientReady',
+          message: `client ${identity.client.id}`,
+        },
+        available >= wanted
+          ? { type: 'WorkloadAvailable', status: 'True', reason: 'MinimumReplicasAvailable', message }
+          : { type: 'WorkloadAvailable', status: 'False', reason: 'ReplicasUnavailable', message },
+      ],
+      clientId: identity.client.id,
+    },
+    events: identity.rotated
+      ? [{ type: 'Normal', reason: 'ClientSecretRotated', message: `new secret for ${identity.client.id}` }]
+      : [],
+    outcome: available >= wanted ? { requeue: 'no' } : { requeue: 'after', ms: 10_000 },
+  };
 }
 
 /** Kinds the operator creates only for some specs (a PDB past one replica, an Ingress when asked). */
@@ -222,53 +227,50 @@ async function removeUnwanted(
 }
 
 /**
- * Deletion: remove what the operator created at the IdP, then release the finalizer. While the
- * IdP cannot be cleaned up the finalizer stays, and the status and an Event say why and name the
+ * Deletion: remove what the operator created at the IdP and let the held Secrets go. While the
+ * IdP cannot be cleaned up the finalizer stays, and the status says why and names the
  * escape-hatch annotation, so a namespace never hangs without explanation.
  */
-async function finalize(
-  resource: NextcloudMcp,
-  stored: StoredClient | undefined,
-  held: readonly string[],
+async function cleanup(
+  resource: Resource,
+  ownedSecret: V1Secret | undefined,
   deps: ReconcileDeps,
-): Promise<ReconcileOutcome> {
-  if (!resource.metadata.finalizers?.includes(FINALIZER)) return { requeue: 'no' };
+): Promise<Pass> {
+  const events: ResourceEvent[] = [];
   if (resource.metadata.annotations?.[SKIP_IDP_CLEANUP_ANNOTATION] === 'true') {
-    await deps.events.record(
-      resource,
-      'Warning',
-      'IdentityCleanupSkipped',
-      `${SKIP_IDP_CLEANUP_ANNOTATION}=true: what was created at the identity provider is left there`,
-    );
+    events.push({
+      type: 'Warning',
+      reason: 'IdentityCleanupSkipped',
+      message: `${SKIP_IDP_CLEANUP_ANNOTATION}=true: what was created at the identity provider is left there`,
+    });
   } else {
-    const cleaned = await deps.identity.cleanup(resource, stored);
-    if (!cleaned.ok) {
-      const message = `cannot remove the client at the identity provider (${cleaned.message}); the finalizer stays until this succeeds. To delete without cleaning up, annotate the resource ${SKIP_IDP_CLEANUP_ANNOTATION}=true`;
-      const before = resource.status?.conditions?.find((c) => c.type === 'IdentityConfigured');
-      if (before?.reason !== 'CleanupFailed' || before.message !== message) {
-        await deps.events.record(resource, 'Warning', 'CleanupFailed', message);
-      }
-      await writeStatus(
-        resource,
-        [{ type: 'IdentityConfigured', status: 'False', reason: 'CleanupFailed', message }],
-        resource.status?.clientId,
-        deps,
-      );
-      return cleaned.transient ? { requeue: 'backoff' } : { requeue: 'no' };
+    try {
+      await deps.identity.cleanup(resource, storedClientOf(ownedSecret));
+    } catch (error) {
+      const failure = reported(error);
+      const message = `cannot remove the client at the identity provider (${failure.message}); the finalizer stays until this succeeds. To delete without cleaning up, annotate the resource ${SKIP_IDP_CLEANUP_ANNOTATION}=true`;
+      return {
+        status: {
+          updates: [{ type: 'IdentityConfigured', status: 'False', reason: 'CleanupFailed', message }],
+          clientId: resource.status?.clientId,
+        },
+        events,
+        outcome: requeueFor(failure),
+      };
     }
   }
+  const held = heldSecretNames(ownedSecret);
   await releaseSecrets(deps.objects, resource, [...new Set([...cleanupSecretNames(resource), ...held])]);
-  const finalizers = resource.metadata.finalizers.filter((finalizer) => finalizer !== FINALIZER);
-  await mergePatch(deps.objects, withFinalizers(resource, finalizers));
-  return { requeue: 'no' };
+  return { events, outcome: { requeue: 'no' }, finalized: true };
 }
 
+/** Writes the status unless it would change nothing; returns the conditions it came to. */
 async function writeStatus(
   resource: NextcloudMcp,
   updates: ConditionUpdate[],
   clientId: string | undefined,
   deps: ReconcileDeps,
-): Promise<void> {
+): Promise<Condition[]> {
   const conditions: Condition[] = nextConditions(
     resource.status?.conditions,
     updates,
@@ -286,7 +288,7 @@ async function writeStatus(
     resource.status?.endpoint === status.endpoint &&
     resource.status?.clientId === status.clientId &&
     sameConditions(resource.status?.conditions, conditions);
-  if (unchanged) return;
+  if (unchanged) return conditions;
   // A stale resourceVersion answers 409; the reconcile then fails and is retried with backoff.
   await deps.custom.replaceNamespacedCustomObjectStatus({
     group: CRD_GROUP,
@@ -296,16 +298,5 @@ async function writeStatus(
     name: resource.metadata.name,
     body: { ...resource, status },
   });
-  const before = resource.status?.conditions?.find((condition) => condition.type === 'Ready');
-  const ready = conditions.find((condition) => condition.type === 'Ready');
-  // A resource just created waits for its pods: that is progress, not a warning worth an Event.
-  const justCreated = !before && ready?.reason === 'ReplicasUnavailable';
-  if (ready && ready.status !== before?.status && !resource.metadata.deletionTimestamp && !justCreated) {
-    await deps.events.record(
-      resource,
-      ready.status === 'True' ? 'Normal' : 'Warning',
-      ready.reason,
-      ready.message,
-    );
-  }
+  return conditions;
 }

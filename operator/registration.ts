@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { IdentityProviderRejected, IdentityProviderUnavailable, type OperatorError } from './errors.js';
 
 /** A client the operator registered with RFC 7591, and what it needs to delete it (RFC 7592). */
 export interface RegisteredClient {
@@ -8,25 +9,25 @@ export interface RegisteredClient {
   readonly registrationClientUri?: string;
 }
 
-/** Registration failed; `transient` when the IdP may answer later (down, 5xx, timeout). */
-export class RegistrationError extends Error {
-  constructor(
-    message: string,
-    readonly transient: boolean,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
-/** The HTTP status an openid-client error carries, on itself or on the response it wraps. */
+/** The HTTP status a failure carries: its own (a response, an openid-client error) or its cause's. */
 function statusOf(error: unknown): number | undefined {
   const candidate = error as { status?: unknown; cause?: { status?: unknown } } | undefined;
   if (typeof candidate?.status === 'number') return candidate.status;
   return typeof candidate?.cause?.status === 'number' ? candidate.cause.status : undefined;
 }
 
-const refused = (status: number | undefined) => status !== undefined && status >= 400 && status < 500;
+/**
+ * The one place registration failures become ours: a 4xx is a refusal; the IdP down, a 5xx or a
+ * timeout may pass. `failure` is what openid-client or fetch threw, or the response answered.
+ */
+function fromRegistration(message: string, failure: unknown): OperatorError {
+  const status = statusOf(failure);
+  const Kind =
+    status !== undefined && status >= 400 && status < 500
+      ? IdentityProviderRejected
+      : IdentityProviderUnavailable;
+  return new Kind(message, failure instanceof Error ? { cause: failure } : undefined);
+}
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
@@ -60,16 +61,15 @@ export async function registerProxyClient(
       },
     );
   } catch (error) {
-    throw new RegistrationError(
+    throw fromRegistration(
       `dynamic registration at ${issuer.origin} failed: ${(error as Error).message}`,
-      !refused(statusOf(error)),
-      { cause: error },
+      error,
     );
   }
   const metadata = config.clientMetadata();
   const secret = metadata.client_secret;
   if (typeof secret !== 'string')
-    throw new RegistrationError('the IdP registered the client without a secret', false);
+    throw new IdentityProviderRejected('the IdP registered the client without a secret');
   return {
     clientId: metadata.client_id,
     clientSecret: secret,
@@ -85,9 +85,8 @@ export async function registerProxyClient(
 /** RFC 7592 delete; a client already gone counts as deleted. */
 export async function deleteRegisteredClient(client: RegisteredClient, timeoutMs: number): Promise<void> {
   if (!(client.registrationClientUri && client.registrationAccessToken)) {
-    throw new RegistrationError(
+    throw new IdentityProviderRejected(
       `no registration management URI for client ${client.clientId}; delete it at the IdP`,
-      false,
     );
   }
   const response = await fetch(client.registrationClientUri, {
@@ -95,15 +94,13 @@ export async function deleteRegisteredClient(client: RegisteredClient, timeoutMs
     headers: { authorization: `Bearer ${client.registrationAccessToken}` },
     signal: AbortSignal.timeout(timeoutMs),
   }).catch((error: unknown) => {
-    throw new RegistrationError(`cannot reach the IdP to delete client ${client.clientId}`, true, {
-      cause: error,
-    });
+    throw fromRegistration(`cannot reach the IdP to delete client ${client.clientId}`, error);
   });
   // 401 with a token we were given means the IdP already forgot the client (RFC 7592 §2.3).
   if (![204, 401, 404].includes(response.status)) {
-    throw new RegistrationError(
+    throw fromRegistration(
       `deleting client ${client.clientId} failed with HTTP ${response.status}`,
-      !refused(response.status),
+      response,
     );
   }
 }

@@ -1,11 +1,7 @@
-import {
-  ApiException,
-  type KubernetesObjectApi,
-  PatchStrategy,
-  type V1Secret,
-} from '@kubernetes/client-node';
+import { type KubernetesObjectApi, PatchStrategy, type V1Secret } from '@kubernetes/client-node';
 import { CRD_GROUP, type NextcloudMcp } from '../contract/index.js';
 import { cleanupSecretNames, FIELD_MANAGER } from './desired.js';
+import { fromKubernetes, KubernetesNotFound } from './errors.js';
 
 /**
  * While a tenant's identity is managed, the Secrets its IdP cleanup reads (Keycloak's admin
@@ -25,8 +21,9 @@ async function read(objects: KubernetesObjectApi, name: string, namespace: strin
   try {
     return (await objects.read(header(name, namespace))) as V1Secret;
   } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
+    const failure = fromKubernetes(error);
+    if (failure instanceof KubernetesNotFound) return undefined;
+    throw failure;
   }
 }
 

@@ -15,16 +15,24 @@ import {
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { parse } from 'yaml';
-import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import {
+  CRD_GROUP,
+  CRD_PLURAL,
+  CRD_VERSION,
+  type NextcloudMcp,
+  type NextcloudMcpSpec,
+} from '../../contract/index.js';
 import type { ControllerOptions } from '../../operator/controller.js';
 import { createEventRecorder } from '../../operator/events.js';
+import type { IdentityProvisioner } from '../../operator/identity.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
-import type { IdentityProvisioner, ReconcileDeps } from '../../operator/reconcile.js';
+import type { ReconcileDeps } from '../../operator/reconcile.js';
 import { type KubernetesOptions, startKubernetes } from '../../peers/kubernetes.js';
+import { tenant } from './tenant-spec.js';
 
 /**
  * The real control plane the suites run against: the one vitest's global setup started
- * (test/peers/), or any other cluster TEST_KUBECONFIG names (e.g. a kind cluster). Suites create
+ * (peers/), or any other cluster TEST_KUBECONFIG names (e.g. a kind cluster). Suites create
  * their own namespaces there and delete them afterwards.
  */
 function kubeconfigPath(): string {
@@ -304,26 +312,21 @@ export function resources(custom: () => CustomObjectsApi, namespace: () => strin
 }
 
 /**
- * Creates a NextcloudMcp named `name` (public URL `https://<name>.mcp.example`) with the given
- * spec fields on top of a Nextcloud URL, as a user applying a tenant would.
+ * Creates a NextcloudMcp named `name` (public URL `https://<name>.mcp.example`) on `tenantSpec`
+ * with `spec`'s fields, as a user applying a tenant would.
  */
 export function createTenant(
   custom: CustomObjectsApi,
   namespace: string,
   name: string,
-  spec: object,
-  nextcloudUrl = 'https://cloud.example',
+  spec: Partial<NextcloudMcpSpec> = {},
+  metadata: Partial<NextcloudMcp['metadata']> = {},
 ) {
   return custom.createNamespacedCustomObject({
     group: CRD_GROUP,
     version: CRD_VERSION,
     plural: CRD_PLURAL,
     namespace,
-    body: {
-      apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-      kind: 'NextcloudMcp',
-      metadata: { name },
-      spec: { nextcloud: { url: nextcloudUrl }, publicUrl: `https://${name}.mcp.example`, ...spec },
-    },
-  });
+    body: tenant(name, { spec: { publicUrl: `https://${name}.mcp.example`, ...spec }, metadata }),
+  }) as Promise<NextcloudMcp>;
 }

@@ -3,17 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { NextcloudMcp } from '../../contract/index.js';
 import { satisfies } from '../../operator/compare.js';
 import { desiredObjects } from '../../operator/desired.js';
+import { tenant } from './tenant-spec.js';
 
-const resource: NextcloudMcp = {
-  apiVersion: 'nextcloud-mcp.io/v1alpha1',
-  kind: 'NextcloudMcp',
-  metadata: { name: 'acme', namespace: 'tenant-acme', uid: 'uid-1' },
-  spec: {
-    nextcloud: { url: 'https://cloud.acme.example' },
-    publicUrl: 'https://mcp.acme.example',
-    identity: { issuerUrl: 'https://sso.example/realms/acme', clientSecretRef: { name: 'client' } },
-  },
-};
+const resource: NextcloudMcp = tenant('acme', { metadata: { namespace: 'tenant-acme', uid: 'uid-1' } });
 const objects = desiredObjects({ resource, operatorImage: 'img:1', client: { id: 'c', secret: 's3cret' } });
 
 /** What an API server hands back: the desired fields plus its own defaults and bookkeeping. */

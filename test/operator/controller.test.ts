@@ -19,25 +19,14 @@ const options = (kubeConfig: KubeConfig, namespace: string) =>
   controllerOptions(kubeConfig, {
     namespace,
     identity: {
-      ensure: async () => ({
-        ok: true,
-        managed: false,
-        rotated: false,
-        client: { id: 'client', secret: 'secret' },
-      }),
-      cleanup: async () => ({ ok: true }),
+      ensure: async () => ({ rotated: false, client: { id: 'client', secret: 'secret' } }),
+      cleanup: async () => undefined,
     },
     events: { record: async () => undefined },
   });
 
 const tenant = (custom: CustomObjectsApi, namespace: string, name: string) =>
-  createTenant(
-    custom,
-    namespace,
-    name,
-    { identity: { issuerUrl: 'https://sso.example/realms/acme', clientSecretRef: { name: 'client' } } },
-    'https://cloud.acme.example',
-  );
+  createTenant(custom, namespace, name);
 
 describe('the controller', () => {
   let api: TestCluster;

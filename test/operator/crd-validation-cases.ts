@@ -1,10 +1,7 @@
 import { APPS } from '../../contract/index.js';
+import { tenantSpec } from './tenant-spec.js';
 /** Specs for the CRD validation suite: valid pieces, and what the API server must refuse. */
-export const valid = {
-  nextcloud: { url: 'https://cloud.example' },
-  publicUrl: 'https://mcp.example',
-  identity: { issuerUrl: 'https://sso.example/realms/a', clientSecretRef: { name: 'client' } },
-};
+export const valid = tenantSpec();
 export const keycloak = { realm: 'a', adminCredentialsSecretRef: { name: 'admin' } };
 export const registration = { initialAccessTokenSecretRef: { name: 'iat' } };
 export const identity = (more: object) => ({

@@ -22,6 +22,7 @@ import {
   registration,
   valid,
 } from './crd-validation-cases.js';
+import { tenant } from './tenant-spec.js';
 
 interface Status {
   code: number;
@@ -40,12 +41,8 @@ describe('the CRD refuses bad specs at the API server', () => {
   let custom: CustomObjectsApi;
   let ns = 'tenant-validation';
   const where = () => ({ group: CRD_GROUP, version: CRD_VERSION, plural: CRD_PLURAL, namespace: ns });
-  const body = (name: string, spec: object) => ({
-    apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-    kind: 'NextcloudMcp',
-    metadata: { name },
-    spec,
-  });
+  // Specs here are whole, and many invalid on purpose: they replace the builder's.
+  const body = (name: string, spec: object) => ({ ...tenant(name), spec });
   const create = (name: string, spec: object) =>
     custom.createNamespacedCustomObject({ ...where(), body: body(name, spec) }) as Promise<NextcloudMcp>;
   const get = (name: string) =>
@@ -322,12 +319,7 @@ describe('a changed CRD', () => {
     });
     await custom.createNamespacedCustomObject({
       ...where,
-      body: {
-        apiVersion: `${group}/${CRD_VERSION}`,
-        kind: 'NextcloudMcp',
-        metadata: { name: 'acme' },
-        spec: valid,
-      },
+      body: { ...tenant('acme', { spec: valid }), apiVersion: `${group}/${CRD_VERSION}` },
     });
   });
   afterAll(async () => {
@@ -388,12 +380,7 @@ describe('a changed CRD', () => {
     // A new object has no old self: the transition rule does not run on create.
     await custom.createNamespacedCustomObject({
       ...where,
-      body: {
-        apiVersion: `${group}/${CRD_VERSION}`,
-        kind: 'NextcloudMcp',
-        metadata: { name: 'fresh' },
-        spec: valid,
-      },
+      body: { ...tenant('fresh', { spec: valid }), apiVersion: `${group}/${CRD_VERSION}` },
     });
   });
 });

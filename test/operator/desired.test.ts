@@ -2,18 +2,12 @@ import type { V1Deployment, V1Ingress } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { NextcloudMcp } from '../../contract/index.js';
 import { CONFIG_HASH_ANNOTATION, type DesiredInput, desiredObjects } from '../../operator/desired.js';
+import { tenant } from './tenant-spec.js';
 
-const resource: NextcloudMcp = {
-  apiVersion: 'nextcloud-mcp.io/v1alpha1',
-  kind: 'NextcloudMcp',
-  metadata: { name: 'acme', namespace: 'tenant-acme', uid: 'uid-1', generation: 1 },
-  spec: {
-    nextcloud: { url: 'https://cloud.acme.example' },
-    publicUrl: 'https://mcp.acme.example',
-    apps: ['notes', 'files'],
-    identity: { issuerUrl: 'https://sso.example/realms/acme', clientSecretRef: { name: 'client' } },
-  },
-};
+const resource: NextcloudMcp = tenant('acme', {
+  metadata: { namespace: 'tenant-acme', uid: 'uid-1', generation: 1 },
+  spec: { apps: ['notes', 'files'] },
+});
 const input: DesiredInput = {
   resource,
   operatorImage: 'ghcr.io/example/nextcloud-mcp:1.0.0',

@@ -4,12 +4,12 @@ import {
   ALLOW_SHARED_REALM_ANNOTATION,
   CRD_GROUP,
   CRD_VERSION,
-  type NextcloudMcp,
   ROTATE_SECRET_ANNOTATION,
 } from '../../contract/index.js';
 import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
+import { FINALIZER } from '../../operator/finalizer.js';
 import { createIdentityProvisioner, keycloakTenant } from '../../operator/identity.js';
-import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
+import { type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import {
   admin,
   createRealm,
@@ -18,7 +18,15 @@ import {
   startKeycloakProxy,
   type TestRealm,
 } from '../keycloak/peer.js';
-import { reconcileDeps, resources, startClusterWithCrd, type TestCluster, testNamespace } from './cluster.js';
+import {
+  createTenant,
+  reconcileDeps,
+  resources,
+  startClusterWithCrd,
+  type TestCluster,
+  testNamespace,
+} from './cluster.js';
+import { tenant } from './tenant-spec.js';
 
 describe('identity modes through the reconciler', () => {
   let api: TestCluster;
@@ -41,26 +49,14 @@ describe('identity modes through the reconciler', () => {
     realm = await createRealm('identity');
     core = config.makeApiClient(CoreV1Api);
     deps = reconcileDeps(config, createIdentityProvisioner(core));
-    const spec = (identity: object) => ({
-      nextcloud: { url: 'https://cloud.acme.example' },
-      publicUrl: 'https://mcp.acme.example',
-      apps: ['notes'],
-      identity: { issuerUrl: realm.issuer, ...identity },
-    });
     for (const [name, identity] of [
       ['managed', { keycloak: keycloakSpec() }],
       ['byo', { clientSecretRef: { name: 'byo-client' } }],
-    ] as const) {
-      await deps.custom.createNamespacedCustomObject({
-        ...target(name),
-        body: {
-          apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-          kind: 'NextcloudMcp',
-          metadata: { name },
-          spec: spec(identity),
-        },
+    ] as const)
+      await createTenant(deps.custom, ns, name, {
+        apps: ['notes'],
+        identity: { issuerUrl: realm.issuer, ...identity },
       });
-    }
   });
   afterAll(async () => {
     await api?.stop();
@@ -81,12 +77,9 @@ describe('identity modes through the reconciler', () => {
     (await (await admin(realm.name)).clientScopes.find()).map((scope) => scope.name ?? '').sort();
 
   it('names realm objects so that no two tenants can share them', () => {
-    const tenant = (namespace: string, name: string) =>
-      keycloakTenant({
-        metadata: { namespace, name },
-        spec: { publicUrl: 'https://x.example', nextcloud: {}, identity: {} },
-      } as NextcloudMcp);
-    expect(tenant('a-b', 'c').key).not.toBe(tenant('a', 'b-c').key);
+    const keyOf = (namespace: string, name: string) =>
+      keycloakTenant(tenant(name, { metadata: { namespace } })).key;
+    expect(keyOf('a-b', 'c')).not.toBe(keyOf('a', 'b-c'));
   });
 
   it('reports a missing admin Secret as a spec problem, without retrying', async () => {
@@ -201,18 +194,10 @@ describe('identity modes through the reconciler', () => {
   });
 
   it("refuses a second tenant in the same realm unless allowed, since they would accept each other's tokens", async () => {
-    const body = (annotations?: Record<string, string>) => ({
-      apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-      kind: 'NextcloudMcp',
-      metadata: { name: 'second', ...(annotations ? { annotations } : {}) },
-      spec: {
-        nextcloud: { url: 'https://cloud.acme.example' },
-        publicUrl: 'https://second.mcp.example',
-        apps: ['notes'],
-        identity: { issuerUrl: realm.issuer, keycloak: keycloakSpec() },
-      },
+    await createTenant(deps.custom, ns, 'second', {
+      apps: ['notes'],
+      identity: { issuerUrl: realm.issuer, keycloak: keycloakSpec() },
     });
-    await deps.custom.createNamespacedCustomObject({ ...target('second'), body: body() });
     expect(await reconcile(ns, 'second', deps)).toEqual({ requeue: 'no' });
     const refused = await condition('second', 'IdentityConfigured');
     expect(refused).toMatchObject({ status: 'False', reason: 'RealmShared' });
@@ -233,20 +218,17 @@ describe('identity modes through the reconciler', () => {
   });
 
   it('reports a realm without the Nextcloud audience client as a refusal, never Ready', async () => {
-    await deps.custom.createNamespacedCustomObject({
-      ...target('noaudience'),
-      body: {
-        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-        kind: 'NextcloudMcp',
-        metadata: { name: 'noaudience', annotations: { [ALLOW_SHARED_REALM_ANNOTATION]: 'true' } },
-        spec: {
-          nextcloud: { url: 'https://cloud.acme.example', audience: 'no-such-client' },
-          publicUrl: 'https://noaudience.mcp.example',
-          apps: ['notes'],
-          identity: { issuerUrl: realm.issuer, keycloak: keycloakSpec() },
-        },
+    await createTenant(
+      deps.custom,
+      ns,
+      'noaudience',
+      {
+        nextcloud: { url: 'https://cloud.acme.example', audience: 'no-such-client' },
+        apps: ['notes'],
+        identity: { issuerUrl: realm.issuer, keycloak: keycloakSpec() },
       },
-    });
+      { annotations: { [ALLOW_SHARED_REALM_ANNOTATION]: 'true' } },
+    );
     expect(await reconcile(ns, 'noaudience', deps)).toEqual({ requeue: 'no' });
     const identity = await condition('noaudience', 'IdentityConfigured');
     expect(identity).toMatchObject({ status: 'False', reason: 'IdentityProviderRejected' });
@@ -279,23 +261,19 @@ describe('identity modes through the reconciler', () => {
       namespace: ns,
       body: { metadata: { name: 'kc-admin-2' }, stringData: keycloakAdmin() },
     });
-    await deps.custom.createNamespacedCustomObject({
-      ...target('switching'),
-      body: {
-        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-        kind: 'NextcloudMcp',
-        metadata: { name: 'switching', annotations: { [ALLOW_SHARED_REALM_ANNOTATION]: 'true' } },
-        spec: {
-          nextcloud: { url: 'https://cloud.acme.example' },
-          publicUrl: 'https://switching.mcp.example',
-          apps: ['notes'],
-          identity: {
-            issuerUrl: realm.issuer,
-            keycloak: { ...keycloakSpec(), adminCredentialsSecretRef: { name: 'kc-admin-2' } },
-          },
+    await createTenant(
+      deps.custom,
+      ns,
+      'switching',
+      {
+        apps: ['notes'],
+        identity: {
+          issuerUrl: realm.issuer,
+          keycloak: { ...keycloakSpec(), adminCredentialsSecretRef: { name: 'kc-admin-2' } },
         },
       },
-    });
+      { annotations: { [ALLOW_SHARED_REALM_ANNOTATION]: 'true' } },
+    );
     const finalizers = async () =>
       (await core.readNamespacedSecret({ name: 'kc-admin-2', namespace: ns })).metadata?.finalizers ?? [];
     await reconcile(ns, 'switching', deps);

@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, scopesForApps } from '../../contract/index.js';
-import {
-  countingDispatcher,
-  KeycloakAutomation,
-  KeycloakRejectedError,
-  type KeycloakTenant,
-  KeycloakUnavailableError,
-} from '../../operator/keycloak.js';
+import { IdentityProviderRejected, IdentityProviderUnavailable } from '../../operator/errors.js';
+import { KeycloakAutomation, type KeycloakTenant } from '../../operator/keycloak.js';
+import { countingDispatcher } from '../../operator/keycloak-requests.js';
 import {
   admin,
   adminWrites,
@@ -222,7 +218,7 @@ describe('Keycloak automation against a real Keycloak', () => {
     const refused = await automationFor(bare)
       .ensure(tenant('one'))
       .catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(KeycloakRejectedError);
+    expect(refused).toBeInstanceOf(IdentityProviderRejected);
     expect((refused as Error).message).toMatch(/no enabled client "nextcloud".*Audience not found/);
     expect(await realmExport(bare.name)).toEqual(before);
   });
@@ -239,15 +235,15 @@ describe('Keycloak automation against a real Keycloak', () => {
     await proxy.cut();
     const down = await automation.ensure(tenant('one')).catch((error: unknown) => error);
     await proxy.restore();
-    expect(down).toBeInstanceOf(KeycloakUnavailableError);
+    expect(down).toBeInstanceOf(IdentityProviderUnavailable);
     await expect(automation.ensure(tenant('one'))).resolves.toMatchObject({ clientId: 'mcp-ns.one' });
     const wrong = new KeycloakAutomation({
       baseUrl: proxy.url,
       realm: faults.name,
       admin: { username: keycloakAdmin().username, password: 'wrong' },
     });
-    await expect(wrong.ensure(tenant('one'))).rejects.toBeInstanceOf(KeycloakRejectedError);
+    await expect(wrong.ensure(tenant('one'))).rejects.toBeInstanceOf(IdentityProviderRejected);
     const missing = automationFor({ ...faults, name: `${faults.name}-missing` });
-    await expect(missing.ensure(tenant('one'))).rejects.toBeInstanceOf(KeycloakRejectedError);
+    await expect(missing.ensure(tenant('one'))).rejects.toBeInstanceOf(IdentityProviderRejected);
   });
 });

@@ -7,6 +7,7 @@ import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kube
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION } from '../../contract/index.js';
 import { startClusterWithCrd, type TestCluster, testNamespace } from './cluster.js';
+import { tenant as tenantObject } from './tenant-spec.js';
 
 /** The operator as a process, with a kubeconfig file, as `node dist/operator/main.js` runs. */
 describe('the operator process', () => {
@@ -33,16 +34,13 @@ describe('the operator process', () => {
       version: CRD_VERSION,
       plural: CRD_PLURAL,
       namespace: tenant,
-      body: {
-        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-        kind: 'NextcloudMcp',
-        metadata: { name: 'a' },
+      body: tenantObject('a', {
         spec: {
           nextcloud: { url: 'https://cloud.a.example' },
           publicUrl: 'https://mcp.a.example',
           identity: { issuerUrl: 'https://sso.example/realms/a', clientSecretRef: { name: 'client' } },
         },
-      },
+      }),
     });
   });
   afterAll(async () => {

@@ -9,12 +9,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { FIELD_MANAGER } from '../../operator/desired.js';
-import {
-  FINALIZER,
-  type IdentityProvisioner,
-  type ReconcileDeps,
-  reconcile,
-} from '../../operator/reconcile.js';
+import { FINALIZER } from '../../operator/finalizer.js';
+import type { IdentityProvisioner } from '../../operator/identity.js';
+import { type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import {
   eventually,
   makePodsReady,
@@ -23,6 +20,7 @@ import {
   type TestCluster,
   testNamespace,
 } from './cluster.js';
+import { tenant } from './tenant-spec.js';
 
 describe('reconciling a NextcloudMcp', () => {
   let api: TestCluster;
@@ -41,14 +39,11 @@ describe('reconciling a NextcloudMcp', () => {
 
   const identity: IdentityProvisioner = {
     ensure: async () => ({
-      ok: true,
-      managed: true,
       rotated: false,
       client: { id: 'mcp-tenant-reconcile-acme', secret: 'client-secret' },
     }),
     cleanup: async (resource) => {
       cleanups.push(resource.metadata.name);
-      return { ok: true };
     },
   };
 
@@ -61,19 +56,14 @@ describe('reconciling a NextcloudMcp', () => {
     deps = reconcileDeps(config, identity);
     await deps.custom.createNamespacedCustomObject({
       ...target(),
-      body: {
-        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-        kind: 'NextcloudMcp',
-        metadata: { name: 'acme' },
+      body: tenant('acme', {
         spec: {
-          nextcloud: { url: 'https://cloud.acme.example' },
-          publicUrl: 'https://mcp.acme.example',
           identity: {
             issuerUrl: 'https://sso.example/realms/acme',
             keycloak: { realm: 'acme', adminCredentialsSecretRef: { name: 'kc' } },
           },
         },
-      },
+      }),
     });
   });
   afterAll(async () => {
@@ -206,12 +196,7 @@ describe('reconciling a NextcloudMcp', () => {
     const name = 'a'.repeat(59);
     await deps.custom.createNamespacedCustomObject({
       ...target(),
-      body: {
-        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
-        kind: 'NextcloudMcp',
-        metadata: { name },
-        spec: (await get()).spec,
-      },
+      body: tenant(name, { spec: (await get()).spec }),
     });
     await reconcile(ns, name, deps);
     for (const kind of ['ServiceAccount', 'Secret', 'Service', 'NetworkPolicy'])

@@ -7,8 +7,9 @@ import {
   SKIP_IDP_CLEANUP_ANNOTATION,
 } from '../../contract/index.js';
 import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
+import { FINALIZER } from '../../operator/finalizer.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
-import { FINALIZER, type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
+import { type ReconcileDeps, reconcile } from '../../operator/reconcile.js';
 import {
   admin,
   createRealm,

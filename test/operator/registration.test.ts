@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  deleteRegisteredClient,
-  RegistrationError,
-  registerProxyClient,
-} from '../../operator/registration.js';
+import { OperatorError } from '../../operator/errors.js';
+import { deleteRegisteredClient, registerProxyClient } from '../../operator/registration.js';
 import {
   admin,
   createRealm,
@@ -50,15 +47,15 @@ describe('RFC 7591 registration at Keycloak', () => {
     const refused = await registerProxyClient(realm.issuer, 'wrong-token', 'x', 5000).catch(
       (e: unknown) => e,
     );
-    expect(refused).toBeInstanceOf(RegistrationError);
-    expect((refused as RegistrationError).transient).toBe(false);
+    expect(refused).toBeInstanceOf(OperatorError);
+    expect((refused as OperatorError).transient).toBe(false);
   });
 
   it('tells an IdP that is down (may pass) from a refusal', async () => {
     await proxy.cut();
     const down = await registerProxyClient(realm.issuer, token, 'x', 5000).catch((e: unknown) => e);
     await proxy.restore();
-    expect(down).toBeInstanceOf(RegistrationError);
-    expect((down as RegistrationError).transient).toBe(true);
+    expect(down).toBeInstanceOf(OperatorError);
+    expect((down as OperatorError).transient).toBe(true);
   });
 });

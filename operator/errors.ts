@@ -1,0 +1,118 @@
+import { ApiException } from '@kubernetes/client-node';
+
+/**
+ * Every code an operator error can carry: whether trying again with back-off may help
+ * (`transient`) or the spec, or what it names, must change first; and for a failure the user must
+ * see, the IdentityConfigured condition's reason (each one explained in docs/troubleshooting.md).
+ */
+const CODES = {
+  ERR_SECRET_NOT_FOUND: { transient: false, reason: 'SecretNotFound' },
+  ERR_SECRET_KEY_MISSING: { transient: false, reason: 'SecretKeyMissing' },
+  ERR_INVALID_SPEC: { transient: false, reason: 'InvalidSpec' },
+  ERR_REALM_SHARED: { transient: false, reason: 'RealmShared' },
+  ERR_REGISTRATION_NOT_MANAGEABLE: { transient: false, reason: 'RegistrationNotManageable' },
+  ERR_IDP_REJECTED: { transient: false, reason: 'IdentityProviderRejected' },
+  ERR_IDP_UNAVAILABLE: { transient: true, reason: 'IdentityProviderUnavailable' },
+  // The Kubernetes API's: no condition names them; the reconcile fails and is retried with back-off.
+  ERR_KUBERNETES_NOT_FOUND: { transient: false },
+  ERR_KUBERNETES_CONFLICT: { transient: true },
+  ERR_KUBERNETES_REJECTED: { transient: false },
+  ERR_KUBERNETES_UNAVAILABLE: { transient: true },
+} as const satisfies Record<string, { transient: boolean; reason?: string }>;
+
+export type OperatorErrorCode = keyof typeof CODES;
+
+/** The base of every error the operator raises; `cause` keeps what a client threw. */
+export abstract class OperatorError extends Error {
+  abstract readonly code: OperatorErrorCode;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+
+  get transient(): boolean {
+    return CODES[this.code].transient;
+  }
+
+  /** The condition reason it is reported under; none for one that only retries. */
+  get reason(): string | undefined {
+    const code = CODES[this.code];
+    return 'reason' in code ? code.reason : undefined;
+  }
+}
+
+/** A Secret the spec names does not exist. */
+export class SecretNotFound extends OperatorError {
+  readonly code = 'ERR_SECRET_NOT_FOUND';
+}
+/** A Secret the spec names lacks a key the operator reads. */
+export class SecretKeyMissing extends OperatorError {
+  readonly code = 'ERR_SECRET_KEY_MISSING';
+}
+/** A spec the CRD's schema let through but the operator cannot act on. */
+export class InvalidSpec extends OperatorError {
+  readonly code = 'ERR_INVALID_SPEC';
+}
+/** Another tenant's audience is in the realm, and sharing it was not allowed. */
+export class RealmShared extends OperatorError {
+  readonly code = 'ERR_REALM_SHARED';
+}
+/** The IdP registered a client without RFC 7592 management, so it could never be deleted. */
+export class RegistrationNotManageable extends OperatorError {
+  readonly code = 'ERR_REGISTRATION_NOT_MANAGEABLE';
+}
+/** The IdP refused (credentials, permissions, a missing realm or client, an answer of another shape). */
+export class IdentityProviderRejected extends OperatorError {
+  readonly code = 'ERR_IDP_REJECTED';
+}
+/** The IdP failed in a way that may pass (down, 5xx, 429, a timeout). */
+export class IdentityProviderUnavailable extends OperatorError {
+  readonly code = 'ERR_IDP_UNAVAILABLE';
+}
+export class KubernetesNotFound extends OperatorError {
+  readonly code = 'ERR_KUBERNETES_NOT_FOUND';
+}
+/** A write lost a race (a stale resourceVersion, a failed JSON patch `test`): read again and retry. */
+export class KubernetesConflict extends OperatorError {
+  readonly code = 'ERR_KUBERNETES_CONFLICT';
+}
+export class KubernetesRejected extends OperatorError {
+  readonly code = 'ERR_KUBERNETES_REJECTED';
+}
+export class KubernetesUnavailable extends OperatorError {
+  readonly code = 'ERR_KUBERNETES_UNAVAILABLE';
+}
+
+/**
+ * The one place the Kubernetes client's failures become ours. A JSON patch whose `test` op fails
+ * answers 422 Invalid: for a patch that carries one (`tested`), that is a lost race, not a bad request.
+ */
+export function fromKubernetes(error: unknown, options: { tested?: boolean } = {}): OperatorError {
+  if (error instanceof OperatorError) return error;
+  if (!(error instanceof ApiException)) {
+    return new KubernetesUnavailable(`the Kubernetes API failed: ${messageOf(error)}`, { cause: error });
+  }
+  const message = `the Kubernetes API answered HTTP ${error.code}${statusMessage(error.body)}`;
+  const Kind =
+    error.code === 404
+      ? KubernetesNotFound
+      : error.code === 409 || (error.code === 422 && options.tested)
+        ? KubernetesConflict
+        : error.code === 429 || error.code >= 500
+          ? KubernetesUnavailable
+          : KubernetesRejected;
+  return new Kind(message, { cause: error });
+}
+
+/** The Status message the apiserver sent along, if it did. */
+function statusMessage(body: unknown): string {
+  try {
+    const status = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: unknown } | undefined;
+    return typeof status?.message === 'string' ? ` (${status.message})` : '';
+  } catch {
+    return '';
+  }
+}
+
+export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
