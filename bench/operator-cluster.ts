@@ -13,8 +13,8 @@ import {
 } from '@kubernetes/client-node';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../contract/index.js';
 import { MANAGED_BY } from '../operator/desired.js';
+import { createTenant, startPrivateControlPlane } from '../peers/control-plane.js';
 import { kubeconfigFor } from '../peers/kubernetes.js';
-import { createTenant, startPrivateControlPlane } from '../test/operator/cluster.js';
 
 const SERVICE_ACCOUNT = { namespace: 'operators', name: 'nextcloud-mcp-operator' };
 /** Who the operator is in the audit log: its ServiceAccount, as in a pod. */

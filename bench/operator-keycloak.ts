@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { startKeycloak } from '../peers/keycloak.js';
-import { createRealm, keycloakAdmin, startKeycloakProxy, type TestRealm } from '../test/keycloak/peer.js';
+import { createRealm, keycloakAdmin, startKeycloakProxy, type TestRealm } from '../peers/keycloak-realms.js';
 
 /** What went through the counting proxy so far. */
 export interface KeycloakCalls {
@@ -19,7 +19,7 @@ export interface KeycloakCalls {
 export async function startBenchKeycloak(directory: string, tenants: number) {
   const own = process.env.TEST_KEYCLOAK_URL ? undefined : await startKeycloak(join(directory, 'keycloak'));
   if (own) {
-    // test/keycloak/peer.ts reads these, as the suites' global setup exports them.
+    // peers/keycloak-realms.ts reads these, as the suites' global setup exports them.
     process.env.TEST_KEYCLOAK_URL = own.url;
     process.env.TEST_KEYCLOAK_ADMIN = own.admin;
     process.env.TEST_KEYCLOAK_ADMIN_PASSWORD = own.adminPassword;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { retryPeriodMs } from '../operator/leader.js';
-import { apiserverWrites } from '../test/operator/cluster.js';
+import { apiserverWrites } from '../peers/control-plane.js';
 import { AuditTail, type RequestCounts } from './audit.js';
 import { createTenants, OPERATOR_USER, startBenchCluster } from './operator-cluster.js';
 import { callsSince, type KeycloakCalls, startBenchKeycloak } from './operator-keycloak.js';

@@ -2,7 +2,7 @@ import type KeycloakAdminClient from '@keycloak/keycloak-admin-client';
 import { ALL_SCOPES } from '../contract/index.js';
 import { DEMO_USER } from '../dev/full-path.js';
 import { KeycloakAutomation, type KeycloakTenant } from '../operator/keycloak.js';
-import { admin, createRealm, createUser, keycloakAdmin } from './keycloak/peer.js';
+import { admin, createRealm, createUser, keycloakAdmin } from '../peers/keycloak-realms.js';
 
 /** The real Keycloak of the suites (peers/), when one is running. */
 export const keycloakUrl = process.env.TEST_KEYCLOAK_URL;

@@ -1,34 +1,31 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiextensionsV1Api,
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  KubeConfig,
+  type KubeConfig,
   KubernetesObjectApi,
-  type RequestContext,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { parse } from 'yaml';
-import {
-  CRD_GROUP,
-  CRD_PLURAL,
-  CRD_VERSION,
-  type NextcloudMcp,
-  type NextcloudMcpSpec,
-} from '../../contract/index.js';
+import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import type { ControllerOptions } from '../../operator/controller.js';
 import { createEventRecorder } from '../../operator/events.js';
 import type { IdentityProvisioner } from '../../operator/identity.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
 import type { ReconcileDeps } from '../../operator/reconcile.js';
-import { type KubernetesOptions, startKubernetes } from '../../peers/kubernetes.js';
-import { tenant } from './tenant-spec.js';
+import { CountingKubeConfig } from '../../peers/control-plane.js';
+
+export {
+  type AuditEvent,
+  apiserverWrites,
+  CountingKubeConfig,
+  createTenant,
+  startPrivateControlPlane,
+} from '../../peers/control-plane.js';
 
 /**
  * The real control plane the suites run against: the one vitest's global setup started
@@ -42,17 +39,6 @@ function kubeconfigPath(): string {
       'TEST_KUBECONFIG is not set: run the suites through vitest (its global setup starts the peers)',
     );
   return path;
-}
-
-/** Counts the requests and writes its own clients make (the apiserver's metrics count everyone's). */
-class CountingKubeConfig extends KubeConfig {
-  writes = 0;
-  requests = 0;
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    this.requests++;
-    if (String(context.getHttpMethod()) !== 'GET') this.writes++;
-    await super.applySecurityAuthentication(context);
-  }
 }
 
 export interface TestCluster {
@@ -173,81 +159,6 @@ export async function makePodsReady(
 }
 
 /**
- * A control plane of a suite's own (its faults and counts touch no other suite), with the CRD
- * installed and an admin client; its audit log says who made which request.
- */
-export async function startPrivateControlPlane(options: KubernetesOptions = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'control-plane-'));
-  const peer = await startKubernetes(dir, { crds: 'crds/', ...options });
-  const config = new CountingKubeConfig();
-  config.loadFromFile(peer.kubeconfig);
-  return {
-    peer,
-    config,
-    /** The requests `username` made, as the apiserver audited them. */
-    audited: (username: string) =>
-      auditEvents(peer.auditLog).filter((event) => event.user.username === username),
-    async stop() {
-      await peer.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-export interface AuditEvent {
-  verb: string;
-  user: { username: string };
-  objectRef?: {
-    resource?: string;
-    subresource?: string;
-    apiGroup?: string;
-    namespace?: string;
-    name?: string;
-  };
-  responseStatus?: { code?: number };
-}
-
-function auditEvents(file: string): AuditEvent[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as AuditEvent);
-}
-
-/**
- * The writes the apiserver has counted (`apiserver_request_total`, by verb and resource), Lease
- * renewals apart: comparing two readings says what was written in between, and by whom it cannot
- * say, so it suits a control plane of a suite's own.
- */
-export async function apiserverWrites(config: KubeConfig): Promise<Record<string, number>> {
-  const options: https.RequestOptions = {};
-  await config.applyToHTTPSOptions(options);
-  const text = await new Promise<string>((resolve, reject) => {
-    const request = https.get(`${config.getCurrentCluster()?.server}/metrics`, options, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      response.on('end', () => resolve(body));
-    });
-    request.on('error', reject);
-  });
-  const writes: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    const labels = Object.fromEntries(
-      [...line.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1] as string, match[2] as string]),
-    );
-    if (!/^(APPLY|CREATE|DELETE|DELETECOLLECTION|PATCH|POST|PUT|UPDATE)$/.test(labels.verb ?? '')) continue;
-    if (labels.resource === 'leases') continue;
-    const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}`;
-    writes[key] = (writes[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return writes;
-}
-
-/**
  * A controller as the operator starts it, with the real identity provisioner, against `config`;
  * `more` sets what a suite needs otherwise (a namespace, a stubbed IdP, metrics, a resync).
  */
@@ -309,24 +220,4 @@ export function resources(custom: () => CustomObjectsApi, namespace: () => strin
   const condition = async (name: string, type: string) =>
     (await get(name)).status?.conditions?.find((candidate) => candidate.type === type);
   return { target, get, condition };
-}
-
-/**
- * Creates a NextcloudMcp named `name` (public URL `https://<name>.mcp.example`) on `tenantSpec`
- * with `spec`'s fields, as a user applying a tenant would.
- */
-export function createTenant(
-  custom: CustomObjectsApi,
-  namespace: string,
-  name: string,
-  spec: Partial<NextcloudMcpSpec> = {},
-  metadata: Partial<NextcloudMcp['metadata']> = {},
-) {
-  return custom.createNamespacedCustomObject({
-    group: CRD_GROUP,
-    version: CRD_VERSION,
-    plural: CRD_PLURAL,
-    namespace,
-    body: tenant(name, { spec: { publicUrl: `https://${name}.mcp.example`, ...spec }, metadata }),
-  }) as Promise<NextcloudMcp>;
 }

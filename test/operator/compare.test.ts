@@ -1,9 +1,9 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { NextcloudMcp } from '../../contract/index.js';
+import { tenant } from '../../dev/tenant-spec.js';
 import { satisfies } from '../../operator/compare.js';
 import { desiredObjects } from '../../operator/desired.js';
-import { tenant } from './tenant-spec.js';
 
 const resource: NextcloudMcp = tenant('acme', { metadata: { namespace: 'tenant-acme', uid: 'uid-1' } });
 const objects = desiredObjects({ resource, operatorImage: 'img:1', client: { id: 'c', secret: 's3cret' } });

@@ -1,5 +1,5 @@
 import { APPS } from '../../contract/index.js';
-import { tenantSpec } from './tenant-spec.js';
+import { tenantSpec } from '../../dev/tenant-spec.js';
 /** Specs for the CRD validation suite: valid pieces, and what the API server must refuse. */
 export const valid = tenantSpec();
 export const keycloak = { realm: 'a', adminCredentialsSecretRef: { name: 'admin' } };

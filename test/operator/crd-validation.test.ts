@@ -12,6 +12,7 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import { tenant } from '../../dev/tenant-spec.js';
 import { eventually, startClusterWithCrd, type TestCluster, testNamespace } from './cluster.js';
 import {
   EXACTLY_ONE,
@@ -22,7 +23,6 @@ import {
   registration,
   valid,
 } from './crd-validation-cases.js';
-import { tenant } from './tenant-spec.js';
 
 interface Status {
   code: number;

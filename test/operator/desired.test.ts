@@ -1,8 +1,8 @@
 import type { V1Deployment, V1Ingress } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { NextcloudMcp } from '../../contract/index.js';
+import { tenant } from '../../dev/tenant-spec.js';
 import { CONFIG_HASH_ANNOTATION, type DesiredInput, desiredObjects } from '../../operator/desired.js';
-import { tenant } from './tenant-spec.js';
 
 const resource: NextcloudMcp = tenant('acme', {
   metadata: { namespace: 'tenant-acme', uid: 'uid-1', generation: 1 },

@@ -6,6 +6,7 @@ import {
   CRD_VERSION,
   ROTATE_SECRET_ANNOTATION,
 } from '../../contract/index.js';
+import { tenant } from '../../dev/tenant-spec.js';
 import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
 import { FINALIZER } from '../../operator/finalizer.js';
 import { createIdentityProvisioner, keycloakTenant } from '../../operator/identity.js';
@@ -17,7 +18,7 @@ import {
   keycloakAdmin,
   startKeycloakProxy,
   type TestRealm,
-} from '../keycloak/peer.js';
+} from '../../peers/keycloak-realms.js';
 import {
   createTenant,
   reconcileDeps,
@@ -26,7 +27,6 @@ import {
   type TestCluster,
   testNamespace,
 } from './cluster.js';
-import { tenant } from './tenant-spec.js';
 
 describe('identity modes through the reconciler', () => {
   let api: TestCluster;

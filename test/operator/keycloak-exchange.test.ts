@@ -12,7 +12,7 @@ import {
   subjectToken,
   type TestRealm,
   tokenRequest,
-} from '../keycloak/peer.js';
+} from '../../peers/keycloak-realms.js';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';

@@ -13,7 +13,7 @@ import {
   realmExport,
   startKeycloakProxy,
   type TestRealm,
-} from '../keycloak/peer.js';
+} from '../../peers/keycloak-realms.js';
 
 const tenant = (name: string, apps: App[] = ['notes', 'files']): KeycloakTenant => ({
   key: `ns.${name}`,

@@ -6,8 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION } from '../../contract/index.js';
+import { tenant as tenantObject } from '../../dev/tenant-spec.js';
 import { startClusterWithCrd, type TestCluster, testNamespace } from './cluster.js';
-import { tenant as tenantObject } from './tenant-spec.js';
 
 /** The operator as a process, with a kubeconfig file, as `node dist/operator/main.js` runs. */
 describe('the operator process', () => {

@@ -1,7 +1,13 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningController, startController } from '../../operator/controller.js';
-import { admin, createRealm, initialAccessToken, keycloakAdmin, type TestRealm } from '../keycloak/peer.js';
+import {
+  admin,
+  createRealm,
+  initialAccessToken,
+  keycloakAdmin,
+  type TestRealm,
+} from '../../peers/keycloak-realms.js';
 import {
   controllerOptions,
   createTenant,

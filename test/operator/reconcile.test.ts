@@ -8,6 +8,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import { tenant } from '../../dev/tenant-spec.js';
 import { FIELD_MANAGER } from '../../operator/desired.js';
 import { FINALIZER } from '../../operator/finalizer.js';
 import type { IdentityProvisioner } from '../../operator/identity.js';
@@ -20,7 +21,6 @@ import {
   type TestCluster,
   testNamespace,
 } from './cluster.js';
-import { tenant } from './tenant-spec.js';
 
 describe('reconciling a NextcloudMcp', () => {
   let api: TestCluster;

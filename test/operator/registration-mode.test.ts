@@ -17,7 +17,7 @@ import {
   type KeycloakProxy,
   startKeycloakProxy,
   type TestRealm,
-} from '../keycloak/peer.js';
+} from '../../peers/keycloak-realms.js';
 import {
   createTenant,
   reconcileDeps,

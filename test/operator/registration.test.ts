@@ -8,7 +8,7 @@ import {
   type KeycloakProxy,
   startKeycloakProxy,
   type TestRealm,
-} from '../keycloak/peer.js';
+} from '../../peers/keycloak-realms.js';
 
 /** RFC 7591 / 7592 at Keycloak's own registration endpoint, reached through a proxy the test can cut. */
 describe('RFC 7591 registration at Keycloak', () => {

@@ -4,7 +4,7 @@ import {
   CRD_VERSION,
   type NextcloudMcp,
   type NextcloudMcpSpec,
-} from '../../contract/index.js';
+} from '../contract/index.js';
 
 /**
  * The spec every suite starts from: a Nextcloud, a public URL, and a client the user brings (no
