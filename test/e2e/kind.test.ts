@@ -10,6 +10,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USER } from '../../dev/full-path.js';
 import { type NextcloudStandin, startNextcloudStandin } from '../../dev/nextcloud/nextcloud.js';
+import { tenant } from '../../dev/tenant-spec.js';
 import { call } from '../harness.js';
 import { MemoryOAuthProvider } from '../oauth-client.js';
 
@@ -61,10 +62,8 @@ describe.skipIf(why)('kind: install, apply a tenant, call a tool', () => {
       users: { [DEMO_USER.name]: DEMO_USER.appPassword },
       bearer: { issuer, audience: 'nextcloud', jwksUrl: `${issuer}/protocol/openid-connect/certs` },
     });
-    const tenant = {
-      apiVersion: 'nextcloud-mcp.io/v1alpha1',
-      kind: 'NextcloudMcp',
-      metadata: { name: 'e2e', namespace: env.E2E_NAMESPACE },
+    const resource = tenant('e2e', {
+      metadata: { namespace: env.E2E_NAMESPACE },
       spec: {
         nextcloud: { url: nextcloud.url },
         publicUrl: `http://localhost:${PORT}`,
@@ -74,8 +73,8 @@ describe.skipIf(why)('kind: install, apply a tenant, call a tool', () => {
           keycloak: { realm: 'nextcloud-mcp', adminCredentialsSecretRef: { name: 'keycloak-admin' } },
         },
       },
-    };
-    execFileSync('kubectl', ['apply', '--server-side', '-f', '-'], { input: JSON.stringify(tenant) });
+    });
+    execFileSync('kubectl', ['apply', '--server-side', '-f', '-'], { input: JSON.stringify(resource) });
     kubectl('-n', env.E2E_NAMESPACE ?? '', 'wait', '--for=condition=Ready', 'ncmcp/e2e', '--timeout=300s');
     forward = spawn('kubectl', ['-n', env.E2E_NAMESPACE ?? '', 'port-forward', 'svc/e2e-mcp', `${PORT}:80`], {
       stdio: 'ignore',

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { RUNTIME_UID } from '../../contract/index.js';
+import { tenant } from '../../dev/tenant-spec.js';
 import { desiredObjects } from '../../operator/desired.js';
 
 interface Instruction {
@@ -38,17 +39,8 @@ function entrypoints(): string[] {
   const chart = parseAllDocuments(readFileSync('deploy/nextcloud-mcp-operator.yaml', 'utf8'))
     .map((doc) => doc.toJS())
     .find((object) => object?.kind === 'Deployment');
-  const tenant = desiredObjects({
-    resource: {
-      apiVersion: 'nextcloud-mcp.io/v1alpha1',
-      kind: 'NextcloudMcp',
-      metadata: { name: 'a', namespace: 'a', uid: 'u' },
-      spec: {
-        nextcloud: { url: 'https://cloud.example' },
-        publicUrl: 'https://mcp.example',
-        identity: { issuerUrl: 'https://sso.example', clientSecretRef: { name: 'c' } },
-      },
-    },
+  const pod = desiredObjects({
+    resource: tenant('a', { metadata: { namespace: 'a', uid: 'u' } }),
     operatorImage: 'img',
     client: { id: 'c', secret: 's' },
   }).find((object) => object.kind === 'Deployment') as {
@@ -56,7 +48,7 @@ function entrypoints(): string[] {
   };
   return [
     chart.spec.template.spec.containers[0].command,
-    ...tenant.spec.template.spec.containers.map((c) => c.command),
+    ...pod.spec.template.spec.containers.map((c) => c.command),
   ].map((command) => {
     expect(command[0]).toBe('node');
     return command[1] as string;
