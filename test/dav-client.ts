@@ -49,3 +49,13 @@ export async function unassignTag(target: Target, fileId: number, tagId: number)
   const response = await dav(target, 'DELETE', `/systemtags-relations/files/${fileId}/${tagId}`);
   expect(response.status).toBe(204);
 }
+
+/** Marks a file as favorite the way Nextcloud's web UI does (PROPPATCH oc:favorite). */
+export async function markFavorite(target: Target, path: string): Promise<void> {
+  const response = await dav(target, 'PROPPATCH', `/files/${target.user}${path}`, {
+    body:
+      '<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">' +
+      '<d:set><d:prop><oc:favorite>1</oc:favorite></d:prop></d:set></d:propertyupdate>',
+  });
+  expect(response.status).toBe(207);
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assignTag, createTag, dav, deleteTag, unassignTag } from '../dav-client.js';
+import { assignTag, createTag, dav, deleteTag, markFavorite, unassignTag } from '../dav-client.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
 
 /** With a real Nextcloud, TEST_NEXTCLOUD_SHARE_WITH names a user to share with (default: the stand-in's bob). */
@@ -40,12 +40,7 @@ describe.runIf(webdavAvailable())('excluded tags', () => {
       [inVault, 'hunter2'],
     ] as const) {
       await call(env.client, 'nc_webdav_write_file', { path, content, content_type: 'text/plain' });
-      const favorite = await dav(env.target, 'PROPPATCH', `/files/${env.target.user}${path}`, {
-        body:
-          '<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">' +
-          '<d:set><d:prop><oc:favorite>1</oc:favorite></d:prop></d:set></d:propertyupdate>',
-      });
-      expect(favorite.status).toBe(207);
+      await markFavorite(env.target, path);
     }
     // Shared before it was tagged: the share exists, but no tool shows it any more.
     const shared = await call(env.client, 'nc_share_create', {

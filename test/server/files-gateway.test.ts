@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_TOOLS } from '../../server/tools/index.js';
-import { assignTag, createTag, dav, deleteTag } from '../dav-client.js';
+import { assignTag, createTag, dav, deleteTag, markFavorite } from '../dav-client.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
 
 /** With a real Nextcloud, TEST_NEXTCLOUD_SHARE_WITH names a user to share with (default: the stand-in's bob). */
@@ -52,12 +52,7 @@ describe.runIf(webdavAvailable())('the files gateway', () => {
         content: `text of ${path}`,
         content_type: 'text/plain',
       });
-      const favorite = await dav(env.target, 'PROPPATCH', `/files/${env.target.user}${path}`, {
-        body:
-          '<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">' +
-          '<d:set><d:prop><oc:favorite>1</oc:favorite></d:prop></d:set></d:propertyupdate>',
-      });
-      expect(favorite.status).toBe(207);
+      await markFavorite(env.target, path);
     }
     // Shared before it was tagged, so there is a share of it to hide.
     const shared = await call(env.client, 'nc_share_create', {

@@ -1,25 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, call, unique, useServer, webdavAvailable } from '../harness.js';
+import { markFavorite } from '../dav-client.js';
+import { call, unique, useServer, webdavAvailable } from '../harness.js';
 
 describe.runIf(webdavAvailable())('webdav tools', () => {
   const env = useServer({ webdav: true, readMaxBytes: 64 * 1024 });
   const root = `/${unique('mcp-test')}`;
-
-  /** Marks a file as favorite the way Nextcloud's web UI does (PROPPATCH oc:favorite). */
-  async function favorite(path: string): Promise<void> {
-    const href = `${env.target.url}/remote.php/dav/files/${env.target.user}${path.split('/').map(encodeURIComponent).join('/')}`;
-    const response = await fetch(href, {
-      method: 'PROPPATCH',
-      headers: {
-        authorization: basicAuth(env.target.user, env.target.appPassword),
-        'content-type': 'application/xml',
-      },
-      body:
-        '<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">' +
-        '<d:set><d:prop><oc:favorite>1</oc:favorite></d:prop></d:set></d:propertyupdate>',
-    });
-    expect(response.status).toBe(207);
-  }
 
   beforeAll(async () => {
     expect((await call(env.client, 'nc_webdav_create_directory', { path: root })).isError).toBeFalsy();
@@ -163,7 +148,7 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
       encoding: 'base64',
     });
     await call(env.client, 'nc_webdav_write_file', { path: `${dir}/big.txt`, content: 'y'.repeat(5000) });
-    await favorite(`${dir}/photo.png`);
+    await markFavorite(env.target, `${dir}/photo.png`);
 
     const names = (result: { data: { entries: { path: string }[] } }) =>
       result.data.entries.map((e) => e.path).sort();
