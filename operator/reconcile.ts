@@ -19,7 +19,7 @@ import {
   ownedName,
   storedClientOf,
 } from './desired.js';
-import { OperatorError } from './errors.js';
+import { OperatorError, SecretNotFound } from './errors.js';
 import { type EventRecorder, type ResourceEvent, transitionEvents } from './events.js';
 import { addFinalizer, hasFinalizer, needsFinalizer, removeFinalizer } from './finalizer.js';
 import type { IdentityProvisioner, ProvisionedIdentity } from './identity.js';
@@ -248,6 +248,15 @@ async function cleanup(
       await deps.identity.cleanup(resource, storedClientOf(ownedSecret));
     } catch (error) {
       const failure = reported(error);
+      if (failure instanceof SecretNotFound && neverConfigured(resource, ownedSecret)) {
+        // Without those credentials the operator never reached the IdP: nothing can be there to remove.
+        events.push({
+          type: 'Normal',
+          reason: 'IdentityCleanupSkipped',
+          message: `nothing to remove at the identity provider: it was never configured for this resource (${failure.message})`,
+        });
+        return finalize(resource, ownedSecret, deps, events);
+      }
       const message = `cannot remove the client at the identity provider (${failure.message}); the finalizer stays until this succeeds. To delete without cleaning up, annotate the resource ${SKIP_IDP_CLEANUP_ANNOTATION}=true`;
       return {
         status: {
@@ -259,6 +268,20 @@ async function cleanup(
       };
     }
   }
+  return finalize(resource, ownedSecret, deps, events);
+}
+
+/** No client id was ever reported and none is stored: the IdP was never set up for the resource. */
+const neverConfigured = (resource: Resource, ownedSecret: V1Secret | undefined) =>
+  !resource.status?.clientId && !storedClientOf(ownedSecret);
+
+/** The IdP is clean: the held Secrets go, then the finalizer. */
+async function finalize(
+  resource: Resource,
+  ownedSecret: V1Secret | undefined,
+  deps: ReconcileDeps,
+  events: ResourceEvent[],
+): Promise<Pass> {
   const held = heldSecretNames(ownedSecret);
   await releaseSecrets(deps.objects, resource, [...new Set([...cleanupSecretNames(resource), ...held])]);
   return { events, outcome: { requeue: 'no' }, finalized: true };

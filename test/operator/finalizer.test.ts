@@ -1,6 +1,6 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesConflict } from '../../operator/errors.js';
+import { KubernetesConflict, SecretNotFound } from '../../operator/errors.js';
 import { addFinalizer, FINALIZER, removeFinalizer } from '../../operator/finalizer.js';
 import type { IdentityProvisioner } from '../../operator/identity.js';
 import type { ObjectReader } from '../../operator/object-cache.js';
@@ -74,6 +74,33 @@ describe('the finalizer', () => {
     expect(await reconcile(ns, 'shared', deps)).toEqual({ requeue: 'no' });
     expect((await get('shared')).metadata.finalizers).toEqual([THEIRS]);
     await setFinalizers('shared', []);
+  });
+
+  it('lets a resource whose IdP was never configured go, instead of holding it for a cleanup', async () => {
+    const missing = () => new SecretNotFound(`Secret ${ns}/kc does not exist`);
+    const unconfigured = reconcileDeps(config, {
+      ensure: async () => Promise.reject(missing()),
+      cleanup: async () => Promise.reject(missing()),
+    });
+    await createTenant(deps.custom, ns, 'never', { identity: managed });
+    await reconcile(ns, 'never', unconfigured);
+    expect((await get('never')).metadata.finalizers).toEqual([FINALIZER]);
+    await deps.custom.deleteNamespacedCustomObject(target('never'));
+    await reconcile(ns, 'never', unconfigured);
+    await expect(get('never')).rejects.toThrow();
+
+    // Once a client id was reported, the same missing Secret holds the deletion: something may be there.
+    await createTenant(deps.custom, ns, 'configured', { identity: managed });
+    await reconcile(ns, 'configured', deps);
+    expect((await get('configured')).status?.clientId).toBe('mcp-configured');
+    await deps.custom.deleteNamespacedCustomObject(target('configured'));
+    await reconcile(ns, 'configured', unconfigured);
+    const held = await get('configured');
+    expect(held.metadata.finalizers).toEqual([FINALIZER]);
+    expect(held.status?.conditions?.find((c) => c.type === 'IdentityConfigured')?.reason).toBe(
+      'CleanupFailed',
+    );
+    await reconcile(ns, 'configured', deps);
   });
 
   it('fails as a conflict, losing nothing, when the finalizers changed since they were read', async () => {
