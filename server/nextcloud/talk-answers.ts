@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** The shapes of Talk's answers that the tools read; the rest of each answer passes unchecked. */
 
 /** PHP sends an empty map as `[]`: maps that may be empty accept that too. */
-export const emptyMap = z.array(z.never());
+const emptyMap = z.array(z.never());
 
 export const MessageSchema = z.looseObject({
   id: z.number(),
