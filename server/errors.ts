@@ -66,34 +66,56 @@ export class AbortedError extends ServerError {
 }
 
 /**
- * Maps a Nextcloud HTTP status to our error. `what` names the object ("Note 42",
- * "File /a.txt") and `detail` is Nextcloud's own message where it gave one.
+ * An app's own reading of a refusal, for what the status alone does not say (see
+ * `NcRequest.explain`): a message a person can act on, from the app's own error body, and the status
+ * whose meaning applies where the app uses one in a sense of its own (Talk's 412 is a closed lobby,
+ * not an etag mismatch).
  */
-export function errorForStatus(status: number, what: string, detail?: string): ServerError {
+export interface Explanation {
+  /** Replaces the message the status would give. */
+  readonly message?: string | undefined;
+  /** The app's reason, where it keeps one outside the OCS message; appended to the status's message. */
+  readonly detail?: string | undefined;
+  /** The status whose error class applies instead. */
+  readonly status?: number | undefined;
+}
+
+/**
+ * The one table from a Nextcloud HTTP status to our error. `what` names the object ("Note 42",
+ * "File /a.txt"), `detail` is Nextcloud's own message where it gave one, and `explanation` is the
+ * app's reading of the refusal, if it has one.
+ */
+export function errorForStatus(
+  status: number,
+  what: string,
+  detail?: string,
+  explanation: Explanation = {},
+): ServerError {
   const suffix = detail ? `: ${detail}` : '';
-  switch (status) {
+  const say = (message: string) => explanation.message ?? message;
+  switch (explanation.status ?? status) {
     case 400:
     case 422:
-      return new InvalidInputError(`Nextcloud refused the request for ${what}${suffix}`);
+      return new InvalidInputError(say(`Nextcloud refused the request for ${what}${suffix}`));
     case 401:
-      return new UnauthorizedError('Nextcloud did not accept the credentials; sign in again');
+      return new UnauthorizedError(say('Nextcloud did not accept the credentials; sign in again'));
     case 403:
-      return new ForbiddenError(`Not allowed to access ${what}${suffix}`);
+      return new ForbiddenError(say(`Not allowed to access ${what}${suffix}`));
     case 404:
-      return new NotFoundError(`${what} not found${suffix}`);
+      return new NotFoundError(say(`${what} not found${suffix}`));
     case 409:
-      return new ConflictError(`${what} conflicts with the current state${suffix}`);
+      return new ConflictError(say(`${what} conflicts with the current state${suffix}`));
     case 412:
       return new PreconditionFailedError(
-        `${what} changed since you read it (etag mismatch): read it again and retry`,
+        say(`${what} changed since you read it (etag mismatch): read it again and retry`),
       );
     case 413:
     case 507:
-      return new TooLargeError(`${what} is too large for Nextcloud to accept${suffix}`);
+      return new TooLargeError(say(`${what} is too large for Nextcloud to accept${suffix}`));
     case 423:
-      return new LockedError(`${what} is locked; try again later`);
+      return new LockedError(say(`${what} is locked; try again later`));
     default:
-      return new UpstreamFailedError(`Nextcloud failed with HTTP ${status} on ${what}; try again later`);
+      return new UpstreamFailedError(say(`Nextcloud failed with HTTP ${status} on ${what}; try again later`));
   }
 }
 

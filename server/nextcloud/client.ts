@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher, request } from 'undici';
 import { z } from 'zod';
-import { errorForStatus, ServerError, TooLargeError, toServerError, UpstreamFailedError } from '../errors.js';
+import {
+  type Explanation,
+  errorForStatus,
+  ServerError,
+  TooLargeError,
+  toServerError,
+  UpstreamFailedError,
+} from '../errors.js';
 
 /** What the server knows about the caller: the credential to present and the user id. */
 export interface Credentials {
@@ -45,6 +52,12 @@ export interface NcRequest {
   readonly accept?: readonly number[];
   /** Refuse bodies larger than this many bytes. */
   readonly maxBytes?: number;
+  /**
+   * The app's reading of a refusal (a status >= 300 not in `accept`), consulted before the shared
+   * status table: where the app explains itself in a body of its own, or means by a status what
+   * HTTP means by another.
+   */
+  readonly explain?: (refusal: NcResponse) => Explanation | undefined;
 }
 
 export type OcsRequest = Omit<NcRequest, 'body'> & {
@@ -121,7 +134,8 @@ export class NextcloudClient {
       }
       if (outcome instanceof ServerError) throw outcome;
       if (outcome.status >= 300 && !req.accept?.includes(outcome.status)) {
-        throw errorForStatus(outcome.status, req.what, ocsMessage(outcome));
+        const explained = req.explain?.(outcome);
+        throw errorForStatus(outcome.status, req.what, explained?.detail ?? ocsMessage(outcome), explained);
       }
       return outcome;
     }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { InvalidInputError, NotFoundError, UpstreamFailedError } from '../errors.js';
-import { checkAnswer, type NcResponse, type NextcloudClient } from './client.js';
+import { type Explanation, UpstreamFailedError } from '../errors.js';
+import { headerValue, type NcResponse, type NextcloudClient, parseAnswer } from './client.js';
 
 /**
  * Nextcloud Mail's OCS API (accounts since Mail 4.3; mailboxes and message lists since 5.2;
@@ -11,65 +11,64 @@ export const MAIL_OCS = '/ocs/v2.php/apps/mail';
  * Mail's own REST routes, for what the OCS API lacks: flags, tags, move, delete, and attachment
  * bytes (the OCS attachment route JSON-encodes the content, which fails for binary files).
  */
-export const MAIL_API = '/index.php/apps/mail/api';
+const MAIL_API = '/index.php/apps/mail/api';
 
 /** `OCS-APIRequest` authenticates OCS calls and exempts the REST routes from the CSRF check. */
-export const MAIL_HEADERS = { accept: 'application/json', 'ocs-apirequest': 'true' } as const;
+const MAIL_HEADERS = { accept: 'application/json', 'ocs-apirequest': 'true' } as const;
 
-type Json = Record<string, unknown>;
-
-/** An OCS envelope, or `undefined` when the body is not one. */
-export function ocsEnvelope(response: NcResponse): { message: string; data: unknown } | undefined {
+/** The JSON of an answer, or `undefined` for a proxy's or Nextcloud's HTML error page. */
+export function jsonOf(response: NcResponse): unknown {
   try {
-    const body = JSON.parse(response.body.toString('utf8')) as { ocs?: { meta?: Json; data?: unknown } };
-    if (!body.ocs) return undefined;
-    return { message: String(body.ocs.meta?.message ?? ''), data: body.ocs.data };
+    return JSON.parse(response.body.toString('utf8'));
   } catch {
-    // Not JSON: a proxy's or Nextcloud's HTML error page.
     return undefined;
   }
 }
 
+const OcsMessage = z.object({ ocs: z.object({ meta: z.object({ message: z.string() }) }) });
+
 /** A route Nextcloud's OCS router does not know: Mail is not enabled for the user, or too old. */
-function mailMissing(response: NcResponse): boolean {
-  return /^Invalid query/.test(ocsEnvelope(response)?.message ?? '');
+export function mailMissing(response: NcResponse): boolean {
+  return /^Invalid query/.test(OcsMessage.safeParse(jsonOf(response)).data?.ocs.meta.message ?? '');
 }
 
-export function missingMailError(): NotFoundError {
-  return new NotFoundError(
-    'The Mail app (5.2 or newer) is not enabled on this Nextcloud for you; ask an administrator to install or update it',
-  );
-}
+export const MISSING_MAIL =
+  'The Mail app (5.2 or newer) is not enabled on this Nextcloud for you; ask an administrator to install or update it';
 
-/** GETs an OCS route of Mail and unwraps `ocs.data`; Mail answers an unknown id with 403 or 404. */
-export async function mailOcs<S extends z.ZodType>(
+/** Mail answers an id that is not the user's (or no longer exists, as after a move) with 403 or 404. */
+const notFound = (what: string, response: NcResponse): Explanation | undefined =>
+  response.status === 403 || response.status === 404
+    ? { status: 404, message: `${what} not found` }
+    : undefined;
+
+/** GETs an OCS route of Mail and unwraps `ocs.data`. */
+function mailOcs<S extends z.ZodType>(
   nc: NextcloudClient,
   schema: S,
   path: string,
   what: string,
   options: { query?: Record<string, string | number | undefined>; maxBytes?: number } = {},
 ): Promise<z.output<S>> {
-  const response = await nc.send({
+  return nc.ocs({
     method: 'GET',
     path: `${MAIL_OCS}${path}`,
-    query: { format: 'json', ...options.query },
-    headers: MAIL_HEADERS,
     what,
-    accept: [403, 404],
+    schema,
+    ...(options.query ? { query: options.query } : {}),
     ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+    explain: (response) =>
+      response.status === 404 && mailMissing(response) ? { message: MISSING_MAIL } : notFound(what, response),
   });
-  if (response.status === 404 && mailMissing(response)) throw missingMailError();
-  if (response.status >= 400) throw new NotFoundError(`${what} not found`);
-  const envelope = ocsEnvelope(response);
-  if (!envelope) throw new UpstreamFailedError(`Nextcloud sent a malformed answer for ${what}`);
-  return checkAnswer(schema, envelope.data, what);
 }
 
+/** Mail's explanation in a `{status: "fail", data: {message}}` body, if short enough to show. */
+const FailMessage = z.object({ data: z.object({ message: z.string().max(299) }) });
+
 /**
- * Calls one of Mail's REST routes. Mail answers an id that is not the user's (or no longer exists,
- * as after a move) with 403, and its own refusals with 400 and `{status: "fail", data: {message}}`.
+ * Calls one of Mail's REST routes; Mail refuses with 400 and a `fail` body. An empty answer is
+ * `undefined`.
  */
-export async function mailApi<S extends z.ZodType>(
+async function mailApi<S extends z.ZodType>(
   nc: NextcloudClient,
   schema: S,
   method: 'POST' | 'PUT' | 'DELETE',
@@ -83,22 +82,13 @@ export async function mailApi<S extends z.ZodType>(
     headers: { ...MAIL_HEADERS, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(json === undefined ? {} : { body: JSON.stringify(json) }),
     what,
-    accept: [400, 403, 404],
+    explain: (refusal) => {
+      if (refusal.status !== 400) return notFound(what, refusal);
+      const reason = FailMessage.safeParse(jsonOf(refusal)).data?.data.message;
+      return { message: `Nextcloud Mail refused ${what}${reason ? `: ${reason}` : ''}` };
+    },
   });
-  if (response.status === 403 || response.status === 404) throw new NotFoundError(`${what} not found`);
-  if (response.status === 400) {
-    const reason = failMessage(response);
-    throw new InvalidInputError(`Nextcloud Mail refused ${what}${reason ? `: ${reason}` : ''}`);
-  }
-  const text = response.body.toString('utf8');
-  if (!text) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new UpstreamFailedError(`Nextcloud sent a malformed answer for ${what}`, { cause: error });
-  }
-  return checkAnswer(schema, parsed, what);
+  return response.body.length === 0 ? undefined : parseAnswer(response, schema, what);
 }
 
 /**
@@ -126,95 +116,172 @@ const MessageSummary = z.looseObject({
   flags: Flags,
   tags: Tags,
 });
+const Account = z.looseObject({
+  id: z.number(),
+  email: z.string().nullish(),
+  isDelegated: z.boolean().nullish(),
+  aliases: z
+    .array(z.looseObject({ id: z.number(), email: z.string().nullish(), name: z.string().nullish() }))
+    .nullish(),
+});
+const Mailbox = z.looseObject({
+  databaseId: z.number(),
+  name: z.string().nullish(),
+  specialUse: z.array(z.string()).nullish(),
+  unread: z.number().nullish(),
+});
+const Message = z.looseObject({
+  id: z.number().nullish(),
+  messageId: z.string().nullish(),
+  subject: z.string().nullish(),
+  dateInt: z.number().nullish(),
+  from: Addresses,
+  to: Addresses,
+  cc: Addresses,
+  bcc: Addresses,
+  replyTo: Addresses,
+  hasHtmlBody: z.boolean().nullish(),
+  body: z.string().nullish(),
+  flags: Flags,
+  attachments: z.array(Part).nullish(),
+  inlineAttachments: z.array(Part).nullish(),
+});
+const Tag = z.looseObject({
+  id: z.number(),
+  displayName: z.string(),
+  imapLabel: z.string(),
+  color: z.string().nullish(),
+});
+export type MailAccount = z.output<typeof Account>;
+export type MailMailbox = z.output<typeof Mailbox>;
+export type MailSummary = z.output<typeof MessageSummary>;
+export type MailMessage = z.output<typeof Message>;
+export type MailTag = z.output<typeof Tag>;
 
-export const MAIL = {
-  accounts: z.array(
-    z.looseObject({
-      id: z.number(),
-      email: z.string().nullish(),
-      isDelegated: z.boolean().nullish(),
-      aliases: z
-        .array(z.looseObject({ id: z.number(), email: z.string().nullish(), name: z.string().nullish() }))
-        .nullish(),
-    }),
-  ),
-  mailboxes: z.array(
-    z.looseObject({
-      databaseId: z.number(),
-      name: z.string().nullish(),
-      specialUse: z.array(z.string()).nullish(),
-      unread: z.number().nullish(),
-    }),
-  ),
-  messages: z.array(MessageSummary),
-  /** null when Mail cannot read the message. */
-  message: z
-    .looseObject({
-      id: z.number().nullish(),
-      messageId: z.string().nullish(),
-      subject: z.string().nullish(),
-      dateInt: z.number().nullish(),
-      from: Addresses,
-      to: Addresses,
-      cc: Addresses,
-      bcc: Addresses,
-      replyTo: Addresses,
-      hasHtmlBody: z.boolean().nullish(),
-      body: z.string().nullish(),
-      flags: Flags,
-      attachments: z.array(Part).nullish(),
-      inlineAttachments: z.array(Part).nullish(),
-    })
-    .nullable(),
-  /** null when the mail server has no source for it. */
-  source: z.string().nullable(),
-  tag: z.looseObject({
-    id: z.number(),
-    displayName: z.string(),
-    imapLabel: z.string(),
-    color: z.string().nullish(),
-  }),
-  ignored: z.unknown(),
-};
-
-/** Mail's explanation in a `{status: "fail", data: {message}}` body, if short enough to show. */
-function failMessage(response: NcResponse): string | undefined {
-  try {
-    const body = JSON.parse(response.body.toString('utf8')) as { data?: { message?: unknown } };
-    const message = body.data?.message;
-    return typeof message === 'string' && message.length < 300 ? message : undefined;
-  } catch {
-    return undefined;
-  }
+/** The caller's accounts, and those delegated to them, with their aliases. */
+export function listAccounts(nc: NextcloudClient): Promise<MailAccount[]> {
+  return mailOcs(nc, z.array(Account), '/account/list', 'The mail accounts');
 }
 
-export const addressShape = z.object({ label: z.string(), email: z.string() });
-export type Address = z.output<typeof addressShape>;
-
-export const str = (value: unknown) => (typeof value === 'string' ? value : '');
-
-export function addresses(value: unknown): Address[] {
-  return (Array.isArray(value) ? value : []).map((entry: Json) => ({
-    label: str(entry?.label),
-    email: str(entry?.email),
-  }));
+export function listMailboxes(nc: NextcloudClient, accountId: number): Promise<MailMailbox[]> {
+  return mailOcs(nc, z.array(Mailbox), '/ocs/mailboxes', `Mail account ${accountId}`, {
+    query: { accountId },
+  });
 }
 
-/** Mail's `dateInt` (seconds) as ISO 8601, or null when absent. */
-export function isoDate(seconds: unknown): string | null {
-  return typeof seconds === 'number' && seconds > 0 ? new Date(seconds * 1000).toISOString() : null;
+/** A page of a mailbox, newest first; `cursor` is the `dateInt` of the previous page's last message. */
+export function listMessages(
+  nc: NextcloudClient,
+  mailboxId: number,
+  page: { limit: number; cursor?: number | undefined; filter?: string | undefined },
+): Promise<MailSummary[]> {
+  return mailOcs(
+    nc,
+    z.array(MessageSummary),
+    `/ocs/mailboxes/${mailboxId}/messages`,
+    `Mailbox ${mailboxId}`,
+    {
+      // Singleton: every message on its own, not only the newest of each thread.
+      query: { limit: page.limit, cursor: page.cursor, filter: page.filter, view: 'singleton' },
+    },
+  );
 }
 
-export const mailId = (what: string) =>
-  z.number().int().min(1).max(2_147_483_647).describe(`The numeric id of the ${what}`);
+/** One message with its body; null when Mail cannot read it. */
+export function getMessage(nc: NextcloudClient, id: number, maxBytes: number): Promise<MailMessage | null> {
+  return mailOcs(nc, Message.nullable(), `/message/${id}`, `Message ${id}`, { maxBytes });
+}
 
-export const tagShape = { id: z.number(), name: z.string(), imap_label: z.string(), color: z.string() };
+/** The RFC 2822 source of a message; null when the mail server has none. */
+export function getSource(nc: NextcloudClient, id: number, maxBytes: number): Promise<string | null> {
+  return mailOcs(nc, z.string().nullable(), `/message/${id}/raw`, `Message ${id}`, { maxBytes });
+}
 
-export function tagView(tag: Json) {
+export interface MailAttachment {
+  readonly bytes: Buffer;
+  readonly mimeType: string;
+  readonly fileName: string | undefined;
+  /** Where it was read, to name it as a resource. */
+  readonly url: string;
+}
+
+/** One attachment's bytes (at most `maxBytes`); null when the message has no such part. */
+export async function getAttachment(
+  nc: NextcloudClient,
+  messageId: number,
+  attachmentId: string,
+  maxBytes: number,
+): Promise<MailAttachment | null> {
+  const path = `${MAIL_API}/messages/${messageId}/attachment/${encodeURIComponent(attachmentId)}`;
+  const response = await nc.send({
+    method: 'GET',
+    path,
+    headers: { 'ocs-apirequest': MAIL_HEADERS['ocs-apirequest'] },
+    what: `Attachment ${attachmentId} of message ${messageId}`,
+    accept: [404],
+    maxBytes,
+    // 403: the message is not (or no longer) the user's; 404 is a missing part.
+    explain: (refusal) => notFound(`Message ${messageId}`, refusal),
+  });
+  if (response.status === 404) return null;
   return {
-    id: Number(tag.id),
-    name: str(tag.displayName),
-    imap_label: str(tag.imapLabel),
-    color: str(tag.color),
+    bytes: response.body,
+    mimeType:
+      headerValue(response.headers, 'content-type')?.split(';')[0]?.trim() || 'application/octet-stream',
+    fileName: fileNameOf(headerValue(response.headers, 'content-disposition')),
+    url: nc.url(path).href,
   };
+}
+
+/** The file name from `Content-Disposition` as Nextcloud's DownloadResponse writes it. */
+function fileNameOf(disposition: string | undefined): string | undefined {
+  const extended = /filename\*=UTF-8''([^;]+)/i.exec(disposition ?? '')?.[1];
+  if (extended) {
+    try {
+      return decodeURIComponent(extended);
+    } catch {
+      // A malformed escape: fall back to the plain parameter.
+    }
+  }
+  return /filename="((?:[^"\\]|\\.)*)"/i.exec(disposition ?? '')?.[1]?.replace(/\\(.)/g, '$1');
+}
+
+/** Sets (true) or clears (false) IMAP flags; `$junk` is a keyword some mail servers ignore. */
+export async function setFlags(
+  nc: NextcloudClient,
+  id: number,
+  flags: Record<string, boolean>,
+): Promise<void> {
+  await mailApi(nc, z.unknown(), 'PUT', `/messages/${id}/flags`, `Message ${id}`, { flags });
+}
+
+/** Creates a tag, or answers the user's tag whose name maps to the same IMAP label. */
+export async function createTag(nc: NextcloudClient, name: string, color: string): Promise<MailTag> {
+  const what = `Tag "${name}"`;
+  const tag = await mailApi(nc, Tag, 'POST', '/tags', what, { displayName: name, color });
+  if (!tag) throw new UpstreamFailedError(`Nextcloud sent a malformed answer for tag "${name}"`);
+  return tag;
+}
+
+/** Puts the tag with this IMAP label on a message (`on`), or takes it off. */
+export async function tagMessage(
+  nc: NextcloudClient,
+  id: number,
+  imapLabel: string,
+  on: boolean,
+): Promise<void> {
+  const path = `/messages/${id}/tags/${encodeURIComponent(imapLabel)}`;
+  await mailApi(nc, z.unknown(), on ? 'PUT' : 'DELETE', path, `Message ${id}`);
+}
+
+/** Moves a message, also to another account; it gets a new id there. */
+export async function moveMessage(nc: NextcloudClient, id: number, mailboxId: number): Promise<void> {
+  await mailApi(nc, z.unknown(), 'POST', `/messages/${id}/move`, `Message ${id}`, {
+    destFolderId: mailboxId,
+  });
+}
+
+/** Moves a message to its account's trash, or deletes it for good when it is there already. */
+export async function deleteMessage(nc: NextcloudClient, id: number): Promise<void> {
+  await mailApi(nc, z.unknown(), 'DELETE', `/messages/${id}`, `Message ${id}`);
 }

@@ -1,17 +1,9 @@
 import { z } from 'zod';
-import { ForbiddenError, InvalidInputError, NotFoundError, UpstreamFailedError } from '../errors.js';
-import type { NcResponse } from '../nextcloud/client.js';
-import {
-  MAIL,
-  MAIL_HEADERS,
-  MAIL_OCS,
-  mailId,
-  mailOcs,
-  missingMailError,
-  ocsEnvelope,
-  str,
-} from '../nextcloud/mail.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
+import { listAccounts } from '../nextcloud/mail.js';
+import { sendMessage } from '../nextcloud/mail-send.js';
 import { defineTool } from '../registry.js';
+import { mailId, str } from './mail-views.js';
 
 /** A line break in a header value would start a header of the caller's choosing (Bcc:, ...). */
 const headerSafe = (value: string) => !/[\r\n\0]/.test(value);
@@ -22,30 +14,6 @@ const recipient = z.strictObject({
   label: z.string().max(200).refine(headerSafe, HEADER_SAFE).optional().describe('Display name'),
 });
 const recipients = (min: number) => z.array(recipient).min(min).max(50);
-
-/** Mail's OCS send route answers with these statuses and a sentence in `ocs.data`. */
-const ANSWERS = [400, 403, 404, 429, 500];
-
-function refusal(response: NcResponse, accountId: number): Error {
-  const envelope = ocsEnvelope(response);
-  const detail = typeof envelope?.data === 'string' && envelope.data.length < 300 ? envelope.data : '';
-  switch (response.status) {
-    case 400:
-      return new InvalidInputError(`Nextcloud Mail refused the message${detail ? `: ${detail}` : ''}`);
-    case 403:
-      return new ForbiddenError(`Nextcloud Mail did not send the message${detail ? `: ${detail}` : ''}`);
-    case 404:
-      return /^Invalid query/.test(envelope?.message ?? '')
-        ? missingMailError()
-        : new NotFoundError(detail || `Mail account ${accountId} not found`);
-    case 429:
-      return new UpstreamFailedError(
-        'Nextcloud Mail lets each user send at most 5 messages per 100 seconds; wait, then send again',
-      );
-    default:
-      return new UpstreamFailedError(`Nextcloud Mail failed to send${detail ? `: ${detail}` : ''}`);
-  }
-}
 
 const send = defineTool({
   name: 'nc_mail_send_message',
@@ -82,7 +50,7 @@ const send = defineTool({
   },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    const accounts = await mailOcs(nc, MAIL.accounts, '/account/list', 'The mail accounts');
+    const accounts = await listAccounts(nc);
     const account = accounts.find((candidate) => Number(candidate.id) === args.account_id);
     if (!account)
       throw new NotFoundError(`Mail account ${args.account_id} not found; nc_mail_list_accounts lists yours`);
@@ -97,34 +65,21 @@ const send = defineTool({
         `${wanted} is not an address of mail account ${args.account_id}; use one of ${allowed.join(', ')}`,
       );
     }
-    const asMail = (list: z.output<typeof recipient>[] = []) =>
-      list.map(({ email, label }) => (label ? { label, email } : { email }));
-    // One request: Mail stores the message in its outbox and hands it to SMTP. POSTs are never retried.
-    const response = await nc.send({
-      method: 'POST',
-      path: `${MAIL_OCS}/message/send`,
-      query: { format: 'json' },
-      headers: { ...MAIL_HEADERS, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        accountId: args.account_id,
-        fromEmail: from,
-        subject: args.subject,
-        body: args.body,
-        isHtml: args.is_html,
-        to: asMail(args.to),
-        cc: asMail(args.cc),
-        bcc: asMail(args.bcc),
-        ...(args.references ? { references: args.references } : {}),
-      }),
-      what: 'The message',
-      accept: ANSWERS,
+    const sent = await sendMessage(nc, {
+      accountId: args.account_id,
+      fromEmail: from,
+      subject: args.subject,
+      body: args.body,
+      isHtml: args.is_html,
+      to: args.to,
+      cc: args.cc ?? [],
+      bcc: args.bcc ?? [],
+      references: args.references,
     });
-    if (response.status >= 300) throw refusal(response, args.account_id);
-    const data = ocsEnvelope(response)?.data;
     return {
       structured: {
-        status: response.status === 202 ? ('accepted' as const) : ('sent' as const),
-        detail: typeof data === 'string' && data ? data : 'The message was sent',
+        status: sent.accepted ? ('accepted' as const) : ('sent' as const),
+        detail: sent.detail,
         account_id: args.account_id,
         from_email: from,
         subject: args.subject,

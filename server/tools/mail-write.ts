@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { InvalidInputError, UpstreamFailedError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import type { NextcloudClient } from '../nextcloud/client.js';
-import { MAIL, mailApi, mailId, tagShape, tagView } from '../nextcloud/mail.js';
+import * as mail from '../nextcloud/mail.js';
 import { defineTool } from '../registry.js';
+import { mailId, tagShape, tagView } from './mail-views.js';
 
 const messageId = mailId('message (from nc_mail_list_messages)');
 /** Mail keeps display names up to 128 characters; they become IMAP keywords, so one line only. */
@@ -16,12 +17,7 @@ const tagName = z
 
 /** Creates the tag, or returns the user's tag whose name maps to the same IMAP label. */
 async function ensureTag(nc: NextcloudClient, name: string, color: string) {
-  const tag = await mailApi(nc, MAIL.tag, 'POST', '/tags', `Tag "${name}"`, {
-    displayName: name,
-    color,
-  });
-  if (!tag) throw new UpstreamFailedError(`Nextcloud sent a malformed answer for tag "${name}"`);
-  return tagView(tag);
+  return tagView(await mail.createTag(nc, name, color));
 }
 
 /** Nextcloud's own blue, the colour Mail gives new tags in its interface. */
@@ -58,9 +54,7 @@ const setFlags = defineTool({
     const flags = Object.fromEntries(
       Object.entries(changed).map(([name, value]) => [name === 'junk' ? '$junk' : name, value]),
     );
-    await mailApi(nc, MAIL.ignored, 'PUT', `/messages/${message_id}/flags`, `Message ${message_id}`, {
-      flags,
-    });
+    await mail.setFlags(nc, message_id, flags);
     return { structured: { message_id, changed } };
   },
 });
@@ -100,13 +94,7 @@ const tagging = (name: 'nc_mail_set_tag' | 'nc_mail_remove_tag') =>
     async handler(args, { nc }) {
       // Mail has no tag listing: creating is also how a name is resolved to its IMAP label.
       const tag = await ensureTag(nc, args.tag, DEFAULT_COLOR);
-      await mailApi(
-        nc,
-        MAIL.ignored,
-        name === 'nc_mail_set_tag' ? 'PUT' : 'DELETE',
-        `/messages/${args.message_id}/tags/${encodeURIComponent(tag.imap_label)}`,
-        `Message ${args.message_id}`,
-      );
+      await mail.tagMessage(nc, args.message_id, tag.imap_label, name === 'nc_mail_set_tag');
       return { structured: { message_id: args.message_id, tag, tagged: name === 'nc_mail_set_tag' } };
     },
   });
@@ -125,16 +113,7 @@ const move = defineTool({
   // Not idempotent: the old id is gone after the first call, so a retry fails.
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
-    await mailApi(
-      nc,
-      MAIL.ignored,
-      'POST',
-      `/messages/${args.message_id}/move`,
-      `Message ${args.message_id}`,
-      {
-        destFolderId: args.destination_mailbox_id,
-      },
-    );
+    await mail.moveMessage(nc, args.message_id, args.destination_mailbox_id);
     return {
       structured: {
         message_id: args.message_id,
@@ -155,7 +134,7 @@ const remove = defineTool({
   output: { message_id: z.number(), deleted: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   async handler(args, { nc }) {
-    await mailApi(nc, MAIL.ignored, 'DELETE', `/messages/${args.message_id}`, `Message ${args.message_id}`);
+    await mail.deleteMessage(nc, args.message_id);
     return { structured: { message_id: args.message_id, deleted: true } };
   },
 });

@@ -1,21 +1,10 @@
 import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
-import { headerValue } from '../nextcloud/client.js';
-import {
-  addresses,
-  addressShape,
-  isoDate,
-  MAIL,
-  MAIL_API,
-  MAIL_HEADERS,
-  mailId,
-  mailOcs,
-  str,
-  tagView,
-} from '../nextcloud/mail.js';
+import * as mail from '../nextcloud/mail.js';
 import { decodeText } from '../nextcloud/webdav.js';
 import { defineTool } from '../registry.js';
+import { addresses, addressShape, isoDate, mailId, str, tagView } from './mail-views.js';
 
 type Json = Record<string, unknown>;
 
@@ -63,7 +52,7 @@ const listAccounts = defineTool({
   },
   hints: read,
   async handler(_args, { nc }) {
-    const data = await mailOcs(nc, MAIL.accounts, '/account/list', 'The mail accounts');
+    const data = await mail.listAccounts(nc);
     const accounts = data.map((account) => ({
       id: Number(account.id),
       email: str(account.email),
@@ -93,9 +82,7 @@ const listMailboxes = defineTool({
   },
   hints: read,
   async handler(args, { nc }) {
-    const data = await mailOcs(nc, MAIL.mailboxes, '/ocs/mailboxes', `Mail account ${args.account_id}`, {
-      query: { accountId: args.account_id },
-    });
+    const data = await mail.listMailboxes(nc, args.account_id);
     const mailboxes = data.map((mailbox) => ({
       id: Number(mailbox.databaseId),
       name: str(mailbox.name),
@@ -165,16 +152,11 @@ const listMessages = defineTool({
   },
   hints: read,
   async handler(args, { nc }) {
-    const data = await mailOcs(
-      nc,
-      MAIL.messages,
-      `/ocs/mailboxes/${args.mailbox_id}/messages`,
-      `Mailbox ${args.mailbox_id}`,
-      {
-        // Singleton: every message on its own, not only the newest of each thread.
-        query: { limit: args.limit, cursor: args.cursor, filter: args.search_filter, view: 'singleton' },
-      },
-    );
+    const data = await mail.listMessages(nc, args.mailbox_id, {
+      limit: args.limit,
+      cursor: args.cursor,
+      filter: args.search_filter,
+    });
     const messages = data.map(summaryView);
     // Mail pages by sending time: the next page holds messages sent before the last one here.
     const last = data.at(-1)?.dateInt;
@@ -233,10 +215,8 @@ const getMessage = defineTool({
   hints: read,
   async handler(args, { nc, limits }) {
     const what = `Message ${args.message_id}`;
-    const message = await mailOcs(nc, MAIL.message, `/message/${args.message_id}`, what, {
-      maxBytes: limits.readMaxBytes,
-    });
-    if (!message || typeof message !== 'object') throw new NotFoundError(`${what} not found`);
+    const message = await mail.getMessage(nc, args.message_id, limits.readMaxBytes);
+    if (!message) throw new NotFoundError(`${what} not found`);
     return {
       structured: {
         id: Number(message.id ?? args.message_id),
@@ -267,29 +247,14 @@ const getSource = defineTool({
   output: { message_id: z.number(), source: z.string(), size: z.number() },
   hints: read,
   async handler(args, { nc, limits }) {
-    const what = `Message ${args.message_id}`;
-    const source = await mailOcs(nc, MAIL.source, `/message/${args.message_id}/raw`, what, {
-      maxBytes: limits.readMaxBytes,
-    });
-    if (typeof source !== 'string') throw new NotFoundError(`${what} has no source on the mail server`);
+    const source = await mail.getSource(nc, args.message_id, limits.readMaxBytes);
+    if (source === null)
+      throw new NotFoundError(`Message ${args.message_id} has no source on the mail server`);
     return {
       structured: { message_id: args.message_id, source, size: Buffer.byteLength(source) },
     };
   },
 });
-
-/** The file name from `Content-Disposition` as Nextcloud's DownloadResponse writes it. */
-function fileNameOf(disposition: string | undefined): string | undefined {
-  const extended = /filename\*=UTF-8''([^;]+)/i.exec(disposition ?? '')?.[1];
-  if (extended) {
-    try {
-      return decodeURIComponent(extended);
-    } catch {
-      // A malformed escape: fall back to the plain parameter.
-    }
-  }
-  return /filename="((?:[^"\\]|\\.)*)"/i.exec(disposition ?? '')?.[1]?.replace(/\\(.)/g, '$1');
-}
 
 const getAttachment = defineTool({
   name: 'nc_mail_get_attachment',
@@ -308,41 +273,27 @@ const getAttachment = defineTool({
   },
   hints: read,
   async handler(args, { nc, limits }) {
-    const path = `${MAIL_API}/messages/${args.message_id}/attachment/${encodeURIComponent(args.attachment_id)}`;
-    const response = await nc.send({
-      method: 'GET',
-      path,
-      headers: { 'ocs-apirequest': MAIL_HEADERS['ocs-apirequest'] },
-      what: `Attachment ${args.attachment_id} of message ${args.message_id}`,
-      accept: [403, 404],
-      maxBytes: limits.readMaxBytes,
-    });
-    // Mail answers 403 for a message that is not (or no longer) the user's, 404 for a missing part.
-    if (response.status === 403) throw new NotFoundError(`Message ${args.message_id} not found`);
-    if (response.status === 404) {
+    const file = await mail.getAttachment(nc, args.message_id, args.attachment_id, limits.readMaxBytes);
+    if (!file) {
       throw new NotFoundError(
         `Message ${args.message_id} has no attachment ${args.attachment_id}; nc_mail_get_message lists them`,
       );
     }
-    const mimeType =
-      headerValue(response.headers, 'content-type')?.split(';')[0]?.trim() || 'application/octet-stream';
-    const fileName =
-      fileNameOf(headerValue(response.headers, 'content-disposition')) ?? `attachment-${args.attachment_id}`;
-    const text = decodeText(response.body, mimeType);
+    const text = decodeText(file.bytes, file.mimeType);
     const block: ContentBlock =
       text !== null
         ? { type: 'text', text }
         : {
             type: 'resource',
-            resource: { uri: nc.url(path).href, mimeType, blob: response.body.toString('base64') },
+            resource: { uri: file.url, mimeType: file.mimeType, blob: file.bytes.toString('base64') },
           };
     return {
       structured: {
         message_id: args.message_id,
         attachment_id: args.attachment_id,
-        file_name: fileName,
-        mime_type: mimeType,
-        size: response.body.length,
+        file_name: file.fileName ?? `attachment-${args.attachment_id}`,
+        mime_type: file.mimeType,
+        size: file.bytes.length,
         is_text: text !== null,
       },
       content: [block],

@@ -1,21 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
-import { CHAT, cursorOf, REACTION, TALK, talk } from '../nextcloud/talk.js';
+import * as talk from '../nextcloud/talk.js';
 import { defineTool } from '../registry.js';
-import {
-  conversationWhat,
-  messageId,
-  messageShape,
-  messageView,
-  notParticipant,
-  reactionsShape,
-  reactionsView,
-  token,
-} from './talk-views.js';
+import { messageId, messageShape, messageView, reactionsShape, reactionsView, token } from './talk-views.js';
 
 const reaction = z.string().min(1).max(64).describe('One emoji, e.g. "👍"');
-const notFound = (room: string) => (status: number) => (status === 404 ? notParticipant(room) : undefined);
 
 const getMessages = defineTool({
   name: 'talk_get_messages',
@@ -51,32 +40,20 @@ const getMessages = defineTool({
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const future = args.look_into_future;
-    const { status, data, response } = await talk(nc, TALK.messages, {
-      method: 'GET',
-      path: `${CHAT}/${args.token}`,
-      what: conversationWhat(args.token),
-      query: {
-        lookIntoFuture: future ? 1 : 0,
-        limit: args.limit,
-        lastKnownMessageId: args.last_known_message_id,
-        includeLastKnown: args.include_last_known ? 1 : 0,
-        // A read for a tool neither waits for new messages nor marks anything read or online.
-        timeout: future ? 0 : undefined,
-        setReadMarker: 0,
-        markNotificationsAsRead: 0,
-        noStatusUpdate: 1,
-      },
-      explain: notFound(args.token),
+    const page = await talk.getMessages(nc, args.token, {
+      limit: args.limit,
+      lastKnownMessageId: args.last_known_message_id,
+      includeLastKnown: args.include_last_known,
+      lookIntoFuture: args.look_into_future,
     });
-    const messages = (status === 304 ? [] : (data ?? [])).map((message) => messageView(message));
+    const messages = page.messages.map((message) => messageView(message));
     messages.sort((a, b) => a.id - b.id);
     return {
       structured: {
         conversation_token: args.token,
         messages,
         count: messages.length,
-        last_known_message_id: status === 304 ? null : cursorOf(response),
+        last_known_message_id: page.lastKnown,
       },
     };
   },
@@ -100,30 +77,15 @@ const sendMessage = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, { nc }) {
     if (!args.message.trim()) throw new InvalidInputError('The message must not be blank');
-    const { data } = await talk(nc, TALK.posted, {
-      method: 'POST',
-      path: `${CHAT}/${args.token}`,
-      what: conversationWhat(args.token),
-      form: {
-        message: args.message,
-        replyTo: args.reply_to,
-        // Lets Talk and its clients recognise this post if it is ever seen twice.
-        referenceId: randomBytes(32).toString('hex'),
-        silent: args.silent ? 'true' : undefined,
-      },
-      explain: (status, reason) => {
-        if (reason === 'reply-to')
-          return `Message ${args.reply_to} cannot be answered in conversation ${args.token}: it is not there, or it is a system message`;
-        if (status === 413) return 'The message is longer than this Nextcloud allows';
-        if (status === 403) return `You cannot post in conversation ${args.token}: it is read-only for you`;
-        if (status === 400) return 'Nextcloud refused the message';
-        return notFound(args.token)(status);
-      },
+    const posted = await talk.sendMessage(nc, args.token, {
+      message: args.message,
+      replyTo: args.reply_to,
+      silent: args.silent,
     });
     return {
       structured: {
         conversation_token: args.token,
-        message: data && !Array.isArray(data) ? messageView(data) : null,
+        message: posted ? messageView(posted) : null,
       },
     };
   },
@@ -145,29 +107,16 @@ const markAsRead = defineTool({
   },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await talk(nc, TALK.readMarker, {
-      method: 'POST',
-      path: `${CHAT}/${args.token}/read`,
-      what: conversationWhat(args.token),
-      form: { lastReadMessage: args.last_read_message },
-      explain: notFound(args.token),
-    });
-    // Talk before 17 answers without the conversation.
-    const read = Array.isArray(data) ? undefined : data;
+    const read = await talk.markAsRead(nc, args.token, args.last_read_message);
     return {
       structured: {
         conversation_token: args.token,
-        last_read_message: read?.lastReadMessage || null,
-        unread_messages: read?.unreadMessages ?? 0,
+        last_read_message: read.lastReadMessage,
+        unread_messages: read.unreadMessages,
       },
     };
   },
 });
-
-const messageNotFound = (room: string, id: number) => (status: number) =>
-  status === 404
-    ? `Message ${id} not found in conversation ${room} (or you are not a participant)`
-    : undefined;
 
 const listReactions = defineTool({
   name: 'talk_list_reactions',
@@ -177,13 +126,7 @@ const listReactions = defineTool({
   output: reactionsShape,
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await talk(nc, TALK.reactions, {
-      method: 'GET',
-      path: `${REACTION}/${args.token}/${args.message_id}`,
-      what: `Message ${args.message_id}`,
-      query: { reaction: args.reaction },
-      explain: messageNotFound(args.token, args.message_id),
-    });
+    const data = await talk.listReactions(nc, args.token, args.message_id, args.reaction);
     return { structured: reactionsView(args.token, args.message_id, data) };
   },
 });
@@ -198,19 +141,8 @@ const react = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
     if (!args.reaction.trim()) throw new InvalidInputError('The reaction must not be blank');
-    const { status, data } = await talk(nc, TALK.reactions, {
-      method: 'POST',
-      path: `${REACTION}/${args.token}/${args.message_id}`,
-      what: `Message ${args.message_id}`,
-      form: { reaction: args.reaction },
-      explain: (code) =>
-        code === 400
-          ? `Message ${args.message_id} cannot take reactions (system messages cannot)`
-          : code === 403
-            ? `You cannot react in conversation ${args.token}: it is read-only for you`
-            : messageNotFound(args.token, args.message_id)(code),
-    });
-    return { structured: { ...reactionsView(args.token, args.message_id, data), added: status === 201 } };
+    const { added, reactions } = await talk.react(nc, args.token, args.message_id, args.reaction);
+    return { structured: { ...reactionsView(args.token, args.message_id, reactions), added } };
   },
 });
 
@@ -222,19 +154,7 @@ const removeReaction = defineTool({
   output: reactionsShape,
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await talk(nc, TALK.reactions, {
-      method: 'DELETE',
-      path: `${REACTION}/${args.token}/${args.message_id}`,
-      what: `Message ${args.message_id}`,
-      // Query parameters reach the controller whatever the method; a DELETE body is less certain.
-      query: { reaction: args.reaction },
-      explain: (code) =>
-        code === 404
-          ? `You have no ${args.reaction} reaction on message ${args.message_id} in conversation ${args.token}`
-          : code === 403
-            ? `You cannot change reactions in conversation ${args.token}: it is read-only for you`
-            : undefined,
-    });
+    const data = await talk.removeReaction(nc, args.token, args.message_id, args.reaction);
     return { structured: reactionsView(args.token, args.message_id, data) };
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TalkMessage, TalkReactor, TalkRoom } from '../nextcloud/talk.js';
+import type { Reactions, TalkMessage, TalkRoom } from '../nextcloud/talk.js';
 
 /** What the Talk tools share: token and id arguments, and the shapes of conversations and messages. */
 
@@ -20,10 +20,6 @@ export const includeStatus = z
   .boolean()
   .default(false)
   .describe('Also return the user status (online, away, ...) where Nextcloud has one');
-
-export const conversationWhat = (room: string) => `Conversation ${room}`;
-export const notParticipant = (room: string) =>
-  `Conversation ${room} not found, or you are not one of its participants`;
 
 const ROOM_TYPES: Record<number, string> = {
   1: 'one_to_one',
@@ -127,16 +123,12 @@ export function conversationView(room: TalkRoom) {
   };
 }
 
-/** Talk answers reactions as a map emoji → actors; an empty map arrives as `{}` or `[]`. */
-export function reactionsView(
-  room: string,
-  message: number,
-  data: Record<string, TalkReactor[]> | never[] | null | undefined,
-) {
+/** Talk's map emoji → actors as a list. */
+export function reactionsView(room: string, message: number, reactions: Reactions) {
   return {
     conversation_token: room,
     message_id: message,
-    reactions: Object.entries(data && !Array.isArray(data) ? data : {}).map(([reaction, actors]) => ({
+    reactions: Object.entries(reactions).map(([reaction, actors]) => ({
       reaction,
       count: actors.length,
       actors: actors.map((actor) => ({

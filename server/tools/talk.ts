@@ -1,16 +1,8 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
-import { ROOM, TALK, talk } from '../nextcloud/talk.js';
+import * as talk from '../nextcloud/talk.js';
 import { defineTool } from '../registry.js';
-import {
-  conversationShape,
-  conversationView,
-  conversationWhat,
-  includeStatus,
-  notParticipant,
-  ROLES,
-  token,
-} from './talk-views.js';
+import { conversationShape, conversationView, includeStatus, ROLES, token } from './talk-views.js';
 
 const paging = (max: number, fallback: number) => ({
   limit: z.number().int().min(1).max(max).default(fallback),
@@ -20,7 +12,6 @@ const page = <T>(items: readonly T[], offset: number, limit: number) => ({
   slice: items.slice(offset, offset + limit),
   next_offset: offset + limit < items.length ? offset + limit : null,
 });
-const notFound = (room: string) => (status: number) => (status === 404 ? notParticipant(room) : undefined);
 
 const listConversations = defineTool({
   name: 'talk_list_conversations',
@@ -46,18 +37,11 @@ const listConversations = defineTool({
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await talk(nc, TALK.rooms, {
-      method: 'GET',
-      path: ROOM,
-      what: 'The Talk conversations',
-      // Reading on someone's behalf must not mark them online.
-      query: {
-        noStatusUpdate: 1,
-        includeStatus: args.include_status || undefined,
-        modifiedSince: args.modified_since,
-      },
+    const data = await talk.listConversations(nc, {
+      modifiedSince: args.modified_since,
+      includeStatus: args.include_status,
     });
-    const rooms = [...(data ?? [])].sort((a, b) => (b.lastActivity ?? 0) - (a.lastActivity ?? 0));
+    const rooms = [...data].sort((a, b) => (b.lastActivity ?? 0) - (a.lastActivity ?? 0));
     const { slice, next_offset } = page(rooms, args.offset, args.limit);
     return {
       structured: {
@@ -79,13 +63,7 @@ const getConversation = defineTool({
   output: conversationShape,
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await talk(nc, TALK.room, {
-      method: 'GET',
-      path: `${ROOM}/${args.token}`,
-      what: conversationWhat(args.token),
-      explain: notFound(args.token),
-    });
-    return { structured: conversationView(data as NonNullable<typeof data>) };
+    return { structured: conversationView(await talk.getConversation(nc, args.token)) };
   },
 });
 
@@ -115,15 +93,7 @@ const listParticipants = defineTool({
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const { data } = await talk(nc, TALK.participants, {
-      method: 'GET',
-      path: `${ROOM}/${args.token}/participants`,
-      what: conversationWhat(args.token),
-      query: { includeStatus: args.include_status || undefined },
-      explain: (status) =>
-        status === 403 ? 'Guests cannot list participants' : notFound(args.token)(status),
-    });
-    const all = data ?? [];
+    const all = await talk.listParticipants(nc, args.token, args.include_status);
     const { slice, next_offset } = page(all, args.offset, args.limit);
     return {
       structured: {
@@ -178,40 +148,14 @@ const createConversation = defineTool({
     if (args.room_type !== 1 && !name) {
       throw new InvalidInputError(`room_name is required for room_type ${args.room_type}`);
     }
-    const { status, data } = await talk(nc, TALK.room, {
-      method: 'POST',
-      path: ROOM,
-      what: 'The new conversation',
-      form: {
-        roomType: args.room_type,
-        roomName: args.room_type === 1 ? undefined : name,
-        invite: args.invite,
-      },
-      explain: (code, reason) => {
-        if (code === 404) return `No ${args.room_type === 1 ? 'user' : 'group'} "${args.invite}" to invite`;
-        if (code === 403) return 'You are not allowed to create conversations on this Nextcloud';
-        if (reason === 'name') return 'The conversation name is empty or longer than 255 characters';
-        if (reason === 'type') return `Nextcloud does not accept room_type ${args.room_type}`;
-        return undefined;
-      },
+    const { created, room } = await talk.createConversation(nc, {
+      roomType: args.room_type,
+      roomName: args.room_type === 1 ? undefined : name,
+      invite: args.invite,
     });
-    return {
-      structured: {
-        created: status === 201,
-        conversation: conversationView(data as NonNullable<typeof data>),
-      },
-    };
+    return { structured: { created, conversation: conversationView(room) } };
   },
 });
-
-const SOURCES = ['users', 'groups', 'emails', 'circles', 'federated_users'] as const;
-const NOUN: Record<(typeof SOURCES)[number], string> = {
-  users: 'user',
-  groups: 'group',
-  emails: 'email address',
-  circles: 'team',
-  federated_users: 'federated user',
-};
 
 const addParticipant = defineTool({
   name: 'talk_add_participant',
@@ -225,37 +169,19 @@ const addParticipant = defineTool({
       .min(1)
       .max(255)
       .describe('User id, group id, email address, circle id or cloud id'),
-    source: z.enum(SOURCES).default('users').describe('What participant names'),
+    source: z.enum(talk.PARTICIPANT_SOURCES).default('users').describe('What participant names'),
   },
   output: {
     conversation_token: z.string(),
     participant: z.string(),
-    source: z.enum(SOURCES),
+    source: z.enum(talk.PARTICIPANT_SOURCES),
     added: z.boolean(),
   },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
     const participant = args.participant.trim();
     if (!participant) throw new InvalidInputError('participant must not be blank');
-    await talk(nc, TALK.ignored, {
-      method: 'POST',
-      path: `${ROOM}/${args.token}/participants`,
-      what: conversationWhat(args.token),
-      form: { newParticipant: participant, source: args.source },
-      explain: (status, reason) => {
-        if (reason === 'room-type')
-          return `Conversation ${args.token} is one-to-one or a note to self: it cannot take more participants`;
-        if (reason === 'new-participant' && status === 404)
-          return `No ${NOUN[args.source]} "${participant}" to add`;
-        if (reason === 'new-participant') return `${args.source} cannot be added on this Nextcloud`;
-        if (reason === 'ban') return `${participant} is banned from conversation ${args.token}`;
-        if (reason === 'federation') return 'Federation is not enabled on this Nextcloud';
-        if (reason === 'source')
-          return `Participants from ${args.source} cannot be added to this conversation`;
-        if (status === 403) return `Only moderators of conversation ${args.token} can add participants`;
-        return notFound(args.token)(status);
-      },
-    });
+    await talk.addParticipant(nc, args.token, participant, args.source);
     return {
       structured: { conversation_token: args.token, participant, source: args.source, added: true },
     };
