@@ -68,8 +68,9 @@ function route(ctx: RequestContext, path: string, body: Record<string, unknown>,
   const since = sinceHeader(ctx);
   if (!api) return internalRoute(ctx, path, body);
   if (path === '/boards' && method === 'GET') {
+    // Deleted boards stay listed (with their deletedAt) until Deck purges them: its UI hides them.
     const boards = [...deck.boards.values()].filter(
-      (board) => canSee(ctx, board.id) && !board.deletedAt && board.lastModified > since,
+      (board) => canSee(ctx, board.id) && board.lastModified > since,
     );
     const details = ctx.url.searchParams.get('details') === 'true';
     return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, textOf, unique, useServer } from '../harness.js';
+import { basicAuth, call, textOf, unique, useServer } from '../harness.js';
 
 /** Deck boards, stacks, cards and labels against the Deck stand-in (or a real Deck with TEST_NEXTCLOUD_DECK). */
 describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_DECK)('deck tools', () => {
@@ -197,5 +197,23 @@ describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_DE
     await ok('deck_delete_stack', { board_id: b.id, stack_id: done.id });
     const stacks = await ok('deck_get_stacks', { board_id: b.id });
     expect(stacks.stacks.map((s: { title: string }) => s.title)).toEqual(['Backlog']);
+  });
+
+  it('leaves deleted boards out of the list, as the Deck UI does', async () => {
+    const { board: gone } = await board();
+    const { board: kept } = await board();
+    const response = await fetch(`${env.target.url}/index.php/apps/deck/api/v1.0/boards/${gone.id}`, {
+      method: 'DELETE',
+      headers: {
+        authorization: basicAuth(env.target.user, env.target.appPassword),
+        'ocs-apirequest': 'true',
+      },
+    });
+    expect(response.ok).toBe(true);
+    for (const args of [{}, { include_archived: true }, { changed_since: '2000-01-01T00:00:00Z' }]) {
+      const ids = (await ok('deck_get_boards', args)).boards.map((b: { id: number }) => b.id);
+      expect(ids).toContain(kept.id);
+      expect(ids).not.toContain(gone.id);
+    }
   });
 });
