@@ -66,7 +66,29 @@ export interface DeckState {
     }
   >;
   nextId: number;
+  /**
+   * The Deck version this stand-in answers as (its capability too): routes a version lacks answer
+   * 404, and before 1.14 (Nextcloud 29) the web UI's routes fail the CSRF check with 412.
+   */
+  version: string;
 }
+
+/** The newest Deck release, which the stand-in answers as unless a test sets another. */
+export const DECK_CURRENT = '1.18.3';
+
+/** Whether the stand-in's Deck is at least `wanted` (major.minor). */
+export function deckAtLeast(deck: DeckState, wanted: string): boolean {
+  const [major = 0, minor = 0] = deck.version.split('.').map(Number);
+  const [wantMajor = 0, wantMinor = 0] = wanted.split('.').map(Number);
+  return major !== wantMajor ? major > wantMajor : minor >= wantMinor;
+}
+
+/** Deck's capability as `cloud/capabilities` lists it. */
+export const deckCapability = (deck: DeckState) => ({
+  version: deck.version,
+  canCreateBoards: true,
+  apiVersions: ['1.0', '1.1'],
+});
 
 export interface DeckCard {
   id: number;
@@ -96,6 +118,7 @@ export const newDeck = (): DeckState => ({
   comments: new Map(),
   attachments: new Map(),
   nextId: 1,
+  version: DECK_CURRENT,
 });
 
 export const now = () => Math.floor(Date.now() / 1000);
@@ -165,7 +188,12 @@ export function boardJson(ctx: RequestContext, id: number, details: boolean) {
   };
 }
 
-export function stackJson(ctx: RequestContext, id: number, archived: boolean) {
+/**
+ * A stack with its cards. Alone (`single`), as Deck's StackService::find sends it: its cards carry
+ * `labels: null`, as they do in every Deck up to current main (only the board's stack lists and
+ * the card itself carry them).
+ */
+export function stackJson(ctx: RequestContext, id: number, archived: boolean, single = false) {
   const deck = ctx.standin.deck;
   const stack = deck.stacks.get(id);
   if (!stack) return undefined;
@@ -173,7 +201,8 @@ export function stackJson(ctx: RequestContext, id: number, archived: boolean) {
   const cards = [...deck.cards.values()]
     .filter((card) => card.stackId === id && !card.deletedAt && card.archived === archived)
     .sort((a, b) => a.order - b.order);
-  return { ...rest, cards: cards.map((card) => cardJson(ctx, card.id)), ETag: etagOf(deck, 'stack', id) };
+  const json = cards.map((card) => ({ ...cardJson(ctx, card.id), ...(single ? { labels: null } : {}) }));
+  return { ...rest, cards: json, ETag: etagOf(deck, 'stack', id) };
 }
 
 export function cardJson(ctx: RequestContext, id: number) {

@@ -6,6 +6,8 @@ import {
   cardJson,
   type DeckCard,
   DeckHttpError,
+  type DeckState,
+  deckAtLeast,
   etagOf,
   fail,
   labelJson,
@@ -29,6 +31,13 @@ export { type DeckState, newDeck } from './nextcloud-deck-model.js';
  * filtering on the board and stack lists; ETags on boards, a board, a stack, a card and
  * attachments, changes of a child changing its parents' ETags, and 304 for a matching
  * `If-None-Match`. Comments (OCS) and attachments live in nextcloud-deck-extras.ts.
+ *
+ * As Deck does, the routes of one card or one stack find it by its id alone: the board and stack
+ * in their URL are not checked (the card update and reorder take the stack from the URL, which is
+ * how they move a card). `/boards` lists deleted boards too, with their `deletedAt`. The answers
+ * follow `deck.version` (see DeckState): routes a version lacks answer 404, and before Deck 1.14
+ * (Nextcloud 29) the web UI's routes fail Nextcloud's CSRF check, as they did there for a client
+ * sending `OCS-APIRequest` with Basic auth.
  */
 const API = /^\/index\.php\/apps\/deck\/api\/v1\.[01]/;
 const INTERNAL = '/index.php/apps/deck';
@@ -45,6 +54,9 @@ export async function handleDeck(ctx: RequestContext): Promise<void> {
     const api = API.exec(ctx.url.pathname);
     const path = api ? ctx.url.pathname.slice(api[0].length) : ctx.url.pathname.slice(INTERNAL.length);
     const body = ctx.body.length ? (JSON.parse(ctx.body.toString('utf8')) as Record<string, unknown>) : {};
+    // Nextcloud's SecurityMiddleware answers a failed CSRF check so, before any controller runs.
+    if (!api && !deckAtLeast(ctx.standin.deck, '1.14'))
+      return sendJson(ctx.res, 412, { message: 'CSRF check failed' });
     const answer = route(ctx, path, body, Boolean(api));
     if (answer === undefined) return sendJson(ctx.res, 404, { status: 404, message: 'No route' });
     const etag = answer.etag;
@@ -68,8 +80,9 @@ function route(ctx: RequestContext, path: string, body: Record<string, unknown>,
   const since = sinceHeader(ctx);
   if (!api) return internalRoute(ctx, path, body);
   if (path === '/boards' && method === 'GET') {
+    // Deleted boards stay listed (with their deletedAt) until Deck purges them: its UI hides them.
     const boards = [...deck.boards.values()].filter(
-      (board) => canSee(ctx, board.id) && !board.deletedAt && board.lastModified > since,
+      (board) => canSee(ctx, board.id) && board.lastModified > since,
     );
     const details = ctx.url.searchParams.get('details') === 'true';
     return {
@@ -96,6 +109,16 @@ function route(ctx: RequestContext, path: string, body: Record<string, unknown>,
       deck.labels.set(labelId, { id: labelId, title: label, color: labelColor, boardId: id });
     }
     return { body: boardJson(ctx, id, true) };
+  }
+  const cardAt = /^\/boards\/\d+\/stacks\/(\d+)\/cards\/(\d+)(\/.*)?$/.exec(path);
+  if (cardAt) return cardRoute(ctx, Number(cardAt[2]), Number(cardAt[1]), cardAt[3] ?? '', body);
+  const stackAt = /^\/boards\/\d+\/stacks\/(\d+)$/.exec(path);
+  if (stackAt && method === 'GET') {
+    // StackService::find checks the stack's own board, not the one in the URL.
+    const stack = deck.stacks.get(Number(stackAt[1]));
+    if (!stack || stack.deletedAt) return fail(404, 'Stack not found');
+    if (!canSee(ctx, stack.boardId)) fail(403, 'Permission denied');
+    return { body: stackJson(ctx, stack.id, false, true), etag: etagOf(deck, 'stack', stack.id) };
   }
   let m = /^\/boards\/(\d+)(\/.*)?$/.exec(path);
   if (!m) return undefined;
@@ -168,8 +191,6 @@ function route(ctx: RequestContext, path: string, body: Record<string, unknown>,
   const stack = deck.stacks.get(Number(m[1]));
   if (!stack || stack.deletedAt || stack.boardId !== boardId) return fail(404, 'Stack not found');
   const inStack = m[2] ?? '';
-  if (inStack === '' && method === 'GET')
-    return { body: stackJson(ctx, stack.id, false), etag: etagOf(deck, 'stack', stack.id) };
   if (inStack === '' && method === 'PUT') {
     stack.title = text(body.title, 'title', 100);
     if (Number.isInteger(body.order)) stack.order = Number(body.order);
@@ -205,22 +226,31 @@ function route(ctx: RequestContext, path: string, body: Record<string, unknown>,
     touch(deck, 'card', id);
     return { body: cardJson(ctx, id) };
   }
-  m = /^\/cards\/(\d+)(\/.*)?$/.exec(inStack);
-  if (!m) return undefined;
-  const card = deck.cards.get(Number(m[1]));
-  if (!card || card.deletedAt || card.stackId !== stack.id) return fail(404, 'Card not found');
-  return cardRoute(ctx, card, m[2] ?? '', body);
+  return undefined;
 }
 
+/**
+ * One card's API routes. Deck finds the card by its id and checks its own board; `urlStack` is the
+ * stack in the URL, which the update and reorder move the card to.
+ */
 function cardRoute(
   ctx: RequestContext,
-  card: DeckCard,
+  cardId: number,
+  urlStack: number,
   action: string,
   body: Record<string, unknown>,
 ): Answer {
   const deck = ctx.standin.deck;
   const method = ctx.req.method;
+  const card = deck.cards.get(cardId);
+  if (!card || card.deletedAt) return fail(404, 'Card not found');
   const boardId = deck.stacks.get(card.stackId)?.boardId ?? 0;
+  if (!canSee(ctx, boardId)) fail(403, 'Permission denied');
+  const target = () => {
+    const stack = deck.stacks.get(urlStack);
+    if (!stack || stack.deletedAt || !canSee(ctx, stack.boardId)) return fail(403, 'Permission denied');
+    return stack;
+  };
   if (action.startsWith('/attachments'))
     return standinDeckAttachments(ctx, card, action, method ?? 'GET', etagOf(deck, 'card', card.id));
   if (action === '' && method === 'GET')
@@ -232,19 +262,26 @@ function cardRoute(
   }
   if (action === '' && method === 'PUT') {
     // A full replacement: what is not sent is cleared, as Deck's CardService::update does.
-    card.title = text(body.title, 'title', 255);
+    const stack = target();
+    const title = text(body.title, 'title', 255);
     if (typeof body.type !== 'string') fail(400, 'type must be provided');
     if (typeof body.owner !== 'string' || !body.owner) fail(400, 'owner must be provided');
+    if (card.archived && body.archived === true) fail(400, 'Operation not allowed. This card is archived.');
+    card.title = title;
+    moveTo(deck, card, stack.id);
     card.description = typeof body.description === 'string' ? body.description : '';
     card.order = Number.isInteger(body.order) ? Number(body.order) : 0;
     card.duedate = dateOrNull(body.duedate);
     card.archived = body.archived === true;
     card.done = body.done === undefined || body.done === null ? null : dateOrNull(body.done);
   } else if (action === '/archive' || action === '/unarchive') {
+    if (!deckAtLeast(deck, '1.15')) return undefined; // the API's archive routes came in Deck 1.15
     card.archived = action === '/archive';
   } else if (action === '/assignLabel' || action === '/removeLabel') {
     const label = deck.labels.get(Number(body.labelId));
-    if (!label || label.boardId !== boardId) fail(400, 'The label does not belong to this board');
+    // CardService::removeLabel takes any label (a card moved before Deck 1.15 keeps its old board's).
+    if (!label || (action === '/assignLabel' && label.boardId !== boardId))
+      fail(400, 'The label does not belong to this board');
     if (action === '/assignLabel') card.labels.add(Number(body.labelId));
     else card.labels.delete(Number(body.labelId));
   } else if (action === '/assignUser') {
@@ -259,10 +296,13 @@ function cardRoute(
     if (!card.assigned.includes(userId)) fail(400, 'No user assignment found');
     card.assigned = card.assigned.filter((uid) => uid !== userId);
   } else if (action === '/reorder') {
-    card.order = Number(body.order ?? 0);
+    const stack = target();
+    if (card.archived) fail(400, 'Operation not allowed. This card is archived.');
+    reorderInto(deck, card, stack.id, Number(body.order ?? 0));
+    touch(deck, 'stack', stack.id);
   } else {
     const dep = /^\/dependentCards\/(\d+)$/.exec(action);
-    if (!dep) return undefined;
+    if (!dep || !deckAtLeast(deck, '1.18')) return undefined; // card dependencies came in Deck 1.18
     const other = deck.cards.get(Number(dep[1]));
     if (!other || other.deletedAt || !canSee(ctx, deck.stacks.get(other.stackId)?.boardId ?? 0))
       return fail(403, 'Permission denied');
@@ -291,46 +331,59 @@ function internalRoute(ctx: RequestContext, path: string, body: Record<string, u
   const target = deck.stacks.get(Number(body.stackId));
   if (!target || target.deletedAt || !canSee(ctx, target.boardId)) return fail(403, 'Permission denied');
   if (m[2] === '/reorder') {
-    card.stackId = target.id;
-    card.order = Number(body.order ?? 0);
-    // Deck renumbers the target stack when a card is reordered into it.
-    const siblings = [...deck.cards.values()]
-      .filter((c) => c.stackId === target.id && !c.deletedAt && c.id !== card.id)
-      .sort((a, b) => a.order - b.order);
-    siblings.splice(Math.max(0, card.order), 0, card);
-    siblings.forEach((c, index) => {
-      c.order = index;
-    });
+    reorderInto(deck, card, target.id, Number(body.order ?? 0));
   } else {
-    const fromBoard = deck.stacks.get(from)?.boardId;
     card.title = text(body.title, 'title', 255);
     card.description = typeof body.description === 'string' ? body.description : '';
     card.order = Number(body.order ?? 0);
     card.duedate = dateOrNull(body.duedate);
-    card.stackId = target.id;
+    moveTo(deck, card, target.id);
     card.done = null; // this route does not take `done`
-    if (fromBoard !== target.boardId) {
-      // Board-scoped labels are remapped by title, created on the target board when missing.
-      card.labels = new Set(
-        [...card.labels].map((id) => {
-          const old = deck.labels.get(id);
-          const match = labelsOf(deck, target.boardId).find((label) => label.title === old?.title);
-          if (match) return match.id;
-          const created = deck.nextId++;
-          deck.labels.set(created, {
-            id: created,
-            title: old?.title ?? '',
-            color: old?.color ?? '000000',
-            boardId: target.boardId,
-          });
-          return created;
-        }),
-      );
-    }
   }
   touch(deck, 'stack', from);
   touch(deck, 'card', card.id);
   return { body: cardJson(ctx, card.id) };
+}
+
+/** Puts a card at `order` in a stack; Deck renumbers the target stack when a card is reordered into it. */
+function reorderInto(deck: DeckState, card: DeckCard, stackId: number, order: number): void {
+  moveTo(deck, card, stackId);
+  card.order = order;
+  const siblings = [...deck.cards.values()]
+    .filter((c) => c.stackId === stackId && !c.deletedAt && c.id !== card.id)
+    .sort((a, b) => a.order - b.order);
+  siblings.splice(Math.max(0, order), 0, card);
+  siblings.forEach((c, index) => {
+    c.order = index;
+  });
+}
+
+/**
+ * Moves a card to a stack. From Deck 1.15 CardService::update remaps board-scoped labels to the
+ * target board's by title (creating missing ones); before, a moved card kept the old board's labels.
+ */
+function moveTo(deck: DeckState, card: DeckCard, stackId: number): void {
+  const fromBoard = deck.stacks.get(card.stackId)?.boardId;
+  const toBoard = deck.stacks.get(stackId)?.boardId ?? 0;
+  const from = card.stackId;
+  card.stackId = stackId;
+  if (from !== stackId) touch(deck, 'stack', from);
+  if (fromBoard === toBoard || !deckAtLeast(deck, '1.15')) return;
+  card.labels = new Set(
+    [...card.labels].map((id) => {
+      const old = deck.labels.get(id);
+      const match = labelsOf(deck, toBoard).find((label) => label.title === old?.title);
+      if (match) return match.id;
+      const created = deck.nextId++;
+      deck.labels.set(created, {
+        id: created,
+        title: old?.title ?? '',
+        color: old?.color ?? '000000',
+        boardId: toBoard,
+      });
+      return created;
+    }),
+  );
 }
 
 function sinceHeader(ctx: RequestContext): number {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type RequestContext, sendOcs } from './nextcloud.js';
 import { davItemType } from './nextcloud-dav.js';
-import { touch } from './nextcloud-deck-model.js';
+import { deckCapability, touch } from './nextcloud-deck-model.js';
 
 /** OCS stand-in: capabilities and the files_sharing Share API v1 with v2 envelopes. */
 export interface StandinShare {
@@ -42,7 +42,7 @@ export async function handleOcs(ctx: RequestContext): Promise<void> {
           files_sharing: { api_enabled: true, public: { enabled: true, password: { enforced: false } } },
           notes: { api_version: ['0.2', '1.3'], version: '4.11.0' },
           tables: { enabled: true, version: '0.9.0', apiVersions: ['1.0', '2.0'] },
-          deck: { version: '1.14.0', canCreateBoards: true, apiVersions: ['1.0', '1.1'] },
+          deck: deckCapability(ctx.standin.deck),
           spreed: {
             features: [
               'conversation-v4',

@@ -41,12 +41,16 @@ export const StackSchema = z.looseObject({
 });
 export type DeckStack = z.output<typeof StackSchema>;
 
-/** Labels, members and sharing rules come only with a single board. */
+/**
+ * Labels, members and sharing rules come only with a single board. A deleted board (still listed
+ * until Deck purges it) has `deletedAt` > 0.
+ */
 export const BoardSchema = z.looseObject({
   id: z.number(),
   title: z.string(),
   color: z.string(),
   archived: z.boolean(),
+  deletedAt: z.number().nullish(),
   owner: DeckUserSchema,
   labels: z.array(LabelSchema).nullish(),
   users: z.array(DeckUserSchema).nullish(),

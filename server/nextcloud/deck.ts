@@ -1,5 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
+import { InvalidInputError, NotFoundError } from '../errors.js';
+import { capabilities } from './capabilities.js';
 import { headerValue, type NcResponse, type NextcloudClient, parseAnswer } from './client.js';
 import {
   AttachmentSchema,
@@ -19,15 +21,36 @@ import {
 
 export type { DeckAttachment, DeckBoard, DeckCard, DeckComment, DeckLabel, DeckStack };
 
-/** Deck's REST API (docs/API.md of nextcloud/deck); v1.1 lists every attachment type. */
+/**
+ * Deck's REST API (docs/API.md of nextcloud/deck); v1.1 lists every attachment type. Only the API
+ * is used: the web UI's routes (/index.php/apps/deck/cards/...) fail Nextcloud's CSRF check (412)
+ * for an API client on Nextcloud 29, and the API's card update and reorder take the stack from
+ * their URL, so a card moves by naming its target stack there.
+ */
 const API = '/index.php/apps/deck/api/v1.0';
 const API_V11 = '/index.php/apps/deck/api/v1.1';
-/** The web UI's card routes: they read the target stack from the body (the API route binds it from the URL). */
-const INTERNAL = '/index.php/apps/deck';
 /** Deck's comments API is OCS. */
 const COMMENTS = '/ocs/v2.php/apps/deck/api/v1.0/cards';
-/** Every Deck REST request must carry this header (and it lets the internal routes pass the CSRF check). */
+/** Every Deck REST request must carry this header. */
 const DECK_HEADERS = { 'ocs-apirequest': 'true' };
+
+/**
+ * What came after the oldest Deck the tools serve (1.13, Nextcloud 29), with the release it came
+ * in (appinfo/routes.php and CHANGELOG.md of nextcloud/deck).
+ */
+const SINCE = {
+  /** The API's archive and unarchive routes. */
+  archiveRoute: '1.15',
+  /** CardService::update maps a moved card's labels to the target board's. */
+  labelsFollowMoves: '1.15',
+  /** Dependent cards. */
+  dependencies: '1.18',
+} as const;
+export type DeckFeature = keyof typeof SINCE;
+
+/** The Deck version per caller (Deck is enabled per user and group), `null` where none is reported. */
+const versions = new LRUCache<string, { version: string | null }>({ max: 1000, ttl: 5 * 60_000 });
+const DeckCapability = z.looseObject({ deck: z.looseObject({ version: z.string() }) });
 
 /** Answers that carried an ETag, per credential and URL, revalidated with `If-None-Match`. */
 const conditional = new LRUCache<string, { etag: string; data: unknown; size: number }>({
@@ -50,6 +73,39 @@ const conditional = new LRUCache<string, { etag: string; data: unknown; size: nu
  */
 export class DeckApi {
   constructor(readonly nc: NextcloudClient) {}
+
+  /**
+   * The Deck version Nextcloud reports (`capabilities.deck.version`), or undefined where it reports
+   * none; read once per caller for a few minutes. An unreadable answer is asked for again next time.
+   */
+  async version(): Promise<string | undefined> {
+    const cached = versions.get(this.nc.cacheKey);
+    if (cached) return cached.version ?? undefined;
+    let reported: unknown;
+    try {
+      reported = (await capabilities(this.nc)).capabilities;
+    } catch {
+      // Then every route is tried, and Deck's own answer tells what it lacks.
+      return undefined;
+    }
+    const version = DeckCapability.safeParse(reported).data?.deck.version ?? null;
+    versions.set(this.nc.cacheKey, { version });
+    return version ?? undefined;
+  }
+
+  /** Whether this Deck has a feature; a Deck that does not tell its version is taken to have all. */
+  async supports(feature: DeckFeature): Promise<boolean> {
+    const version = await this.version();
+    return version === undefined || atLeast(version, SINCE[feature]);
+  }
+
+  /** Refuses, saying why, what this Deck cannot do; `what` names it ("Card dependencies"). */
+  async require(feature: DeckFeature, what: string): Promise<void> {
+    if (await this.supports(feature)) return;
+    throw new InvalidInputError(
+      `${what} need Deck ${SINCE[feature]} or later; this Nextcloud has Deck ${await this.version()}`,
+    );
+  }
 
   /**
    * A GET of the API that reuses the cached answer when Deck says it did not change. The cache
@@ -87,18 +143,18 @@ export class DeckApi {
     return { data, etag, size };
   }
 
-  /** A write to the REST API (`v11` for attachments, `internal` for the web UI's card routes). */
+  /** A write to the REST API (`v11` for attachments). */
   private async write<S extends z.ZodType>(
     schema: S,
     method: 'POST' | 'PUT' | 'DELETE',
     path: string,
     what: string,
     json?: unknown,
-    base: 'api' | 'v11' | 'internal' = 'api',
+    base: 'api' | 'v11' = 'api',
   ): Promise<z.output<S>> {
     const answer = await this.nc.json({
       method,
-      path: `${{ api: API, v11: API_V11, internal: INTERNAL }[base]}${path}`,
+      path: `${base === 'v11' ? API_V11 : API}${path}`,
       headers: DECK_HEADERS,
       what,
       schema,
@@ -174,13 +230,15 @@ export class DeckApi {
     return (await this.read(z.array(StackSchema), path, `The archived cards of board ${boardId}`)).data;
   }
 
-  /** One stack; with `archived`, its archived cards too. */
+  /**
+   * One stack of a board; with `archived`, its archived cards too. Taken from the board's list of
+   * stacks: Deck's single-stack answer sends its cards with `labels: null` (StackService::find does
+   * not load them, up to current main), and it does not check the board in its URL.
+   */
   async stack(boardId: number, stackId: number, options: { archived?: boolean } = {}): Promise<DeckStack> {
-    const [stack, archived] = await Promise.all([
-      this.read(StackSchema, `/boards/${boardId}/stacks/${stackId}`, `Deck stack ${stackId}`),
-      options.archived ? this.archivedStacks(boardId) : Promise.resolve([]),
-    ]);
-    return options.archived ? withArchived(stack.data, archived) : stack.data;
+    const stack = (await this.stacks(boardId, options)).find((candidate) => candidate.id === stackId);
+    if (!stack) throw new NotFoundError(`Stack ${stackId} not found on board ${boardId}`);
+    return stack;
   }
 
   createStack(boardId: number, stack: { title: string; order: number }): Promise<DeckStack> {
@@ -196,8 +254,20 @@ export class DeckApi {
     await this.write(Ignored, 'DELETE', `/boards/${boardId}/stacks/${stackId}`, `Stack ${stackId}`);
   }
 
+  /**
+   * A card where the caller says it is. Deck finds a card by its id alone, whatever board and stack
+   * its URL names, so both are checked here: the card must be in that stack, the stack on that board.
+   */
   async card(boardId: number, stackId: number, cardId: number): Promise<DeckCard> {
-    return (await this.read(CardSchema, cardPath(boardId, stackId, cardId), `Deck card ${cardId}`)).data;
+    const [card, stack] = await Promise.all([
+      this.read(CardSchema, cardPath(boardId, stackId, cardId), `Deck card ${cardId}`),
+      this.read(StackSchema, `/boards/${boardId}/stacks/${stackId}`, `Deck stack ${stackId}`),
+    ]);
+    if (stack.data.boardId !== boardId)
+      throw new NotFoundError(`Stack ${stackId} not found on board ${boardId}`);
+    if (card.data.stackId !== stackId)
+      throw new NotFoundError(`Card ${cardId} not found in stack ${stackId} on board ${boardId}`);
+    return card.data;
   }
 
   createCard(boardId: number, stackId: number, card: Record<string, unknown>): Promise<DeckCard> {
@@ -214,43 +284,54 @@ export class DeckApi {
     await this.write(Ignored, 'DELETE', cardPath(boardId, stackId, cardId), `Card ${cardId}`);
   }
 
-  async archiveCard(boardId: number, stackId: number, cardId: number, archive: boolean): Promise<void> {
-    const path = `${cardPath(boardId, stackId, cardId)}/${archive ? 'archive' : 'unarchive'}`;
-    await this.write(Ignored, 'PUT', path, `Card ${cardId}`);
+  /**
+   * Archives or unarchives a card (`current`, as read from `boardId`/`stackId`). Deck has the API
+   * route from 1.15; before, the card update takes `archived` (and refuses to archive an archived
+   * card), so a card already in that state is left as it is.
+   */
+  async archiveCard(boardId: number, stackId: number, current: DeckCard, archive: boolean): Promise<void> {
+    if (current.archived === archive) return;
+    const path = cardPath(boardId, stackId, current.id);
+    if (await this.supports('archiveRoute'))
+      await this.write(Ignored, 'PUT', `${path}/${archive ? 'archive' : 'unarchive'}`, `Card ${current.id}`);
+    else await this.updateCard(boardId, stackId, current.id, { ...cardFields(current), archived: archive });
   }
 
-  /** The web UI's route: the API route takes the stack from its URL and cannot change it. */
-  async reorderCard(cardId: number, stackId: number, order: number): Promise<void> {
-    const path = `/cards/${cardId}/reorder`;
-    await this.write(Ignored, 'PUT', path, `Card ${cardId}`, { order, stackId }, 'internal');
+  /** Puts a card at `order` in a stack of its board: the API's reorder moves it to the stack in its URL. */
+  async reorderCard(boardId: number, cardId: number, stackId: number, order: number): Promise<void> {
+    const path = `${cardPath(boardId, stackId, cardId)}/reorder`;
+    await this.write(Ignored, 'PUT', path, `Card ${cardId}`, { order, stackId });
   }
 
   /**
-   * Moves a card to a stack of any board through the web UI's update route, which reads the stack
-   * from the body and remaps labels to the target board's. That route clears `done`; `done` marks
-   * the card again so a move does not reopen it.
+   * Moves a card to a stack of any board: the API's card update moves it to the stack in its URL,
+   * keeping `done` and everything else it is sent. From Deck 1.15 the update also puts the target
+   * board's same-titled labels (created when missing) in place of the card's; before, that is done
+   * here, since labels belong to a board.
    */
-  async moveCard(current: DeckCard, stackId: number, order: number): Promise<void> {
+  async moveCard(current: DeckCard, target: { boardId: number; stackId: number; order: number }) {
     const what = `Card ${current.id}`;
-    await this.write(
-      Ignored,
-      'PUT',
-      `/cards/${current.id}`,
-      what,
-      {
-        id: current.id,
-        title: current.title,
-        type: current.type,
-        stackId,
-        order,
-        description: current.description ?? '',
-        duedate: current.duedate,
-        deletedAt: 0,
-      },
-      'internal',
-    );
-    if (current.done)
-      await this.write(Ignored, 'PUT', `/cards/${current.id}/done`, what, undefined, 'internal');
+    const labels = current.labels ?? [];
+    const path = cardPath(target.boardId, target.stackId, current.id);
+    await this.write(Ignored, 'PUT', path, what, {
+      ...cardFields(current),
+      stackId: target.stackId,
+      order: target.order,
+    });
+    if (labels.length === 0 || (await this.supports('labelsFollowMoves'))) return;
+    const moved = await this.card(target.boardId, target.stackId, current.id);
+    const boardLabels = [...((await this.board(target.boardId)).labels ?? [])];
+    for (const label of moved.labels ?? []) {
+      if (boardLabels.some((own) => own.id === label.id)) continue;
+      let match = boardLabels.find((own) => own.title === label.title);
+      if (!match) {
+        match = await this.createLabel(target.boardId, { title: label.title, color: label.color });
+        boardLabels.push(match);
+      }
+      const where = [target.boardId, target.stackId, current.id] as const;
+      await this.changeCardLink(...where, { labelId: label.id, remove: true });
+      await this.changeCardLink(...where, { labelId: match.id, remove: false });
+    }
   }
 
   /** Puts a label or a user on a card or takes it off, or adds or removes a card it depends on. */
@@ -307,6 +388,34 @@ export class DeckApi {
       schema: Ignored,
     });
   }
+}
+
+/**
+ * The fields of a card as Deck's update takes them: it replaces the whole card, so each is sent as
+ * it is unless changed (`done` too: the API clears it when left out).
+ */
+export function cardFields(card: DeckCard): Record<string, unknown> {
+  return {
+    title: card.title,
+    type: card.type,
+    owner: typeof card.owner === 'string' ? card.owner : card.owner.uid,
+    description: card.description ?? '',
+    order: card.order,
+    duedate: card.duedate ?? null,
+    archived: card.archived,
+    done: card.done ?? null,
+  };
+}
+
+/** Whether a version such as "1.13.1" is at least `wanted` ("1.15"). */
+function atLeast(version: string, wanted: string): boolean {
+  const have = version.split('.').map((part) => Number.parseInt(part, 10) || 0);
+  const want = wanted.split('.').map(Number);
+  for (let i = 0; i < want.length; i++) {
+    const [h = 0, w = 0] = [have[i], want[i]];
+    if (h !== w) return h > w;
+  }
+  return true;
 }
 
 /** A change of what a card links to; `remove` takes the link off. */

@@ -49,7 +49,10 @@ const list = defineTool({
   output: { attachments: z.array(z.object(attachmentShape)) },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc, files }) {
-    const attachments = await new DeckApi(nc).attachments(args.board_id, args.stack_id, args.card_id);
+    const deck = new DeckApi(nc);
+    // Deck lists them by the card's id alone: the card must be where the caller says.
+    await deck.card(args.board_id, args.stack_id, args.card_id);
+    const attachments = await deck.attachments(args.board_id, args.stack_id, args.card_id);
     // A file attached before it was tagged is not shown: its path would tell what excluded tags hide.
     const listed = attachments.map(attachmentView);
     const shared = listed.flatMap((item) =>
@@ -101,6 +104,7 @@ const remove = defineTool({
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
     const deck = new DeckApi(nc);
+    await deck.card(args.board_id, args.stack_id, args.card_id);
     const attachment = (await deck.attachments(args.board_id, args.stack_id, args.card_id)).find(
       (candidate) => candidate.id === args.attachment_id,
     );

@@ -24,7 +24,7 @@ const getBoards = defineTool({
   name: 'deck_get_boards',
   title: 'List Deck boards',
   description:
-    'List the Deck boards you own or that are shared with you. With changed_since, only boards changed after that time.',
+    'List the Deck boards you own or that are shared with you (deleted boards are left out, as in Deck). With changed_since, only boards changed after that time.',
   input: {
     changed_since: changedSince.optional(),
     include_archived: z.boolean().default(false).describe('Also list archived boards'),
@@ -37,7 +37,8 @@ const getBoards = defineTool({
     return {
       structured: {
         boards: boards
-          .filter((board) => args.include_archived || !board.archived)
+          // Deck lists a deleted board until it purges it; its UI hides it, and so do these tools.
+          .filter((board) => !board.deletedAt && (args.include_archived || !board.archived))
           .map((b) => boardView(b, nc.user)),
       },
     };

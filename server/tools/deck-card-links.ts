@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type CardLinkChange, DeckApi } from '../nextcloud/deck.js';
+import { type CardLinkChange, DeckApi, type DeckFeature } from '../nextcloud/deck.js';
 import { defineTool } from '../registry.js';
 import { type CardWhere, cardId, cardShape, cardView, cardWhere, labelId } from './deck-views.js';
 
@@ -14,6 +14,8 @@ function link<I extends z.ZodRawShape>(def: {
   description: string;
   input: I;
   change(args: CardWhere & z.output<z.ZodObject<I>>): CardLinkChange;
+  /** What Deck must have for this change, and how to name it when it lacks it. */
+  needs?: { feature: DeckFeature; what: string };
 }) {
   return defineTool({
     name: def.name,
@@ -25,6 +27,9 @@ function link<I extends z.ZodRawShape>(def: {
     async handler(args, { nc }) {
       const deck = new DeckApi(nc);
       const typed = args as CardWhere & z.output<z.ZodObject<I>>;
+      if (def.needs) await deck.require(def.needs.feature, def.needs.what);
+      // Deck changes the card by its id alone: it must be where the caller says.
+      await deck.card(typed.board_id, typed.stack_id, typed.card_id);
       await deck.changeCardLink(typed.board_id, typed.stack_id, typed.card_id, def.change(typed));
       return { structured: cardView(await deck.card(typed.board_id, typed.stack_id, typed.card_id)) };
     },
@@ -63,15 +68,18 @@ export const deckCardLinkTools = [
   link({
     name: 'deck_assign_dependent_card',
     title: 'Make a card depend on another',
-    description: 'Record that this card depends on another card you can see (Deck\'s "dependent card").',
+    description:
+      'Record that this card depends on another card you can see (Deck\'s "dependent card"; Deck 1.18 or later).',
     input: { dependent_card_id: cardId.describe('The card this one depends on') },
     change: (a) => ({ dependentCard: a.dependent_card_id, remove: false }),
+    needs: { feature: 'dependencies', what: 'Card dependencies' },
   }),
   link({
     name: 'deck_remove_dependent_card',
     title: 'Remove a card dependency',
-    description: 'Remove the dependency of this card on another card.',
+    description: 'Remove the dependency of this card on another card (Deck 1.18 or later).',
     input: { dependent_card_id: cardId.describe('The card this one no longer depends on') },
     change: (a) => ({ dependentCard: a.dependent_card_id, remove: true }),
+    needs: { feature: 'dependencies', what: 'Card dependencies' },
   }),
 ];

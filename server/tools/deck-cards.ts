@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError, PreconditionFailedError } from '../errors.js';
-import { DeckApi } from '../nextcloud/deck.js';
+import { cardFields, DeckApi } from '../nextcloud/deck.js';
 import { defineTool } from '../registry.js';
 import { boardId, cardEtag, cardShape, cardView, cardWhere, stackId, title } from './deck-views.js';
 
@@ -79,13 +79,12 @@ const updateCard = defineTool({
     const done =
       args.done === undefined ? current.done : args.done ? (current.done ?? new Date().toISOString()) : null;
     await deck.updateCard(args.board_id, args.stack_id, args.card_id, {
+      ...cardFields(current),
       title: args.title ?? current.title,
-      type: current.type,
-      owner: args.owner ?? (typeof current.owner === 'string' ? current.owner : current.owner.uid),
+      ...(args.owner ? { owner: args.owner } : {}),
       description: args.description ?? current.description ?? '',
       order: args.order ?? current.order,
-      duedate: args.clear_duedate ? null : (args.duedate ?? current.duedate),
-      archived: current.archived,
+      duedate: args.clear_duedate ? null : (args.duedate ?? current.duedate ?? null),
       done: done ?? null,
     });
     return { structured: cardView(await deck.card(args.board_id, args.stack_id, args.card_id)) };
@@ -100,7 +99,10 @@ const deleteCard = defineTool({
   output: { deleted: z.boolean(), card_id: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    await new DeckApi(nc).deleteCard(args.board_id, args.stack_id, args.card_id);
+    const deck = new DeckApi(nc);
+    // Deck deletes the card by its id alone: it must be where the caller says.
+    await deck.card(args.board_id, args.stack_id, args.card_id);
+    await deck.deleteCard(args.board_id, args.stack_id, args.card_id);
     return { structured: { deleted: true, card_id: args.card_id } };
   },
 });
@@ -117,7 +119,8 @@ function archiving(archive: boolean) {
     hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async handler(args, { nc }) {
       const deck = new DeckApi(nc);
-      await deck.archiveCard(args.board_id, args.stack_id, args.card_id, archive);
+      const current = await deck.card(args.board_id, args.stack_id, args.card_id);
+      await deck.archiveCard(args.board_id, args.stack_id, current, archive);
       return { structured: cardView(await deck.card(args.board_id, args.stack_id, args.card_id)) };
     },
   });
@@ -144,7 +147,8 @@ const reorder = defineTool({
         `Stack ${target} is not on board ${args.board_id}; use deck_move_card_to_board to move a card to another board`,
       );
     }
-    await deck.reorderCard(args.card_id, target, args.order);
+    await deck.card(args.board_id, args.stack_id, args.card_id);
+    await deck.reorderCard(args.board_id, args.card_id, target, args.order);
     return { structured: cardView(await deck.card(args.board_id, target, args.card_id)) };
   },
 });
@@ -153,7 +157,7 @@ const move = defineTool({
   name: 'deck_move_card_to_board',
   title: 'Move a card to another board',
   description:
-    'Move a card to a stack on another board. Deck maps its labels to same-titled labels there (creating them when missing); comments, attachments, assignees and due date stay. A done card stays done (with a new done time).',
+    'Move a card to a stack on another board. Deck maps its labels to same-titled labels there (creating them when missing); comments, attachments, assignees and due date stay. A done card stays done.',
   input: { ...cardWhere, target_board_id: boardId, target_stack_id: stackId, order: order.default(0) },
   output: cardShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
@@ -163,7 +167,11 @@ const move = defineTool({
       throw new InvalidInputError(`Stack ${args.target_stack_id} is not on board ${args.target_board_id}`);
     }
     const current = await deck.card(args.board_id, args.stack_id, args.card_id);
-    await deck.moveCard(current, args.target_stack_id, args.order);
+    await deck.moveCard(current, {
+      boardId: args.target_board_id,
+      stackId: args.target_stack_id,
+      order: args.order,
+    });
     return {
       structured: cardView(await deck.card(args.target_board_id, args.target_stack_id, args.card_id)),
     };

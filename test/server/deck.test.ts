@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, textOf, unique, useServer } from '../harness.js';
+import { basicAuth, call, textOf, unique, useServer } from '../harness.js';
 
 /** Deck boards, stacks, cards and labels against the Deck stand-in (or a real Deck with TEST_NEXTCLOUD_DECK). */
 describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_DECK)('deck tools', () => {
@@ -197,5 +197,54 @@ describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_DE
     await ok('deck_delete_stack', { board_id: b.id, stack_id: done.id });
     const stacks = await ok('deck_get_stacks', { board_id: b.id });
     expect(stacks.stacks.map((s: { title: string }) => s.title)).toEqual(['Backlog']);
+  });
+
+  it('shows the labels of the cards of one stack, and filters them by label', async () => {
+    const { board: b, todo, second, where } = await board();
+    const label = b.labels.find((l: { title: string }) => l.title === 'To review');
+    await ok('deck_assign_label_to_card', { ...where(second), label_id: label.id });
+    // Deck's single-stack answer carries `labels: null` on its cards: they come from the board's stacks.
+    const stack = await ok('deck_get_stack', { board_id: b.id, stack_id: todo.id });
+    expect(stack.cards.find((c: { id: number }) => c.id === second.id).labels).toEqual(['To review']);
+    const full = await ok('deck_get_cards', { board_id: b.id, stack_id: todo.id, detail: 'full' });
+    const card = full.cards.find((c: { id: number }) => c.id === second.id);
+    expect(card.labels.map((l: { title: string }) => l.title)).toEqual(['To review']);
+    const filtered = await ok('deck_get_stack', { board_id: b.id, stack_id: todo.id, label: 'To review' });
+    expect(filtered.cards.map((c: { id: number }) => c.id)).toEqual([second.id]);
+  });
+
+  it('refuses a card or stack addressed by a board or stack it is not on', async () => {
+    const { board: b, todo, done, first, where } = await board();
+    const other = await board();
+    const wrongBoard = await call(env.client, 'deck_get_card', { ...where(first), board_id: other.board.id });
+    expect(wrongBoard.isError).toBe(true);
+    expect(textOf(wrongBoard)).toContain('not found');
+    const wrongStack = await call(env.client, 'deck_get_card', where(first, done.id));
+    expect(wrongStack.isError).toBe(true);
+    expect(textOf(wrongStack)).toContain(`Card ${first.id} not found in stack ${done.id}`);
+    const deleted = await call(env.client, 'deck_delete_card', { ...where(first), board_id: other.board.id });
+    expect(deleted.isError).toBe(true);
+    expect((await ok('deck_get_card', where(first))).title).toBe('Write the plan');
+    const stack = await call(env.client, 'deck_get_stack', { board_id: other.board.id, stack_id: todo.id });
+    expect(textOf(stack)).toContain(`Stack ${todo.id} not found on board ${other.board.id}`);
+    expect((await ok('deck_get_stack', { board_id: b.id, stack_id: todo.id })).card_count).toBe(2);
+  });
+
+  it('leaves deleted boards out of the list, as the Deck UI does', async () => {
+    const { board: gone } = await board();
+    const { board: kept } = await board();
+    const response = await fetch(`${env.target.url}/index.php/apps/deck/api/v1.0/boards/${gone.id}`, {
+      method: 'DELETE',
+      headers: {
+        authorization: basicAuth(env.target.user, env.target.appPassword),
+        'ocs-apirequest': 'true',
+      },
+    });
+    expect(response.ok).toBe(true);
+    for (const args of [{}, { include_archived: true }, { changed_since: '2000-01-01T00:00:00Z' }]) {
+      const ids = (await ok('deck_get_boards', args)).boards.map((b: { id: number }) => b.id);
+      expect(ids).toContain(kept.id);
+      expect(ids).not.toContain(gone.id);
+    }
   });
 });
