@@ -26,8 +26,6 @@ const API_V11 = '/index.php/apps/deck/api/v1.1';
 const INTERNAL = '/index.php/apps/deck';
 /** Deck's comments API is OCS. */
 const COMMENTS = '/ocs/v2.php/apps/deck/api/v1.0/cards';
-/** Every Deck REST request must carry this header (and it lets the internal routes pass the CSRF check). */
-const DECK_HEADERS = { 'ocs-apirequest': 'true' };
 
 /** Answers that carried an ETag, per credential and URL, revalidated with `If-None-Match`. */
 const conditional = new LRUCache<string, { etag: string; data: unknown; size: number }>({
@@ -69,7 +67,6 @@ export class DeckApi {
       method: 'GET',
       path: url,
       headers: {
-        ...DECK_HEADERS,
         accept: 'application/json',
         ...(cached ? { 'if-none-match': `"${cached.etag}"` } : {}),
         ...(since ? { 'if-modified-since': since } : {}),
@@ -99,7 +96,6 @@ export class DeckApi {
     const answer = await this.nc.json({
       method,
       path: `${{ api: API, v11: API_V11, internal: INTERNAL }[base]}${path}`,
-      headers: DECK_HEADERS,
       what,
       schema,
       ...(json === undefined ? {} : { json }),
