@@ -8,7 +8,7 @@ import { type RunningProxy, startProxy } from '../proxy/server.js';
 import { type ApacheWebdav, apacheAvailable, startApacheWebdav } from './apache-webdav.js';
 import { reservePort } from './free-port.js';
 import { quietLog, startServer } from './mcp-server.js';
-import { type NextcloudStandin, startNextcloudStandin } from './nextcloud/nextcloud.js';
+import { type NextcloudStandin, type StandinOptions, startNextcloudStandin } from './nextcloud/nextcloud.js';
 
 export { freePort } from './free-port.js';
 
@@ -33,6 +33,8 @@ export interface PathOptions {
   webdav?: boolean;
   /** A real Nextcloud that trusts this IdP (user_oidc, client id `nextcloud`); else the stand-in. */
   nextcloudUrl?: string;
+  /** The Nextcloud version the stand-in answers as (its default otherwise). */
+  nextcloudVersion?: StandinOptions['nextcloudVersion'];
 }
 
 export interface ProxyPath {
@@ -108,6 +110,7 @@ export async function startProxyPath(
         users: { [DEMO_USER.name]: DEMO_USER.appPassword, [OTHER_USER.name]: OTHER_USER.appPassword },
         bearer: { issuer: identity.issuer, audience: 'nextcloud', jwksUrl: identity.jwksUrl },
         ...(apache ? { davUrl: apache.url } : {}),
+        ...(options.nextcloudVersion ? { nextcloudVersion: options.nextcloudVersion } : {}),
       });
   const nextcloudUrl = options.nextcloudUrl ?? standin?.url ?? '';
   const server = await startServer({ url: nextcloudUrl });

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type App, type Scope, type ToolName, toolAccess } from '../contract/index.js';
 import { ServerError } from './errors.js';
+import type { Availability } from './nextcloud/capabilities.js';
 import type { NextcloudClient } from './nextcloud/client.js';
 import type { UserFiles } from './nextcloud/files.js';
 
@@ -70,8 +71,11 @@ export interface Caller {
   readonly scopes: ReadonlySet<Scope>;
   readonly apps: ReadonlySet<App>;
   readonly context: (signal: AbortSignal) => ToolContext;
-  /** The tenant's apps that this Nextcloud has for the caller (capability-aware); all when absent. */
-  readonly availableApps?: (signal: AbortSignal) => Promise<ReadonlySet<App>>;
+  /**
+   * The tenant's apps that this Nextcloud has for the caller (capability-aware), and those whose
+   * REST routes refuse the caller's credential; all present and none refused when absent.
+   */
+  readonly availableApps?: (signal: AbortSignal) => Promise<Availability>;
 }
 
 /** A tool's MCP description and its schemas, built once per process. */
@@ -125,10 +129,14 @@ function toolsByName(tools: readonly AnyTool[]): ReadonlyMap<ToolName, AnyTool> 
  */
 export function registerTools(server: Server, tools: readonly AnyTool[], caller: Caller): void {
   const byName = toolsByName(tools);
-  // A model never sees a tool of an app this Nextcloud lacks: it could only fail.
-  const present = (signal: AbortSignal) => caller.availableApps?.(signal) ?? Promise.resolve(caller.apps);
+  // A model never sees a tool of an app this Nextcloud lacks or refuses it: it could only fail.
+  const available = async (signal: AbortSignal) => ({
+    scopes: caller.scopes,
+    apps: caller.apps,
+    ...(await caller.availableApps?.(signal)),
+  });
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
-    const access = { scopes: caller.scopes, apps: caller.apps, present: await present(extra.signal) };
+    const access = await available(extra.signal);
     return {
       tools: tools
         .filter((tool) => toolAccess(tool.name, access).kind === 'ok')
@@ -137,18 +145,10 @@ export function registerTools(server: Server, tools: readonly AnyTool[], caller:
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name } = request.params;
-    const access = toolAccess(name, {
-      scopes: caller.scopes,
-      apps: caller.apps,
-      present: await present(extra.signal),
-    });
+    const access = toolAccess(name, await available(extra.signal));
     const tool = access.kind === 'unknown' ? undefined : byName.get(access.entry.name);
     if (access.kind === 'unknown' || !tool) return errorResult(`There is no tool named ${name} here`);
-    if (access.kind === 'app-off') {
-      return errorResult(
-        `${tool.name} needs the ${access.apps.join(' and ')} app, which is not enabled on this Nextcloud for you`,
-      );
-    }
+    if (access.kind === 'app-off') return errorResult(`${tool.name} ${access.reason}`);
     if (access.kind === 'missing') {
       return errorResult(
         `${tool.name} needs the ${access.scopes.join(' and ')} scope, which this token lacks`,

@@ -1,4 +1,4 @@
-import { type RequestContext, sendJson } from './nextcloud.js';
+import { passesCsrfCheck, type RequestContext, sendJson } from './nextcloud.js';
 import {
   addMail,
   type MailState,
@@ -12,8 +12,8 @@ import {
  * Mail's REST routes under /index.php/apps/mail/api (MessagesController, TagsController) as they
  * answer: 403 and `[]` for a message id that is not the user's, 400 and
  * `{status: "fail", data: {message}}` for the app's own refusals (ClientException under TrapError),
- * and 412 from Nextcloud's CSRF check unless the request carries `OCS-APIRequest: true` (attachment
- * downloads are exempt).
+ * and 412 from Nextcloud's CSRF check, which `OCS-APIRequest: true` passes (for a bearer token only
+ * from Nextcloud 31 on; attachment downloads are exempt).
  */
 const API = '/index.php/apps/mail/api';
 
@@ -74,7 +74,7 @@ export async function handleMailApi(ctx: RequestContext): Promise<void> {
       .end(part.content);
     return;
   }
-  if (req.headers['ocs-apirequest'] !== 'true') return sendJson(res, 412, { message: 'CSRF check failed' });
+  if (!passesCsrfCheck(ctx)) return sendJson(res, 412, { message: 'CSRF check failed' });
   const body = parseBody(ctx);
   if (path === '/tags' && req.method === 'POST') return createTag(ctx, body);
   const match = /^\/messages\/(\d+)(\/flags|\/move|\/tags\/([^/]+))?$/.exec(path);

@@ -5,9 +5,9 @@ import { md5, type RequestContext, sendJson } from './nextcloud.js';
  * folders, feeds with unread counts and update errors, items paged by id (`batchSize`, `offset`,
  * `type` feed/folder/starred/all, `getRead`, `oldestFirst`), read and star marks, status and version.
  * Subscribing fetches the feed (RSS 2.0) as the app does and stores its items oldest first, so newer
- * items get higher ids. The app's routes are CORS routes: a bearer token without `OCS-APIRequest`
- * gets 401 as from Nextcloud's CORS middleware. Bodies are stored as the feed sends them (the app
- * would purify them); `enabled = false` answers 404 as a Nextcloud without the app does.
+ * items get higher ids (its CORS routes refuse bearer tokens in nextcloud.ts). Bodies are stored as
+ * the feed sends them (the app would purify them); `enabled = false` answers 404 as a Nextcloud
+ * without the app does.
  */
 export interface StandinNewsFolder {
   id: number;
@@ -139,8 +139,6 @@ const bool = (value: unknown, fallback: boolean) =>
 export async function handleNews(ctx: RequestContext): Promise<void> {
   const { req, res, url, user } = ctx;
   const state = ctx.standin.news;
-  if (String(req.headers.authorization).startsWith('Bearer ') && !req.headers['ocs-apirequest'])
-    return sendJson(res, 401, { message: 'CORS requires basic auth' });
   if (!state.enabled) {
     res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Page not found</body></html>');
     return;

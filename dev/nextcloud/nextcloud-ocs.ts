@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type RequestContext, sendOcs } from './nextcloud.js';
+import { nextcloudVersion, type RequestContext, sendOcs } from './nextcloud.js';
 import { davItemType } from './nextcloud-dav.js';
 import { deckCapability, touch } from './nextcloud-deck-model.js';
 
@@ -34,8 +34,9 @@ const SHARES = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
 export async function handleOcs(ctx: RequestContext): Promise<void> {
   const { req, res, url } = ctx;
   if (url.pathname === '/ocs/v2.php/cloud/capabilities' && req.method === 'GET') {
+    const major = nextcloudVersion(ctx.standin);
     return sendOcs(res, 200, {
-      version: { major: 30, minor: 0, micro: 0, string: '30.0.0', edition: '', extendedSupport: false },
+      version: { major, minor: 0, micro: 0, string: `${major}.0.0`, edition: '', extendedSupport: false },
       capabilities: Object.fromEntries(
         Object.entries({
           core: { pollinterval: 60, 'webdav-root': 'remote.php/webdav' },

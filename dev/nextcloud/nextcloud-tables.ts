@@ -1,9 +1,12 @@
 import { type RequestContext, sendJson, sendOcs } from './nextcloud.js';
 
 /**
- * Tables app stand-in (nextcloud/tables API v1 under /index.php/apps/tables/api/1 and the OCS
- * table list of API v2): columns of each type, rows as `data: [{columnId, value}]`, writes as
- * `data: {columnId: value}`, the app's own checks (unknown column, mandatory, number range).
+ * Tables app stand-in: the OCS API v2 (tables, a table's columns, creating rows; refusals as
+ * `ocs.data.message`) and the REST API v1 under /index.php/apps/tables/api/1 (rows); columns of
+ * each type, rows as `data: [{columnId, value}]`, writes as `data: {columnId: value}`, check
+ * columns stored as the strings "true"/"false", the app's own checks (unknown column, mandatory,
+ * number range), and, as RowService does, 404 for reading a missing row but 500 for changing or
+ * deleting one.
  */
 export interface StandinColumn {
   id: number;
@@ -61,6 +64,18 @@ export function seededTables(owner: string): TablesState {
 }
 
 const API = '/index.php/apps/tables/api/1';
+const V2 = '/ocs/v2.php/apps/tables/api/2';
+/** What the v2 controllers answer for a NotFoundError. */
+const V2_NOT_FOUND =
+  'A not found error occurred. More details can be found in the logs. Please reach out to your administration.';
+
+/** Values as Tables stores them: a check as the string "true" or "false". */
+function stored(table: { columns: StandinColumn[] }, columnId: number, value: unknown): unknown {
+  const column = table.columns.find((candidate) => candidate.id === columnId);
+  return column?.type === 'selection' && column.subtype === 'check'
+    ? String(value === true || value === 'true')
+    : value;
+}
 
 function validate(
   table: { columns: StandinColumn[] },
@@ -86,49 +101,67 @@ function validate(
   return undefined;
 }
 
+/** Both APIs take a write's `data` as an object or as its JSON text. */
+function dataOf(body: { data?: Record<string, unknown> | string }): Record<string, unknown> {
+  return (typeof body.data === 'string' ? JSON.parse(body.data) : body.data) ?? {};
+}
+
 export async function handleTables(ctx: RequestContext): Promise<void> {
   const { req, res, url } = ctx;
   const state = ctx.standin.tables;
   const body = ctx.body.length
-    ? (JSON.parse(ctx.body.toString('utf8')) as { data?: Record<string, unknown> })
+    ? (JSON.parse(ctx.body.toString('utf8')) as { data?: Record<string, unknown> | string })
     : {};
-  if (url.pathname === '/ocs/v2.php/apps/tables/api/2/tables' && req.method === 'GET') {
+  if (url.pathname === `${V2}/tables` && req.method === 'GET') {
     return sendOcs(
       res,
       200,
       [...state.tables.values()].map(({ columns: _columns, ...table }) => table),
     );
   }
-  let match = new RegExp(`^${API}/tables/(\\d+)/(columns|rows)$`).exec(url.pathname);
+  let match = new RegExp(`^${V2}/(?:columns/table|tables)/(\\d+)(/rows)?$`).exec(url.pathname);
   if (match) {
     const table = state.tables.get(Number(match[1]));
-    if (!table) return sendJson(res, 404, { message: 'Table not found' });
-    if (match[2] === 'columns' && req.method === 'GET') return sendJson(res, 200, table.columns);
-    if (match[2] === 'rows' && req.method === 'GET') {
-      const all = [...state.rows.values()].filter((row) => row.tableId === table.id);
-      const offset = Number(url.searchParams.get('offset') ?? 0);
-      const limit = url.searchParams.has('limit') ? Number(url.searchParams.get('limit')) : all.length;
-      return sendJson(res, 200, all.slice(offset, offset + limit));
-    }
-    if (match[2] === 'rows' && req.method === 'POST') {
-      const data = body.data ?? {};
+    const rows = Boolean(match[2]);
+    if (!table) return sendOcs(res, 404, { message: V2_NOT_FOUND });
+    if (!rows && url.pathname.includes('/columns/') && req.method === 'GET')
+      return sendOcs(res, 200, table.columns);
+    if (rows && req.method === 'POST') {
+      const data = dataOf(body);
       const problem = validate(table, data, true);
-      if (problem) return sendJson(res, 400, { message: problem });
+      if (problem) return sendOcs(res, 400, { message: problem });
       const row: StandinRow = {
         id: state.nextRowId++,
         tableId: table.id,
-        data: Object.entries(data).map(([columnId, value]) => ({ columnId: Number(columnId), value })),
+        data: Object.entries(data).map(([columnId, value]) => ({
+          columnId: Number(columnId),
+          value: stored(table, Number(columnId), value),
+        })),
         createdBy: ctx.user,
         lastEditAt: new Date().toISOString(),
       };
       state.rows.set(row.id, row);
-      return sendJson(res, 200, row);
+      return sendOcs(res, 200, row);
     }
+  }
+  match = new RegExp(`^${API}/tables/(\\d+)/rows$`).exec(url.pathname);
+  if (match && req.method === 'GET') {
+    const table = state.tables.get(Number(match[1]));
+    if (!table) return sendJson(res, 404, { message: 'Table not found' });
+    const all = [...state.rows.values()].filter((row) => row.tableId === table.id);
+    const offset = Number(url.searchParams.get('offset') ?? 0);
+    const limit = url.searchParams.has('limit') ? Number(url.searchParams.get('limit')) : all.length;
+    return sendJson(res, 200, all.slice(offset, offset + limit));
   }
   match = new RegExp(`^${API}/rows/(\\d+)$`).exec(url.pathname);
   if (match) {
     const row = state.rows.get(Number(match[1]));
-    if (!row) return sendJson(res, 404, { message: 'Row not found' });
+    if (!row) {
+      const status = req.method === 'GET' ? 404 : 500;
+      return sendJson(res, status, {
+        message: `OCA\\Tables\\Service\\RowService - row ${match[1]} does not exist`,
+      });
+    }
     const table = state.tables.get(row.tableId);
     if (req.method === 'GET') return sendJson(res, 200, row);
     if (req.method === 'DELETE') {
@@ -136,10 +169,11 @@ export async function handleTables(ctx: RequestContext): Promise<void> {
       return sendJson(res, 200, row);
     }
     if (req.method === 'PUT' && table) {
-      const data = body.data ?? {};
+      const data = dataOf(body);
       const problem = validate(table, data, false);
       if (problem) return sendJson(res, 400, { message: problem });
-      for (const [columnId, value] of Object.entries(data)) {
+      for (const [columnId, given] of Object.entries(data)) {
+        const value = stored(table, Number(columnId), given);
         const cell = row.data.find((entry) => entry.columnId === Number(columnId));
         if (cell) cell.value = value;
         else row.data.push({ columnId: Number(columnId), value });

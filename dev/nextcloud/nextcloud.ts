@@ -25,7 +25,8 @@ import { handleTalk, newTalk, type TalkState } from './nextcloud-talk.js';
  * REPORT, system tags and comments over that server's files.
  *
  * Authentication as Nextcloud does it: app passwords by Basic auth, and bearer tokens as the
- * `user_oidc` app checks them (JWKS signature, exact issuer, audience, exp with 60 s leeway).
+ * `user_oidc` app checks them (JWKS signature, exact issuer, audience, exp with 60 s leeway), then
+ * refused on the apps' own routes as the server of `nextcloudVersion` refuses them.
  */
 export interface StandinOptions {
   /** user id → app password */
@@ -43,6 +44,12 @@ export interface StandinOptions {
   readonly davPrincipal?: (user: string) => string;
   /** Where to listen (loopback unless a cluster's pods must reach it, as in the kind e2e). */
   readonly host?: string;
+  /**
+   * The major version answered as (capabilities `version`), 32 unless set. From 31 on
+   * `OCS-APIRequest: true` passes the CSRF check (nextcloud/server PR #46760), which lets a bearer
+   * token through the apps' own routes; up to 30 those refuse a bearer token whatever it sends.
+   */
+  readonly nextcloudVersion?: number;
 }
 
 /** A fault the next matching requests meet: a status, a delay, or both. */
@@ -147,6 +154,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     if (!user) return unauthorized(res, url);
     const body = await readAll(req);
     const ctx: RequestContext = { req, res, url, user, body, standin };
+    if (refusedAppRoute(ctx)) return;
     if (url.pathname.startsWith('/index.php/apps/notes/api/v1/')) return handleNotes(ctx);
     if (url.pathname.startsWith('/index.php/apps/cookbook/api/v1/')) return handleCookbook(ctx);
     if (url.pathname.startsWith('/index.php/apps/deck/') || url.pathname.startsWith('/ocs/v2.php/apps/deck/'))
@@ -194,6 +202,41 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     },
   };
   return standin;
+}
+
+/**
+ * The apps' REST APIs are CORS routes (`#[CORS]`): Nextcloud's CORS middleware logs a session out
+ * unless it passes the CSRF check, and a bearer token is a session; Basic auth logs in again.
+ */
+const CORS_ROUTES = /^\/index\.php\/apps\/(notes|cookbook|deck|news|tables)\/api\//;
+/** App routes the web UI uses, CSRF-checked; Mail's check itself, since its attachment downloads are exempt. */
+const CSRF_ROUTES = /^\/index\.php\/apps\/deck\/(?!api\/)/;
+
+/** The version this stand-in answers as. */
+export function nextcloudVersion(standin: NextcloudStandin): number {
+  return standin.options.nextcloudVersion ?? 32;
+}
+
+/** Nextcloud's CSRF check for a client without a CSRF token (never for a bearer token up to 30). */
+export function passesCsrfCheck(ctx: RequestContext): boolean {
+  const bearer = String(ctx.req.headers.authorization).startsWith('Bearer ');
+  return ctx.req.headers['ocs-apirequest'] === 'true' && (!bearer || nextcloudVersion(ctx.standin) >= 31);
+}
+
+/** Answers what the security middlewares answer on an app route the request does not pass; true if it did. */
+function refusedAppRoute(ctx: RequestContext): boolean {
+  const { pathname } = ctx.url;
+  if (CORS_ROUTES.test(pathname)) {
+    const basic = String(ctx.req.headers.authorization).startsWith('Basic ');
+    if (basic || passesCsrfCheck(ctx)) return false;
+    sendJson(ctx.res, 401, { message: 'CORS requires basic auth' });
+    return true;
+  }
+  if (CSRF_ROUTES.test(pathname) && !passesCsrfCheck(ctx)) {
+    sendJson(ctx.res, 412, { message: 'CSRF check failed' });
+    return true;
+  }
+  return false;
 }
 
 function unauthorized(res: ServerResponse, url: URL): void {

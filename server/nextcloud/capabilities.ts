@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { App } from '../../contract/index.js';
+import { APP_ROUTES, type App } from '../../contract/index.js';
 import type { NextcloudClient } from './client.js';
 
 /**
@@ -26,6 +26,31 @@ const SIGNAL: Partial<Record<App, { capability: string } | { navigation: string 
 interface Reported {
   readonly capabilities?: ReadonlySet<string>;
   readonly navigation?: ReadonlySet<string>;
+  readonly version?: number;
+}
+
+/** The apps whose tools can work for a caller, and the apps whose REST routes refuse it, and why. */
+export interface Availability {
+  readonly present: ReadonlySet<App>;
+  readonly refused: ReadonlyMap<App, string>;
+}
+
+/**
+ * A bearer token (the proxy's exchanged token; standalone mode uses app passwords) passes the
+ * apps' own REST routes only from Nextcloud 31, with `OCS-APIRequest` (nextcloud/server #46760).
+ */
+function refusedRoutes(bearer: boolean, version: number | undefined, apps: ReadonlySet<App>) {
+  const refused = new Map<App, string>();
+  if (!bearer || version === undefined || version >= 31) return refused;
+  for (const app of apps) {
+    const api = APP_ROUTES[app]?.api;
+    if (api)
+      refused.set(
+        app,
+        `needs Nextcloud 31 or later for bearer tokens on ${api}; this Nextcloud is ${version} (an app password works, or ask an administrator to upgrade)`,
+      );
+  }
+  return refused;
 }
 
 /** Per credential (hashed) for a few minutes: apps are enabled per user and group. */
@@ -33,32 +58,35 @@ const cache = new LRUCache<string, Reported>({ max: 1000, ttl: 5 * 60_000 });
 
 /**
  * The apps among `apps` whose tools can work for this caller: those without a signal, and those
- * Nextcloud reports. What cannot be read hides nothing (the tools then say what went wrong).
+ * Nextcloud reports; and, of those, the apps whose REST routes refuse this caller's credential.
+ * What cannot be read hides nothing (the tools then say what went wrong).
  */
 export async function availableApps(
   nc: NextcloudClient,
   apps: ReadonlySet<App>,
   log: Logger,
-): Promise<ReadonlySet<App>> {
+): Promise<Availability> {
   const key = nc.cacheKey;
+  const bearer = nc.credentials.authorization.startsWith('Bearer ');
   let reported = cache.get(key);
   if (!reported) {
     const wants = (kind: 'capability' | 'navigation') =>
       [...apps].some((app) => {
         const signal = SIGNAL[app];
         return signal !== undefined && kind in signal;
-      });
-    const [capabilities, navigation] = await Promise.all([
-      wants('capability') ? capabilityKeys(nc, log) : undefined,
+      }) ||
+      // The version, for a bearer token on apps with REST routes.
+      (kind === 'capability' && bearer && [...apps].some((app) => app in APP_ROUTES));
+    const [reading, navigation] = await Promise.all([
+      wants('capability') ? readCapabilities(nc, log) : undefined,
       wants('navigation') ? navigationIds(nc, log) : undefined,
     ]);
-    reported = { ...(capabilities ? { capabilities } : {}), ...(navigation ? { navigation } : {}) };
+    reported = { ...reading, ...(navigation ? { navigation } : {}) };
     // A signal that could not be read is asked for again next time rather than remembered as absent.
-    if ((capabilities || !wants('capability')) && (navigation || !wants('navigation')))
-      cache.set(key, reported);
+    if ((reading || !wants('capability')) && (navigation || !wants('navigation'))) cache.set(key, reported);
   }
-  const { capabilities, navigation } = reported;
-  return new Set(
+  const { capabilities, navigation, version } = reported;
+  const present = new Set(
     [...apps].filter((app) => {
       const signal = SIGNAL[app];
       if (!signal) return true;
@@ -66,6 +94,7 @@ export async function availableApps(
       return !navigation || navigation.has(signal.navigation);
     }),
   );
+  return { present, refused: refusedRoutes(bearer, version, present) };
 }
 
 /**
@@ -73,6 +102,7 @@ export async function availableApps(
  * `[]`, and which keys an app publishes is its own business, so only the envelope is checked.
  */
 const Capabilities = z.looseObject({
+  version: z.looseObject({ major: z.number() }).optional(),
   capabilities: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
 });
 
@@ -85,10 +115,16 @@ export async function capabilities(nc: NextcloudClient): Promise<z.output<typeof
   });
 }
 
-async function capabilityKeys(nc: NextcloudClient, log: Logger): Promise<ReadonlySet<string> | undefined> {
+async function readCapabilities(
+  nc: NextcloudClient,
+  log: Logger,
+): Promise<Pick<Reported, 'capabilities' | 'version'> | undefined> {
   try {
     const data = await capabilities(nc);
-    return new Set(Object.keys(data.capabilities ?? {}));
+    return {
+      capabilities: new Set(Object.keys(data.capabilities ?? {})),
+      ...(data.version ? { version: data.version.major } : {}),
+    };
   } catch (error) {
     log.warn({ err: (error as Error).message }, 'capabilities unavailable; no tool hidden on their ground');
     return undefined;

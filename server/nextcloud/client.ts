@@ -180,7 +180,6 @@ export class NextcloudClient {
       query: { format: 'json', ...rest.query },
       headers: {
         accept: 'application/json',
-        'ocs-apirequest': 'true',
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
         ...(json === undefined ? {} : { 'content-type': 'application/json' }),
         ...rest.headers,
@@ -204,6 +203,9 @@ export class NextcloudClient {
       headers: {
         'user-agent': 'nextcloud-mcp',
         ...req.headers,
+        // Authenticates OCS calls, and since Nextcloud 31 passes the CSRF check that the apps' own
+        // REST routes (CORS routes) otherwise fail for a bearer token; harmless with app passwords.
+        'ocs-apirequest': 'true',
         authorization: this.credentials.authorization,
       },
       body: req.body,

@@ -31,8 +31,6 @@ const API = '/index.php/apps/deck/api/v1.0';
 const API_V11 = '/index.php/apps/deck/api/v1.1';
 /** Deck's comments API is OCS. */
 const COMMENTS = '/ocs/v2.php/apps/deck/api/v1.0/cards';
-/** Every Deck REST request must carry this header. */
-const DECK_HEADERS = { 'ocs-apirequest': 'true' };
 
 /**
  * What came after the oldest Deck the tools serve (1.13, Nextcloud 29), with the release it came
@@ -125,7 +123,6 @@ export class DeckApi {
       method: 'GET',
       path: url,
       headers: {
-        ...DECK_HEADERS,
         accept: 'application/json',
         ...(cached ? { 'if-none-match': `"${cached.etag}"` } : {}),
         ...(since ? { 'if-modified-since': since } : {}),
@@ -155,7 +152,6 @@ export class DeckApi {
     const answer = await this.nc.json({
       method,
       path: `${base === 'v11' ? API_V11 : API}${path}`,
-      headers: DECK_HEADERS,
       what,
       schema,
       ...(json === undefined ? {} : { json }),

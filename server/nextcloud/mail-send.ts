@@ -67,7 +67,7 @@ export async function sendMessage(
     method: 'POST',
     path: `${MAIL_OCS}/message/send`,
     query: { format: 'json' },
-    headers: { accept: 'application/json', 'ocs-apirequest': 'true', 'content-type': 'application/json' },
+    headers: { accept: 'application/json', 'content-type': 'application/json' },
     body: JSON.stringify({
       accountId: mail.accountId,
       fromEmail: mail.fromEmail,

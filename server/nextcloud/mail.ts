@@ -13,9 +13,6 @@ export const MAIL_OCS = '/ocs/v2.php/apps/mail';
  */
 const MAIL_API = '/index.php/apps/mail/api';
 
-/** `OCS-APIRequest` authenticates OCS calls and exempts the REST routes from the CSRF check. */
-const MAIL_HEADERS = { accept: 'application/json', 'ocs-apirequest': 'true' } as const;
-
 /** The JSON of an answer, or `undefined` for a proxy's or Nextcloud's HTML error page. */
 export function jsonOf(response: NcResponse): unknown {
   try {
@@ -79,7 +76,10 @@ async function mailApi<S extends z.ZodType>(
   const response = await nc.send({
     method,
     path: `${MAIL_API}${path}`,
-    headers: { ...MAIL_HEADERS, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      accept: 'application/json',
+      ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(json === undefined ? {} : { body: JSON.stringify(json) }),
     what,
     explain: (refusal) => {
@@ -216,7 +216,6 @@ export async function getAttachment(
   const response = await nc.send({
     method: 'GET',
     path,
-    headers: { 'ocs-apirequest': MAIL_HEADERS['ocs-apirequest'] },
     what: `Attachment ${attachmentId} of message ${messageId}`,
     accept: [404],
     maxBytes,

@@ -55,10 +55,7 @@ const StatusSchema = z.looseObject({
   warnings: z.record(z.string(), z.unknown()).optional(),
 });
 
-/**
- * A GET on the News API. The app's routes are CORS routes, which Nextcloud only lets a bearer token
- * (user_oidc) through when the request carries `OCS-APIRequest`; app passwords pass either way.
- */
+/** A GET on the News API (CORS routes: a bearer token needs Nextcloud 31 and `OCS-APIRequest`, which the client sends). */
 async function news<S extends z.ZodType>(
   nc: NextcloudClient,
   path: string,
@@ -71,7 +68,6 @@ async function news<S extends z.ZodType>(
       method: 'GET',
       path: `${API}${path}`,
       what,
-      headers: { 'ocs-apirequest': 'true' },
       schema,
       ...(query ? { query } : {}),
     });

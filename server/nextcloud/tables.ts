@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import type { NextcloudClient } from './client.js';
+import type { Explanation } from '../errors.js';
+import type { NcResponse, NextcloudClient } from './client.js';
 
-/** Tables app API v1 (rows and columns) and v2 (the table list, OCS). */
+/**
+ * Tables' OCS API v2 where it has the call (tables, columns, creating rows): OCS takes bearer
+ * tokens on every Nextcloud. Reading, changing and deleting rows exist only in the REST API v1, a
+ * CORS route (a bearer token needs Nextcloud 31).
+ */
+const V2 = '/ocs/v2.php/apps/tables/api/2';
 const API = '/index.php/apps/tables/api/1';
-const TABLES_OCS = '/ocs/v2.php/apps/tables/api/2/tables';
 
 /** Limits and choices are null (or absent) where a column type has none. */
 const ColumnSchema = z.looseObject({
@@ -29,18 +34,31 @@ export type Row = z.output<typeof RowSchema>;
 
 const TableSchema = z.looseObject({ id: z.number(), title: z.string(), emoji: z.string().nullish() });
 
-export function listTables(nc: NextcloudClient) {
-  return nc.ocs({ method: 'GET', path: TABLES_OCS, what: 'The tables', schema: z.array(TableSchema) });
+/** v2 refuses bad input with its reason in `ocs.data.message` (the meta message stays empty). */
+const V2Refusal = z.object({ ocs: z.object({ data: z.object({ message: z.string().max(299) }) }) });
+function v2Reason(refusal: NcResponse): Explanation | undefined {
+  if (refusal.status !== 400) return undefined;
+  // A body that is not JSON (a proxy's page) simply has no reason to add.
+  try {
+    const detail = V2Refusal.safeParse(JSON.parse(refusal.body.toString('utf8'))).data?.ocs.data.message;
+    return detail ? { detail } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-export async function columnsOf(nc: NextcloudClient, table: number): Promise<Column[]> {
-  const { data } = await nc.json({
+export function listTables(nc: NextcloudClient) {
+  return nc.ocs({ method: 'GET', path: `${V2}/tables`, what: 'The tables', schema: z.array(TableSchema) });
+}
+
+export function columnsOf(nc: NextcloudClient, table: number): Promise<Column[]> {
+  return nc.ocs({
     method: 'GET',
-    path: `${API}/tables/${table}/columns`,
+    path: `${V2}/columns/table/${table}`,
     what: `Table ${table}`,
     schema: z.array(ColumnSchema),
+    explain: v2Reason,
   });
-  return data;
 }
 
 export async function rowsOf(
@@ -59,22 +77,27 @@ export async function rowsOf(
 }
 
 /** `data` maps column ids to values the columns accept. */
-export async function insertRow(
-  nc: NextcloudClient,
-  table: number,
-  data: Record<string, unknown>,
-): Promise<Row> {
-  const answer = await nc.json({
+export function insertRow(nc: NextcloudClient, table: number, data: Record<string, unknown>): Promise<Row> {
+  return nc.ocs({
     method: 'POST',
-    path: `${API}/tables/${table}/rows`,
+    path: `${V2}/tables/${table}/rows`,
     json: { data },
     what: `A row of table ${table}`,
     schema: RowSchema,
+    explain: v2Reason,
   });
-  return answer.data;
+}
+
+/**
+ * Tables answers 500 for changing or deleting a row that does not exist, and 404 only for reading
+ * one: so a row is read before it is changed, and a missing one is a NotFoundError.
+ */
+async function requireRow(nc: NextcloudClient, row: number): Promise<void> {
+  await nc.send({ method: 'GET', path: `${API}/rows/${row}`, what: `Row ${row}` });
 }
 
 export async function updateRow(nc: NextcloudClient, row: number, data: Record<string, unknown>) {
+  await requireRow(nc, row);
   const answer = await nc.json({
     method: 'PUT',
     path: `${API}/rows/${row}`,
@@ -86,5 +109,6 @@ export async function updateRow(nc: NextcloudClient, row: number, data: Record<s
 }
 
 export async function deleteRow(nc: NextcloudClient, row: number): Promise<void> {
+  await requireRow(nc, row);
   await nc.send({ method: 'DELETE', path: `${API}/rows/${row}`, what: `Row ${row}` });
 }

@@ -91,7 +91,6 @@ function call(
     query: { format: 'json', ...req.query },
     headers: {
       accept: 'application/json',
-      'ocs-apirequest': 'true',
       ...(req.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
     },
     ...(req.form ? { body: form.toString() } : {}),

@@ -41,7 +41,7 @@ function columnView(column: Column) {
   };
 }
 
-/** A row with its values by column title; selections shown by their labels. */
+/** A row with its values by column title; selections shown by their labels, checks as booleans. */
 function rowView(row: Row, columns: readonly Column[]) {
   const values: Record<string, unknown> = {};
   for (const { columnId, value } of row.data) {
@@ -49,12 +49,10 @@ function rowView(row: Row, columns: readonly Column[]) {
     if (!column) continue;
     const label = (id: unknown) =>
       column.selectionOptions?.find((option) => option.id === Number(id))?.label ?? id;
-    values[column.title] =
-      column.type === 'selection' && column.subtype !== 'check'
-        ? Array.isArray(value)
-          ? value.map(label)
-          : label(value)
-        : value;
+    if (column.type !== 'selection') values[column.title] = value;
+    // Tables takes a check as a boolean and answers the string "true" or "false".
+    else if (column.subtype === 'check') values[column.title] = value === true || value === 'true';
+    else values[column.title] = Array.isArray(value) ? value.map(label) : label(value);
   }
   return { id: row.id, values, last_edit_at: row.lastEditAt ?? null };
 }
@@ -124,7 +122,7 @@ function cellValue(column: Column, value: z.output<typeof cell>): unknown {
     }
     case 'selection': {
       if (column.subtype === 'check') {
-        if (typeof value === 'boolean') return value ? 'true' : 'false';
+        if (typeof value === 'boolean') return value;
         return fail('true or false');
       }
       const options = column.selectionOptions ?? [];

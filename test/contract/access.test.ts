@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type App, CATALOGUE, type Scope, toolAccess } from '../../contract/index.js';
+import { ALL_SCOPES, type App, CATALOGUE, type Scope, toolAccess } from '../../contract/index.js';
 
 const scopes = (...list: Scope[]) => new Set<Scope>(list);
 const apps = (...list: App[]) => new Set<App>(list);
@@ -24,7 +24,49 @@ describe('toolAccess: the one rule both programs render', () => {
       apps: apps('deck', 'files', 'notes'),
       present: apps('deck', 'files'),
     });
-    expect(access).toMatchObject({ kind: 'app-off', apps: ['notes'] });
+    expect(access).toMatchObject({
+      kind: 'app-off',
+      apps: ['notes'],
+      reason: 'needs the notes app, which is not enabled on this Nextcloud for you',
+    });
+  });
+
+  it('answers app-off with the reason for tools on REST routes that refuse the credential, and only for those', () => {
+    const ctx = {
+      scopes: new Set(ALL_SCOPES),
+      apps: apps('deck', 'files', 'notes', 'tables', 'mail', 'talk'),
+      refused: new Map<App, string>([
+        ['notes', 'needs Nextcloud 31 (Notes)'],
+        ['deck', 'needs Nextcloud 31 (Deck)'],
+        ['tables', 'needs Nextcloud 31 (Tables)'],
+        ['mail', 'needs Nextcloud 31 (Mail)'],
+      ]),
+    };
+    expect(toolAccess('nc_notes_get_note', ctx)).toMatchObject({
+      kind: 'app-off',
+      apps: ['notes'],
+      reason: 'needs Nextcloud 31 (Notes)',
+    });
+    expect(toolAccess('deck_attach_note', ctx)).toMatchObject({
+      kind: 'app-off',
+      apps: ['deck', 'notes'],
+      reason: 'needs Nextcloud 31 (Deck); needs Nextcloud 31 (Notes)',
+    });
+    const off = (name: string) => toolAccess(name, ctx).kind === 'app-off';
+    // OCS and DAV take bearer tokens on every Nextcloud.
+    expect(
+      ['nc_tables_list_tables', 'nc_tables_get_schema', 'nc_tables_insert_row', 'deck_get_card_comments'].map(
+        off,
+      ),
+    ).toEqual([false, false, false, false]);
+    expect(
+      ['nc_mail_list_messages', 'nc_mail_get_attachment', 'nc_mail_send_message', 'talk_send_message'].map(
+        off,
+      ),
+    ).toEqual([false, false, false, false]);
+    expect(
+      ['nc_tables_read_table', 'nc_tables_delete_row', 'nc_mail_move_message', 'deck_get_boards'].map(off),
+    ).toEqual([true, true, true, true]);
   });
 
   it('answers missing with exactly the scopes the token lacks', () => {

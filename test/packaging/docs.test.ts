@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CATALOGUE } from '../../contract/index.js';
+import { APP_ROUTES, APPS, CATALOGUE } from '../../contract/index.js';
 
 const operatorSource = readdirSync('operator')
   .filter((name) => name.endsWith('.ts'))
@@ -64,5 +64,17 @@ describe('the docs', () => {
     expect(
       CATALOGUE.filter((entry) => !readme.includes(`\`${entry.name}\``)).map((entry) => entry.name),
     ).toEqual([]);
+  });
+
+  it('state in docs/nextcloud.md the Nextcloud version each app needs for exchanged tokens', () => {
+    const rows = readFileSync('docs/nextcloud.md', 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('| `'));
+    for (const app of APPS) {
+      const row = rows.find((line) => line.includes(`\`${app}\``)) ?? '';
+      // Apps on their own REST routes need 31 for bearer tokens; OCS and DAV work from 29.
+      expect([app, /\b31\b/.test(row)]).toEqual([app, app in APP_ROUTES]);
+      expect(row).toMatch(/\b(29|31) or later\b|\b29 \(/);
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { call, textOf, useServer } from '../harness.js';
+import { createHttpSettings, NextcloudClient } from '../../server/nextcloud/client.js';
+import { insertRow } from '../../server/nextcloud/tables.js';
+import { basicAuth, call, textOf, useServer } from '../harness.js';
 
 /** Tables tools against the Tables API stand-in (a table with text, number, date, selection and check columns). */
 describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_TABLE_ID)(
@@ -30,6 +32,21 @@ describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_TA
         });
         expect(inserted.isError, textOf(inserted)).toBeFalsy();
         expect(inserted.data.values).toMatchObject({ Name: name, Count: count, Status: status });
+      }
+      // Checks go in as booleans and come back as Tables answers them, "true" or "false"; shown as booleans.
+      const urgent = (await call(env.client, 'nc_tables_read_table', { table_id: table })).data.rows.map(
+        (row: { values: { Urgent: unknown } }) => row.values.Urgent,
+      );
+      expect(urgent.slice(-3)).toEqual([false, false, true]);
+      const standin = env.target.standin;
+      if (standin) {
+        expect(
+          [...standin.tables.rows.values()].at(-1)?.data.find((cell) => cell.columnId === 5)?.value,
+        ).toBe('true');
+        // What v2 (OCS, bearer tokens on every Nextcloud) offers is asked of v2.
+        expect(standin.log).toContain('POST /ocs/v2.php/apps/tables/api/2/tables/1/rows');
+        expect(standin.log).toContain('GET /ocs/v2.php/apps/tables/api/2/columns/table/1');
+        expect(standin.log.filter((line) => line.includes('/api/1/tables/1/columns'))).toEqual([]);
       }
       const page = await call(env.client, 'nc_tables_read_table', { table_id: table, limit: 2 });
       expect(page.data.rows).toHaveLength(2);
@@ -84,7 +101,30 @@ describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_TA
         table_id: table,
         data: { Count: 1 },
       });
-      expect(textOf(gone)).toContain('not found');
+      expect(textOf(gone)).toContain(`Row ${row.id} not found`);
+      const again = await call(env.client, 'nc_tables_delete_row', { row_id: row.id });
+      expect(again.isError).toBe(true);
+      expect(textOf(again)).toContain(`Row ${row.id} not found`);
+      expect(textOf(again)).not.toContain('try again');
+    });
+
+    it.skipIf(process.env.TEST_NEXTCLOUD_URL)(
+      'answers as Tables does for a missing row: 404 to read it, 500 to change or delete it',
+      async () => {
+        const url = `${env.target.url}/index.php/apps/tables/api/1/rows/999999`;
+        const headers = { authorization: basicAuth(env.target.user, env.target.appPassword) };
+        expect((await fetch(url, { headers })).status).toBe(404);
+        expect((await fetch(url, { method: 'DELETE', headers })).status).toBe(500);
+        expect((await fetch(url, { method: 'PUT', headers, body: '{"data":{}}' })).status).toBe(500);
+      },
+    );
+
+    it.skipIf(process.env.TEST_NEXTCLOUD_URL)("passes on the reason of Tables' own v2 refusals", async () => {
+      const nc = new NextcloudClient(createHttpSettings(new URL(env.target.url), 2000), {
+        authorization: basicAuth(env.target.user, env.target.appPassword),
+        user: env.target.user,
+      });
+      await expect(insertRow(nc, table, { 2: 1 })).rejects.toThrow('Column Name is mandatory');
     });
   },
 );
