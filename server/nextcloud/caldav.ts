@@ -60,7 +60,7 @@ export class CalDav extends DavHome {
         ...(description ? { [`${DAVNamespaceShort.CALDAV}:calendar-description`]: description } : {}),
         ...(color ? { [`${DAVNamespaceShort.CALDAV_APPLE}:calendar-color`]: color } : {}),
       },
-      fetch: this.fetch,
+      fetch: this.fetchFor(`Calendar ${name}`),
     });
     const failed = responses.find((response) => !response.ok && response.status !== undefined);
     if (failed) throw errorForStatus(failed.status, `Calendar ${name}`, failed.statusText);
@@ -85,7 +85,7 @@ export class CalDav extends DavHome {
           },
         },
       },
-      fetch: this.fetch,
+      fetch: this.fetchFor(`Calendar ${calendar.name}`),
     });
     const failed = responses.find((response) => !response.ok);
     if (failed) throw errorForStatus(failed.status, `Calendar ${calendar.name}`, failed.statusText);
@@ -112,30 +112,32 @@ export class CalDav extends DavHome {
         },
       },
     };
-    return fetchCalendarObjects({ calendar: calendar.dav, filters, fetch: this.fetch });
+    return fetchCalendarObjects({
+      calendar: calendar.dav,
+      filters,
+      fetch: this.fetchFor(`Calendar ${calendar.name}`),
+    });
   }
 
   async create(calendar: CalendarRef, uid: string, data: string): Promise<void> {
-    const response = await createCalendarObject({
+    await createCalendarObject({
       calendar: calendar.dav,
       iCalString: data,
       filename: `${encodeURIComponent(uid)}.ics`,
       // Never overwrite: a UID already there is a conflict, not an update.
       headers: { 'if-none-match': '*' },
-      fetch: this.fetch,
+      fetch: this.fetchFor(`Event ${uid} in calendar ${calendar.name}`),
     });
-    if (!response.ok) throw errorForStatus(response.status, `Event ${uid} in calendar ${calendar.name}`);
   }
 
   /** PUT with If-Match: an object someone changed since it was read is never overwritten. */
   async update(object: DAVCalendarObject, data: string, what: string): Promise<void> {
-    const response = await updateCalendarObject({ calendarObject: { ...object, data }, fetch: this.fetch });
-    if (!response.ok) throw errorForStatus(response.status, what);
+    await updateCalendarObject({ calendarObject: { ...object, data }, fetch: this.fetchFor(what) });
   }
 
+  /** DELETE (with If-Match when the object has an etag); one already gone counts as deleted. */
   async delete(object: DAVCalendarObject, what: string): Promise<void> {
-    const response = await deleteCalendarObject({ calendarObject: object, fetch: this.fetch });
-    if (!response.ok && response.status !== 404) throw errorForStatus(response.status, what);
+    await deleteCalendarObject({ calendarObject: object, fetch: this.fetchFor(what, [404]) });
   }
 }
 

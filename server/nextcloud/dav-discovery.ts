@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { createAccount, type DAVAccount, deleteObject } from 'tsdav';
-import { errorForStatus, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { NextcloudClient } from './client.js';
 import { davFetch } from './dav-fetch.js';
 
@@ -34,13 +34,20 @@ export abstract class DavHome {
     this.fetch = davFetch(nc, what);
   }
 
+  /** A fetch whose failures name `what` ("Contact 42"); `accept` statuses are answers, not failures. */
+  protected fetchFor(what: string, accept: readonly number[] = []): typeof fetch {
+    return davFetch(this.nc, what, accept);
+  }
+
   protected async discover(): Promise<DAVAccount> {
     if (!this.account) {
       const key = `${this.accountType}:${this.nc.cacheKey}`;
       this.account = accounts.get(key);
       if (!this.account) {
+        // Nextcloud's DAV root is known: no /.well-known service discovery (two more round trips).
+        const root = this.nc.url('/remote.php/dav/').href;
         this.account = await createAccount({
-          account: { serverUrl: this.nc.url('/remote.php/dav/').href, accountType: this.accountType },
+          account: { serverUrl: root, rootUrl: root, accountType: this.accountType },
           fetch: this.fetch,
         });
         accounts.set(key, this.account);
@@ -56,8 +63,7 @@ export abstract class DavHome {
 
   /** DELETE of a whole collection; one already gone counts as deleted. */
   protected async deleteCollection(url: string, what: string): Promise<void> {
-    const response = await deleteObject({ url, fetch: this.fetch });
-    if (!response.ok && response.status !== 404) throw errorForStatus(response.status, what);
+    await deleteObject({ url, fetch: this.fetchFor(what, [404]) });
   }
 }
 
