@@ -329,7 +329,9 @@ export function nextcloudReason(response: NcResponse): string | undefined {
   if (typeof reason !== 'string') return undefined;
   const clean = reason.replace(/\s+/g, ' ').trim();
   if (!clean || clean.length > MAX_REASON || /^<|<\/?(html|body|div|p)\b/i.test(clean)) return undefined;
-  return clean.toLowerCase() === STATUS_CODES[response.status]?.toLowerCase() ? undefined : clean;
+  // Radicale and proxies say only the status again ("Precondition failed."): nothing to add.
+  const status = STATUS_CODES[response.status]?.toLowerCase();
+  return clean.replace(/\.$/, '').toLowerCase() === status ? undefined : clean;
 }
 
 function jsonReason(text: string): unknown {

@@ -122,6 +122,7 @@ describe('the status table, with what Nextcloud answers', () => {
     ['an HTML page', 'text/html', '<!DOCTYPE html><html><body><h1>Bad request</h1></body></html>'],
     ['a long body', 'text/plain', 'x'.repeat(2000)],
     ['a status line again', 'text/plain', 'Bad Request'],
+    ['a status line again, as Radicale says it', 'text/plain', 'Bad request.'],
     ['an HTML page labelled as text', 'text/plain', '<html><body>Oops</body></html>'],
   ])('never echoes %s', async (_shape, type, body) => {
     const error = await refusal({ status: 400, type, body });
