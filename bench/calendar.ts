@@ -97,7 +97,7 @@ const CALENDARS = 13;
 /**
  * A listing across many calendars (13, as a user with shared and subscribed calendars has):
  * nc_calendar_list_events with search_all_calendars over a month, against one round trip to the
- * same Nextcloud (a Depth 0 PROPFIND of the calendar home) for comparison, and the requests the
+ * same Nextcloud (the REPORT of one of the calendars) for comparison, and the requests the
  * call sends. The listing should take about two round trips (the calendars, then their events
  * in parallel) plus parsing.
  */
@@ -138,10 +138,21 @@ export async function benchCalendars(calendars = CALENDARS): Promise<Row[]> {
         if (!response.ok) throw new Error(`calendar bench: PUT answered ${response.status}`);
       }
     }
+    // One round trip: the calendar-query REPORT the listing sends to each calendar, for one of them.
+    const query =
+      '<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">' +
+      '<d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR">' +
+      '<c:comp-filter name="VEVENT"><c:time-range start="20260301T000000Z" end="20260401T000000Z"/>' +
+      '</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>';
     const roundTrips: number[] = [];
     for (let run = 0; run < RUNS * 2; run++) {
       const started = performance.now();
-      await (await fetch(home, { method: 'PROPFIND', headers: { authorization, depth: '0' } })).text();
+      const response = await fetch(`${home}many-0/`, {
+        method: 'REPORT',
+        headers: { authorization, depth: '1', 'content-type': 'application/xml' },
+        body: query,
+      });
+      await response.text();
       roundTrips.push(performance.now() - started);
     }
     const log = target.standin?.log;
@@ -169,7 +180,7 @@ export async function benchCalendars(calendars = CALENDARS): Promise<Row[]> {
       {
         metric: `calendar: list one month across ${calendars} calendars (median of ${RUNS})`,
         value: `${median(durations).toFixed(0)} ms (${found} events, ${requests} requests to Nextcloud)`,
-        target: `within 2 × a round trip (${trip.toFixed(0)} ms) plus parsing`,
+        target: `within 2 × one calendar's REPORT (${trip.toFixed(0)} ms) plus parsing`,
       },
     ];
   } finally {
