@@ -101,6 +101,9 @@ export interface RefusedRequest {
   readonly credential?: 'bearer' | 'basic' | undefined;
 }
 
+/** A reason that only says again that the object is missing. */
+const SAYS_MISSING = /\bnot found\b|could not be located/i;
+
 /** `user_oidc`'s refusal of a bearer token on an app's REST route (Nextcloud ≤ 30, or no OCS-APIRequest). */
 const BEARER_REFUSED = /CORS requires basic auth/i;
 
@@ -131,7 +134,8 @@ export function errorForStatus(
       return new ForbiddenError(say(`Not allowed to access ${what}${suffix}`));
     case 404:
     case 410:
-      return new NotFoundError(say(`${what} not found${suffix}`));
+      // "Note not found", Sabre's "File with name /remote.php/dav/… could not be located": nothing to add.
+      return new NotFoundError(say(`${what} not found${detail && SAYS_MISSING.test(detail) ? '' : suffix}`));
     case 405:
       return new InvalidInputError(say(`Nextcloud does not allow this on ${what}${suffix}`));
     case 409:

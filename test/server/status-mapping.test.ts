@@ -129,6 +129,12 @@ describe('the status table, with what Nextcloud answers', () => {
     expect(error.message).toBe('Nextcloud refused the request for Thing 1');
   });
 
+  it('adds nothing to a 404 whose reason only says the object is missing (nor its DAV path)', async () => {
+    const body = sabre('NotFound', 'File with name /remote.php/dav/files/alice/a.md could not be located');
+    const error = await refusal({ status: 404, type: 'application/xml', body }, { method: 'GET' });
+    expect(error).toMatchObject({ code: 'NOT_FOUND', message: 'Thing 1 not found' });
+  });
+
   it.each([
     [
       405,
