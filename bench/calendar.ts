@@ -91,3 +91,101 @@ export async function benchCalendar(): Promise<Row[]> {
     await target.stop();
   }
 }
+
+const CALENDARS = 13;
+
+/**
+ * A listing across many calendars (13, as a user with shared and subscribed calendars has):
+ * nc_calendar_list_events with search_all_calendars over a month, against one round trip to the
+ * same Nextcloud (the REPORT of one of the calendars) for comparison, and the requests the
+ * call sends. The listing should take about two round trips (the calendars, then their events
+ * in parallel) plus parsing.
+ */
+export async function benchCalendars(calendars = CALENDARS): Promise<Row[]> {
+  const target = await startTarget({ groupware: true });
+  const server = await startServer(target);
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  const authorization = basicAuth(target.user, target.appPassword);
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(server.url), {
+      requestInit: {
+        headers: {
+          authorization,
+          [HEADERS.user]: target.user,
+          [HEADERS.scopes]: ALL_SCOPES.join(' '),
+        },
+      },
+    }),
+  );
+  try {
+    const home = `${target.url}/remote.php/dav/principal-${target.user}/`;
+    for (let c = 0; c < calendars; c++) {
+      await client.callTool({
+        name: 'nc_calendar_manage_calendar',
+        arguments: { action: 'create', calendar_name: `many-${c}` },
+      });
+      for (let i = 0; i < 10; i++) {
+        const uid = `many-${c}-${i}`;
+        const response = await fetch(`${home}many-${c}/${uid}.ics`, {
+          method: 'PUT',
+          headers: { authorization, 'content-type': 'text/calendar' },
+          body: newEvent(uid, {
+            title: `Event ${c}.${i}`,
+            start: `2026-03-${String(1 + ((c + i * 3) % 28)).padStart(2, '0')}T10:00:00`,
+            timezone: 'Europe/Berlin',
+          }),
+        });
+        if (!response.ok) throw new Error(`calendar bench: PUT answered ${response.status}`);
+      }
+    }
+    // One round trip: the calendar-query REPORT the listing sends to each calendar, for one of them.
+    const query =
+      '<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">' +
+      '<d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR">' +
+      '<c:comp-filter name="VEVENT"><c:time-range start="20260301T000000Z" end="20260401T000000Z"/>' +
+      '</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>';
+    const roundTrips: number[] = [];
+    for (let run = 0; run < RUNS * 2; run++) {
+      const started = performance.now();
+      const response = await fetch(`${home}many-0/`, {
+        method: 'REPORT',
+        headers: { authorization, depth: '1', 'content-type': 'application/xml' },
+        body: query,
+      });
+      await response.text();
+      roundTrips.push(performance.now() - started);
+    }
+    const log = target.standin?.log;
+    const durations: number[] = [];
+    let found = 0;
+    let requests = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const before = log?.length ?? 0;
+      const started = performance.now();
+      const result = await client.callTool({
+        name: 'nc_calendar_list_events',
+        arguments: {
+          search_all_calendars: true,
+          start_date: '2026-03-01',
+          end_date: '2026-03-31',
+          limit: 2000,
+        },
+      });
+      durations.push(performance.now() - started);
+      requests = (log?.length ?? 0) - before;
+      found = (result.structuredContent as { total_found: number }).total_found;
+    }
+    const trip = median(roundTrips);
+    return [
+      {
+        metric: `calendar: list one month across ${calendars} calendars (median of ${RUNS})`,
+        value: `${median(durations).toFixed(0)} ms (${found} events, ${requests} requests to Nextcloud)`,
+        target: `within 2 × one calendar's REPORT (${trip.toFixed(0)} ms) plus parsing`,
+      },
+    ];
+  } finally {
+    await client.close();
+    await server.stop();
+    await target.stop();
+  }
+}

@@ -1,5 +1,5 @@
 /** `npm run bench`: every section's figures, measured in this run, as one table. */
-import { benchCalendar } from './calendar.js';
+import { benchCalendar, benchCalendars } from './calendar.js';
 import { benchOperator } from './operator.js';
 import { benchProxy } from './proxy.js';
 import { benchServer, type Row } from './server.js';
@@ -8,6 +8,7 @@ const rows: Row[] = [
   ...(await benchServer()),
   ...(await benchProxy()),
   ...(await benchCalendar()),
+  ...(await benchCalendars()),
   ...(await benchOperator()),
 ];
 const width = Math.max(...rows.map((row) => row.metric.length));

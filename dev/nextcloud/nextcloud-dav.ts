@@ -358,6 +358,8 @@ async function groupware(ctx: RequestContext, base: string): Promise<void> {
     },
   );
   let body = Buffer.from(await upstream.body.arrayBuffer());
+  if (req.method === 'PUT' && (upstream.statusCode === 412 || upstream.statusCode === 409))
+    return refusePut(ctx, upstream.statusCode, body.toString('utf8'));
   const marker = ctx.standin.corruptCalendarData;
   if (marker && upstream.statusCode === 207) {
     // Breaks the calendar-data of the objects holding the marker: their VEVENT never ends.
@@ -375,4 +377,35 @@ async function groupware(ctx: RequestContext, base: string): Promise<void> {
   }
   if (req.method !== 'HEAD') outHeaders['content-length'] = String(body.length);
   res.writeHead(upstream.statusCode, outHeaders).end(body);
+}
+
+/**
+ * A refused PUT of a calendar object or vCard as Nextcloud 29 (Sabre) answers it, where Radicale
+ * answers otherwise: a failed If-None-Match or If-Match is a 412 with Sabre's message, and a UID
+ * already used by another object of the collection (Radicale's 409 no-uid-conflict) is
+ * CardDavBackend's or CalDavBackend's 400.
+ */
+function refusePut(ctx: RequestContext, status: number, radicale: string): void {
+  const { req, res, url } = ctx;
+  if (status === 409 && radicale.includes('no-uid-conflict')) {
+    const message = url.pathname.endsWith('.vcf')
+      ? 'VCard object with uid already exists in this addressbook collection.'
+      : 'Calendar object with uid already exists in this calendar collection.';
+    return sendDavError(res, 400, 'BadRequest', message);
+  }
+  if (status === 412 && req.headers['if-none-match'])
+    return sendDavError(
+      res,
+      412,
+      'PreconditionFailed',
+      'An If-None-Match header was specified, but the ETag matched (or * was specified)',
+    );
+  if (status === 412 && req.headers['if-match'])
+    return sendDavError(
+      res,
+      412,
+      'PreconditionFailed',
+      'An If-Match header was specified, but none of the specified ETags matched.',
+    );
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(radicale);
 }

@@ -1,18 +1,24 @@
 import {
+  calendarQuery,
   createCalendarObject,
   type DAVCalendar,
   type DAVCalendarObject,
   DAVNamespaceShort,
   davRequest,
   deleteCalendarObject,
-  fetchCalendarObjects,
-  fetchCalendars,
   makeCalendar,
+  propfind,
   updateCalendarObject,
 } from 'tsdav';
 import { errorForStatus } from '../errors.js';
 import type { NextcloudClient } from './client.js';
-import { type CollectionName, collectionName, DavHome, findCollection } from './dav-discovery.js';
+import {
+  type CollectionName,
+  collectionName,
+  DavHome,
+  findCollection,
+  noCollections,
+} from './dav-discovery.js';
 
 /** A calendar as tools name it: the last segment of its URL (Nextcloud's `personal`, …). */
 export interface CalendarRef extends CollectionName {
@@ -28,10 +34,17 @@ export class CalDav extends DavHome {
     super(nc, 'caldav', 'Calendar');
   }
 
+  /** The calendars of the home, read once per tool call (the same service object). */
+  private home: Promise<DAVCalendar[]> | undefined;
+
   async calendars(component: 'VEVENT' | 'VTODO'): Promise<CalendarRef[]> {
-    const calendars = await fetchCalendars({ account: await this.discover(), fetch: this.fetch });
+    this.home ??= this.readHome().catch((error: unknown) => {
+      this.home = undefined;
+      throw error;
+    });
+    const calendars = await this.home;
     return calendars
-      .filter((calendar) => !calendar.components || calendar.components.includes(component))
+      .filter((calendar) => !calendar.components?.length || calendar.components.includes(component))
       .map((calendar) => ({
         ...collectionName(calendar),
         url: calendar.url,
@@ -41,9 +54,53 @@ export class CalDav extends DavHome {
       }));
   }
 
+  /**
+   * One Depth 1 PROPFIND of the calendar home. (tsdav's fetchCalendars also asks each calendar for
+   * its supported reports, one more round trip per calendar for what nothing here reads.)
+   */
+  private async readHome(): Promise<DAVCalendar[]> {
+    const account = await this.discover();
+    const homeUrl = account.homeUrl ?? '';
+    const responses = await propfind({
+      url: homeUrl,
+      props: {
+        [`${DAVNamespaceShort.DAV}:displayname`]: {},
+        [`${DAVNamespaceShort.DAV}:resourcetype`]: {},
+        [`${DAVNamespaceShort.CALDAV}:supported-calendar-component-set`]: {},
+        [`${DAVNamespaceShort.CALDAV_APPLE}:calendar-color`]: {},
+        [`${DAVNamespaceShort.CALENDAR_SERVER}:getctag`]: {},
+        [`${DAVNamespaceShort.DAV}:sync-token`]: {},
+      },
+      depth: '1',
+      fetch: this.fetchFor('Calendar home'),
+    });
+    return responses
+      .filter((response) => Object.keys(response.props?.resourcetype ?? {}).includes('calendar'))
+      .map((response) => {
+        const props = response.props ?? {};
+        const displayName = props.displayname?._cdata ?? props.displayname;
+        return {
+          url: new URL(response.href ?? '', homeUrl).href,
+          displayName: typeof displayName === 'string' ? displayName : '',
+          ctag: props.getctag,
+          syncToken: props.syncToken,
+          calendarColor: typeof props.calendarColor === 'string' ? props.calendarColor : undefined,
+          components: componentNames(props.supportedCalendarComponentSet?.comp),
+          resourcetype: Object.keys(props.resourcetype ?? {}),
+        };
+      });
+  }
+
   /** A calendar by its name (or, failing that, its display name); the error lists the ones there are. */
   async calendar(name: string, component: 'VEVENT' | 'VTODO'): Promise<CalendarRef> {
-    return findCollection(await this.calendars(component), name, 'Calendar', 'calendars');
+    return findCollection(await this.calendars(component), name, 'Calendar', plural(component));
+  }
+
+  /** The calendars a search goes through; a caller without any is told how to create one. */
+  async searchable(component: 'VEVENT' | 'VTODO'): Promise<CalendarRef[]> {
+    const calendars = await this.calendars(component);
+    if (calendars.length === 0) throw noCollections(plural(component));
+    return calendars;
   }
 
   /** MKCALENDAR below the discovered calendar home. */
@@ -60,8 +117,9 @@ export class CalDav extends DavHome {
         ...(description ? { [`${DAVNamespaceShort.CALDAV}:calendar-description`]: description } : {}),
         ...(color ? { [`${DAVNamespaceShort.CALDAV_APPLE}:calendar-color`]: color } : {}),
       },
-      fetch: this.fetch,
+      fetch: this.fetchFor(`Calendar ${name}`),
     });
+    this.home = undefined;
     const failed = responses.find((response) => !response.ok && response.status !== undefined);
     if (failed) throw errorForStatus(failed.status, `Calendar ${name}`, failed.statusText);
   }
@@ -85,21 +143,29 @@ export class CalDav extends DavHome {
           },
         },
       },
-      fetch: this.fetch,
+      fetch: this.fetchFor(`Calendar ${calendar.name}`),
     });
+    this.home = undefined;
     const failed = responses.find((response) => !response.ok);
     if (failed) throw errorForStatus(failed.status, `Calendar ${calendar.name}`, failed.statusText);
   }
 
-  deleteCalendar(calendar: CalendarRef): Promise<void> {
-    return this.deleteCollection(calendar.url, `Calendar ${calendar.name}`);
+  async deleteCalendar(calendar: CalendarRef): Promise<void> {
+    this.home = undefined;
+    await this.deleteCollection(calendar.url, `Calendar ${calendar.name}`);
   }
 
-  /** The calendar's objects of one component type, within a time range when given. */
+  /**
+   * The calendar's objects of one component type, within a time range or with a UID when given: one
+   * calendar-query REPORT that returns the data too (tsdav's fetchCalendarObjects asks for the hrefs,
+   * then multi-gets them: two round trips). A UID is matched as a substring by CalDAV; callers
+   * compare it exactly.
+   */
   async objects(
     calendar: CalendarRef,
     component: 'VEVENT' | 'VTODO',
     range?: { start: Date; end: Date },
+    uid?: string,
   ): Promise<DAVCalendarObject[]> {
     const filters = {
       'comp-filter': {
@@ -109,34 +175,68 @@ export class CalDav extends DavHome {
           ...(range
             ? { 'time-range': { _attributes: { start: davTime(range.start), end: davTime(range.end) } } }
             : {}),
+          ...(uid
+            ? {
+                'prop-filter': {
+                  _attributes: { name: 'UID' },
+                  'text-match': { _attributes: { collation: 'i;octet' }, _text: uid },
+                },
+              }
+            : {}),
         },
       },
     };
-    return fetchCalendarObjects({ calendar: calendar.dav, filters, fetch: this.fetch });
+    const responses = await calendarQuery({
+      url: calendar.url,
+      props: { [`${DAVNamespaceShort.DAV}:getetag`]: {}, [`${DAVNamespaceShort.CALDAV}:calendar-data`]: {} },
+      filters,
+      depth: '1',
+      fetch: this.fetchFor(`Calendar ${calendar.name}`),
+    });
+    return responses
+      .filter((response) => response.href && response.props?.calendarData !== undefined)
+      .map((response) => {
+        const data = response.props?.calendarData;
+        const etag = response.props?.getetag;
+        return {
+          url: new URL(response.href ?? '', calendar.url).href,
+          etag: etag === undefined || etag === null ? undefined : String(etag),
+          data: data?._cdata ?? data,
+        };
+      });
   }
 
   async create(calendar: CalendarRef, uid: string, data: string): Promise<void> {
-    const response = await createCalendarObject({
+    await createCalendarObject({
       calendar: calendar.dav,
       iCalString: data,
       filename: `${encodeURIComponent(uid)}.ics`,
       // Never overwrite: a UID already there is a conflict, not an update.
       headers: { 'if-none-match': '*' },
-      fetch: this.fetch,
+      fetch: this.fetchFor(`Event ${uid} in calendar ${calendar.name}`),
     });
-    if (!response.ok) throw errorForStatus(response.status, `Event ${uid} in calendar ${calendar.name}`);
   }
 
   /** PUT with If-Match: an object someone changed since it was read is never overwritten. */
   async update(object: DAVCalendarObject, data: string, what: string): Promise<void> {
-    const response = await updateCalendarObject({ calendarObject: { ...object, data }, fetch: this.fetch });
-    if (!response.ok) throw errorForStatus(response.status, what);
+    await updateCalendarObject({ calendarObject: { ...object, data }, fetch: this.fetchFor(what) });
   }
 
+  /** DELETE (with If-Match when the object has an etag); one already gone counts as deleted. */
   async delete(object: DAVCalendarObject, what: string): Promise<void> {
-    const response = await deleteCalendarObject({ calendarObject: object, fetch: this.fetch });
-    if (!response.ok && response.status !== 404) throw errorForStatus(response.status, what);
+    await deleteCalendarObject({ calendarObject: object, fetch: this.fetchFor(what, [404]) });
   }
+}
+
+const plural = (component: 'VEVENT' | 'VTODO') =>
+  component === 'VTODO' ? 'calendars with tasks' : 'calendars';
+
+/** The component names of a supported-calendar-component-set (one `comp` or a list). */
+function componentNames(set: unknown): string[] {
+  const comps = Array.isArray(set) ? set : set && typeof set === 'object' ? [set] : [];
+  return comps
+    .map((comp: { _attributes?: { name?: unknown } }) => comp?._attributes?.name)
+    .filter((name): name is string => typeof name === 'string' && name.length > 0);
 }
 
 /** CalDAV's time-range format: UTC, basic ISO 8601. */

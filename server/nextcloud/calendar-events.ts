@@ -4,6 +4,7 @@ import type { DAVCalendarObject } from 'tsdav';
 import { NotFoundError } from '../errors.js';
 import { CalDav, type CalendarRef } from './caldav.js';
 import type { NextcloudClient } from './client.js';
+import { mapBounded } from './dav-discovery.js';
 import { type EventView, eventsInRange, eventView, parseCalendar } from './icalendar.js';
 import { applyEventChanges, type EventChanges, newEvent } from './icalendar-write.js';
 
@@ -27,25 +28,25 @@ export class CalendarEvents {
     this.dav = new CalDav(nc);
   }
 
-  /** Events of some calendars overlapping [from, to), sorted by start. */
+  /** Events of some calendars overlapping [from, to), sorted by start; the calendars are read in parallel. */
   async list(calendars: readonly CalendarRef[], from: Date, to: Date): Promise<ListResult> {
     const events: ListedEvent[] = [];
     let skipped = 0;
-    for (const calendar of calendars) {
-      for (const object of await this.dav.objects(calendar, 'VEVENT', { start: from, end: to })) {
+    const read = await mapBounded(calendars, (calendar) =>
+      this.dav.objects(calendar, 'VEVENT', { start: from, end: to }),
+    );
+    calendars.forEach((calendar, index) => {
+      for (const object of read[index] ?? []) {
         try {
           for (const view of eventsInRange(parseCalendar(String(object.data ?? '')), from, to)) {
             events.push({ ...view, calendar_name: calendar.name, etag: object.etag ?? null });
           }
         } catch (error) {
           skipped++;
-          this.log.warn(
-            { url: object.url, err: (error as Error).message },
-            'skipped a calendar object that is not valid iCalendar',
-          );
+          this.skippedObject(object, error);
         }
       }
-    }
+    });
     events.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
     return { events, skipped };
   }
@@ -54,8 +55,9 @@ export class CalendarEvents {
   async masters(calendars: readonly CalendarRef[]): Promise<ListResult> {
     const found: ListedEvent[] = [];
     let skipped = 0;
-    for (const calendar of calendars) {
-      for (const object of await this.dav.objects(calendar, 'VEVENT')) {
+    const read = await mapBounded(calendars, (calendar) => this.dav.objects(calendar, 'VEVENT'));
+    calendars.forEach((calendar, index) => {
+      for (const object of read[index] ?? []) {
         try {
           const vevent = parseCalendar(String(object.data ?? ''))
             .getAllSubcomponents('vevent')
@@ -64,14 +66,18 @@ export class CalendarEvents {
             found.push({ ...eventView(vevent), calendar_name: calendar.name, etag: object.etag ?? null });
         } catch (error) {
           skipped++;
-          this.log.warn(
-            { url: object.url, err: (error as Error).message },
-            'skipped a calendar object that is not valid iCalendar',
-          );
+          this.skippedObject(object, error);
         }
       }
-    }
+    });
     return { events: found, skipped };
+  }
+
+  private skippedObject(object: DAVCalendarObject, error: unknown): void {
+    this.log.warn(
+      { url: object.url, err: (error as Error).message },
+      'skipped a calendar object that is not valid iCalendar',
+    );
   }
 
   /** Moves an event, as it is (occurrences, exceptions, alarms), to another calendar. */
@@ -135,7 +141,8 @@ export async function findObject(
   component: 'VEVENT' | 'VTODO',
   uid: string,
 ): Promise<DAVCalendarObject> {
-  for (const object of await dav.objects(calendar, component)) {
+  // Only the objects whose UID contains it come back; the exact match is checked here.
+  for (const object of await dav.objects(calendar, component, undefined, uid)) {
     let found: unknown;
     try {
       found = parseCalendar(String(object.data ?? ''))

@@ -77,24 +77,21 @@ export class CardDav extends DavHome {
   }
 
   async createCard(book: AddressBookRef, uid: string, data: string): Promise<void> {
-    const response = await createVCard({
+    await createVCard({
       addressBook: book.dav,
       vCardString: data,
       filename: `${encodeURIComponent(uid)}.vcf`,
       headers: { 'if-none-match': '*' },
-      fetch: this.fetch,
+      fetch: this.fetchFor(`Contact ${uid}`),
     });
-    if (!response.ok) throw errorForStatus(response.status, `Contact ${uid}`);
   }
 
   /** PUT with If-Match: a contact someone changed since it was read is never overwritten. */
   async updateCard(card: DAVVCard, data: string, what: string): Promise<void> {
-    const response = await updateVCard({ vCard: { ...card, data }, fetch: this.fetch });
-    if (!response.ok) throw errorForStatus(response.status, what);
+    await updateVCard({ vCard: { ...card, data }, fetch: this.fetchFor(what) });
   }
 
   async deleteCard(card: DAVVCard, what: string): Promise<void> {
-    const response = await deleteVCard({ vCard: card, fetch: this.fetch });
-    if (!response.ok && response.status !== 404) throw errorForStatus(response.status, what);
+    await deleteVCard({ vCard: card, fetch: this.fetchFor(what, [404]) });
   }
 }

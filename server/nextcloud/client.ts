@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher, request } from 'undici';
 import { z } from 'zod';
 import {
   type Explanation,
   errorForStatus,
+  type RefusedRequest,
   ServerError,
   TooLargeError,
   toServerError,
@@ -125,9 +127,7 @@ export class NextcloudClient {
         outcome = toServerError(error, req.what, this.settings.timeoutMs);
       }
       const transient =
-        outcome instanceof ServerError
-          ? outcome.code === 'UNREACHABLE' || outcome.code === 'TIMEOUT'
-          : RETRYABLE_STATUSES.has(outcome.status);
+        outcome instanceof ServerError ? outcome.transient : RETRYABLE_STATUSES.has(outcome.status);
       if (retryable && transient && attempt < MAX_ATTEMPTS) {
         await this.pause(attempt, req.what);
         continue;
@@ -135,10 +135,29 @@ export class NextcloudClient {
       if (outcome instanceof ServerError) throw outcome;
       if (outcome.status >= 300 && !req.accept?.includes(outcome.status)) {
         const explained = req.explain?.(outcome);
-        throw errorForStatus(outcome.status, req.what, explained?.detail ?? ocsMessage(outcome), explained);
+        throw errorForStatus(
+          outcome.status,
+          req.what,
+          explained?.detail ?? nextcloudReason(outcome),
+          explained,
+          this.refused(req),
+        );
       }
       return outcome;
     }
+  }
+
+  /** What the status table needs to know of a refused request: its precondition and credential kind. */
+  private refused(req: NcRequest): RefusedRequest {
+    const names = Object.keys(req.headers ?? {}).map((name) => name.toLowerCase());
+    return {
+      precondition: names.includes('if-match')
+        ? 'if-match'
+        : names.includes('if-none-match')
+          ? 'if-none-match'
+          : undefined,
+      credential: /^bearer /i.test(this.credentials.authorization) ? 'bearer' : 'basic',
+    };
   }
 
   /** Waits before a retry; a cancelled MCP request ends the wait as an AbortedError. */
@@ -288,24 +307,54 @@ export function ocsEnvelope(value: unknown, what: string): { data: unknown } {
   return checkAnswer(OcsEnvelope, value, what).ocs;
 }
 
-/** Nextcloud's own explanation from an error body (OCS envelope or an app's JSON), if it has one. */
-function ocsMessage(response: NcResponse): string | undefined {
-  if (!String(headerValue(response.headers, 'content-type')).includes('json')) return undefined;
-  // A body that is not an OCS envelope simply has no message to add.
+/** Longest reason quoted from Nextcloud: longer bodies are pages or dumps, not reasons. */
+const MAX_REASON = 300;
+
+/**
+ * Nextcloud's own reason for a refusal, from whichever shape its answer has: an OCS envelope
+ * (`ocs.meta.message`), an app's JSON (`{message}`, `{error}`, Cookbook's `{msg}`, or a bare JSON
+ * string), Sabre DAV's XML error (`<s:message>`) or a short plain-text body. Never an HTML page or a
+ * long body, and nothing that only repeats the status line.
+ */
+export function nextcloudReason(response: NcResponse): string | undefined {
+  const type = String(headerValue(response.headers, 'content-type') ?? '').toLowerCase();
+  if (response.body.length === 0 || response.body.length > 64 * 1024 || type.includes('html'))
+    return undefined;
+  const text = response.body.toString('utf8').trim();
+  let reason: unknown;
+  if (type.includes('json') || /^[{"]/.test(text)) reason = jsonReason(text);
+  else if (type.includes('xml') || text.startsWith('<'))
+    reason = /<(?:[\w-]+:)?message(?:\s[^>]*)?>([^<]*)</
+      .exec(text)?.[1]
+      ?.replace(/&(lt|gt|quot|apos|amp);/g, entity);
+  else if (type === '' || type.startsWith('text/plain')) reason = text;
+  if (typeof reason !== 'string') return undefined;
+  const clean = reason.replace(/\s+/g, ' ').trim();
+  if (!clean || clean.length > MAX_REASON || /^<|<\/?(html|body|div|p)\b/i.test(clean)) return undefined;
+  // Radicale and proxies say only the status again ("Precondition failed."): nothing to add.
+  const status = STATUS_CODES[response.status]?.toLowerCase();
+  return clean.replace(/\.$/, '').toLowerCase() === status ? undefined : clean;
+}
+
+function jsonReason(text: string): unknown {
+  let parsed: unknown;
   try {
-    // OCS envelopes carry it in ocs.meta; Deck's REST API answers {status, message}.
-    const parsed = JSON.parse(response.body.toString('utf8')) as {
-      ocs?: { meta?: { message?: unknown } };
-      status?: unknown;
-      message?: unknown;
-    };
-    const message = parsed.ocs
-      ? parsed.ocs.meta?.message
-      : typeof parsed.status === 'number'
-        ? parsed.message
-        : undefined;
-    return typeof message === 'string' && message.length > 0 && message.length < 300 ? message : undefined;
+    parsed = JSON.parse(text);
   } catch {
+    // Not JSON after all: no reason to quote.
     return undefined;
   }
+  if (typeof parsed === 'string') return parsed;
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const body = parsed as {
+    ocs?: { meta?: { message?: unknown } };
+    message?: unknown;
+    error?: unknown;
+    msg?: unknown;
+  };
+  if (body.ocs) return body.ocs.meta?.message;
+  return [body.message, body.error, body.msg].find((value) => typeof value === 'string' && value.trim());
 }
+
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
+const entity = (_all: string, name: string) => ENTITIES[name] ?? '';

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { createAccount, type DAVAccount, deleteObject } from 'tsdav';
-import { errorForStatus, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { NextcloudClient } from './client.js';
 import { davFetch } from './dav-fetch.js';
 
@@ -34,13 +34,20 @@ export abstract class DavHome {
     this.fetch = davFetch(nc, what);
   }
 
+  /** A fetch whose failures name `what` ("Contact 42"); `accept` statuses are answers, not failures. */
+  protected fetchFor(what: string, accept: readonly number[] = []): typeof fetch {
+    return davFetch(this.nc, what, accept);
+  }
+
   protected async discover(): Promise<DAVAccount> {
     if (!this.account) {
       const key = `${this.accountType}:${this.nc.cacheKey}`;
       this.account = accounts.get(key);
       if (!this.account) {
+        // Nextcloud's DAV root is known: no /.well-known service discovery (two more round trips).
+        const root = this.nc.url('/remote.php/dav/').href;
         this.account = await createAccount({
-          account: { serverUrl: this.nc.url('/remote.php/dav/').href, accountType: this.accountType },
+          account: { serverUrl: root, rootUrl: root, accountType: this.accountType },
           fetch: this.fetch,
         });
         accounts.set(key, this.account);
@@ -56,8 +63,7 @@ export abstract class DavHome {
 
   /** DELETE of a whole collection; one already gone counts as deleted. */
   protected async deleteCollection(url: string, what: string): Promise<void> {
-    const response = await deleteObject({ url, fetch: this.fetch });
-    if (!response.ok && response.status !== 404) throw errorForStatus(response.status, what);
+    await deleteObject({ url, fetch: this.fetchFor(what, [404]) });
   }
 }
 
@@ -68,16 +74,37 @@ export function collectionName(collection: { url: string; displayName?: unknown 
   return { name, displayName: typeof displayName === 'string' && displayName ? displayName : name };
 }
 
+/** How to make the first collection of a kind, for a caller who has none. */
+const CREATE_FIRST = {
+  calendars: 'nc_calendar_manage_calendar (action "create")',
+  'calendars with tasks': 'nc_calendar_manage_calendar (action "create")',
+  'address books': 'nc_contacts_create_addressbook',
+} as const;
+
+/**
+ * The error for a caller without a single calendar or address book: accounts Nextcloud creates for a
+ * bearer token (`user_oidc` provisioning) have none, since the default ones are made at a first login
+ * in the browser. It says how to create one.
+ */
+export function noCollections(plural: keyof typeof CREATE_FIRST): NotFoundError {
+  return new NotFoundError(
+    `You have no ${plural} yet (an account Nextcloud created at a first sign-in with a token starts ` +
+      `without any): create one with ${CREATE_FIRST[plural]}`,
+  );
+}
+
 /**
  * A collection by its name or, failing that, its display name; the error lists the names there
- * are, so a model can pick one. `kind` is e.g. "Calendar" and `plural` "calendars".
+ * are, so a model can pick one, or says how to create the first. `kind` is e.g. "Calendar" and
+ * `plural` "calendars".
  */
 export function findCollection<T extends CollectionName>(
   all: readonly T[],
   name: string,
   kind: string,
-  plural: string,
+  plural: keyof typeof CREATE_FIRST,
 ): T {
+  if (all.length === 0) throw noCollections(plural);
   const found = all.find((item) => item.name === name) ?? all.find((item) => item.displayName === name);
   if (!found) {
     throw new NotFoundError(
@@ -85,4 +112,28 @@ export function findCollection<T extends CollectionName>(
     );
   }
   return found;
+}
+
+/**
+ * How many collections one call queries at once: a cross-calendar listing takes about one round
+ * trip for up to this many calendars, without one caller taking the whole connection pool.
+ */
+export const PARALLEL_COLLECTIONS = 16;
+
+/** `work` over every item, at most `limit` at a time; results in the items' order. */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  work: (item: T) => Promise<R>,
+  limit = PARALLEL_COLLECTIONS,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

@@ -1,9 +1,6 @@
 import { ForbiddenError } from '../errors.js';
 import type { NextcloudClient } from './client.js';
 
-/** Every status comes back to the DAV library as an answer; the caller maps failures. */
-const ANY_STATUS = Array.from({ length: 300 }, (_, index) => 300 + index);
-
 function headersOf(init: RequestInit | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
   new Headers(init?.headers).forEach((value, key) => {
@@ -15,11 +12,13 @@ function headersOf(init: RequestInit | undefined): Record<string, string> {
 
 /**
  * A `fetch` for the CalDAV/CardDAV library (tsdav) that sends every request through the one
- * Nextcloud client (deadline, cancellation, retries of safe methods, transport errors mapped),
- * and only to Nextcloud itself: a server answering with an href elsewhere cannot make the server
- * send the user's token there.
+ * Nextcloud client (deadline, cancellation, retries of safe methods, every failure mapped by the one
+ * status table, which sees the request's If-Match or If-None-Match and Nextcloud's reason), and only
+ * to Nextcloud itself: a server answering with an href elsewhere cannot make the server send the
+ * user's token there. `what` names the object in error messages; statuses in `accept` (a 404 to a
+ * DELETE) come back to the library as answers.
  */
-export function davFetch(nc: NextcloudClient, what: string): typeof fetch {
+export function davFetch(nc: NextcloudClient, what: string, accept: readonly number[] = []): typeof fetch {
   const base = nc.url('/');
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input), base);
@@ -34,7 +33,7 @@ export function davFetch(nc: NextcloudClient, what: string): typeof fetch {
       headers: headersOf(init),
       ...(typeof body === 'string' ? { body } : {}),
       what,
-      accept: ANY_STATUS,
+      accept,
     });
     const headers = new Headers();
     for (const [key, value] of Object.entries(response.headers)) {

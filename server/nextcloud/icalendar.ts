@@ -32,11 +32,19 @@ export interface EventView {
   readonly attendees: Attendee[];
 }
 
-/** Registers the VTIMEZONEs a calendar object carries, so its local times convert correctly. */
+/**
+ * Registers the VTIMEZONEs a calendar object carries, so its local times convert correctly, and has
+ * the object use the registered zone: ical.js would otherwise build the zone again for every object
+ * and expand its transitions from 1970 each time (most of the time of listing a calendar).
+ */
 function registerZones(calendar: Component): void {
+  const cache = (calendar as unknown as { _timezoneCache?: Map<string, unknown> | null })._timezoneCache;
   for (const vtimezone of calendar.getAllSubcomponents('vtimezone')) {
     const tzid = String(vtimezone.getFirstPropertyValue('tzid') ?? '');
-    if (tzid && !ICAL.TimezoneService.has(tzid)) ICAL.TimezoneService.register(vtimezone);
+    if (!tzid) continue;
+    if (!ICAL.TimezoneService.has(tzid)) ICAL.TimezoneService.register(vtimezone);
+    const zone = ICAL.TimezoneService.get(tzid);
+    if (cache instanceof Map && zone && !cache.has(tzid)) cache.set(tzid, zone);
   }
 }
 

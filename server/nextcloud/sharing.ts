@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { InvalidInputError, NotFoundError } from '../errors.js';
-import type { NextcloudClient } from './client.js';
+import { type Explanation, InvalidInputError, NotFoundError } from '../errors.js';
+import { type NcResponse, type NextcloudClient, nextcloudReason } from './client.js';
 import { displayPath, normalizeUserPath } from './dav-path.js';
 
 /**
@@ -105,6 +105,18 @@ export function sharePath(input: string): string {
   return displayPath(relative);
 }
 
+/**
+ * The Share API answers 404 also where nothing is missing: an expiration date in the past, a malformed
+ * date, public upload of a file. Such a refusal is the request's, not "not found"; a 404 whose reason
+ * says something does not exist stays one.
+ */
+function writeRefusal(refusal: NcResponse): Explanation | undefined {
+  if (refusal.status !== 404) return undefined;
+  const reason = nextcloudReason(refusal);
+  const missing = /does ?n[o']t exist|not found|could not be located|specify a valid/i;
+  return reason && !missing.test(reason) ? { status: 400 } : undefined;
+}
+
 /** The caller's shares (or those shared with them), optionally of one path or the items inside it. */
 export async function listShares(
   nc: NextcloudClient,
@@ -141,13 +153,29 @@ export async function createShare(
   what: string,
 ): Promise<Share> {
   return toShare(
-    await nc.ocs({ method: 'POST', path: API, form: { path, ...form }, what, schema: ApiShare }),
+    await nc.ocs({
+      method: 'POST',
+      path: API,
+      form: { path, ...form },
+      what,
+      schema: ApiShare,
+      explain: writeRefusal,
+    }),
   );
 }
 
 export async function updateShare(nc: NextcloudClient, id: number, form: ShareForm): Promise<Share> {
   const what = `Share ${id}`;
-  return toShare(await nc.ocs({ method: 'PUT', path: `${API}/${id}`, form, what, schema: ApiShare }));
+  return toShare(
+    await nc.ocs({
+      method: 'PUT',
+      path: `${API}/${id}`,
+      form,
+      what,
+      schema: ApiShare,
+      explain: writeRefusal,
+    }),
+  );
 }
 
 export async function deleteShare(nc: NextcloudClient, id: number): Promise<void> {

@@ -206,7 +206,7 @@ const bulk = defineTool({
     const service = events(ctx);
     const calendars = args.calendar_name
       ? [await service.dav.calendar(args.calendar_name, 'VEVENT')]
-      : await service.dav.calendars('VEVENT');
+      : await service.dav.searchable('VEVENT');
     const target = args.target_calendar
       ? await service.dav.calendar(args.target_calendar, 'VEVENT')
       : undefined;

@@ -114,7 +114,7 @@ const listEvents = defineTool({
       : new Date(from.getTime() + 30 * 86_400_000);
     if (to <= from) throw new InvalidInputError('end_date must be after start_date');
     const calendars = args.search_all_calendars
-      ? await service.dav.calendars('VEVENT')
+      ? await service.dav.searchable('VEVENT')
       : [await service.dav.calendar(args.calendar_name ?? '', 'VEVENT')];
     const { events: found, skipped } = await service.list(calendars, from, to);
     const wanted = splitList(args.categories)?.map((c) => c.toLowerCase());
@@ -258,7 +258,7 @@ const upcoming = defineTool({
     const from = new Date();
     const calendars = args.calendar_name
       ? [await service.dav.calendar(args.calendar_name, 'VEVENT')]
-      : await service.dav.calendars('VEVENT');
+      : await service.dav.searchable('VEVENT');
     const { events: found, skipped } = await service.list(
       calendars,
       from,

@@ -3,6 +3,7 @@ import type { DAVVCard } from 'tsdav';
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import { type AddressBookRef, CardDav } from '../nextcloud/carddav.js';
+import { noCollections } from '../nextcloud/dav-discovery.js';
 import {
   applyContactChanges,
   type ContactView,
@@ -149,6 +150,7 @@ const search = defineTool({
     const books = args.addressbook
       ? [await dav(ctx).addressBook(args.addressbook)]
       : await dav(ctx).addressBooks();
+    if (books.length === 0) throw noCollections('address books');
     const { contacts, skipped } = await listContacts(ctx, books);
     const query = args.query.toLowerCase();
     const digits = query.replace(/\D/g, '');

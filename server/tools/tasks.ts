@@ -112,7 +112,7 @@ const searchTodos = defineTool({
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, ctx) {
     const service = tasks(ctx);
-    const { tasks: found, skipped } = await service.list(await service.dav.calendars('VTODO'));
+    const { tasks: found, skipped } = await service.list(await service.dav.searchable('VTODO'));
     const matching = found
       .filter((task) => matches(task, args))
       .sort(

@@ -64,6 +64,31 @@ describe.runIf(groupwareAvailable())('calendar tools', () => {
     expect(again).toContain(`PROPFIND /remote.php/dav/principal-${env.target.user}/`);
   });
 
+  it('lists across calendars with one request for the calendars and one per calendar, all at once', async () => {
+    const log = env.target.standin?.log;
+    if (!log) return;
+    await call(env.client, 'nc_calendar_manage_calendar', {
+      action: 'create',
+      calendar_name: `${calendar}-2`,
+    });
+    try {
+      const { data } = await call(env.client, 'nc_calendar_list_calendars');
+      const before = log.length;
+      const listed = await list({ search_all_calendars: true, start_date: '2026-01-01' });
+      expect(listed.isError, listed.text).toBeFalsy();
+      const sent = log.slice(before);
+      // No supported-report-set per calendar, no multiget after the query: 1 + N, not 1 + 3N.
+      expect(sent.filter((line) => line.startsWith('PROPFIND'))).toHaveLength(1);
+      expect(sent.filter((line) => line.startsWith('REPORT'))).toHaveLength(data.total_count);
+      expect(sent).toHaveLength(1 + data.total_count);
+    } finally {
+      await call(env.client, 'nc_calendar_manage_calendar', {
+        action: 'delete',
+        calendar_name: `${calendar}-2`,
+      });
+    }
+  });
+
   it('keeps an event created in America/New_York at its wall-clock time, across daylight saving', async () => {
     const created = await call(env.client, 'nc_calendar_create_event', {
       calendar_name: calendar,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, groupwareAvailable, textOf, unique, useServer } from '../harness.js';
+import { basicAuth, call, groupwareAvailable, textOf, unique, useServer } from '../harness.js';
 
 /** Contact tools (CardDAV) against Radicale behind the Nextcloud stand-in (or a real Nextcloud). */
 describe.runIf(groupwareAvailable())('contact tools', () => {
@@ -63,6 +63,39 @@ describe.runIf(groupwareAvailable())('contact tools', () => {
         query,
       ).toEqual(['Ann Lee']);
     }
+  });
+
+  it('says a contact UID already there exists, with Nextcloud\'s reason, not "changed since you read it"', async () => {
+    const again = await call(env.client, 'nc_contacts_create_contact', {
+      addressbook: book,
+      uid: 'bob-1',
+      contact_data: { fn: 'Bob Again' },
+    });
+    expect(again.isError).toBe(true);
+    // Nextcloud answers the If-None-Match: * of a create with 412, as it answers a stale If-Match.
+    expect(again.text).toBe(
+      'Contact bob-1 already exists: An If-None-Match header was specified, but the ETag matched (or * was specified)',
+    );
+    if (!env.target.standin) return;
+    // Another client's card under another file name with the same UID: CardDavBackend's refusal.
+    const home = `${env.target.url}/remote.php/dav/principal-${env.target.user}/${book}/`;
+    const raw = await fetch(`${home}other-client.vcf`, {
+      method: 'PUT',
+      headers: {
+        authorization: basicAuth(env.target.user, env.target.appPassword),
+        'content-type': 'text/vcard',
+      },
+      body: 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:carl-1\r\nFN:Carl\r\nEND:VCARD\r\n',
+    });
+    expect(raw.status).toBe(201);
+    const clash = await call(env.client, 'nc_contacts_create_contact', {
+      addressbook: book,
+      uid: 'carl-1',
+      contact_data: { fn: 'Carl Again' },
+    });
+    expect(clash.text).toBe(
+      'Nextcloud refused the request for Contact carl-1: VCard object with uid already exists in this addressbook collection.',
+    );
   });
 
   it('updates only what it is given, refuses a stale etag, and deletes', async () => {

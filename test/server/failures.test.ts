@@ -17,10 +17,16 @@ describe.skipIf(Boolean(process.env.TEST_NEXTCLOUD_URL))('when Nextcloud fails',
   };
   const calls = (pattern: RegExp) => standin().log.filter((line) => pattern.test(line)).length;
 
+  // The stand-in's fault answers "injected fault" as plain text: Nextcloud's reason, which is kept.
   it.each([
-    [403, (id: number) => `Not allowed to access Note ${id}`],
-    [500, (id: number) => `Nextcloud failed with HTTP 500 on Note ${id}; try again later`],
-    [423, (id: number) => `Note ${id} is locked; try again later`],
+    [403, (id: number) => `Not allowed to access Note ${id}: injected fault`],
+    [
+      500,
+      (id: number) =>
+        `Nextcloud failed with an internal error (HTTP 500) on Note ${id}: injected fault; its log tells why`,
+    ],
+    [501, (id: number) => `Nextcloud does not support this on Note ${id} (HTTP 501): injected fault`],
+    [423, (id: number) => `Note ${id} is locked: injected fault; try again once it is unlocked`],
   ])('maps HTTP %i to a message a person can act on', async (status, message) => {
     standin().fail({ match: /\/notes\/\d+$/, status });
     const result = await call(env.client, 'nc_notes_get_note', { note_id: noteId });
@@ -39,7 +45,7 @@ describe.skipIf(Boolean(process.env.TEST_NEXTCLOUD_URL))('when Nextcloud fails',
     const posts = calls(/^POST .*\/notes$/);
     const write = await call(env.client, 'nc_notes_create_note', { title: 'once' });
     expect(write.isError).toBe(true);
-    expect(write.text).toBe('Nextcloud failed with HTTP 503 on Note "once"; try again later');
+    expect(write.text).toBe('Nextcloud failed with HTTP 503 on Note "once": injected fault; try again later');
     expect(calls(/^POST .*\/notes$/) - posts).toBe(1);
   });
 
@@ -73,13 +79,16 @@ describe.skipIf(Boolean(process.env.TEST_NEXTCLOUD_URL))('when Nextcloud fails',
     await dead.stop();
   });
 
-  it('asks to sign in again when Nextcloud refuses the credentials, without echoing them', async () => {
+  it('says the app password is wrong, and how to make one, when Nextcloud refuses it; never echoes it', async () => {
     const wrong = await connectClient(env.server.url, {
       ...env.target,
       appPassword: 'stolen-or-expired-secret',
     });
     const result = await call(wrong, 'nc_notes_get_note', { note_id: noteId });
-    expect(result.text).toBe('Nextcloud did not accept the credentials; sign in again');
+    expect(result.text).toBe(
+      'Nextcloud did not accept the user name or app password (NEXTCLOUD_USER, NEXTCLOUD_APP_PASSWORD): ' +
+        'check the user id, or create a new app password in Nextcloud under Settings → Security → Devices & sessions',
+    );
     expect(JSON.stringify(result)).not.toContain('stolen-or-expired-secret');
     await wrong.close();
   });
