@@ -373,7 +373,7 @@ describe('proxy operations', () => {
       params: { name: 'nc_notes_search_notes', arguments: { query: 'x' } },
     });
     const text = await response.text();
-    expect(text).toContain('Nextcloud did not accept the credentials');
+    expect(text).toContain('Nextcloud did not accept the access token');
   });
 
   afterAll(async () => {
