@@ -17,6 +17,7 @@ import {
   moved,
   setPersonalTags,
 } from './nextcloud-files-meta.js';
+import { groupware } from './nextcloud-groupware.js';
 
 /**
  * WebDAV stand-in: authenticated requests for `/remote.php/dav/files/<user>/...` go to the
@@ -27,7 +28,7 @@ import {
  * Nextcloud's semantics.
  */
 const FILES = '/remote.php/dav/files/';
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
   'transfer-encoding',
@@ -330,49 +331,4 @@ function likeToRegExp(pattern: string): RegExp {
 
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/**
- * Calendars and address books: forwarded to Radicale as the authenticated user's DAV principal
- * (reverse-proxy authentication), below the same DAV root as Nextcloud's.
- */
-async function groupware(ctx: RequestContext, base: string): Promise<void> {
-  const { req, res, url } = ctx;
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (typeof value === 'string' && !HOP_BY_HOP.has(key)) headers[key] = value;
-  }
-  headers['x-remote-user'] = ctx.standin.options.davPrincipal?.(ctx.user) ?? ctx.user;
-  headers['x-script-name'] = '/remote.php/dav';
-  if (headers.destination)
-    headers.destination = new URL(
-      new URL(headers.destination).pathname.replace(/^\/remote\.php\/dav/, ''),
-      base,
-    ).href;
-  const upstream = await request(
-    new URL(url.pathname.replace(/^\/remote\.php\/dav/, '') + url.search, base),
-    {
-      method: req.method as 'GET',
-      headers,
-      body: ctx.body.length > 0 ? ctx.body : undefined,
-    },
-  );
-  let body = Buffer.from(await upstream.body.arrayBuffer());
-  const marker = ctx.standin.corruptCalendarData;
-  if (marker && upstream.statusCode === 207) {
-    // Breaks the calendar-data of the objects holding the marker: their VEVENT never ends.
-    body = Buffer.from(
-      body
-        .toString('utf8')
-        .replace(/(calendar-data[^>]*>)([^<]*)(<)/g, (all, open: string, data: string, close: string) =>
-          data.includes(marker) ? `${open}${data.replace(/END:VEVENT/g, '')}${close}` : all,
-        ),
-    );
-  }
-  const outHeaders: Record<string, string> = {};
-  for (const [key, value] of Object.entries(upstream.headers)) {
-    if (typeof value === 'string' && !HOP_BY_HOP.has(key)) outHeaders[key] = value;
-  }
-  if (req.method !== 'HEAD') outHeaders['content-length'] = String(body.length);
-  res.writeHead(upstream.statusCode, outHeaders).end(body);
 }
