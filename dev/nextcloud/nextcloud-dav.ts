@@ -102,6 +102,12 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
     body: ctx.body.length > 0 ? ctx.body : undefined,
   });
   const body = Buffer.from(await upstream.body.arrayBuffer());
+  if (
+    req.method === 'GET' &&
+    upstream.statusCode === 404 &&
+    (await propfind(ctx, url.pathname, '0'))[0]?.collection
+  )
+    return dummyGetResponse(ctx);
   const outHeaders: Record<string, string> = {};
   for (const [key, value] of Object.entries(upstream.headers)) {
     if (typeof value === 'string' && !HOP_BY_HOP.has(key))
@@ -112,6 +118,18 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
   if (req.method !== 'HEAD') outHeaders['content-length'] = String(out.length);
   if (upstream.statusCode < 300) keepFileIds(ctx, headers.destination);
   res.writeHead(upstream.statusCode, outHeaders).end(out);
+}
+
+/**
+ * A GET of a folder: Apache has no page for it, Nextcloud's DummyGetResponsePlugin answers 200
+ * with this sentence, as PHP's default text/html.
+ */
+function dummyGetResponse(ctx: RequestContext): void {
+  ctx.res
+    .writeHead(200, { 'content-type': 'text/html; charset=UTF-8' })
+    .end(
+      'This is the WebDAV interface. It can only be accessed by WebDAV clients such as the Nextcloud desktop sync client.',
+    );
 }
 
 /** File ids follow a MOVE; a DELETE ends them; a COPY's destination is new (Nextcloud's semantics). */

@@ -70,7 +70,10 @@ export class UserFiles {
     return { path: target.display, entries: await this.exclusion.without(children) };
   }
 
-  /** A file's content, bounded by the server's read limit; `what` names it in errors. */
+  /**
+   * A file's content, bounded by the server's read limit; `what` names it in errors. A folder is
+   * refused: Nextcloud answers its GET with a web page ("This is the WebDAV interface…").
+   */
   async read(path: string, what?: string): Promise<FileContent & { path: string }> {
     const target = this.target(path);
     await this.exclusion.assertNotExcluded(target.relative);
@@ -79,6 +82,12 @@ export class UserFiles {
       target.dav,
       what ?? `File ${target.display}`,
     );
+    // Only an HTML answer can be that page, so only then is the resource type asked for.
+    if (
+      file.mimeType === 'text/html' &&
+      (await propfind(this.nc, target.relative, 0))[0]?.type === 'directory'
+    )
+      throw new InvalidInputError(`${target.display} is a folder; list it with nc_webdav_list_directory`);
     return { ...file, path: target.display };
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ToolName } from '../../contract/index.js';
+import { InvalidInputError } from '../errors.js';
 import { fileEntryShape, type SearchCriteria } from '../nextcloud/files.js';
 import { defineTool } from '../registry.js';
 
@@ -49,6 +50,14 @@ const readFile = defineTool({
   },
 });
 
+/** Buffer.from skips what is not base64 and writes the rest: refused here, never stored. */
+function decodeBase64(content: string): Buffer {
+  const compact = content.replace(/\s+/g, '');
+  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(compact))
+    throw new InvalidInputError('content is not valid base64 (A-Z, a-z, 0-9, + and /, padded with =)');
+  return Buffer.from(compact, 'base64');
+}
+
 const writeFile = defineTool({
   name: 'nc_webdav_write_file',
   title: 'Write a file',
@@ -78,8 +87,7 @@ const writeFile = defineTool({
   output: { path: z.string(), etag: z.string().nullable(), created: z.boolean(), size: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, ctx) {
-    const body =
-      args.encoding === 'base64' ? Buffer.from(args.content, 'base64') : Buffer.from(args.content, 'utf8');
+    const body = args.encoding === 'base64' ? decodeBase64(args.content) : Buffer.from(args.content, 'utf8');
     const written = await ctx.files.write(args.path, body, {
       ...(args.content_type ? { contentType: args.content_type } : {}),
       ...(args.if_match ? { ifMatch: args.if_match } : {}),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markFavorite } from '../dav-client.js';
+import { dav, markFavorite } from '../dav-client.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
 
 describe.runIf(webdavAvailable())('webdav tools', () => {
@@ -29,6 +29,43 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
     const read = await call(env.client, 'nc_webdav_read_file', { path });
     expect(read.data).toMatchObject({ path, isText: true, content: '# Hallo\n', size: 8 });
     expect(read.content[0]).toEqual({ type: 'text', text: '# Hallo\n' });
+  });
+
+  it('reads and deletes a listed file whose name holds a literal %', async () => {
+    const name = '50% off %zz %41.txt';
+    const put = await dav(env.target, 'PUT', `/files/${env.target.user}${root}/${name}`, { body: 'sale' });
+    expect(put.status).toBe(201);
+    const listing = await call(env.client, 'nc_webdav_list_directory', { path: root });
+    const entry = listing.data.entries.find((item: { name: string }) => item.name === name);
+    expect(entry).toMatchObject({ path: `${root}/${name}`, type: 'file', size: 4 });
+    const read = await call(env.client, 'nc_webdav_read_file', { path: entry.path });
+    expect(read.isError, read.text).toBeFalsy();
+    expect(read.data.content).toBe('sale');
+    const deleted = await call(env.client, 'nc_webdav_delete_resource', { path: entry.path });
+    expect(deleted.isError, deleted.text).toBeFalsy();
+    expect((await dav(env.target, 'GET', `/files/${env.target.user}${root}/${name}`)).status).toBe(404);
+  });
+
+  it('refuses to read a folder, pointing to the listing instead of returning a web page', async () => {
+    const read = await call(env.client, 'nc_webdav_read_file', { path: root });
+    expect(read.isError).toBe(true);
+    expect(read.text).toBe(`${root} is a folder; list it with nc_webdav_list_directory`);
+  });
+
+  it('refuses content that is not valid base64 instead of writing garbage', async () => {
+    const path = `${root}/garbage.bin`;
+    for (const content of ['not base64!', 'abc', 'QUJD=QUJD']) {
+      const written = await call(env.client, 'nc_webdav_write_file', { path, content, encoding: 'base64' });
+      expect(written.isError, content).toBe(true);
+      expect(written.text).toBe('content is not valid base64 (A-Z, a-z, 0-9, + and /, padded with =)');
+    }
+    expect((await call(env.client, 'nc_webdav_read_file', { path })).text).toBe(`File ${path} not found`);
+    const ok = await call(env.client, 'nc_webdav_write_file', {
+      path,
+      content: 'QUJD\nREVG',
+      encoding: 'base64',
+    });
+    expect(ok.data).toMatchObject({ size: 6 });
   });
 
   it('returns binary files as a content block with their mime type', async () => {
