@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import type { RequestContext } from './nextcloud.js';
+import { md5, type RequestContext } from './nextcloud.js';
 import {
   type DavResource,
   parser,
@@ -23,9 +23,8 @@ import { groupware } from './nextcloud-groupware.js';
  * WebDAV stand-in: authenticated requests for `/remote.php/dav/files/<user>/...` go to the
  * real WebDAV server; what Nextcloud adds that Apache lacks (SEARCH, the `oc:filter-files`
  * REPORT by favorite and system tag, PROPFIND with file ids and tags) is answered here over
- * that server's PROPFIND, and tags and comments by nextcloud-files-meta.ts. Nextcloud's ETags
- * are strong; Apache's are weak for a second after a change, so If-Match is evaluated here with
- * Nextcloud's semantics.
+ * that server's PROPFIND, and tags and comments by nextcloud-files-meta.ts. ETags are
+ * Nextcloud's (see nextcloudEtag), and If-Match is evaluated here against them.
  */
 const FILES = '/remote.php/dav/files/';
 export const HOP_BY_HOP = new Set([
@@ -56,6 +55,17 @@ function davUrl(ctx: RequestContext): string {
 
 const stripWeak = (etag: string) => etag.replace(/^W\//, '');
 
+/**
+ * A resource's ETag as Nextcloud hands it out: strong, and kept by a write within the same
+ * second as the one before, whatever that write changed (nextcloud/server#63994). So it is made
+ * of the path and the mtime in whole seconds, read from Apache's ETag ("size-mtime µs", hex).
+ */
+function nextcloudEtag(pathname: string, apacheEtag: string): string {
+  const micros = Number.parseInt(stripWeak(apacheEtag).replaceAll('"', '').split('-').pop() ?? '', 16);
+  const path = decodeURIComponent(pathname).replace(/\/$/, '');
+  return `"${md5(`${path}:${Math.floor(micros / 1e6)}`).slice(0, 13)}"`;
+}
+
 /** The user of a `/remote.php/dav/files/<user>/` path, decoded. */
 function pathUser(pathname: string): string | undefined {
   if (!pathname.startsWith(FILES)) return undefined;
@@ -79,7 +89,7 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
   const ifMatch = req.headers['if-match'];
   if (ifMatch && ifMatch !== '*') {
     const [current] = await propfind(ctx, url.pathname, '0');
-    if (!current || stripWeak(current.etag) !== stripWeak(ifMatch)) {
+    if (!current || current.etag !== stripWeak(ifMatch)) {
       res.writeHead(412).end();
       return;
     }
@@ -111,7 +121,7 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
   const outHeaders: Record<string, string> = {};
   for (const [key, value] of Object.entries(upstream.headers)) {
     if (typeof value === 'string' && !HOP_BY_HOP.has(key))
-      outHeaders[key] = key === 'etag' ? stripWeak(value) : value;
+      outHeaders[key] = key === 'etag' ? nextcloudEtag(url.pathname, value) : value;
   }
   const out =
     upstream.statusCode === 207 ? Buffer.from(body.toString('utf8').replace(/(getetag>)W\//g, '$1')) : body;
@@ -206,7 +216,7 @@ export async function propfind(
         : String(props.getcontenttype ?? 'application/octet-stream'),
       size: Number(props.getcontentlength ?? 0),
       modified: new Date(String(props.getlastmodified)),
-      etag: stripWeak(String(props.getetag ?? '')),
+      etag: nextcloudEtag(href, String(props.getetag ?? '')),
       favorite: String(props.favorite ?? '') === '1',
     };
   });
