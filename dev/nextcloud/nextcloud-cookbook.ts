@@ -1,22 +1,83 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { type RequestContext, sendJson } from './nextcloud.js';
 
 /**
  * Cookbook app stand-in (nextcloud/cookbook API v1 under /index.php/apps/cookbook/api/v1):
  * recipes as schema.org Recipe JSON, stubs in lists, 409 on a duplicate name, 422 without a
- * name, categories and keywords with counts, config, reindex, and import from a URL whose page
- * carries schema.org JSON-LD (fetched by the app server side, as the real app does).
+ * name, categories (with `*` for recipes without one) and keywords with counts, config, reindex,
+ * durations stored as the app stores them (`PT10M` → `PT0H10M0S`), and import from a URL whose
+ * page carries schema.org JSON-LD, fetched server side with the app's refusals (0.11.9): no IP
+ * or `localhost` host, nothing that resolves to a local address.
  */
 export interface CookbookState {
   recipes: Map<number, Record<string, unknown>>;
   nextId: number;
   config: { folder: string; update_interval: number; print_image: boolean };
+  /** Host name → address, consulted before DNS, as /etc/hosts would be on the server. */
+  hosts: Map<string, string>;
+  /** config.php's `allow_local_remote_servers`: off by default, as in Nextcloud. */
+  allowLocalRemoteServers: boolean;
 }
 
 export const newCookbook = (): CookbookState => ({
   recipes: new Map(),
   nextId: 1,
   config: { folder: '/Recipes', update_interval: 5, print_image: true },
+  hosts: new Map(),
+  allowLocalRemoteServers: false,
 });
+
+/**
+ * The app's ISO8601DurationHelper: `PT%dH%dM%dS` from an ISO duration (its date part ignored) or
+ * `H:MM`; anything else becomes null, as does a missing time (FixDurationsFilter).
+ */
+function cookbookDuration(value: unknown): string | null {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const iso = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/.exec(text);
+  if (iso) {
+    const seconds = Number.parseInt(iso[8] ?? '0', 10);
+    const minutes = Number.parseInt(iso[7] ?? '0', 10) + Math.floor(seconds / 60);
+    const hours = Number.parseInt(iso[6] ?? '0', 10) + Math.floor(minutes / 60);
+    return `PT${hours}H${minutes % 60}M${seconds % 60}S`;
+  }
+  const clock = /^(\d+):(\d{1,2})$/.exec(text);
+  return clock ? `PT${Number(clock[1])}H${Number(clock[2])}M` : null;
+}
+
+/** Loopback, private, link-local and unique-local addresses: what Nextcloud's client refuses. */
+function isLocalAddress(address: string): boolean {
+  const v4 = address.replace(/^::ffff:/i, '');
+  if (isIP(v4) === 4) {
+    const [a = 0, b = 0] = v4.split('.').map(Number);
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 100 && b >= 64 && b < 128) ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b < 32) ||
+      (a === 192 && b === 168)
+    );
+  }
+  return /^(::1?$|f[cd]|fe[89ab])/i.test(address);
+}
+
+/** Why the app would not download this URL, in its words; undefined when it would. */
+async function importRefusal(state: CookbookState, url: string): Promise<string | undefined> {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || isIP(host)) return 'The provided URL is not allowed.';
+  if (state.allowLocalRemoteServers) return undefined;
+  const addresses = state.hosts.has(host)
+    ? [state.hosts.get(host) ?? '']
+    : await lookup(host, { all: true }).then(
+        (found) => found.map((entry) => entry.address),
+        () => [],
+      );
+  return addresses.some(isLocalAddress)
+    ? `Exception while downloading recipe from ${url}.: URL resolves to a local/internal address`
+    : undefined;
+}
 
 const API = '/index.php/apps/cookbook/api/v1';
 
@@ -48,6 +109,9 @@ function save(
   const before = state.recipes.get(recipeId);
   state.recipes.set(recipeId, {
     ...recipe,
+    prepTime: cookbookDuration(recipe.prepTime),
+    cookTime: cookbookDuration(recipe.cookTime),
+    totalTime: cookbookDuration(recipe.totalTime),
     '@type': 'Recipe',
     id: recipeId,
     name,
@@ -83,8 +147,14 @@ export async function handleCookbook(ctx: RequestContext): Promise<void> {
     }
   }
   if (path === '/import' && req.method === 'POST') {
-    if (typeof body.url !== 'string') return sendJson(res, 400, { msg: 'Field "url" is required' });
-    const page = await fetch(body.url).then(
+    if (typeof body.url !== 'string') return sendJson(res, 400, 'Field "url" is required');
+    // The app answers its import refusals with the bare message as a JSON string.
+    const refusal = await importRefusal(state, body.url);
+    if (refusal) return sendJson(res, 400, refusal);
+    const target = new URL(body.url);
+    const address = state.hosts.get(target.hostname);
+    if (address) target.hostname = address;
+    const page = await fetch(target).then(
       (r) => r.text(),
       () => '',
     );
@@ -107,15 +177,18 @@ export async function handleCookbook(ctx: RequestContext): Promise<void> {
   }
   if ((path === '/categories' || path === '/keywords') && req.method === 'GET') {
     const counts = new Map<string, number>();
+    let uncategorized = 0;
     for (const recipe of state.recipes.values()) {
-      const names = path === '/categories' ? [String(recipe.recipeCategory || '*')] : keywordsOf(recipe);
-      for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+      if (path === '/categories' && !recipe.recipeCategory) uncategorized++;
+      const names = path === '/categories' ? [String(recipe.recipeCategory || '')] : keywordsOf(recipe);
+      for (const name of names.filter(Boolean)) counts.set(name, (counts.get(name) ?? 0) + 1);
     }
-    return sendJson(
-      res,
-      200,
-      [...counts].map(([name, recipe_count]) => ({ name, recipe_count })),
-    );
+    const named = [...counts]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, recipe_count]) => ({ name, recipe_count }));
+    // The app always ends its categories with `*`, the recipes without one, even when none are.
+    const placeholder = path === '/categories' ? [{ name: '*', recipe_count: uncategorized }] : [];
+    return sendJson(res, 200, [...named, ...placeholder]);
   }
   match = /^\/category\/(.+)$/.exec(path);
   if (match && req.method === 'GET') {

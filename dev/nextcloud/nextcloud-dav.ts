@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import type { RequestContext } from './nextcloud.js';
+import { md5, type RequestContext } from './nextcloud.js';
 import {
   type DavResource,
   parser,
@@ -17,17 +17,17 @@ import {
   moved,
   setPersonalTags,
 } from './nextcloud-files-meta.js';
+import { groupware } from './nextcloud-groupware.js';
 
 /**
  * WebDAV stand-in: authenticated requests for `/remote.php/dav/files/<user>/...` go to the
  * real WebDAV server; what Nextcloud adds that Apache lacks (SEARCH, the `oc:filter-files`
  * REPORT by favorite and system tag, PROPFIND with file ids and tags) is answered here over
- * that server's PROPFIND, and tags and comments by nextcloud-files-meta.ts. Nextcloud's ETags
- * are strong; Apache's are weak for a second after a change, so If-Match is evaluated here with
- * Nextcloud's semantics.
+ * that server's PROPFIND, and tags and comments by nextcloud-files-meta.ts. ETags are
+ * Nextcloud's (see nextcloudEtag), and If-Match is evaluated here against them.
  */
 const FILES = '/remote.php/dav/files/';
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
   'transfer-encoding',
@@ -55,6 +55,17 @@ function davUrl(ctx: RequestContext): string {
 
 const stripWeak = (etag: string) => etag.replace(/^W\//, '');
 
+/**
+ * A resource's ETag as Nextcloud hands it out: strong, and kept by a write within the same
+ * second as the one before, whatever that write changed (nextcloud/server#63994). So it is made
+ * of the path and the mtime in whole seconds, read from Apache's ETag ("size-mtime µs", hex).
+ */
+function nextcloudEtag(pathname: string, apacheEtag: string): string {
+  const micros = Number.parseInt(stripWeak(apacheEtag).replaceAll('"', '').split('-').pop() ?? '', 16);
+  const path = decodeURIComponent(pathname).replace(/\/$/, '');
+  return `"${md5(`${path}:${Math.floor(micros / 1e6)}`).slice(0, 13)}"`;
+}
+
 /** The user of a `/remote.php/dav/files/<user>/` path, decoded. */
 function pathUser(pathname: string): string | undefined {
   if (!pathname.startsWith(FILES)) return undefined;
@@ -78,7 +89,7 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
   const ifMatch = req.headers['if-match'];
   if (ifMatch && ifMatch !== '*') {
     const [current] = await propfind(ctx, url.pathname, '0');
-    if (!current || stripWeak(current.etag) !== stripWeak(ifMatch)) {
+    if (!current || current.etag !== stripWeak(ifMatch)) {
       res.writeHead(412).end();
       return;
     }
@@ -101,16 +112,34 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
     body: ctx.body.length > 0 ? ctx.body : undefined,
   });
   const body = Buffer.from(await upstream.body.arrayBuffer());
+  if (
+    req.method === 'GET' &&
+    upstream.statusCode === 404 &&
+    (await propfind(ctx, url.pathname, '0'))[0]?.collection
+  )
+    return dummyGetResponse(ctx);
   const outHeaders: Record<string, string> = {};
   for (const [key, value] of Object.entries(upstream.headers)) {
     if (typeof value === 'string' && !HOP_BY_HOP.has(key))
-      outHeaders[key] = key === 'etag' ? stripWeak(value) : value;
+      outHeaders[key] = key === 'etag' ? nextcloudEtag(url.pathname, value) : value;
   }
   const out =
     upstream.statusCode === 207 ? Buffer.from(body.toString('utf8').replace(/(getetag>)W\//g, '$1')) : body;
   if (req.method !== 'HEAD') outHeaders['content-length'] = String(out.length);
   if (upstream.statusCode < 300) keepFileIds(ctx, headers.destination);
   res.writeHead(upstream.statusCode, outHeaders).end(out);
+}
+
+/**
+ * A GET of a folder: Apache has no page for it, Nextcloud's DummyGetResponsePlugin answers 200
+ * with this sentence, as PHP's default text/html.
+ */
+function dummyGetResponse(ctx: RequestContext): void {
+  ctx.res
+    .writeHead(200, { 'content-type': 'text/html; charset=UTF-8' })
+    .end(
+      'This is the WebDAV interface. It can only be accessed by WebDAV clients such as the Nextcloud desktop sync client.',
+    );
 }
 
 /** File ids follow a MOVE; a DELETE ends them; a COPY's destination is new (Nextcloud's semantics). */
@@ -187,7 +216,7 @@ export async function propfind(
         : String(props.getcontenttype ?? 'application/octet-stream'),
       size: Number(props.getcontentlength ?? 0),
       modified: new Date(String(props.getlastmodified)),
-      etag: stripWeak(String(props.getetag ?? '')),
+      etag: nextcloudEtag(href, String(props.getetag ?? '')),
       favorite: String(props.favorite ?? '') === '1',
     };
   });
@@ -330,82 +359,4 @@ function likeToRegExp(pattern: string): RegExp {
 
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/**
- * Calendars and address books: forwarded to Radicale as the authenticated user's DAV principal
- * (reverse-proxy authentication), below the same DAV root as Nextcloud's.
- */
-async function groupware(ctx: RequestContext, base: string): Promise<void> {
-  const { req, res, url } = ctx;
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (typeof value === 'string' && !HOP_BY_HOP.has(key)) headers[key] = value;
-  }
-  headers['x-remote-user'] = ctx.standin.options.davPrincipal?.(ctx.user) ?? ctx.user;
-  headers['x-script-name'] = '/remote.php/dav';
-  if (headers.destination)
-    headers.destination = new URL(
-      new URL(headers.destination).pathname.replace(/^\/remote\.php\/dav/, ''),
-      base,
-    ).href;
-  const upstream = await request(
-    new URL(url.pathname.replace(/^\/remote\.php\/dav/, '') + url.search, base),
-    {
-      method: req.method as 'GET',
-      headers,
-      body: ctx.body.length > 0 ? ctx.body : undefined,
-    },
-  );
-  let body = Buffer.from(await upstream.body.arrayBuffer());
-  if (req.method === 'PUT' && (upstream.statusCode === 412 || upstream.statusCode === 409))
-    return refusePut(ctx, upstream.statusCode, body.toString('utf8'));
-  const marker = ctx.standin.corruptCalendarData;
-  if (marker && upstream.statusCode === 207) {
-    // Breaks the calendar-data of the objects holding the marker: their VEVENT never ends.
-    body = Buffer.from(
-      body
-        .toString('utf8')
-        .replace(/(calendar-data[^>]*>)([^<]*)(<)/g, (all, open: string, data: string, close: string) =>
-          data.includes(marker) ? `${open}${data.replace(/END:VEVENT/g, '')}${close}` : all,
-        ),
-    );
-  }
-  const outHeaders: Record<string, string> = {};
-  for (const [key, value] of Object.entries(upstream.headers)) {
-    if (typeof value === 'string' && !HOP_BY_HOP.has(key)) outHeaders[key] = value;
-  }
-  if (req.method !== 'HEAD') outHeaders['content-length'] = String(body.length);
-  res.writeHead(upstream.statusCode, outHeaders).end(body);
-}
-
-/**
- * A refused PUT of a calendar object or vCard as Nextcloud 29 (Sabre) answers it, where Radicale
- * answers otherwise: a failed If-None-Match or If-Match is a 412 with Sabre's message, and a UID
- * already used by another object of the collection (Radicale's 409 no-uid-conflict) is
- * CardDavBackend's or CalDavBackend's 400.
- */
-function refusePut(ctx: RequestContext, status: number, radicale: string): void {
-  const { req, res, url } = ctx;
-  if (status === 409 && radicale.includes('no-uid-conflict')) {
-    const message = url.pathname.endsWith('.vcf')
-      ? 'VCard object with uid already exists in this addressbook collection.'
-      : 'Calendar object with uid already exists in this calendar collection.';
-    return sendDavError(res, 400, 'BadRequest', message);
-  }
-  if (status === 412 && req.headers['if-none-match'])
-    return sendDavError(
-      res,
-      412,
-      'PreconditionFailed',
-      'An If-None-Match header was specified, but the ETag matched (or * was specified)',
-    );
-  if (status === 412 && req.headers['if-match'])
-    return sendDavError(
-      res,
-      412,
-      'PreconditionFailed',
-      'An If-Match header was specified, but none of the specified ETags matched.',
-    );
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(radicale);
 }

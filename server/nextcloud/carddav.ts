@@ -31,7 +31,8 @@ export class CardDav extends DavHome {
     return books.map((book) => ({
       ...collectionName(book),
       url: book.url,
-      ctag: book.ctag ?? null,
+      // Nextcloud's ctag is its sync token, which tsdav reads as a number; other servers send text.
+      ctag: book.ctag === undefined || book.ctag === null ? null : String(book.ctag),
       dav: book,
     }));
   }

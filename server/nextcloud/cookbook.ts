@@ -1,9 +1,41 @@
 import { z } from 'zod';
-import { ConflictError } from '../errors.js';
-import { type NextcloudClient, parseAnswer } from './client.js';
+import { ConflictError, type Explanation } from '../errors.js';
+import { type NcResponse, type NextcloudClient, parseAnswer } from './client.js';
 
 /** Cookbook app API v1 (https://nextcloud.github.io/cookbook/dev/api/). */
 const API = '/index.php/apps/cookbook/api/v1';
+
+const Reason = z.union([z.string(), z.looseObject({ msg: z.string() }).transform((body) => body.msg)]);
+
+/**
+ * Cookbook's refusals carry their reason as a bare JSON string ("The provided URL is not
+ * allowed.") or as `{msg}`, neither of which the shared table reads.
+ */
+function explain(refusal: NcResponse): Explanation | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(refusal.body.toString('utf8'));
+  } catch {
+    // Not Cookbook's own answer (a proxy's page): the status says enough.
+    return undefined;
+  }
+  const reason = Reason.safeParse(body).data;
+  return reason && reason.length < 500 ? { detail: reason } : undefined;
+}
+
+/**
+ * An ISO 8601 duration in its shortest form: Cookbook hands back `PT0H10M0S` for `PT10M` and
+ * drops days (`P1D` would be stored as no time), so both are read and written as `PT10M`, `PT24H`.
+ * What is not such a duration is returned as it is.
+ */
+export function normalizeDuration(value: string): string {
+  const match = /^P(?!$)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(value.trim());
+  if (!match) return value;
+  const [days = 0, hours = 0, minutes = 0, seconds = 0] = match.slice(1).map((part) => Number(part ?? 0));
+  const total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds;
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
+  return `PT${`${h ? `${h}H` : ''}${m ? `${m}M` : ''}${s ? `${s}S` : ''}` || '0S'}`;
+}
 
 /**
  * A schema.org Recipe as the app keeps it. schema.org lets most fields take several forms (text
@@ -38,6 +70,7 @@ export async function getRecipe(nc: NextcloudClient, id: number): Promise<Recipe
     path: `${API}/recipes/${id}`,
     what: `Recipe ${id}`,
     schema: RecipeSchema,
+    explain,
   });
   return data;
 }
@@ -58,19 +91,38 @@ export async function listRecipes(nc: NextcloudClient, listing: Listing): Promis
         : 'keywords' in listing
           ? [`/tags/${listing.keywords.map(encodeURIComponent).join(',')}`, 'The keyword search']
           : ['/recipes', 'The recipes'];
-  const { data } = await nc.json({ method: 'GET', path: `${API}${path}`, what, schema: z.array(StubSchema) });
+  const { data } = await nc.json({
+    method: 'GET',
+    path: `${API}${path}`,
+    what,
+    schema: z.array(StubSchema),
+    explain,
+  });
   return data;
 }
 
 /** Categories or keywords with their number of recipes. */
-export async function counts(nc: NextcloudClient, kind: 'categories' | 'keywords') {
+async function counts(nc: NextcloudClient, kind: 'categories' | 'keywords') {
   const { data } = await nc.json({
     method: 'GET',
     path: `${API}/${kind}`,
     what: `The ${kind}`,
     schema: z.array(CountSchema),
+    explain,
   });
   return data.map((item) => ({ name: item.name, recipe_count: Number(item.recipe_count) }));
+}
+
+/** Keywords with their number of recipes. */
+export const keywords = (nc: NextcloudClient) => counts(nc, 'keywords');
+
+/** Cookbook's `*` stands for "no category" (its UI counts those recipes apart): it is split off. */
+export async function categories(nc: NextcloudClient) {
+  const all = await counts(nc, 'categories');
+  return {
+    categories: all.filter((category) => category.name !== '*'),
+    uncategorized_count: all.find((category) => category.name === '*')?.recipe_count ?? 0,
+  };
 }
 
 /** Creates (POST) or replaces (PUT) a recipe and returns its id; the app answers 409 for a name another recipe has. */
@@ -87,6 +139,7 @@ export async function writeRecipe(
     body: JSON.stringify(recipe),
     what: `Recipe "${name}"`,
     accept: [409],
+    explain,
   });
   if (response.status === 409)
     throw new ConflictError(`A recipe named "${name}" already exists; choose another name`);
@@ -103,6 +156,7 @@ export async function importRecipe(nc: NextcloudClient, url: string): Promise<Re
     body: JSON.stringify({ url }),
     what,
     accept: [409],
+    explain,
   });
   if (response.status === 409)
     throw new ConflictError('A recipe with this name already exists; nothing was imported');
@@ -110,7 +164,7 @@ export async function importRecipe(nc: NextcloudClient, url: string): Promise<Re
 }
 
 export async function deleteRecipe(nc: NextcloudClient, id: number): Promise<void> {
-  await nc.send({ method: 'DELETE', path: `${API}/recipes/${id}`, what: `Recipe ${id}` });
+  await nc.send({ method: 'DELETE', path: `${API}/recipes/${id}`, what: `Recipe ${id}`, explain });
 }
 
 export async function getConfig(nc: NextcloudClient) {
@@ -119,6 +173,7 @@ export async function getConfig(nc: NextcloudClient) {
     path: `${API}/config`,
     what: 'The Cookbook settings',
     schema: ConfigSchema,
+    explain,
   });
   return { folder: data.folder, update_interval: data.update_interval, print_image: data.print_image };
 }
@@ -131,6 +186,7 @@ export async function setConfig(nc: NextcloudClient, changes: Record<string, unk
     json: changes,
     what: 'The Cookbook settings',
     schema: z.unknown(),
+    explain,
   });
 }
 
@@ -141,6 +197,7 @@ export async function reindex(nc: NextcloudClient): Promise<string> {
     path: `${API}/reindex`,
     what: 'The Cookbook index',
     schema: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+    explain,
   });
   return String(data);
 }

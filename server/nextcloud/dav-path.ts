@@ -28,22 +28,33 @@ export function normalizeUserPath(input: string): string {
   return segments.join('/');
 }
 
-/** The input and each successive percent-decoding of it, so nested encodings are checked too. */
+/**
+ * The input and each successive percent-decoding of it, so nested encodings are checked too.
+ * Paths are literal names (a `%` is a `%`: listings decode hrefs once, requests encode once), so a
+ * `%` not followed by hex digits is left as it is rather than refused.
+ */
 function decodings(input: string): string[] {
   const seen = [input];
   let current = input;
   for (let i = 0; i < 4 && current.includes('%'); i++) {
-    let next: string;
-    try {
-      next = decodeURIComponent(current);
-    } catch (error) {
-      throw new InvalidInputError(`Path "${input}" has malformed percent-encoding`, { cause: error });
-    }
+    const next = decodeValidEscapes(current);
     if (next === current) break;
     seen.push(next);
     current = next;
   }
   return seen;
+}
+
+/** Decodes each run of `%XX` escapes that is valid UTF-8, leaving everything else as written. */
+function decodeValidEscapes(value: string): string {
+  return value.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      // Not UTF-8 (a lone %C3): no character to check, so it stays literal.
+      return run;
+    }
+  });
 }
 
 /** The user-facing form of a normalised path: always with a leading slash. */

@@ -38,6 +38,12 @@ export interface WriteOptions {
   readonly contentType?: string;
   /** The etag the caller read: the write only replaces that version. */
   readonly ifMatch?: string;
+  /**
+   * The size and modification time read with that etag. Nextcloud keeps a file's etag when it is
+   * written twice within one second (nextcloud/server#63994), so If-Match alone can let a write
+   * replace content the caller never saw; these are compared first.
+   */
+  readonly read?: { readonly size?: number; readonly modified?: string };
   /** false: only create, never replace. */
   readonly overwrite: boolean;
   /** Names the file in error messages when a tool knows it better ("The text of page X"). */
@@ -70,7 +76,10 @@ export class UserFiles {
     return { path: target.display, entries: await this.exclusion.without(children) };
   }
 
-  /** A file's content, bounded by the server's read limit; `what` names it in errors. */
+  /**
+   * A file's content, bounded by the server's read limit; `what` names it in errors. A folder is
+   * refused: Nextcloud answers its GET with a web page ("This is the WebDAV interface…").
+   */
   async read(path: string, what?: string): Promise<FileContent & { path: string }> {
     const target = this.target(path);
     await this.exclusion.assertNotExcluded(target.relative);
@@ -79,6 +88,12 @@ export class UserFiles {
       target.dav,
       what ?? `File ${target.display}`,
     );
+    // Only an HTML answer can be that page, so only then is the resource type asked for.
+    if (
+      file.mimeType === 'text/html' &&
+      (await propfind(this.nc, target.relative, 0))[0]?.type === 'directory'
+    )
+      throw new InvalidInputError(`${target.display} is a folder; list it with nc_webdav_list_directory`);
     return { ...file, path: target.display };
   }
 
@@ -96,6 +111,9 @@ export class UserFiles {
     if (ifMatch) headers['if-match'] = ifMatch.startsWith('"') ? ifMatch : `"${ifMatch}"`;
     else if (!options.overwrite) headers['if-none-match'] = '*';
     const what = options.what ?? `File ${target.display}`;
+    const { read } = options;
+    if (headers['if-match'] && (read?.size !== undefined || read?.modified !== undefined))
+      await this.assertUnchanged(target, headers['if-match'], read, what);
     const response = await this.nc.send({
       method: 'PUT',
       path: target.dav,
@@ -119,6 +137,33 @@ export class UserFiles {
       (await propfind(this.nc, target.relative, 0))[0]?.etag ??
       null;
     return { path: target.display, etag, created: response.status === 201 };
+  }
+
+  /**
+   * Narrows the window Nextcloud's same-second etags leave open: the file must still have the etag,
+   * size and modification time the caller read. What remains is a rewrite to the same size within
+   * the second of the last one, and a write between this look and the PUT.
+   */
+  private async assertUnchanged(
+    target: Target,
+    etag: string,
+    read: NonNullable<WriteOptions['read']>,
+    what: string,
+  ): Promise<void> {
+    const [current] = await propfind(this.nc, target.relative, 0);
+    const modified = (iso: string | null | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) : null);
+    const changed =
+      current?.etag !== etag
+        ? 'etag mismatch'
+        : read.size !== undefined && current.size !== read.size
+          ? `same etag, but ${current.size} bytes now, not ${read.size}`
+          : read.modified !== undefined && modified(current.modified) !== modified(read.modified)
+            ? `same etag, but modified at ${current.modified}, not ${read.modified}`
+            : undefined;
+    if (changed)
+      throw new PreconditionFailedError(
+        `${what} changed since you read it (${changed}): read it again and retry`,
+      );
   }
 
   /** MKCOL; the parent must exist. Returns the folder's path. */

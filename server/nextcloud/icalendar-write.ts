@@ -5,6 +5,12 @@ import { vtimezone } from './icalendar.js';
 type Component = InstanceType<typeof ICAL.Component>;
 type Time = InstanceType<typeof ICAL.Time>;
 
+/**
+ * Now in UTC. RFC 5545 has DTSTAMP, CREATED, LAST-MODIFIED and COMPLETED in UTC, and
+ * `ICAL.Time.now()` is a floating local time, written without the Z.
+ */
+const utcNow = (): Time => ICAL.Time.fromJSDate(new Date(), true);
+
 /** What a tool may set on an event; absent fields are left as they are on update. */
 export interface EventChanges {
   readonly title?: string;
@@ -156,8 +162,8 @@ export function applyEventChanges(calendar: Component, vevent: Component, change
       vevent.addSubcomponent(alarm);
     }
   }
-  vevent.updatePropertyWithValue('dtstamp', ICAL.Time.now());
-  vevent.updatePropertyWithValue('last-modified', ICAL.Time.now());
+  vevent.updatePropertyWithValue('dtstamp', utcNow());
+  vevent.updatePropertyWithValue('last-modified', utcNow());
 }
 
 /** A new VCALENDAR holding one component (VEVENT or VTODO) with this UID. */
@@ -167,7 +173,7 @@ function newCalendar(name: 'vevent' | 'vtodo', uid: string): { calendar: Compone
   calendar.addPropertyWithValue('version', '2.0');
   const component = new ICAL.Component(name);
   component.addPropertyWithValue('uid', uid);
-  component.addPropertyWithValue('created', ICAL.Time.now());
+  component.addPropertyWithValue('created', utcNow());
   calendar.addSubcomponent(component);
   return { calendar, component };
 }
@@ -198,6 +204,19 @@ function setOptionalTime(component: Component, name: string, value: string | und
   if (value !== '') setTime(component, name, parseTime(value, false, undefined));
 }
 
+/** COMPLETED is a moment in UTC (RFC 5545), never a date or a floating local time. */
+function setCompleted(vtodo: Component, value: string | undefined): void {
+  if (value === undefined) return;
+  vtodo.removeAllProperties('completed');
+  if (value === '') return;
+  const { time } = parseTime(value, false, undefined);
+  if (time.zone !== ICAL.Timezone.utcTimezone)
+    throw new InvalidInputError(
+      `"${value}" is not a moment: COMPLETED is in UTC, give it with Z or an offset`,
+    );
+  vtodo.addPropertyWithValue('completed', time);
+}
+
 /** Applies changes to a VTODO; completing sets COMPLETED and 100 %, reopening clears them. */
 export function applyTodoChanges(vtodo: Component, changes: TodoChanges): void {
   setText(vtodo, 'summary', changes.summary);
@@ -213,16 +232,16 @@ export function applyTodoChanges(vtodo: Component, changes: TodoChanges): void {
   }
   setOptionalTime(vtodo, 'due', changes.due);
   setOptionalTime(vtodo, 'dtstart', changes.dtstart);
-  setOptionalTime(vtodo, 'completed', changes.completed);
+  setCompleted(vtodo, changes.completed);
   setCategories(vtodo, changes.categories);
   if (changes.status?.toUpperCase() === 'COMPLETED') {
-    if (!vtodo.hasProperty('completed')) vtodo.addPropertyWithValue('completed', ICAL.Time.now());
+    if (!vtodo.hasProperty('completed')) vtodo.addPropertyWithValue('completed', utcNow());
     vtodo.updatePropertyWithValue('percent-complete', 100);
   } else if (changes.status !== undefined) {
     vtodo.removeAllProperties('completed');
   }
-  vtodo.updatePropertyWithValue('dtstamp', ICAL.Time.now());
-  vtodo.updatePropertyWithValue('last-modified', ICAL.Time.now());
+  vtodo.updatePropertyWithValue('dtstamp', utcNow());
+  vtodo.updatePropertyWithValue('last-modified', utcNow());
 }
 
 /** A new VCALENDAR with one VTODO. */

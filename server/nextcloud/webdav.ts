@@ -238,6 +238,8 @@ export interface FileContent {
   readonly mimeType: string;
   readonly size: number;
   readonly etag: string | null;
+  /** ISO 8601, from Last-Modified. */
+  readonly modified: string | null;
   readonly isText: boolean;
   readonly text: string | null;
   readonly block: ContentBlock;
@@ -260,8 +262,10 @@ export async function readFileContent(
     ?.trim();
   const type = mimeType || 'application/octet-stream';
   const etag = headerValue(response.headers, 'etag') ?? null;
+  const lastModified = Date.parse(headerValue(response.headers, 'last-modified') ?? '');
+  const modified = Number.isNaN(lastModified) ? null : new Date(lastModified).toISOString();
   const decoded = decodeText(response.body, type);
-  const base = { mimeType: type, size: response.body.length, etag };
+  const base = { mimeType: type, size: response.body.length, etag, modified };
   if (decoded !== null) {
     return { ...base, isText: true, text: decoded, block: { type: 'text', text: decoded } };
   }

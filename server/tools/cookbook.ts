@@ -50,6 +50,10 @@ const stubList = { recipes: z.array(z.object(stubShape)), total_count: z.number(
 type Json = Record<string, unknown>;
 const str = (value: unknown) => (typeof value === 'string' ? value : '');
 const nullable = (value: unknown) => (typeof value === 'string' && value ? value : null);
+const durationOf = (value: unknown) => {
+  const text = nullable(value);
+  return text === null ? null : cookbook.normalizeDuration(text);
+};
 
 /** schema.org instructions are strings or HowToStep objects; tools show the text of each step. */
 const steps = (value: unknown) =>
@@ -65,9 +69,9 @@ function recipeView(recipe: Recipe) {
     ingredients: Array.isArray(recipe.recipeIngredient) ? recipe.recipeIngredient.map(String) : [],
     instructions: steps(recipe.recipeInstructions),
     url: nullable(recipe.url),
-    prep_time: nullable(recipe.prepTime),
-    cook_time: nullable(recipe.cookTime),
-    total_time: nullable(recipe.totalTime),
+    prep_time: durationOf(recipe.prepTime),
+    cook_time: durationOf(recipe.cookTime),
+    total_time: durationOf(recipe.totalTime),
     recipe_yield:
       typeof recipe.recipeYield === 'number'
         ? recipe.recipeYield
@@ -99,9 +103,13 @@ function recipeJson(args: RecipeArgs): Json {
     ['category', 'recipeCategory'],
     ['keywords', 'keywords'],
   ];
-  return Object.fromEntries(
+  const json: Json = Object.fromEntries(
     map.filter(([key]) => args[key] !== undefined).map(([key, field]) => [field, args[key]]),
   );
+  for (const field of ['prepTime', 'cookTime', 'totalTime']) {
+    if (typeof json[field] === 'string') json[field] = cookbook.normalizeDuration(json[field]);
+  }
+  return json;
 }
 
 const stubsView = (stubs: RecipeStub[]) => ({ recipes: stubs.map(stubView), total_count: stubs.length });
@@ -201,22 +209,32 @@ const search = defineTool({
 });
 
 const countShape = { name: z.string(), recipe_count: z.number() };
-const counted = (
-  name: 'nc_cookbook_list_categories' | 'nc_cookbook_list_keywords',
-  key: 'categories' | 'keywords',
-  description: string,
-) =>
-  defineTool({
-    name,
-    title: `List ${key}`,
-    description,
-    input: {},
-    output: { [key]: z.array(z.object(countShape)) },
-    hints: read,
-    async handler(_args, { nc }) {
-      return { structured: { [key]: await cookbook.counts(nc, key) } };
-    },
-  });
+
+const listCategories = defineTool({
+  name: 'nc_cookbook_list_categories',
+  title: 'List categories',
+  description:
+    'Every category with its number of recipes, and how many recipes have none (list those with ' +
+    'nc_cookbook_get_recipes_in_category and category "_").',
+  input: {},
+  output: { categories: z.array(z.object(countShape)), uncategorized_count: z.number() },
+  hints: read,
+  async handler(_args, { nc }) {
+    return { structured: await cookbook.categories(nc) };
+  },
+});
+
+const listKeywords = defineTool({
+  name: 'nc_cookbook_list_keywords',
+  title: 'List keywords',
+  description: 'Every keyword (tag) with its number of recipes.',
+  input: {},
+  output: { keywords: z.array(z.object(countShape)) },
+  hints: read,
+  async handler(_args, { nc }) {
+    return { structured: { keywords: await cookbook.keywords(nc) } };
+  },
+});
 
 const inCategory = defineTool({
   name: 'nc_cookbook_get_recipes_in_category',
@@ -317,13 +335,9 @@ export const cookbookTools = [
   update,
   remove,
   search,
-  counted(
-    'nc_cookbook_list_categories',
-    'categories',
-    'Every category with its number of recipes ("*" counts recipes without one).',
-  ),
+  listCategories,
   inCategory,
-  counted('nc_cookbook_list_keywords', 'keywords', 'Every keyword (tag) with its number of recipes.'),
+  listKeywords,
   withKeywords,
   getConfig,
   setConfig,

@@ -150,7 +150,7 @@ const updateTodo = defineTool({
     summary: z.string().min(1).max(1000).optional(),
     ...fields,
     percent_complete: z.number().int().min(0).max(100).optional(),
-    completed: when.optional().describe('When it was completed'),
+    completed: when.optional().describe('When it was completed: ISO 8601 with Z or an offset (kept in UTC)'),
     etag: z.string().min(1).max(200).optional(),
   },
   output: taskShape,

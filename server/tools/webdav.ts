@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ToolName } from '../../contract/index.js';
+import { InvalidInputError } from '../errors.js';
 import { fileEntryShape, type SearchCriteria } from '../nextcloud/files.js';
 import { defineTool } from '../registry.js';
 
@@ -28,33 +29,44 @@ const readFile = defineTool({
   title: 'Read a file',
   description:
     'Read a file. Text comes back as text; images and other binary files as a content block with their ' +
-    "mime type. Files above the server's size limit are refused. The etag lets you write it back safely.",
+    "mime type. Files above the server's size limit are refused, and so are folders (list them instead). " +
+    'The etag, size and modified time let you write it back safely.',
   input: { path },
   output: {
     path: z.string(),
     mimeType: z.string(),
     size: z.number(),
     etag: z.string().nullable(),
+    modified: z.string().nullable().describe('ISO 8601'),
     isText: z.boolean(),
     content: z.string().nullable().describe('The text, or null for binary files'),
   },
   hints: readOnly,
   async handler(args, ctx) {
     const file = await ctx.files.read(args.path);
-    const { mimeType, size, etag, isText } = file;
+    const { mimeType, size, etag, modified, isText } = file;
     return {
-      structured: { path: file.path, mimeType, size, etag, isText, content: file.text },
+      structured: { path: file.path, mimeType, size, etag, modified, isText, content: file.text },
       content: [file.block],
     };
   },
 });
 
+/** Buffer.from skips what is not base64 and writes the rest: refused here, never stored. */
+function decodeBase64(content: string): Buffer {
+  const compact = content.replace(/\s+/g, '');
+  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(compact))
+    throw new InvalidInputError('content is not valid base64 (A-Z, a-z, 0-9, + and /, padded with =)');
+  return Buffer.from(compact, 'base64');
+}
+
 const writeFile = defineTool({
   name: 'nc_webdav_write_file',
   title: 'Write a file',
   description:
-    'Create or replace a file. Pass the etag you read as if_match to replace only the version you saw (a newer version ' +
-    'is never overwritten); set overwrite to false to only create. Binary content goes base64-encoded.',
+    'Create or replace a file. Pass the etag you read as if_match to replace only the version you saw, with the ' +
+    'size and modified time you read: Nextcloud can keep the etag of a file written twice within one second, so ' +
+    'the etag alone may miss such a change. Set overwrite to false to only create. Binary content goes base64-encoded.',
   input: {
     path,
     content: z
@@ -73,16 +85,31 @@ const writeFile = defineTool({
       .max(200)
       .optional()
       .describe('The etag you read: only write if the file still has it'),
+    if_match_size: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('With if_match: the size you read; only write if the file still has it'),
+    if_match_modified: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('With if_match: the modified time you read; only write if the file still has it'),
     overwrite: z.boolean().default(true).describe('false: fail if the file already exists'),
   },
   output: { path: z.string(), etag: z.string().nullable(), created: z.boolean(), size: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, ctx) {
-    const body =
-      args.encoding === 'base64' ? Buffer.from(args.content, 'base64') : Buffer.from(args.content, 'utf8');
+    if (!args.if_match && (args.if_match_size !== undefined || args.if_match_modified))
+      throw new InvalidInputError('if_match_size and if_match_modified go with if_match, the etag you read');
+    const body = args.encoding === 'base64' ? decodeBase64(args.content) : Buffer.from(args.content, 'utf8');
     const written = await ctx.files.write(args.path, body, {
       ...(args.content_type ? { contentType: args.content_type } : {}),
       ...(args.if_match ? { ifMatch: args.if_match } : {}),
+      read: {
+        ...(args.if_match_size === undefined ? {} : { size: args.if_match_size }),
+        ...(args.if_match_modified ? { modified: args.if_match_modified } : {}),
+      },
       overwrite: args.overwrite,
     });
     return { structured: { ...written, size: body.length } };

@@ -19,10 +19,15 @@ describe.runIf(groupwareAvailable())('contact tools', () => {
     await call(env.client, 'nc_contacts_delete_addressbook', { name: book });
   });
 
-  it('lists the address book it created', async () => {
+  it('lists the address book it created, with the numeric ctag Nextcloud sends', async () => {
     const books = await call(env.client, 'nc_contacts_list_addressbooks');
+    expect(books.isError, books.text).toBeFalsy();
     expect(books.data.addressbooks).toContainEqual(
-      expect.objectContaining({ uri: book, displayname: 'MCP test contacts' }),
+      expect.objectContaining({
+        uri: book,
+        displayname: 'MCP test contacts',
+        ctag: expect.stringMatching(/^\d+$/),
+      }),
     );
   });
 

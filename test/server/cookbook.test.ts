@@ -30,6 +30,8 @@ describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_CO
       });
       await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
       pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/soup`;
+      // A name for the page's address, as the Nextcloud server's resolver would know it.
+      env.target.standin?.cookbook.hosts.set('recipes.test', '127.0.0.1');
     });
     afterAll(() => page?.close());
 
@@ -39,26 +41,30 @@ describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_CO
         ingredients: ['flour', 'milk', 'eggs'],
         instructions: ['Mix.', 'Fry.'],
         prep_time: 'PT10M',
+        total_time: 'P1D',
         recipe_yield: 4,
         category: 'Breakfast',
         keywords: 'sweet,quick',
       });
       expect(created.isError, textOf(created)).toBeFalsy();
+      // Cookbook stores PT0H10M0S and drops a duration's days: times read back in the form given.
       expect(created.data).toMatchObject({
         name: 'Pancakes',
         ingredients: ['flour', 'milk', 'eggs'],
         prep_time: 'PT10M',
+        total_time: 'PT24H',
         recipe_yield: 4,
       });
       const duplicate = await call(env.client, 'nc_cookbook_create_recipe', { name: 'Pancakes' });
       expect(textOf(duplicate)).toContain('already exists');
       const updated = await call(env.client, 'nc_cookbook_update_recipe', {
         recipe_id: created.data.id,
-        cook_time: 'PT5M',
+        cook_time: 'PT90M',
       });
       expect(updated.data).toMatchObject({
         name: 'Pancakes',
-        cook_time: 'PT5M',
+        prep_time: 'PT10M',
+        cook_time: 'PT1H30M',
         ingredients: ['flour', 'milk', 'eggs'],
       });
       const bad = await call(env.client, 'nc_cookbook_create_recipe', {
@@ -68,14 +74,31 @@ describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_CO
       expect(textOf(bad)).toContain('ISO 8601 duration');
     });
 
+    it("passes on Cookbook's reason for refusing a local address", async () => {
+      const byAddress = await call(env.client, 'nc_cookbook_import_recipe', { url: pageUrl });
+      expect(byAddress.isError).toBe(true);
+      expect(byAddress.text).toBe(
+        `Nextcloud refused the request for The recipe at ${pageUrl}: The provided URL is not allowed.`,
+      );
+      const url = pageUrl.replace('127.0.0.1', 'recipes.test');
+      const byName = await call(env.client, 'nc_cookbook_import_recipe', { url });
+      expect(byName.text).toBe(
+        `Nextcloud refused the request for The recipe at ${url}: ` +
+          `Exception while downloading recipe from ${url}.: URL resolves to a local/internal address`,
+      );
+    });
+
     it('imports from a page with schema.org markup', async () => {
-      const imported = await call(env.client, 'nc_cookbook_import_recipe', { url: pageUrl });
+      // As a Nextcloud with allow_local_remote_servers, which may fetch the page served here.
+      if (env.target.standin) env.target.standin.cookbook.allowLocalRemoteServers = true;
+      const url = pageUrl.replace('127.0.0.1', 'recipes.test');
+      const imported = await call(env.client, 'nc_cookbook_import_recipe', { url });
       expect(imported.isError, textOf(imported)).toBeFalsy();
       expect(imported.data).toMatchObject({
         name: 'Imported Soup',
         ingredients: ['water', 'salt'],
         instructions: ['Boil.'],
-        url: pageUrl,
+        url,
       });
     });
 
@@ -103,6 +126,17 @@ describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_CO
       const keywords = await call(env.client, 'nc_cookbook_list_keywords');
       expect(keywords.data.keywords).toEqual(expect.arrayContaining([{ name: 'quick', recipe_count: 2 }]));
       expect((await call(env.client, 'nc_cookbook_list_recipes')).data.total_count).toBe(2);
+
+      // Cookbook lists recipes without a category as a category named "*"; the UI counts them apart.
+      const plain = await call(env.client, 'nc_cookbook_create_recipe', { name: 'Plain Rice' });
+      const withPlain = await call(env.client, 'nc_cookbook_list_categories');
+      expect(withPlain.data.categories.map((c: { name: string }) => c.name)).toEqual(['Breakfast', 'Soup']);
+      expect(withPlain.data.uncategorized_count).toBe(1);
+      expect(names(await call(env.client, 'nc_cookbook_get_recipes_in_category', { category: '_' }))).toEqual(
+        ['Plain Rice'],
+      );
+      await call(env.client, 'nc_cookbook_delete_recipe', { recipe_id: plain.data.id });
+      expect((await call(env.client, 'nc_cookbook_list_categories')).data.uncategorized_count).toBe(0);
     });
 
     it('reads and changes settings, reindexes, and deletes', async () => {

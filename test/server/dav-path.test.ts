@@ -11,6 +11,9 @@ describe('normalizeUserPath', () => {
     ['./Documents/./a.txt', 'Documents/a.txt'],
     ['/a%20b.txt', 'a%20b.txt'],
     ['/Photos/..hidden', 'Photos/..hidden'],
+    // A literal % (as listings give names back) is a name, not a malformed escape.
+    ['/50% off %zz.txt', '50% off %zz.txt'],
+    ['/a%C3.txt', 'a%C3.txt'],
   ])('%j → %j', (input, expected) => {
     expect(normalizeUserPath(input)).toBe(expected);
   });
@@ -28,7 +31,8 @@ describe('normalizeUserPath', () => {
     '//host/share',
     'a\\b',
     'a\0b',
-    '%zz',
+    '%2e%2e/50% off',
+    '50%/%2E%2E',
     'x'.repeat(5000),
     `${'y'.repeat(256)}/z`,
   ])('refuses %j', (input) => {

@@ -56,7 +56,9 @@ describe.runIf(groupwareAvailable())('task tools', () => {
       todo_uid: made.data.uid,
     });
     expect(done.data).toMatchObject({ status: 'COMPLETED', percent_complete: 100 });
-    expect(done.data.completed).toEqual(expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/));
+    // RFC 5545 has COMPLETED in UTC: with Z, not a floating local time.
+    expect(done.data.completed).toEqual(expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/));
+    expect(Math.abs(Date.parse(done.data.completed) - Date.now())).toBeLessThan(60_000);
     const found = await call(env.client, 'nc_calendar_search_todos', {
       status: 'COMPLETED',
       summary_contains: 'flights',
@@ -71,6 +73,23 @@ describe.runIf(groupwareAvailable())('task tools', () => {
       percent_complete: 0,
     });
     expect(reopened.data).toMatchObject({ status: 'NEEDS-ACTION', completed: null, percent_complete: 0 });
+    const backdated = await call(env.client, 'nc_calendar_update_todo', {
+      calendar_name: calendar,
+      todo_uid: made.data.uid,
+      status: 'COMPLETED',
+      completed: '2026-11-30T09:15:00+02:00',
+    });
+    expect(backdated.data.completed).toBe('2026-11-30T07:15:00Z');
+    for (const completed of ['2026-11-30', '2026-11-30T09:15']) {
+      const floating = await call(env.client, 'nc_calendar_update_todo', {
+        calendar_name: calendar,
+        todo_uid: made.data.uid,
+        completed,
+      });
+      expect(floating.text).toBe(
+        `"${completed}" is not a moment: COMPLETED is in UTC, give it with Z or an offset`,
+      );
+    }
   });
 
   it('refuses an update with a stale etag, then deletes', async () => {

@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markFavorite } from '../dav-client.js';
+import { dav, markFavorite } from '../dav-client.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
 
 describe.runIf(webdavAvailable())('webdav tools', () => {
@@ -31,6 +32,43 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
     expect(read.content[0]).toEqual({ type: 'text', text: '# Hallo\n' });
   });
 
+  it('reads and deletes a listed file whose name holds a literal %', async () => {
+    const name = '50% off %zz %41.txt';
+    const put = await dav(env.target, 'PUT', `/files/${env.target.user}${root}/${name}`, { body: 'sale' });
+    expect(put.status).toBe(201);
+    const listing = await call(env.client, 'nc_webdav_list_directory', { path: root });
+    const entry = listing.data.entries.find((item: { name: string }) => item.name === name);
+    expect(entry).toMatchObject({ path: `${root}/${name}`, type: 'file', size: 4 });
+    const read = await call(env.client, 'nc_webdav_read_file', { path: entry.path });
+    expect(read.isError, read.text).toBeFalsy();
+    expect(read.data.content).toBe('sale');
+    const deleted = await call(env.client, 'nc_webdav_delete_resource', { path: entry.path });
+    expect(deleted.isError, deleted.text).toBeFalsy();
+    expect((await dav(env.target, 'GET', `/files/${env.target.user}${root}/${name}`)).status).toBe(404);
+  });
+
+  it('refuses to read a folder, pointing to the listing instead of returning a web page', async () => {
+    const read = await call(env.client, 'nc_webdav_read_file', { path: root });
+    expect(read.isError).toBe(true);
+    expect(read.text).toBe(`${root} is a folder; list it with nc_webdav_list_directory`);
+  });
+
+  it('refuses content that is not valid base64 instead of writing garbage', async () => {
+    const path = `${root}/garbage.bin`;
+    for (const content of ['not base64!', 'abc', 'QUJD=QUJD']) {
+      const written = await call(env.client, 'nc_webdav_write_file', { path, content, encoding: 'base64' });
+      expect(written.isError, content).toBe(true);
+      expect(written.text).toBe('content is not valid base64 (A-Z, a-z, 0-9, + and /, padded with =)');
+    }
+    expect((await call(env.client, 'nc_webdav_read_file', { path })).text).toBe(`File ${path} not found`);
+    const ok = await call(env.client, 'nc_webdav_write_file', {
+      path,
+      content: 'QUJD\nREVG',
+      encoding: 'base64',
+    });
+    expect(ok.data).toMatchObject({ size: 6 });
+  });
+
   it('returns binary files as a content block with their mime type', async () => {
     const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
     const path = `${root}/pixel.png`;
@@ -57,9 +95,13 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
     expect(read.text).toBe(`File ${path} is 70.0 KiB, above the limit of 64.0 KiB`);
   });
 
+  /** Waits into the next second: Nextcloud keeps an etag across writes within one (server#63994). */
+  const nextSecond = () => sleep(1050 - (Date.now() % 1000));
+
   it('guards writes with the etag: a stale etag changes nothing', async () => {
     const path = `${root}/guarded.txt`;
     const first = await call(env.client, 'nc_webdav_write_file', { path, content: 'one' });
+    await nextSecond();
     const second = await call(env.client, 'nc_webdav_write_file', {
       path,
       content: 'two',
@@ -86,6 +128,30 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
     expect(noOverwrite.isError).toBe(true);
     expect(noOverwrite.text).toContain('already exists');
     expect((await call(env.client, 'nc_webdav_read_file', { path })).data.content).toBe('two');
+  });
+
+  it('catches a write the etag misses (same second) by the size and time read with it', async () => {
+    const path = `${root}/same-second.txt`;
+    await nextSecond();
+    await call(env.client, 'nc_webdav_write_file', { path, content: 'v1' });
+    const read = await call(env.client, 'nc_webdav_read_file', { path });
+    expect(read.data).toMatchObject({ size: 2, modified: expect.any(String) });
+    const other = await call(env.client, 'nc_webdav_write_file', { path, content: 'someone else' });
+    if (env.target.standin) expect(other.data.etag).toBe(read.data.etag);
+    const stale = await call(env.client, 'nc_webdav_write_file', {
+      path,
+      content: 'mine',
+      if_match: read.data.etag,
+      if_match_size: read.data.size,
+      if_match_modified: read.data.modified,
+    });
+    expect(stale.isError).toBe(true);
+    expect(stale.text).toBe(
+      `File ${path} changed since you read it (same etag, but 12 bytes now, not 2): read it again and retry`,
+    );
+    expect((await call(env.client, 'nc_webdav_read_file', { path })).data.content).toBe('someone else');
+    const lone = await call(env.client, 'nc_webdav_write_file', { path, content: 'x', if_match_size: 2 });
+    expect(lone.text).toBe('if_match_size and if_match_modified go with if_match, the etag you read');
   });
 
   it('creates folders, moves and copies without clobbering, and deletes', async () => {
