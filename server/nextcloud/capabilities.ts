@@ -106,13 +106,21 @@ const Capabilities = z.looseObject({
   capabilities: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
 });
 
+/** One reading per credential (hashed) for a few minutes, shared by tool hiding, Deck and the resource. */
+const answers = new LRUCache<string, z.output<typeof Capabilities>>({ max: 1000, ttl: 5 * 60_000 });
+
+/** `cloud/capabilities` for this caller; a failed reading is not remembered. */
 export async function capabilities(nc: NextcloudClient): Promise<z.output<typeof Capabilities>> {
-  return nc.ocs({
+  const cached = answers.get(nc.cacheKey);
+  if (cached) return cached;
+  const answer = await nc.ocs({
     method: 'GET',
     path: '/ocs/v2.php/cloud/capabilities',
     what: 'The capabilities',
     schema: Capabilities,
   });
+  answers.set(nc.cacheKey, answer);
+  return answer;
 }
 
 async function readCapabilities(

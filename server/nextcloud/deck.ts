@@ -46,8 +46,7 @@ const SINCE = {
 } as const;
 export type DeckFeature = keyof typeof SINCE;
 
-/** The Deck version per caller (Deck is enabled per user and group), `null` where none is reported. */
-const versions = new LRUCache<string, { version: string | null }>({ max: 1000, ttl: 5 * 60_000 });
+/** Where Deck reports its version in the capabilities. */
 const DeckCapability = z.looseObject({ deck: z.looseObject({ version: z.string() }) });
 
 /** Answers that carried an ETag, per credential and URL, revalidated with `If-None-Match`. */
@@ -74,11 +73,9 @@ export class DeckApi {
 
   /**
    * The Deck version Nextcloud reports (`capabilities.deck.version`), or undefined where it reports
-   * none; read once per caller for a few minutes. An unreadable answer is asked for again next time.
+   * none; the capabilities are read once per caller for a few minutes (capabilities.ts).
    */
   async version(): Promise<string | undefined> {
-    const cached = versions.get(this.nc.cacheKey);
-    if (cached) return cached.version ?? undefined;
     let reported: unknown;
     try {
       reported = (await capabilities(this.nc)).capabilities;
@@ -86,9 +83,7 @@ export class DeckApi {
       // Then every route is tried, and Deck's own answer tells what it lacks.
       return undefined;
     }
-    const version = DeckCapability.safeParse(reported).data?.deck.version ?? null;
-    versions.set(this.nc.cacheKey, { version });
-    return version ?? undefined;
+    return DeckCapability.safeParse(reported).data?.deck.version;
   }
 
   /** Whether this Deck has a feature; a Deck that does not tell its version is taken to have all. */
