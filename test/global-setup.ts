@@ -6,7 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
 import { type PeerEnv, type RunningPeers, readPeerEnv, startPeers } from '../peers/peers.js';
+import { probeApps } from './nextcloud-apps.js';
 
 let running: RunningPeers | undefined;
 let dir: string | undefined;
@@ -22,7 +24,15 @@ async function alive(env: PeerEnv): Promise<boolean> {
   }
 }
 
-export async function setup(): Promise<void> {
+export async function setup(project: TestProject): Promise<void> {
+  const real = process.env.TEST_NEXTCLOUD_URL;
+  const user = process.env.TEST_NEXTCLOUD_USER;
+  const password = process.env.TEST_NEXTCLOUD_APP_PASSWORD;
+  if (real && user && password) {
+    const apps = await probeApps(real, user, password);
+    console.info(`the real Nextcloud has: ${apps.join(', ') || 'none of the optional apps'}`);
+    project.provide('nextcloudApps', apps);
+  }
   if (process.env.TEST_KUBECONFIG && process.env.TEST_KEYCLOAK_URL) return;
   let env = readPeerEnv('.peers/env');
   if (!env || !(await alive(env))) {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { type RequestContext, sendJson, sendOcs } from './nextcloud.js';
 
 /**
@@ -6,7 +7,8 @@ import { type RequestContext, sendJson, sendOcs } from './nextcloud.js';
  * each type, rows as `data: [{columnId, value}]`, writes as `data: {columnId: value}`, check
  * columns stored as the strings "true"/"false", the app's own checks (unknown column, mandatory,
  * number range), and, as RowService does, 404 for reading a missing row but 500 for changing or
- * deleting one.
+ * deleting one. Tables and their columns are created and deleted as v2 does it (a table, then one
+ * `columns/{type}` call per column, ids counted across tables), so a suite can bring its own.
  */
 export interface StandinColumn {
   id: number;
@@ -35,6 +37,8 @@ export interface TablesState {
   >;
   rows: Map<number, StandinRow>;
   nextRowId: number;
+  nextTableId: number;
+  nextColumnId: number;
 }
 
 /** One table with a column of every kind the tools validate. */
@@ -60,6 +64,8 @@ export function seededTables(owner: string): TablesState {
     tables: new Map([[1, { id: 1, title: 'Inventory', emoji: '📦', ownership: owner, columns }]]),
     rows: new Map(),
     nextRowId: 1,
+    nextTableId: 2,
+    nextColumnId: columns.length + 1,
   };
 }
 
@@ -101,6 +107,40 @@ function validate(
   return undefined;
 }
 
+/** A column as `columns/{type}` creates it; selection options arrive as JSON text. */
+const ColumnBody = z.object({
+  baseNodeId: z.number(),
+  title: z.string().min(1),
+  mandatory: z.boolean().optional(),
+  subtype: z.string().nullish(),
+  numberMin: z.number().nullish(),
+  numberMax: z.number().nullish(),
+  textMaxLength: z.number().nullish(),
+  selectionOptions: z.string().optional(),
+});
+
+function createColumn(state: TablesState, type: StandinColumn['type'], body: unknown) {
+  const parsed = ColumnBody.safeParse(body);
+  if (!parsed.success) return { status: 400, data: { message: parsed.error.message } };
+  const { baseNodeId, title, mandatory, subtype, numberMin, numberMax, textMaxLength } = parsed.data;
+  const table = state.tables.get(baseNodeId);
+  if (!table) return { status: 404, data: { message: V2_NOT_FOUND } };
+  const options = parsed.data.selectionOptions ? JSON.parse(parsed.data.selectionOptions) : undefined;
+  const column: StandinColumn = {
+    id: state.nextColumnId++,
+    title,
+    type,
+    subtype: subtype ?? '',
+    mandatory: mandatory ?? false,
+    ...(numberMin == null ? {} : { numberMin }),
+    ...(numberMax == null ? {} : { numberMax }),
+    ...(textMaxLength == null ? {} : { textMaxLength }),
+    ...(Array.isArray(options) && options.length ? { selectionOptions: options } : {}),
+  };
+  table.columns.push(column);
+  return { status: 200, data: { ...column, tableId: table.id } };
+}
+
 /** Both APIs take a write's `data` as an object or as its JSON text. */
 function dataOf(body: { data?: Record<string, unknown> | string }): Record<string, unknown> {
   return (typeof body.data === 'string' ? JSON.parse(body.data) : body.data) ?? {};
@@ -112,6 +152,19 @@ export async function handleTables(ctx: RequestContext): Promise<void> {
   const body = ctx.body.length
     ? (JSON.parse(ctx.body.toString('utf8')) as { data?: Record<string, unknown> | string })
     : {};
+  if (url.pathname === `${V2}/tables` && req.method === 'POST') {
+    const { title, emoji } = body as { title?: string; emoji?: string };
+    if (!title) return sendOcs(res, 400, { message: 'title is missing' });
+    const table = { id: state.nextTableId++, title, emoji: emoji ?? '', ownership: ctx.user, columns: [] };
+    state.tables.set(table.id, table);
+    const { columns: _columns, ...answer } = table;
+    return sendOcs(res, 200, answer);
+  }
+  const typed = new RegExp(`^${V2}/columns/(text|number|selection|datetime)$`).exec(url.pathname);
+  if (typed && req.method === 'POST') {
+    const { status, data } = createColumn(state, typed[1] as StandinColumn['type'], body);
+    return sendOcs(res, status, data);
+  }
   if (url.pathname === `${V2}/tables` && req.method === 'GET') {
     return sendOcs(
       res,
@@ -126,6 +179,12 @@ export async function handleTables(ctx: RequestContext): Promise<void> {
     if (!table) return sendOcs(res, 404, { message: V2_NOT_FOUND });
     if (!rows && url.pathname.includes('/columns/') && req.method === 'GET')
       return sendOcs(res, 200, table.columns);
+    if (!rows && req.method === 'DELETE') {
+      state.tables.delete(table.id);
+      for (const row of state.rows.values()) if (row.tableId === table.id) state.rows.delete(row.id);
+      const { columns: _columns, ...answer } = table;
+      return sendOcs(res, 200, answer);
+    }
     if (rows && req.method === 'POST') {
       const data = dataOf(body);
       const problem = validate(table, data, true);

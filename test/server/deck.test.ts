@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { basicAuth, call, textOf, unique, useServer } from '../harness.js';
+import { hasApp } from '../nextcloud-apps.js';
 
-/** Deck boards, stacks, cards and labels against the Deck stand-in (or a real Deck with TEST_NEXTCLOUD_DECK). */
-describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_DECK)('deck tools', () => {
+/** Deck boards, stacks, cards and labels against the Deck stand-in (or a real Nextcloud's Deck). */
+describe.skipIf(!hasApp('deck'))('deck tools', () => {
   const env = useServer();
   const ok = async (name: string, args: Record<string, unknown> = {}) => {
     const result = await call(env.client, name, args);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignTag, createTag, dav, deleteTag, markFavorite, unassignTag } from '../dav-client.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
+import { hasApp } from '../nextcloud-apps.js';
 
 /** With a real Nextcloud, TEST_NEXTCLOUD_SHARE_WITH names a user to share with (default: the stand-in's bob). */
 const SHARE_WITH = process.env.TEST_NEXTCLOUD_SHARE_WITH ?? 'bob';
@@ -163,26 +164,23 @@ describe.runIf(webdavAvailable())('excluded tags', () => {
     }
   });
 
-  it.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_DECK)(
-    'refuses to attach them to a Deck card',
-    async () => {
-      const board = await call(env.client, 'deck_create_board', {
-        title: unique('Private'),
-        color: 'ff0000',
-      });
-      const stack = await call(env.client, 'deck_create_stack', { board_id: board.data.id, title: 'Work' });
-      const card = await call(env.client, 'deck_create_card', {
-        board_id: board.data.id,
-        stack_id: stack.data.id,
-        title: 'Read this',
-      });
-      const refused = await call(env.client, 'deck_attach_file', { card_id: card.data.id, path: inVault });
-      expect(refused.isError).toBe(true);
-      expect(refused.text).toMatch(EXCLUDED);
-      const attached = await call(env.client, 'deck_attach_file', { card_id: card.data.id, path: open });
-      expect(attached.isError, attached.text).toBeFalsy();
-    },
-  );
+  it.skipIf(!hasApp('deck'))('refuses to attach them to a Deck card', async () => {
+    const board = await call(env.client, 'deck_create_board', {
+      title: unique('Private'),
+      color: 'ff0000',
+    });
+    const stack = await call(env.client, 'deck_create_stack', { board_id: board.data.id, title: 'Work' });
+    const card = await call(env.client, 'deck_create_card', {
+      board_id: board.data.id,
+      stack_id: stack.data.id,
+      title: 'Read this',
+    });
+    const refused = await call(env.client, 'deck_attach_file', { card_id: card.data.id, path: inVault });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toMatch(EXCLUDED);
+    const attached = await call(env.client, 'deck_attach_file', { card_id: card.data.id, path: open });
+    expect(attached.isError, attached.text).toBeFalsy();
+  });
 
   it('fails closed: when the tagged files cannot be read, nothing is listed', async (context) => {
     const standin = env.target.standin;

@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_TOOLS } from '../../server/tools/index.js';
 import { assignTag, createTag, dav, deleteTag, markFavorite } from '../dav-client.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
+import { hasApp } from '../nextcloud-apps.js';
 
 /** With a real Nextcloud, TEST_NEXTCLOUD_SHARE_WITH names a user to share with (default: the stand-in's bob). */
 const SHARE_WITH = process.env.TEST_NEXTCLOUD_SHARE_WITH ?? 'bob';
-const WITH_DECK = !process.env.TEST_NEXTCLOUD_URL || Boolean(process.env.TEST_NEXTCLOUD_DECK);
+const WITH_DECK = hasApp('deck');
 const EXCLUDED =
   /is excluded by this tenant's privacy settings: it or a folder above it carries an excluded tag$/;
 /** The arguments that name a file or folder of the caller's; every tool taking one needs a case below. */

@@ -2,6 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../contract/index.js';
 import { call, connectClient, textOf, useServer } from '../harness.js';
+import { hasApp } from '../nextcloud-apps.js';
 
 interface Summary {
   id: number;
@@ -12,12 +13,12 @@ interface Summary {
 }
 
 /**
- * Mail tools against the Mail stand-in. With a real Nextcloud (TEST_NEXTCLOUD_MAIL set) the user's
+ * Mail tools against the Mail stand-in. With a real Nextcloud that has Mail, the user's
  * first mail account needs an INBOX with at least six messages, one with a text attachment, a Trash
  * mailbox and one more mailbox; a run moves one message out of the INBOX, trashes one, and sends
  * two messages to the account's own address.
  */
-describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_MAIL)('mail tools', () => {
+describe.skipIf(!hasApp('mail'))('mail tools', () => {
   const env = useServer();
   const standin = () => env.target.standin;
   let account: { id: number; email: string; aliases: { email: string }[] };

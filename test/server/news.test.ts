@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { itemText } from '../../server/tools/news-text.js';
 import { basicAuth, call, connectClient, textOf, unique, useServer } from '../harness.js';
+import { hasApp } from '../nextcloud-apps.js';
 
 const LONG = 'Lorem ipsum dolor sit amet. '.repeat(2000);
 /** An RSS 2.0 feed, newest first as feeds are; the app gives older items lower ids. */
@@ -36,7 +37,7 @@ function rss(base: string): string {
  * News tools against the News API stand-in or a real News app: the suite subscribes to a feed it
  * serves itself (through the app's own API, as a news client would), so both hold the same items.
  */
-describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_NEWS)('news tools', () => {
+describe.skipIf(!hasApp('news'))('news tools', () => {
   const env = useServer();
   let feedServer: Server;
   let feedId: number;

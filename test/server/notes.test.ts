@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { call, unique, useServer } from '../harness.js';
+import { hasApp } from '../nextcloud-apps.js';
 
-describe('notes tools', () => {
+describe.runIf(hasApp('notes'))('notes tools', () => {
   const env = useServer();
   const category = unique('mcp-test');
 

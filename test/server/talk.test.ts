@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../dev/mcp-server.js';
 import { startNextcloudStandin } from '../../dev/nextcloud/nextcloud.js';
 import { basicAuth, call, connectClient, STANDIN_USERS, textOf, unique, useServer } from '../harness.js';
+import { hasApp } from '../nextcloud-apps.js';
 
 /** With a real Nextcloud, TEST_NEXTCLOUD_SHARE_WITH names a second user (default: the stand-in's bob). */
 const PEER = process.env.TEST_NEXTCLOUD_SHARE_WITH ?? 'bob';
@@ -16,8 +17,8 @@ interface Message {
   actor: { id: string };
 }
 
-/** Talk tools against the Talk (spreed) stand-in, or a real Talk with TEST_NEXTCLOUD_TALK set. */
-describe.skipIf(process.env.TEST_NEXTCLOUD_URL && !process.env.TEST_NEXTCLOUD_TALK)('talk tools', () => {
+/** Talk tools against the Talk (spreed) stand-in, or a real Nextcloud's Talk. */
+describe.skipIf(!hasApp('talk'))('talk tools', () => {
   const env = useServer();
   const rooms: string[] = [];
   let room: string;
