@@ -2,7 +2,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ALL_SCOPES, HEADERS } from '../contract/index.js';
 import { startServer } from '../dev/mcp-server.js';
-import { basicAuth, startTarget } from '../dev/target.js';
+import { basicAuth, startTarget, type Target } from '../dev/target.js';
+import { CalDav } from '../server/nextcloud/caldav.js';
+import { createHttpSettings, NextcloudClient } from '../server/nextcloud/client.js';
+import { eventsInRange, parseCalendar } from '../server/nextcloud/icalendar.js';
 import { newEvent } from '../server/nextcloud/icalendar-write.js';
 import type { Row } from './server.js';
 
@@ -94,12 +97,33 @@ export async function benchCalendar(): Promise<Row[]> {
 
 const CALENDARS = 13;
 
+/** What the listing spends parsing and expanding the objects of every calendar (median of RUNS). */
+async function parseTime(target: Target, from: Date, to: Date): Promise<number> {
+  const nc = new NextcloudClient(createHttpSettings(new URL(target.url), 30_000), {
+    authorization: basicAuth(target.user, target.appPassword),
+    user: target.user,
+  });
+  const dav = new CalDav(nc);
+  const calendars = await dav.calendars('VEVENT');
+  const objects = (
+    await Promise.all(calendars.map((calendar) => dav.objects(calendar, 'VEVENT', { start: from, end: to })))
+  ).flat();
+  const durations: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    for (const object of objects) eventsInRange(parseCalendar(String(object.data)), from, to);
+    durations.push(performance.now() - started);
+  }
+  return median(durations);
+}
+
 /**
  * A listing across many calendars (13, as a user with shared and subscribed calendars has):
- * nc_calendar_list_events with search_all_calendars over a month, against one round trip to the
- * same Nextcloud (the REPORT of one of the calendars) for comparison, and the requests the
- * call sends. The listing should take about two round trips (the calendars, then their events
- * in parallel) plus parsing.
+ * nc_calendar_list_events with search_all_calendars over a month, and the requests the call
+ * sends. The listing should take about two round trips (the calendar home, then every calendar's
+ * REPORT at once) plus parsing. A round trip here is the 13 REPORTs sent at once straight to the
+ * stand-in (Radicale answers them mostly one after another, where Nextcloud's web server answers
+ * them side by side), and parsing is the server's own iCalendar code run over the same objects.
  */
 export async function benchCalendars(calendars = CALENDARS): Promise<Row[]> {
   const target = await startTarget({ groupware: true });
@@ -144,17 +168,21 @@ export async function benchCalendars(calendars = CALENDARS): Promise<Row[]> {
       '<d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR">' +
       '<c:comp-filter name="VEVENT"><c:time-range start="20260301T000000Z" end="20260401T000000Z"/>' +
       '</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>';
-    const roundTrips: number[] = [];
-    for (let run = 0; run < RUNS * 2; run++) {
-      const started = performance.now();
-      const response = await fetch(`${home}many-0/`, {
+    const report = async (c: number) => {
+      const response = await fetch(`${home}many-${c}/`, {
         method: 'REPORT',
         headers: { authorization, depth: '1', 'content-type': 'application/xml' },
         body: query,
       });
       await response.text();
+    };
+    const roundTrips: number[] = [];
+    for (let run = 0; run < RUNS * 2; run++) {
+      const started = performance.now();
+      await Promise.all(Array.from({ length: calendars }, (_, c) => report(c)));
       roundTrips.push(performance.now() - started);
     }
+    const parsing = await parseTime(target, new Date('2026-03-01'), new Date('2026-04-01'));
     const log = target.standin?.log;
     const durations: number[] = [];
     let found = 0;
@@ -176,11 +204,13 @@ export async function benchCalendars(calendars = CALENDARS): Promise<Row[]> {
       found = (result.structuredContent as { total_found: number }).total_found;
     }
     const trip = median(roundTrips);
+    const listing = median(durations);
+    const bound = 2 * trip + parsing;
     return [
       {
         metric: `calendar: list one month across ${calendars} calendars (median of ${RUNS})`,
-        value: `${median(durations).toFixed(0)} ms (${found} events, ${requests} requests to Nextcloud)`,
-        target: `within 2 × one calendar's REPORT (${trip.toFixed(0)} ms) plus parsing`,
+        value: `${listing.toFixed(0)} ms (${found} events, ${requests} requests to Nextcloud)`,
+        target: `≤ 2 × ${trip.toFixed(0)} ms (the ${calendars} REPORTs at once) + ${parsing.toFixed(0)} ms parsing = ${bound.toFixed(0)} ms: ${listing <= bound ? 'met' : 'not met'}`,
       },
     ];
   } finally {

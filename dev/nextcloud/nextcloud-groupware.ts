@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import type { NextcloudStandin, RequestContext } from './nextcloud.js';
 import { HOP_BY_HOP } from './nextcloud-dav.js';
 import { sendDavError } from './nextcloud-dav-xml.js';
@@ -26,6 +26,12 @@ function numericCtags(standin: NextcloudStandin, xml: string): string {
 }
 
 /**
+ * Connections to Radicale, kept alive and fewer than its listen backlog (Python's socketserver
+ * queues 5): more new connections at once lose their SYN and wait a second for its retry.
+ */
+const toRadicale = new Agent({ connections: 4, keepAliveTimeout: 30_000 });
+
+/**
  * Calendars and address books: forwarded to Radicale as the authenticated user's DAV principal
  * (reverse-proxy authentication), below the same DAV root as Nextcloud's.
  */
@@ -35,6 +41,8 @@ export async function groupware(ctx: RequestContext, base: string): Promise<void
   for (const [key, value] of Object.entries(req.headers)) {
     if (typeof value === 'string' && !HOP_BY_HOP.has(key)) headers[key] = value;
   }
+  // Answers are rewritten below (ctags, corrupted data), so Radicale must not compress them.
+  delete headers['accept-encoding'];
   headers['x-remote-user'] = ctx.standin.options.davPrincipal?.(ctx.user) ?? ctx.user;
   headers['x-script-name'] = '/remote.php/dav';
   if (headers.destination)
@@ -47,6 +55,7 @@ export async function groupware(ctx: RequestContext, base: string): Promise<void
     {
       method: req.method as 'GET',
       headers,
+      dispatcher: toRadicale,
       body: ctx.body.length > 0 ? ctx.body : undefined,
     },
   );

@@ -7,7 +7,6 @@ import {
   davRequest,
   deleteCalendarObject,
   makeCalendar,
-  propfind,
   updateCalendarObject,
 } from 'tsdav';
 import { errorForStatus } from '../errors.js';
@@ -18,6 +17,7 @@ import {
   DavHome,
   findCollection,
   noCollections,
+  reportedObjects,
 } from './dav-discovery.js';
 
 /** A calendar as tools name it: the last segment of its URL (Nextcloud's `personal`, …). */
@@ -54,41 +54,25 @@ export class CalDav extends DavHome {
       }));
   }
 
-  /**
-   * One Depth 1 PROPFIND of the calendar home. (tsdav's fetchCalendars also asks each calendar for
-   * its supported reports, one more round trip per calendar for what nothing here reads.)
-   */
   private async readHome(): Promise<DAVCalendar[]> {
-    const account = await this.discover();
-    const homeUrl = account.homeUrl ?? '';
-    const responses = await propfind({
-      url: homeUrl,
-      props: {
-        [`${DAVNamespaceShort.DAV}:displayname`]: {},
-        [`${DAVNamespaceShort.DAV}:resourcetype`]: {},
+    const collections = await this.homeCollections(
+      {
         [`${DAVNamespaceShort.CALDAV}:supported-calendar-component-set`]: {},
         [`${DAVNamespaceShort.CALDAV_APPLE}:calendar-color`]: {},
         [`${DAVNamespaceShort.CALENDAR_SERVER}:getctag`]: {},
         [`${DAVNamespaceShort.DAV}:sync-token`]: {},
       },
-      depth: '1',
-      fetch: this.fetchFor('Calendar home'),
-    });
-    return responses
-      .filter((response) => Object.keys(response.props?.resourcetype ?? {}).includes('calendar'))
-      .map((response) => {
-        const props = response.props ?? {};
-        const displayName = props.displayname?._cdata ?? props.displayname;
-        return {
-          url: new URL(response.href ?? '', homeUrl).href,
-          displayName: typeof displayName === 'string' ? displayName : '',
-          ctag: props.getctag,
-          syncToken: props.syncToken,
-          calendarColor: typeof props.calendarColor === 'string' ? props.calendarColor : undefined,
-          components: componentNames(props.supportedCalendarComponentSet?.comp),
-          resourcetype: Object.keys(props.resourcetype ?? {}),
-        };
-      });
+      'calendar',
+    );
+    return collections.map(({ url, displayName, props }) => ({
+      url,
+      displayName,
+      ctag: props.getctag,
+      syncToken: props.syncToken,
+      calendarColor: typeof props.calendarColor === 'string' ? props.calendarColor : undefined,
+      components: componentNames(props.supportedCalendarComponentSet?.comp),
+      resourcetype: Object.keys(props.resourcetype ?? {}),
+    }));
   }
 
   /** A calendar by its name (or, failing that, its display name); the error lists the ones there are. */
@@ -193,17 +177,7 @@ export class CalDav extends DavHome {
       depth: '1',
       fetch: this.fetchFor(`Calendar ${calendar.name}`),
     });
-    return responses
-      .filter((response) => response.href && response.props?.calendarData !== undefined)
-      .map((response) => {
-        const data = response.props?.calendarData;
-        const etag = response.props?.getetag;
-        return {
-          url: new URL(response.href ?? '', calendar.url).href,
-          etag: etag === undefined || etag === null ? undefined : String(etag),
-          data: data?._cdata ?? data,
-        };
-      });
+    return reportedObjects(responses, calendar.url, 'calendarData');
   }
 
   async create(calendar: CalendarRef, uid: string, data: string): Promise<void> {

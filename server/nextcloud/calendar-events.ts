@@ -4,7 +4,7 @@ import type { DAVCalendarObject } from 'tsdav';
 import { NotFoundError } from '../errors.js';
 import { CalDav, type CalendarRef } from './caldav.js';
 import type { NextcloudClient } from './client.js';
-import { mapBounded } from './dav-discovery.js';
+import { readEach } from './dav-discovery.js';
 import { type EventView, eventsInRange, eventView, parseCalendar } from './icalendar.js';
 import { applyEventChanges, type EventChanges, newEvent } from './icalendar-write.js';
 
@@ -16,6 +16,8 @@ export interface ListResult {
   /** Objects that are not valid iCalendar: skipped (and logged) so the rest still lists. */
   readonly skipped: number;
 }
+
+export const NOT_ICALENDAR = 'skipped a calendar object that is not valid iCalendar';
 
 /** Calendar events over CalDAV: listing with recurrences expanded, and ETag-guarded changes. */
 export class CalendarEvents {
@@ -30,54 +32,39 @@ export class CalendarEvents {
 
   /** Events of some calendars overlapping [from, to), sorted by start; the calendars are read in parallel. */
   async list(calendars: readonly CalendarRef[], from: Date, to: Date): Promise<ListResult> {
-    const events: ListedEvent[] = [];
-    let skipped = 0;
-    const read = await mapBounded(calendars, (calendar) =>
-      this.dav.objects(calendar, 'VEVENT', { start: from, end: to }),
+    const { items: events, skipped } = await readEach(
+      calendars,
+      (calendar) => this.dav.objects(calendar, 'VEVENT', { start: from, end: to }),
+      (object, calendar) =>
+        eventsInRange(parseCalendar(String(object.data ?? '')), from, to).map((view) => ({
+          ...view,
+          calendar_name: calendar.name,
+          etag: object.etag ?? null,
+        })),
+      this.log,
+      NOT_ICALENDAR,
     );
-    calendars.forEach((calendar, index) => {
-      for (const object of read[index] ?? []) {
-        try {
-          for (const view of eventsInRange(parseCalendar(String(object.data ?? '')), from, to)) {
-            events.push({ ...view, calendar_name: calendar.name, etag: object.etag ?? null });
-          }
-        } catch (error) {
-          skipped++;
-          this.skippedObject(object, error);
-        }
-      }
-    });
     events.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
     return { events, skipped };
   }
 
   /** Every event (the series itself for recurring ones, not its occurrences) of some calendars. */
   async masters(calendars: readonly CalendarRef[]): Promise<ListResult> {
-    const found: ListedEvent[] = [];
-    let skipped = 0;
-    const read = await mapBounded(calendars, (calendar) => this.dav.objects(calendar, 'VEVENT'));
-    calendars.forEach((calendar, index) => {
-      for (const object of read[index] ?? []) {
-        try {
-          const vevent = parseCalendar(String(object.data ?? ''))
-            .getAllSubcomponents('vevent')
-            .find((v) => !v.hasProperty('recurrence-id'));
-          if (vevent)
-            found.push({ ...eventView(vevent), calendar_name: calendar.name, etag: object.etag ?? null });
-        } catch (error) {
-          skipped++;
-          this.skippedObject(object, error);
-        }
-      }
-    });
-    return { events: found, skipped };
-  }
-
-  private skippedObject(object: DAVCalendarObject, error: unknown): void {
-    this.log.warn(
-      { url: object.url, err: (error as Error).message },
-      'skipped a calendar object that is not valid iCalendar',
+    const { items: events, skipped } = await readEach(
+      calendars,
+      (calendar) => this.dav.objects(calendar, 'VEVENT'),
+      (object, calendar) => {
+        const vevent = parseCalendar(String(object.data ?? ''))
+          .getAllSubcomponents('vevent')
+          .find((v) => !v.hasProperty('recurrence-id'));
+        return vevent
+          ? [{ ...eventView(vevent), calendar_name: calendar.name, etag: object.etag ?? null }]
+          : [];
+      },
+      this.log,
+      NOT_ICALENDAR,
     );
+    return { events, skipped };
   }
 
   /** Moves an event, as it is (occurrences, exceptions, alarms), to another calendar. */

@@ -1,17 +1,22 @@
 import {
+  addressBookQuery,
   createVCard,
   type DAVAddressBook,
   DAVNamespaceShort,
   type DAVVCard,
   davRequest,
   deleteVCard,
-  fetchAddressBooks,
-  fetchVCards,
   updateVCard,
 } from 'tsdav';
 import { errorForStatus } from '../errors.js';
 import type { NextcloudClient } from './client.js';
-import { type CollectionName, collectionName, DavHome, findCollection } from './dav-discovery.js';
+import {
+  type CollectionName,
+  collectionName,
+  DavHome,
+  findCollection,
+  reportedObjects,
+} from './dav-discovery.js';
 
 /** An address book as tools name it: the last segment of its URL (Nextcloud's `contacts`, …). */
 export interface AddressBookRef extends CollectionName {
@@ -26,15 +31,35 @@ export class CardDav extends DavHome {
     super(nc, 'carddav', 'Address book');
   }
 
-  async addressBooks(): Promise<AddressBookRef[]> {
-    const books = await fetchAddressBooks({ account: await this.discover(), fetch: this.fetch });
-    return books.map((book) => ({
-      ...collectionName(book),
-      url: book.url,
-      // Nextcloud's ctag is its sync token, which tsdav reads as a number; other servers send text.
-      ctag: book.ctag === undefined || book.ctag === null ? null : String(book.ctag),
-      dav: book,
-    }));
+  /** The address books of the home, read once per service object (one tool call). */
+  private home: Promise<AddressBookRef[]> | undefined;
+
+  addressBooks(): Promise<AddressBookRef[]> {
+    this.home ??= this.readHome().catch((error: unknown) => {
+      this.home = undefined;
+      throw error;
+    });
+    return this.home;
+  }
+
+  private async readHome(): Promise<AddressBookRef[]> {
+    const collections = await this.homeCollections(
+      {
+        [`${DAVNamespaceShort.CALENDAR_SERVER}:getctag`]: {},
+        [`${DAVNamespaceShort.DAV}:sync-token`]: {},
+      },
+      'addressbook',
+    );
+    return collections.map(({ url, displayName, props }) => {
+      const book: DAVAddressBook = { url, displayName, ctag: props.getctag, syncToken: props.syncToken };
+      return {
+        ...collectionName(book),
+        url,
+        // Nextcloud's ctag is its sync token, which tsdav reads as a number; other servers send text.
+        ctag: props.getctag === undefined || props.getctag === null ? null : String(props.getctag),
+        dav: book,
+      };
+    });
   }
 
   async addressBook(name: string): Promise<AddressBookRef> {
@@ -43,6 +68,7 @@ export class CardDav extends DavHome {
 
   /** Extended MKCOL (RFC 5689) of an address book below the discovered home. */
   async create(name: string, displayName: string): Promise<void> {
+    this.home = undefined;
     const responses = await davRequest({
       url: await this.childUrl(name),
       init: {
@@ -70,11 +96,23 @@ export class CardDav extends DavHome {
   }
 
   remove(book: AddressBookRef): Promise<void> {
+    this.home = undefined;
     return this.deleteCollection(book.url, `Address book ${book.name}`);
   }
 
+  /**
+   * Every card of the book with its data: one addressbook-query REPORT (tsdav's fetchVCards asks
+   * for the hrefs, then multi-gets them: two round trips). Its filter, as tsdav's, is "has an FN",
+   * which every valid vCard has.
+   */
   async cards(book: AddressBookRef): Promise<DAVVCard[]> {
-    return fetchVCards({ addressBook: book.dav, fetch: this.fetch });
+    const responses = await addressBookQuery({
+      url: book.url,
+      props: { [`${DAVNamespaceShort.DAV}:getetag`]: {}, [`${DAVNamespaceShort.CARDDAV}:address-data`]: {} },
+      depth: '1',
+      fetch: this.fetchFor(`Address book ${book.name}`),
+    });
+    return reportedObjects(responses, book.url, 'addressData');
   }
 
   async createCard(book: AddressBookRef, uid: string, data: string): Promise<void> {

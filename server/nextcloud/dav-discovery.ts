@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { createAccount, type DAVAccount, deleteObject } from 'tsdav';
+import type { Logger } from 'pino';
+import { createAccount, type DAVAccount, type DAVResponse, deleteObject, propfind } from 'tsdav';
 import { NotFoundError } from '../errors.js';
 import type { NextcloudClient } from './client.js';
 import { davFetch } from './dav-fetch.js';
@@ -29,7 +30,7 @@ export abstract class DavHome {
   constructor(
     protected readonly nc: NextcloudClient,
     private readonly accountType: 'caldav' | 'carddav',
-    what: string,
+    private readonly what: string,
   ) {
     this.fetch = davFetch(nc, what);
   }
@@ -56,6 +57,35 @@ export abstract class DavHome {
     return this.account;
   }
 
+  /**
+   * The home's collections of one resource type, with the props asked for: one Depth 1 PROPFIND.
+   * (tsdav's fetchCalendars and fetchAddressBooks also ask each collection for its supported
+   * reports, one more round trip per collection for what nothing here reads.)
+   */
+  protected async homeCollections(
+    props: Record<string, object>,
+    resourceType: 'calendar' | 'addressbook',
+  ): Promise<{ url: string; displayName: string; props: NonNullable<DAVResponse['props']> }[]> {
+    const homeUrl = (await this.discover()).homeUrl ?? '';
+    const responses = await propfind({
+      url: homeUrl,
+      props: { 'd:displayname': {}, 'd:resourcetype': {}, ...props },
+      depth: '1',
+      fetch: this.fetchFor(`${this.what} home`),
+    });
+    return responses
+      .filter((response) => Object.keys(response.props?.resourcetype ?? {}).includes(resourceType))
+      .map((response) => {
+        const found = response.props ?? {};
+        const displayName = found.displayname?._cdata ?? found.displayname;
+        return {
+          url: new URL(response.href ?? '', homeUrl).href,
+          displayName: typeof displayName === 'string' ? displayName : '',
+          props: found,
+        };
+      });
+  }
+
   /** The URL of a new collection `name` below the discovered home. */
   protected async childUrl(name: string): Promise<string> {
     return new URL(`${encodeURIComponent(name)}/`, (await this.discover()).homeUrl).href;
@@ -65,6 +95,28 @@ export abstract class DavHome {
   protected async deleteCollection(url: string, what: string): Promise<void> {
     await deleteObject({ url, fetch: this.fetchFor(what, [404]) });
   }
+}
+
+/**
+ * The objects of a REPORT that asked for their data (`calendarData` or `addressData`): URL, ETag
+ * and text, as tsdav's own fetches shape them. Responses without data (the collection) are left out.
+ */
+export function reportedObjects(
+  responses: readonly DAVResponse[],
+  base: string,
+  data: 'calendarData' | 'addressData',
+): { url: string; etag: string | undefined; data: unknown }[] {
+  return responses
+    .filter((response) => response.href && response.props?.[data] !== undefined)
+    .map((response) => {
+      const text = response.props?.[data];
+      const etag = response.props?.getetag;
+      return {
+        url: new URL(response.href ?? '', base).href,
+        etag: etag === undefined || etag === null ? undefined : String(etag),
+        data: text?._cdata ?? text,
+      };
+    });
 }
 
 /** A collection's tool name and display name (the name again when it has none). */
@@ -136,4 +188,32 @@ export async function mapBounded<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/**
+ * Every object of some collections, read in parallel (bounded), turned into items by `parse`. An
+ * object `parse` throws on (not valid iCalendar or vCard) is left out, counted and logged with
+ * `skipped`, so one broken object written by another client does not fail the listing.
+ */
+export async function readEach<C, O extends { url: string }, R>(
+  collections: readonly C[],
+  read: (collection: C) => Promise<readonly O[]>,
+  parse: (object: O, collection: C) => Iterable<R>,
+  log: Logger,
+  skipped: string,
+): Promise<{ items: R[]; skipped: number }> {
+  const objects = await mapBounded(collections, read);
+  const items: R[] = [];
+  let count = 0;
+  collections.forEach((collection, index) => {
+    for (const object of objects[index] ?? []) {
+      try {
+        items.push(...parse(object, collection));
+      } catch (error) {
+        count++;
+        log.warn({ url: object.url, err: (error as Error).message }, skipped);
+      }
+    }
+  });
+  return { items, skipped: count };
 }

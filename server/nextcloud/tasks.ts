@@ -3,8 +3,9 @@ import ICAL from 'ical.js';
 import type { Logger } from 'pino';
 import { NotFoundError } from '../errors.js';
 import { CalDav, type CalendarRef } from './caldav.js';
-import { findObject, quote } from './calendar-events.js';
+import { findObject, NOT_ICALENDAR, quote } from './calendar-events.js';
 import type { NextcloudClient } from './client.js';
+import { readEach } from './dav-discovery.js';
 import { isoTime, parseCalendar } from './icalendar.js';
 import { applyTodoChanges, newTodo, type TodoChanges } from './icalendar-write.js';
 
@@ -65,23 +66,18 @@ export class Tasks {
     this.dav = new CalDav(nc);
   }
 
+  /** Every task of the calendars, read in parallel; objects that are not valid iCalendar are skipped and counted. */
   async list(calendars: readonly CalendarRef[]): Promise<{ tasks: TaskView[]; skipped: number }> {
-    const tasks: TaskView[] = [];
-    let skipped = 0;
-    for (const calendar of calendars) {
-      for (const object of await this.dav.objects(calendar, 'VTODO')) {
-        try {
-          for (const vtodo of parseCalendar(String(object.data ?? '')).getAllSubcomponents('vtodo'))
-            tasks.push(view(vtodo, calendar.name, object.etag));
-        } catch (error) {
-          skipped++;
-          this.log.warn(
-            { url: object.url, err: (error as Error).message },
-            'skipped a task that is not valid iCalendar',
-          );
-        }
-      }
-    }
+    const { items: tasks, skipped } = await readEach(
+      calendars,
+      (calendar) => this.dav.objects(calendar, 'VTODO'),
+      (object, calendar) =>
+        parseCalendar(String(object.data ?? ''))
+          .getAllSubcomponents('vtodo')
+          .map((vtodo) => view(vtodo, calendar.name, object.etag)),
+      this.log,
+      NOT_ICALENDAR,
+    );
     return { tasks, skipped };
   }
 

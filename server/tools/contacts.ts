@@ -3,7 +3,7 @@ import type { DAVVCard } from 'tsdav';
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import { type AddressBookRef, CardDav } from '../nextcloud/carddav.js';
-import { noCollections } from '../nextcloud/dav-discovery.js';
+import { noCollections, readEach } from '../nextcloud/dav-discovery.js';
 import {
   applyContactChanges,
   type ContactView,
@@ -63,28 +63,23 @@ const contactList = {
 
 const dav = (ctx: ToolContext) => new CardDav(ctx.nc);
 
-/** Every contact of some address books; cards that are not valid vCard are skipped and counted. */
+/** Every contact of some address books, read in parallel; cards that are not valid vCard are skipped and counted. */
 async function listContacts(ctx: ToolContext, books: readonly AddressBookRef[]) {
-  const contacts: (Listed & { card: DAVVCard })[] = [];
-  let skipped = 0;
-  for (const book of books) {
-    for (const card of await dav(ctx).cards(book)) {
-      try {
-        contacts.push({
-          ...contactView(parseVCard(String(card.data ?? ''))),
-          addressbook: book.name,
-          etag: card.etag ?? null,
-          card,
-        });
-      } catch (error) {
-        skipped++;
-        ctx.log.warn(
-          { url: card.url, err: (error as Error).message },
-          'skipped a contact that is not valid vCard',
-        );
-      }
-    }
-  }
+  const service = dav(ctx);
+  const { items: contacts, skipped } = await readEach(
+    books,
+    (book) => service.cards(book),
+    (card, book) => [
+      {
+        ...contactView(parseVCard(String(card.data ?? ''))),
+        addressbook: book.name,
+        etag: card.etag ?? null,
+        card,
+      },
+    ],
+    ctx.log,
+    'skipped a contact that is not valid vCard',
+  );
   return { contacts, skipped };
 }
 
