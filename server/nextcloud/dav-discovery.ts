@@ -80,7 +80,9 @@ export abstract class DavHome {
         const displayName = found.displayname?._cdata ?? found.displayname;
         return {
           url: new URL(response.href ?? '', homeUrl).href,
-          displayName: typeof displayName === 'string' ? displayName : '',
+          // The XML parser tsdav uses reads a name of digits ("2026") as a number.
+          displayName:
+            typeof displayName === 'string' || typeof displayName === 'number' ? String(displayName) : '',
           props: found,
         };
       });

@@ -82,4 +82,21 @@ describe.runIf(groupwareAvailable() && !process.env.TEST_NEXTCLOUD_URL)('DAV rou
     const books = (await call(env.client, 'nc_contacts_list_addressbooks')).data.addressbooks.length;
     expect(sent).toEqual(expected(books));
   });
+
+  it('keeps a display name of digits as the text it is', async () => {
+    await call(env.client, 'nc_calendar_manage_calendar', {
+      action: 'create',
+      calendar_name: 'year',
+      display_name: '2026',
+    });
+    await call(env.client, 'nc_contacts_create_addressbook', { name: 'class', display_name: '1999' });
+    const calendars = await call(env.client, 'nc_calendar_list_calendars');
+    expect(calendars.data.calendars).toContainEqual(
+      expect.objectContaining({ name: 'year', display_name: '2026' }),
+    );
+    const books = await call(env.client, 'nc_contacts_list_addressbooks');
+    expect(books.data.addressbooks).toContainEqual(
+      expect.objectContaining({ uri: 'class', displayname: '1999' }),
+    );
+  });
 });
