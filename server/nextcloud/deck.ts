@@ -160,8 +160,12 @@ export class DeckApi {
       .data;
   }
 
+  /** A board; one in Deck's trash (which Deck still answers) is refused as the lists leave it out. */
   async board(boardId: number): Promise<DeckBoard> {
-    return (await this.boardRead(boardId)).data;
+    const { data } = await this.boardRead(boardId);
+    if (data.deletedAt)
+      throw new NotFoundError(`Deck board ${boardId} is deleted (in Deck's trash until restored there)`);
+    return data;
   }
 
   private boardRead(boardId: number) {
