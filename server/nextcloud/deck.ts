@@ -7,11 +7,9 @@ import {
   AttachmentSchema,
   BoardSchema,
   CardSchema,
-  CommentSchema,
   type DeckAttachment,
   type DeckBoard,
   type DeckCard,
-  type DeckComment,
   type DeckLabel,
   type DeckStack,
   Ignored,
@@ -19,7 +17,7 @@ import {
   StackSchema,
 } from './deck-answers.js';
 
-export type { DeckAttachment, DeckBoard, DeckCard, DeckComment, DeckLabel, DeckStack };
+export type { DeckAttachment, DeckBoard, DeckCard, DeckLabel, DeckStack };
 
 /**
  * Deck's REST API (docs/API.md of nextcloud/deck); v1.1 lists every attachment type. Only the API
@@ -30,7 +28,6 @@ export type { DeckAttachment, DeckBoard, DeckCard, DeckComment, DeckLabel, DeckS
 const API = '/index.php/apps/deck/api/v1.0';
 const API_V11 = '/index.php/apps/deck/api/v1.1';
 /** Deck's comments API is OCS. */
-const COMMENTS = '/ocs/v2.php/apps/deck/api/v1.0/cards';
 
 /**
  * What came after the oldest Deck the tools serve (1.13, Nextcloud 29), with the release it came
@@ -352,36 +349,6 @@ export class DeckApi {
   async deleteAttachment(boardId: number, stackId: number, cardId: number, attachment: DeckAttachment) {
     const path = `${cardPath(boardId, stackId, cardId)}/attachments/${attachment.type}/${attachment.id}`;
     await this.write(Ignored, 'DELETE', path, `Attachment ${attachment.id}`, undefined, 'v11');
-  }
-
-  comments(cardId: number, limit: number, offset: number): Promise<DeckComment[]> {
-    return this.nc.ocs({
-      method: 'GET',
-      path: `${COMMENTS}/${cardId}/comments`,
-      query: { limit, offset },
-      what: `The comments of card ${cardId}`,
-      schema: z.array(CommentSchema),
-    });
-  }
-
-  comment(method: 'POST' | 'PUT', cardId: number, commentId: number | undefined, json: unknown) {
-    return this.nc.ocs({
-      method,
-      path: `${COMMENTS}/${cardId}/comments${commentId === undefined ? '' : `/${commentId}`}`,
-      json,
-      what:
-        commentId === undefined ? `A comment on card ${cardId}` : `Comment ${commentId} on card ${cardId}`,
-      schema: CommentSchema,
-    });
-  }
-
-  async deleteComment(cardId: number, commentId: number): Promise<void> {
-    await this.nc.ocs({
-      method: 'DELETE',
-      path: `${COMMENTS}/${cardId}/comments/${commentId}`,
-      what: `Comment ${commentId} on card ${cardId}`,
-      schema: Ignored,
-    });
   }
 }
 

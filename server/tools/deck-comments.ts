@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError, ServerError, UpstreamFailedError } from '../errors.js';
 import { COMMENT_LIMIT, commentLength, MAX_PARTS, splitComment } from '../nextcloud/comment-split.js';
-import { DeckApi, type DeckComment } from '../nextcloud/deck.js';
+import { type DeckComment, DeckComments } from '../nextcloud/deck-comments.js';
 import { defineTool } from '../registry.js';
 import { cardId, id } from './deck-views.js';
 
@@ -41,7 +41,7 @@ const list = defineTool({
   output: { comments: z.array(z.object(commentShape)), next_offset: z.number().nullable() },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const page = await new DeckApi(nc).comments(args.card_id, args.limit, args.offset);
+    const page = await new DeckComments(nc).list(args.card_id, args.limit, args.offset);
     const shaped = page.map((comment) => commentView(comment, args.message_max_length));
     if (args.order === 'oldest') shaped.reverse();
     return {
@@ -85,12 +85,12 @@ const create = defineTool({
         `The comment would take ${parts.length} comments, more than ${MAX_PARTS}; nothing was posted. Put the text in a note or file, attach it with deck_attach_note or deck_attach_file and comment a pointer to it.`,
       );
     }
-    const deck = new DeckApi(nc);
+    const comments = new DeckComments(nc);
     const posted: DeckComment[] = [];
     for (const part of parts) {
       const parentId = posted[0] ? Number(posted[0].id) : (args.parent_id ?? null);
       try {
-        posted.push(await deck.comment('POST', args.card_id, undefined, { message: part, parentId }));
+        posted.push(await comments.write('POST', args.card_id, undefined, { message: part, parentId }));
       } catch (error) {
         if (posted.length === 0 || !(error instanceof ServerError)) throw error;
         // Deck has no multi-comment transaction: say what is already there so only the rest is sent again.
@@ -124,7 +124,7 @@ const update = defineTool({
         `The comment is ${length} characters, ${length - COMMENT_LIMIT} over Deck's limit of ${COMMENT_LIMIT}; nothing was changed`,
       );
     }
-    const comment = await new DeckApi(nc).comment('PUT', args.card_id, args.comment_id, {
+    const comment = await new DeckComments(nc).write('PUT', args.card_id, args.comment_id, {
       message: args.message,
     });
     return { structured: commentView(comment) };
@@ -139,7 +139,7 @@ const remove = defineTool({
   output: { deleted: z.boolean(), comment_id: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async handler(args, { nc }) {
-    await new DeckApi(nc).deleteComment(args.card_id, args.comment_id);
+    await new DeckComments(nc).delete(args.card_id, args.comment_id);
     return { structured: { deleted: true, comment_id: args.comment_id } };
   },
 });
