@@ -33,6 +33,26 @@ export async function createTag(target: Target, name: string): Promise<number> {
   return Number(response.headers.get('content-location')?.split('/').pop());
 }
 
+/**
+ * The id of the suite's own system tag, created on first use. Only admins may delete a system tag,
+ * so on a real Nextcloud the tag outlives the run: a fixed name per suite (not a unique one) has a
+ * run find the tag the last one left instead of adding another every time.
+ */
+export async function suiteTag(target: Target, name: string): Promise<number> {
+  const response = await dav(target, 'PROPFIND', '/systemtags/', {
+    depth: '1',
+    body:
+      '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">' +
+      '<d:prop><oc:id/><oc:display-name/></d:prop></d:propfind>',
+  });
+  expect(response.status).toBe(207);
+  for (const [, xml] of (await response.text()).matchAll(/<d:response>(.*?)<\/d:response>/gs)) {
+    const id = /<oc:id>(\d+)<\/oc:id>/.exec(xml ?? '')?.[1];
+    if (id && (xml ?? '').includes(`<oc:display-name>${name}</oc:display-name>`)) return Number(id);
+  }
+  return createTag(target, name);
+}
+
 /** Deletes a tag where the test user may (admins only); elsewhere it stays, as a real Nextcloud keeps it. */
 export async function deleteTag(target: Target, id: number): Promise<void> {
   await dav(target, 'DELETE', `/systemtags/${id}`);
