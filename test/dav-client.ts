@@ -17,6 +17,8 @@ export async function dav(
     headers: {
       authorization: basicAuth(target.user, target.appPassword),
       'content-type': options.contentType ?? 'application/xml; charset=utf-8',
+      // Uncompressed, as the tools ask: the stand-in's groupware proxy rewrites 207 bodies as text.
+      'accept-encoding': 'identity',
       ...(options.depth ? { depth: options.depth } : {}),
     },
     ...(options.body === undefined ? {} : { body: options.body }),
@@ -78,4 +80,27 @@ export async function markFavorite(target: Target, path: string): Promise<void> 
       '<d:set><d:prop><oc:favorite>1</oc:favorite></d:prop></d:set></d:propertyupdate>',
   });
   expect(response.status).toBe(207);
+}
+
+/**
+ * The user's calendar or address-book home, found as a DAV client finds it (current-user-principal,
+ * then its home set): Nextcloud's principal is the user id, the stand-in's is not, as for LDAP users.
+ */
+export async function davHome(target: Target, kind: 'calendar' | 'addressbook'): Promise<string> {
+  const find = async (path: string, prop: string, ns: string) => {
+    const response = await dav(target, 'PROPFIND', path, {
+      depth: '0',
+      body: `<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:x="${ns}"><d:prop><${prop}/></d:prop></d:propfind>`,
+    });
+    expect(response.status).toBe(207);
+    const href = new RegExp(`<[\\w-]*:?${prop.split(':')[1]}[^>]*>\\s*<[\\w-]*:?href>([^<]+)<`).exec(
+      await response.text(),
+    )?.[1];
+    if (!href) throw new Error(`no ${prop} at ${path}`);
+    return href.replace(/^https?:\/\/[^/]+/, '').replace(/^\/remote\.php\/dav/, '');
+  };
+  const principal = await find('/', 'd:current-user-principal', 'DAV:');
+  return kind === 'calendar'
+    ? find(principal, 'x:calendar-home-set', 'urn:ietf:params:xml:ns:caldav')
+    : find(principal, 'x:addressbook-home-set', 'urn:ietf:params:xml:ns:carddav');
 }
