@@ -102,6 +102,12 @@ export async function handleTalk(ctx: RequestContext): Promise<void> {
       state.rooms.delete(room.token);
       return sendOcs(res, 200, null);
     }
+    // Leaving: the conversation goes with its last user, and a one-to-one stays for the other.
+    if (rest === '/participants/self' && req.method === 'DELETE') {
+      room.attendees = room.attendees.filter((a) => a !== me);
+      if (!room.attendees.some((a) => a.actorType === 'users')) state.rooms.delete(room.token);
+      return sendOcs(res, 200, null);
+    }
     if (rest === '/participants' && req.method === 'GET')
       return sendOcs(res, 200, room.attendees.map(formatAttendee));
     if (rest === '/participants' && req.method === 'POST') {
@@ -175,10 +181,18 @@ function createRoom(ctx: RequestContext, params: Record<string, string>) {
   if (![1, 2, 3].includes(type)) return sendOcs(ctx.res, 400, { error: 'type' });
   if (type === 1) {
     if (!(invite in users) || invite === ctx.user) return sendOcs(ctx.res, 404, { error: 'invite' });
+    // The pair's conversation, which one of them may have left: Talk adds them back.
     const existing = [...rooms.values()].find(
-      (room) => room.type === 1 && self(room, ctx.user) && self(room, invite),
+      (room) =>
+        room.type === 1 &&
+        self(room, invite) &&
+        (self(room, ctx.user) ||
+          (room.attendees.every((a) => a.actorId === invite) && [invite, ctx.user].includes(room.name))),
     );
-    if (existing) return sendOcs(ctx.res, 200, formatRoom(ctx, existing));
+    if (existing) {
+      attend(existing, 'users', ctx.user, OWNER);
+      return sendOcs(ctx.res, 200, formatRoom(ctx, existing));
+    }
   }
   const name = (params.roomName ?? '').trim();
   if (type !== 1 && (name === '' || name.length > 255)) return sendOcs(ctx.res, 400, { error: 'name' });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { davHome } from '../dav-client.js';
 import { basicAuth, call, groupwareAvailable, textOf, unique, useServer } from '../harness.js';
 
 /** Calendar tools against Radicale behind the Nextcloud stand-in (or a real Nextcloud). */
@@ -10,10 +11,8 @@ describe.runIf(groupwareAvailable())('calendar tools', () => {
 
   /** PUTs raw iCalendar as another client would have written it (EXDATE, overridden instances). */
   async function putRaw(name: string, ics: string): Promise<void> {
-    const home = env.target.standin
-      ? `/remote.php/dav/principal-${env.target.user}/`
-      : `/remote.php/dav/calendars/${env.target.user}/`;
-    const response = await fetch(`${env.target.url}${home}${calendar}/${name}.ics`, {
+    const home = await davHome(env.target, 'calendar');
+    const response = await fetch(`${env.target.url}/remote.php/dav${home}${calendar}/${name}.ics`, {
       method: 'PUT',
       headers: {
         authorization: basicAuth(env.target.user, env.target.appPassword),

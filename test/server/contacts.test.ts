@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { davHome } from '../dav-client.js';
 import { basicAuth, call, groupwareAvailable, textOf, unique, useServer } from '../harness.js';
 
 /** Contact tools (CardDAV) against Radicale behind the Nextcloud stand-in (or a real Nextcloud). */
@@ -83,7 +84,7 @@ describe.runIf(groupwareAvailable())('contact tools', () => {
     );
     if (!env.target.standin) return;
     // Another client's card under another file name with the same UID: CardDavBackend's refusal.
-    const home = `${env.target.url}/remote.php/dav/principal-${env.target.user}/${book}/`;
+    const home = `${env.target.url}/remote.php/dav${await davHome(env.target, 'addressbook')}${book}/`;
     const raw = await fetch(`${home}other-client.vcf`, {
       method: 'PUT',
       headers: {

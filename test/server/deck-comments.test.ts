@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteDeckBoard, deleteFolderIfEmpty, detachAll, folderExists, useCleanup } from '../cleanup.js';
 import { basicAuth, call, connectClient, STANDIN_USERS, textOf, unique, useServer } from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
@@ -9,6 +10,7 @@ import { hasApp } from '../nextcloud-apps.js';
  */
 describe.skipIf(!hasApp('deck'))('deck comments and attachments', () => {
   const env = useServer({ webdav: true });
+  const cleanup = useCleanup();
   const ok = async (name: string, args: Record<string, unknown> = {}) => {
     const result = await call(env.client, name, args);
     expect(result.isError, `${name}: ${textOf(result)}`).toBeFalsy();
@@ -21,6 +23,8 @@ describe.skipIf(!hasApp('deck'))('deck comments and attachments', () => {
     const stack = await ok('deck_create_stack', { board_id: board.id, title: 'Work' });
     const card = await ok('deck_create_card', { board_id: board.id, stack_id: stack.id, title: 'Discuss' });
     where = { board_id: board.id, stack_id: stack.id, card_id: card.id };
+    cleanup.add(`Deck board ${board.id}`, () => deleteDeckBoard(env.target, board.id));
+    cleanup.add(`the attachments of card ${card.id}`, () => detachAll(env.client, where));
   });
 
   it('comments, replies, pages, edits and deletes', async () => {
@@ -106,12 +110,19 @@ describe.skipIf(!hasApp('deck'))('deck comments and attachments', () => {
   it('attaches a file and a note by sharing them with the card, and detaches without deleting', async () => {
     const path = `/${unique('spec')}.md`;
     await ok('nc_webdav_write_file', { path, content: '# Spec' });
+    cleanup.tool(() => env.client, 'nc_webdav_delete_resource', { path });
     const attached = await ok('deck_attach_file', { card_id: where.card_id, path });
     expect(attached).toMatchObject({ card_id: where.card_id, path });
     const note = await ok('nc_notes_create_note', { title: unique('Plan'), content: 'Plan body' });
-    // The stand-in's Notes API keeps no files; a real Notes app writes the note's file itself.
-    if (env.target.standin) await ok('nc_webdav_create_directory', { path: '/Notes' });
+    // The stand-in's Notes API keeps no files; a real Notes app writes the note's file (and /Notes) itself.
+    if (!(await folderExists(env.client, '/Notes'))) {
+      await ok('nc_webdav_create_directory', { path: '/Notes' });
+      cleanup.add('/Notes', () => deleteFolderIfEmpty(env.client, '/Notes'));
+    }
     await ok('nc_webdav_write_file', { path: `/Notes/${note.title}.md`, content: 'Plan body' });
+    cleanup.tool(() => env.client, 'nc_webdav_delete_resource', { path: `/Notes/${note.title}.md` });
+    // Deleting the note first: a real Notes app removes its file with it.
+    cleanup.tool(() => env.client, 'nc_notes_delete_note', { note_id: note.id });
     const noteAttached = await ok('deck_attach_note', { card_id: where.card_id, note_id: note.id });
     expect(noteAttached.path).toBe(`/Notes/${note.title}.md`);
 

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deleteDeckBoard, useCleanup } from '../cleanup.js';
 import { basicAuth, call, textOf, unique, useServer } from '../harness.js';
 
 /**
@@ -7,6 +8,7 @@ import { basicAuth, call, textOf, unique, useServer } from '../harness.js';
  */
 describe.skipIf(process.env.TEST_NEXTCLOUD_URL)('deck tools on Deck 1.13', () => {
   const env = useServer();
+  const cleanup = useCleanup();
   const ok = async (name: string, args: Record<string, unknown> = {}) => {
     const result = await call(env.client, name, args);
     expect(result.isError, `${name}: ${textOf(result)}`).toBeFalsy();
@@ -19,6 +21,7 @@ describe.skipIf(process.env.TEST_NEXTCLOUD_URL)('deck tools on Deck 1.13', () =>
 
   async function board() {
     const created = await ok('deck_create_board', { title: unique('Old'), color: '0082c9' });
+    cleanup.add(`Deck board ${created.id}`, () => deleteDeckBoard(env.target, created.id));
     const todo = await ok('deck_create_stack', { board_id: created.id, title: 'To do', order: 1 });
     const done = await ok('deck_create_stack', { board_id: created.id, title: 'Done', order: 2 });
     const card = await ok('deck_create_card', { board_id: created.id, stack_id: todo.id, title: 'Task' });

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { deleteDeckBoard, useCleanup } from '../cleanup.js';
 import { basicAuth, call, textOf, unique, useServer } from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
 /** Deck boards, stacks, cards and labels against the Deck stand-in (or a real Nextcloud's Deck). */
 describe.skipIf(!hasApp('deck'))('deck tools', () => {
   const env = useServer();
+  const cleanup = useCleanup();
   const ok = async (name: string, args: Record<string, unknown> = {}) => {
     const result = await call(env.client, name, args);
     expect(result.isError, `${name}: ${textOf(result)}`).toBeFalsy();
@@ -13,6 +15,7 @@ describe.skipIf(!hasApp('deck'))('deck tools', () => {
   /** A board with stacks To do / Done and two cards in To do. */
   async function board() {
     const created = await ok('deck_create_board', { title: unique('Board'), color: '#00AA00' });
+    cleanup.add(`Deck board ${created.id}`, () => deleteDeckBoard(env.target, created.id));
     const todo = await ok('deck_create_stack', { board_id: created.id, title: 'To do', order: 1 });
     const done = await ok('deck_create_stack', { board_id: created.id, title: 'Done', order: 2 });
     const where = (card: { id: number }, stack = todo.id) => ({

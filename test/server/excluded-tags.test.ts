@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assignTag, createTag, dav, deleteTag, markFavorite, unassignTag } from '../dav-client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { deleteDeckBoard, detachAll, request, useCleanup } from '../cleanup.js';
+import { assignTag, dav, deleteTag, markFavorite, suiteTag, unassignTag } from '../dav-client.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
@@ -11,8 +12,9 @@ const HOLDS = /holds files excluded by this tenant's privacy settings/;
 
 describe.runIf(webdavAvailable())('excluded tags', () => {
   // A name of its own, so a real Nextcloud's existing "private" tag is not disturbed.
-  const tagName = unique('private');
+  const tagName = 'mcp-test-private';
   const env = useServer({ webdav: true, excludedTags: [tagName, 'no-such-tag'] });
+  const cleanup = useCleanup();
   const root = `/${unique('mcp-excluded')}`;
   const open = `${root}/notes.txt`;
   const secret = `${root}/diary.txt`;
@@ -32,8 +34,14 @@ describe.runIf(webdavAvailable())('excluded tags', () => {
 
   beforeAll(async () => {
     // The tag exists before the first tool call, as it would in a tenant configured for it.
-    tagId = await createTag(env.target, tagName);
+    tagId = await suiteTag(env.target, tagName);
+    cleanup.add(`tag ${tagName}`, () => deleteTag(env.target, tagId));
     await call(env.client, 'nc_webdav_create_directory', { path: root });
+    cleanup.add(root, () =>
+      request(env.target, 'DELETE', `/remote.php/dav/files/${env.target.user}${root}`, (status) =>
+        [204, 404].includes(status),
+      ),
+    );
     await call(env.client, 'nc_webdav_create_directory', { path: vault });
     for (const [path, content] of [
       [open, 'shopping list'],
@@ -50,15 +58,16 @@ describe.runIf(webdavAvailable())('excluded tags', () => {
       share_with: SHARE_WITH,
     });
     secretShare = shared.data.id;
+    cleanup.tool(() => env.client, 'nc_share_delete', { share_id: secretShare });
     secretId = (await call(env.client, 'nc_webdav_get_file_tags', { path: secret })).data.file_id;
     const vaultId = (await call(env.client, 'nc_webdav_get_file_tags', { path: vault })).data.file_id;
     await assignTag(env.target, secretId, tagId);
     await assignTag(env.target, vaultId, tagId);
-  });
-  afterAll(async () => {
-    await call(env.client, 'nc_share_delete', { share_id: secretShare });
-    await dav(env.target, 'DELETE', `/files/${env.target.user}${root}`);
-    await deleteTag(env.target, tagId);
+    // First of all undone: the tools see what the tag hides again, to remove it.
+    cleanup.add(`tag ${tagName} on ${secret} and ${vault}`, async () => {
+      await unassignTag(env.target, secretId, tagId);
+      await unassignTag(env.target, vaultId, tagId);
+    });
   });
 
   it('never lists a tagged file, a tagged folder or what is inside it', async () => {
@@ -175,6 +184,9 @@ describe.runIf(webdavAvailable())('excluded tags', () => {
       stack_id: stack.data.id,
       title: 'Read this',
     });
+    const where = { board_id: board.data.id, stack_id: stack.data.id, card_id: card.data.id };
+    cleanup.add(`Deck board ${board.data.id}`, () => deleteDeckBoard(env.target, board.data.id));
+    cleanup.add(`the attachments of card ${card.data.id}`, () => detachAll(env.client, where));
     const refused = await call(env.client, 'deck_attach_file', { card_id: card.data.id, path: inVault });
     expect(refused.isError).toBe(true);
     expect(refused.text).toMatch(EXCLUDED);

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assignTag, createTag, dav, deleteTag } from '../dav-client.js';
+import { assignTag, dav, deleteTag, suiteTag } from '../dav-client.js';
 import { call, type Target, unique, useServer, webdavAvailable } from '../harness.js';
 
 describe.runIf(webdavAvailable())('file tags and comments', () => {
   const env = useServer({ webdav: true });
   const root = `/${unique('mcp-meta')}`;
   const file = `${root}/report.md`;
-  const tagName = unique('review');
+  const tagName = 'mcp-test-review';
   let tagId: number;
 
   beforeAll(async () => {
     await call(env.client, 'nc_webdav_create_directory', { path: root });
     await call(env.client, 'nc_webdav_write_file', { path: file, content: '# Report\n' });
-    tagId = await createTag(env.target, tagName);
+    tagId = await suiteTag(env.target, tagName);
   });
   afterAll(async () => {
     await call(env.client, 'nc_webdav_delete_resource', { path: root });

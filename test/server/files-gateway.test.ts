@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_TOOLS } from '../../server/tools/index.js';
-import { assignTag, createTag, dav, deleteTag, markFavorite } from '../dav-client.js';
+import { deleteDeckBoard, detachAll, request, useCleanup } from '../cleanup.js';
+import { assignTag, dav, deleteTag, markFavorite, suiteTag, unassignTag } from '../dav-client.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
@@ -24,8 +25,9 @@ function serverSources(): { file: string; text: string }[] {
 }
 
 describe.runIf(webdavAvailable())('the files gateway', () => {
-  const tagName = unique('gateway');
+  const tagName = 'mcp-test-gateway';
   const env = useServer({ webdav: true, excludedTags: [tagName] });
+  const cleanup = useCleanup();
   const root = `/${unique('mcp-gateway')}`;
   const open = `${root}/open.txt`;
   // Tagged, with a name that has a decomposed form: "é" as one code point (NFC, as Nextcloud stores it).
@@ -44,8 +46,14 @@ describe.runIf(webdavAvailable())('the files gateway', () => {
 
   beforeAll(async () => {
     expect(decomposed).not.toBe(secret);
-    tagId = await createTag(env.target, tagName);
+    tagId = await suiteTag(env.target, tagName);
+    cleanup.add(`tag ${tagName}`, () => deleteTag(env.target, tagId));
     await call(env.client, 'nc_webdav_create_directory', { path: root });
+    cleanup.add(root, () =>
+      request(env.target, 'DELETE', `/remote.php/dav/files/${env.target.user}${root}`, (status) =>
+        [204, 404].includes(status),
+      ),
+    );
     await call(env.client, 'nc_webdav_create_directory', { path: vault });
     for (const path of [open, secret, inVault]) {
       await call(env.client, 'nc_webdav_write_file', {
@@ -62,6 +70,7 @@ describe.runIf(webdavAvailable())('the files gateway', () => {
       share_with: SHARE_WITH,
     });
     secretShare = shared.data.id;
+    cleanup.tool(() => env.client, 'nc_share_delete', { share_id: secretShare });
     if (WITH_DECK) {
       const board = await call(env.client, 'deck_create_board', {
         title: unique('Gateway'),
@@ -76,18 +85,18 @@ describe.runIf(webdavAvailable())('the files gateway', () => {
         })
       ).data.id;
       where = { board_id: board.data.id, stack_id: stack.data.id, card_id: card };
+      const attachedTo = where;
+      cleanup.add(`Deck board ${board.data.id}`, () => deleteDeckBoard(env.target, board.data.id));
+      cleanup.add(`the attachments of card ${card}`, () => detachAll(env.client, attachedTo));
       // Attached before the tag, so the card lists a file the tag now hides.
       for (const path of [open, secret]) await call(env.client, 'deck_attach_file', { card_id: card, path });
     }
     for (const path of [secret, vault]) {
       const { file_id } = (await call(env.client, 'nc_webdav_get_file_tags', { path })).data;
       await assignTag(env.target, file_id, tagId);
+      // First of all undone: the tools see what the tag hides again, to remove it.
+      cleanup.add(`tag ${tagName} on ${path}`, () => unassignTag(env.target, file_id, tagId));
     }
-  });
-  afterAll(async () => {
-    await call(env.client, 'nc_share_delete', { share_id: secretShare });
-    await dav(env.target, 'DELETE', `/files/${env.target.user}${root}`);
-    await deleteTag(env.target, tagId);
   });
 
   /**

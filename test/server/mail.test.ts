@@ -1,7 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../contract/index.js';
-import { call, connectClient, textOf, useServer } from '../harness.js';
+import { undoTool, useCleanup } from '../cleanup.js';
+import { call, connectClient, textOf, unique, useServer } from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
 interface Summary {
@@ -16,11 +17,24 @@ interface Summary {
  * Mail tools against the Mail stand-in. With a real Nextcloud that has Mail, the user's
  * first mail account needs an INBOX with at least six messages, one with a text attachment, a Trash
  * mailbox and one more mailbox; a run moves one message out of the INBOX, trashes one, and sends
- * two messages to the account's own address.
+ * two messages to the account's own address, then moves both back and deletes what it sent (but
+ * keeps its "Needs Reply" tag: no tool deletes a tag, and creating it again finds it).
  */
 describe.skipIf(!hasApp('mail'))('mail tools', () => {
   const env = useServer();
+  const cleanup = useCleanup();
   const standin = () => env.target.standin;
+  const plainSubject = unique('MCP test: plain');
+  const replySubject = unique('Re: MCP test');
+  /** Moves the newest message of that subject from one mailbox to another, if there is one. */
+  const moveBack = async (subject: string | undefined, from: number, to: number) => {
+    const [message] = (await list(from)).filter((m) => m.subject === subject);
+    if (message)
+      await undoTool(env.client, 'nc_mail_move_message', {
+        message_id: message.id,
+        destination_mailbox_id: to,
+      });
+  };
   let account: { id: number; email: string; aliases: { email: string }[] };
   let boxes: { id: number; name: string; special_use: string[] }[];
   const role = (use: string) => boxes.find((box) => box.special_use.includes(use))?.id ?? 0;
@@ -212,6 +226,13 @@ describe.skipIf(!hasApp('mail'))('mail tools', () => {
     const other = boxes.find((box) => box.special_use.length === 0)?.id ?? role('sent');
     const inbox = await list(role('inbox'));
     const [first, second] = inbox.slice(-2);
+    // Back where they were: the moved one, and the trashed one unless it was deleted for good.
+    cleanup.add(`"${first?.subject}" back to the INBOX`, () =>
+      moveBack(first?.subject, other, role('inbox')),
+    );
+    cleanup.add(`"${second?.subject}" back to the INBOX`, () =>
+      moveBack(second?.subject, role('trash'), role('inbox')),
+    );
     const moved = await call(env.client, 'nc_mail_move_message', {
       message_id: first?.id,
       destination_mailbox_id: other,
@@ -242,12 +263,21 @@ describe.skipIf(!hasApp('mail'))('mail tools', () => {
   });
 
   it('sends from the account or an alias, with cc, bcc, HTML and a reply reference', async () => {
+    // Deleted from Sent and, if they arrived already, from the INBOX; then for good from the Trash.
+    cleanup.add('the messages sent', async () => {
+      const sent = (m: Summary) => [plainSubject, replySubject].includes(m.subject);
+      for (const box of [role('sent'), role('inbox'), role('trash')])
+        for (const message of (await list(box)).filter(sent))
+          await undoTool(env.client, 'nc_mail_delete_message', { message_id: message.id });
+      for (const message of (await list(role('trash'))).filter(sent))
+        await undoTool(env.client, 'nc_mail_delete_message', { message_id: message.id });
+    });
     const to = [{ email: account.email, label: 'Me' }];
     const plain = await call(env.client, 'nc_mail_send_message', {
       account_id: account.id,
       to,
       cc: [{ email: account.email }],
-      subject: 'MCP test: plain',
+      subject: plainSubject,
       body: 'Hello from the test.',
     });
     expect(plain.isError, plain.text).toBeFalsy();
@@ -261,7 +291,7 @@ describe.skipIf(!hasApp('mail'))('mail tools', () => {
       from_email: from.toUpperCase(),
       to,
       bcc: [{ email: account.email, label: 'Hidden' }],
-      subject: 'Re: MCP test',
+      subject: replySubject,
       body: '<p>Hello</p>',
       is_html: true,
       references,
@@ -276,17 +306,16 @@ describe.skipIf(!hasApp('mail'))('mail tools', () => {
         to: [{ label: 'Me', email: 'alice@example.org' }],
         cc: [{ email: 'alice@example.org' }],
         bcc: [],
-        subject: 'MCP test: plain',
+        subject: plainSubject,
         body: 'Hello from the test.',
         isHtml: false,
         references: null,
       }),
       expect.objectContaining({ fromEmail: 'alice.sales@example.org', isHtml: true, references }),
     ]);
-    expect((await list(role('sent'))).map((m) => m.subject).sort()).toEqual([
-      'MCP test: plain',
-      'Re: MCP test',
-    ]);
+    expect((await list(role('sent'))).map((m) => m.subject).sort()).toEqual(
+      [plainSubject, replySubject].sort(),
+    );
   });
 
   it('refuses header injection, too many recipients and foreign senders before anything is sent', async () => {

@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../cleanup.js';
 import { call, unique, useServer } from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
 describe.runIf(hasApp('notes'))('notes tools', () => {
   const env = useServer();
   const category = unique('mcp-test');
+  // Each test deletes its notes; this catches those a failing test left in the suite's category.
+  useCleanup().add(`the notes in ${category}`, async () => {
+    const listed = await call(env.client, 'nc_notes_list_notes', { category, limit: 100 });
+    if (listed.isError) throw new Error(listed.text);
+    for (const note of listed.data.notes as { id: number }[])
+      await call(env.client, 'nc_notes_delete_note', { note_id: note.id });
+    const left = await call(env.client, 'nc_notes_list_notes', { category });
+    if (left.data.notes.length > 0) throw new Error(`${left.data.notes.length} notes left`);
+  });
 
   it('creates, reads, updates with the etag, appends and deletes a note', async () => {
     const created = await call(env.client, 'nc_notes_create_note', {

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { undoTool, useCleanup } from '../cleanup.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
 
 /** With a real Nextcloud, TEST_NEXTCLOUD_SHARE_WITH names a user to share with (default: the stand-in's bob). */
@@ -10,12 +11,21 @@ describe.runIf(webdavAvailable())('sharing tools', () => {
   const file = `${root}/plan.md`;
   const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
 
+  const cleanup = useCleanup();
+
   beforeAll(async () => {
     await call(env.client, 'nc_webdav_create_directory', { path: root });
+    cleanup.tool(() => env.client, 'nc_webdav_delete_resource', { path: root });
+    // The tests delete their shares; this catches those a failing test left, before the files go.
+    cleanup.add(`the shares of ${root}`, async () => {
+      for (const args of [{ path: root }, { path: root, subfiles: true }]) {
+        const listed = await call(env.client, 'nc_share_list', args);
+        if (listed.isError) throw new Error(listed.text);
+        for (const share of listed.data.shares as { id: number }[])
+          await undoTool(env.client, 'nc_share_delete', { share_id: share.id });
+      }
+    });
     await call(env.client, 'nc_webdav_write_file', { path: file, content: 'the plan' });
-  });
-  afterAll(async () => {
-    await call(env.client, 'nc_webdav_delete_resource', { path: root });
   });
 
   it('shares with a user, reads, updates, lists and deletes the share', async () => {

@@ -38,8 +38,11 @@ describe('standalone stdio mode', () => {
     expect(tools).toHaveLength(CATALOGUE.length);
     const created = await call(client, 'nc_notes_create_note', { title: 'From the desktop', content: 'hi' });
     expect(created.isError).toBeFalsy();
-    const read = await call(client, 'nc_notes_get_note', { note_id: created.data.id });
-    expect(read.data.content).toBe('hi');
-    await call(client, 'nc_notes_delete_note', { note_id: created.data.id });
+    try {
+      const read = await call(client, 'nc_notes_get_note', { note_id: created.data.id });
+      expect(read.data.content).toBe('hi');
+    } finally {
+      await call(client, 'nc_notes_delete_note', { note_id: created.data.id });
+    }
   });
 });

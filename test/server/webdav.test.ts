@@ -1,17 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { deleteFolderIfEmpty, folderExists, useCleanup } from '../cleanup.js';
 import { dav, markFavorite } from '../dav-client.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
 
 describe.runIf(webdavAvailable())('webdav tools', () => {
   const env = useServer({ webdav: true, readMaxBytes: 64 * 1024 });
   const root = `/${unique('mcp-test')}`;
+  const cleanup = useCleanup();
 
   beforeAll(async () => {
     expect((await call(env.client, 'nc_webdav_create_directory', { path: root })).isError).toBeFalsy();
-  });
-  afterAll(async () => {
-    await call(env.client, 'nc_webdav_delete_resource', { path: root });
+    cleanup.tool(() => env.client, 'nc_webdav_delete_resource', { path: root });
   });
 
   it('writes, lists and reads text files, names with spaces and unicode included', async () => {
@@ -260,7 +260,15 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
       category,
     });
     const folder = `/Notes/${category}/.attachments.${note.id}`;
-    for (const path of ['/Notes', `/Notes/${category}`, folder]) {
+    // A real Notes app has made /Notes (and the category's folder) for the note; the stand-in not.
+    if (!(await folderExists(env.client, '/Notes'))) {
+      await call(env.client, 'nc_webdav_create_directory', { path: '/Notes' });
+      cleanup.add('/Notes', () => deleteFolderIfEmpty(env.client, '/Notes'));
+    }
+    cleanup.tool(() => env.client, 'nc_webdav_delete_resource', { path: `/Notes/${category}` });
+    // Undone first: a real Notes app removes the note's file itself.
+    cleanup.tool(() => env.client, 'nc_notes_delete_note', { note_id: note.id });
+    for (const path of [`/Notes/${category}`, folder]) {
       await call(env.client, 'nc_webdav_create_directory', { path });
     }
     await call(env.client, 'nc_webdav_write_file', {
@@ -279,8 +287,6 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
       attachment_filename: 'q.png',
     });
     expect(missing.text).toBe('Attachment q.png not found');
-    await call(env.client, 'nc_notes_delete_note', { note_id: note.id });
-    await call(env.client, 'nc_webdav_delete_resource', { path: `/Notes/${category}` });
   });
 
   it.each([
