@@ -157,12 +157,8 @@ export class DeckApi {
       .data;
   }
 
-  /** A board; one in Deck's trash (which Deck still answers) is refused as the lists leave it out. */
   async board(boardId: number): Promise<DeckBoard> {
-    const { data } = await this.boardRead(boardId);
-    if (data.deletedAt)
-      throw new NotFoundError(`Deck board ${boardId} is deleted (in Deck's trash until restored there)`);
-    return data;
+    return (await this.boardRead(boardId)).data;
   }
 
   private boardRead(boardId: number) {

@@ -234,7 +234,7 @@ describe.skipIf(!hasApp('deck'))('deck tools', () => {
     expect((await ok('deck_get_stack', { board_id: b.id, stack_id: todo.id })).card_count).toBe(2);
   });
 
-  it('leaves deleted boards out of the list, as the Deck UI does', async () => {
+  it('leaves deleted boards out of the list, as the Deck UI does, and says so when one is read', async () => {
     const { board: gone } = await board();
     const { board: kept } = await board();
     const response = await fetch(`${env.target.url}/index.php/apps/deck/api/v1.0/boards/${gone.id}`, {
@@ -250,5 +250,9 @@ describe.skipIf(!hasApp('deck'))('deck tools', () => {
       expect(ids).toContain(kept.id);
       expect(ids).not.toContain(gone.id);
     }
+    // By id, Deck itself refuses a board in its trash (BoardMapper::find skips deleted ones).
+    const read = await call(env.client, 'deck_get_board', { board_id: gone.id });
+    expect(read.isError).toBe(true);
+    expect(textOf(read)).toContain(`Deck board ${gone.id}`);
   });
 });
