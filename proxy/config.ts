@@ -32,6 +32,11 @@ const ConfigSchema = z
         },
       )
       .default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+    /**
+     * The largest tool argument (nc_webdav_write_file's 3,000,000 characters) plus its envelope.
+     * Bodies wait off-heap (Buffers) and are parsed one at a time within JSON_LIMITS, so what a
+     * body costs the heap is about its size, briefly: well inside the pods' 96 MiB.
+     */
     MAX_BODY_BYTES: int(4 * 1024 * 1024),
     MAX_HEADER_BYTES: int(16 * 1024, 1024),
     UPSTREAM_TIMEOUT_MS: int(120_000),

@@ -123,13 +123,8 @@ describe('a peer that is not on loopback', () => {
     'gets 403 from %s, whatever headers it forges, and nothing reaches Nextcloud',
     async (address) => {
       const target = await startTarget();
-      const server = createHttpServer(
-        ALL_TOOLS,
-        callerDeps(
-          loadConfig({ NEXTCLOUD_URL: target.url, APPS: 'notes', NEXTCLOUD_TIMEOUT_MS: '1000' }),
-          quietLog,
-        ),
-      );
+      const config = loadConfig({ NEXTCLOUD_URL: target.url, APPS: 'notes', NEXTCLOUD_TIMEOUT_MS: '1000' });
+      const server = createHttpServer(ALL_TOOLS, callerDeps(config, quietLog), config);
       // Node hands the server a request whose socket reports the peer address; we forge it here
       // because the sandbox may only talk to loopback.
       const req = Object.assign(new EventEmitter(), {
