@@ -53,6 +53,8 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     try {
       let body: Buffer | undefined;
       if (req.method === 'POST') {
+        // Only now, the caller known and admitted, is a client that expects 100-continue sent it.
+        if (expectsContinue(req)) res.writeContinue();
         body = await readBody(req, config.MAX_BODY_BYTES);
         audit.rpc = summarize(body);
         requireToolScopes(audit.rpc, principal.scopes, tenantApps, held);
@@ -153,6 +155,11 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       throw new BodyTooLargeError('body over the limit', { cause: error });
     throw new BadRequestError('body could not be read', { cause: error });
   }
+}
+
+/** Node leaves `Expect: 100-continue` to the handler (server.ts listens for `checkContinue`). */
+export function expectsContinue(req: IncomingMessage): boolean {
+  return req.headers.expect?.toLowerCase() === '100-continue';
 }
 
 /** The detail a client never sees: which check failed, for whom (token as a short hash only). */

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USER, type FullPath, OTHER_USER, PROXY_CLIENT, startFullPath } from '../../dev/full-path.js';
@@ -214,6 +214,55 @@ describe('the proxy refuses what it must, and tells the client only what it shou
     const headers = await post(await token(), listTools, { 'x-padding': 'y'.repeat(20_000) });
     expect(headers.response.status).toBe(431);
     expect(headers.reachedServer).toBe(false);
+  });
+
+  /** A raw POST that sends its body only once the proxy answers `100 Continue`, as curl does past 1 MiB. */
+  function postExpectingContinue(bearer: string, body: string) {
+    return new Promise<{ status: number; continued: boolean; text: string }>((resolve, reject) => {
+      let continued = false;
+      const req = httpRequest(path.mcpUrl, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'content-length': Buffer.byteLength(body),
+          expect: '100-continue',
+        },
+      });
+      req.once('continue', () => {
+        continued = true;
+        req.end(body);
+      });
+      req.once('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('end', () =>
+          resolve({ status: res.statusCode ?? 0, continued, text: Buffer.concat(chunks).toString() }),
+        );
+        // Refused before the body was asked for: the request ends without it.
+        if (!continued) req.destroy();
+      });
+      req.once('error', (error) => (continued ? reject(error) : undefined));
+      req.flushHeaders();
+    });
+  }
+
+  it('serves a request that expects 100-continue end to end, and refuses a bad token before its body', async () => {
+    const big = rpc('tools/call', {
+      name: 'nc_notes_search_notes',
+      arguments: { query: 'x'.repeat(1.5 * 1024 * 1024) },
+    });
+    const before = reached.length;
+    const served = await postExpectingContinue(await token(), big);
+    expect(served.status).toBe(200);
+    expect(served.continued).toBe(true);
+    expect(served.text).toContain('"jsonrpc"');
+    expect(reached.length).toBe(before + 1);
+    expect(reached.at(-1)?.expect).toBeUndefined();
+    const refused = await postExpectingContinue('not-a-jwt.at.all', big);
+    expect(refused.status).toBe(401);
+    expect(refused.continued).toBe(false);
   });
 
   it('answers 401 when the IdP refuses the exchange (access_denied)', async () => {
