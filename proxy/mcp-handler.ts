@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import getRawBody from 'raw-body';
-import { HEADERS, scopesForApps } from '../contract/index.js';
+import { encodeUserId, HEADERS, scopesForApps } from '../contract/index.js';
 import { type AppDeps, EXPOSED_HEADERS, resourceMetadataUrl } from './deps.js';
 import {
   BadRequestError,
@@ -68,7 +68,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
         body,
         headers: upstreamHeaders(req.headers, {
           [HEADERS.authorization]: `Bearer ${nextcloudToken}`,
-          [HEADERS.user]: principal.username,
+          [HEADERS.user]: encodeUserId(principal.username),
           [HEADERS.scopes]: [...principal.scopes].filter((scope) => tenantScopes.includes(scope)).join(' '),
           'x-request-id': requestId,
           // The upstream's own session id, recovered from the bound one the client holds.

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { type App, HEADERS, parseScopes, type Scope } from '../contract/index.js';
+import { type App, decodeUserId, HEADERS, parseScopes, type Scope } from '../contract/index.js';
 import type { ServerConfig } from './config.js';
 import { availableApps } from './nextcloud/capabilities.js';
 import { createHttpSettings, type HttpSettings, NextcloudClient } from './nextcloud/client.js';
@@ -16,9 +16,20 @@ const TrustedHeaders = z.object({
     .regex(/^(Bearer|Basic) [\x21-\x7e]+$/, 'must be "Bearer <token>" or "Basic <credentials>"'),
   [HEADERS.user]: z
     .string()
-    .min(1)
-    .max(256)
-    .regex(/^[^/\\\0\r\n]+$/, 'must be a Nextcloud user id'),
+    // A UTF-16 unit of the id takes at most 9 characters percent-encoded (3 UTF-8 bytes).
+    .max(9 * 256)
+    .transform((value, ctx) => {
+      const user = decodeUserId(value);
+      if (user === undefined) ctx.addIssue({ code: 'custom', message: 'must be percent-encoded UTF-8' });
+      return user ?? '';
+    })
+    .pipe(
+      z
+        .string()
+        .min(1)
+        .max(256)
+        .regex(/^[^/\\\0\r\n]+$/, 'must be a Nextcloud user id'),
+    ),
   [HEADERS.scopes]: z.string().max(4096).default(''),
 });
 

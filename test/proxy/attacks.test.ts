@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeUserId } from '../../contract/index.js';
 import { DEMO_USER, type FullPath, OTHER_USER, PROXY_CLIENT, startFullPath } from '../../dev/full-path.js';
 import { createSigningKey, type SigningKey } from '../../dev/signing-key.js';
 
@@ -180,6 +181,18 @@ describe('the proxy refuses what it must, and tells the client only what it shou
     expect(seen.authorization).toMatch(/^Bearer /);
     expect(seen.authorization).not.toContain(await token());
   });
+
+  it.each(['张伟', 'Łukasz', 'jörg', 'a%20b'])(
+    'forwards the user %s so that the server reads it back',
+    async (name) => {
+      const { response, reachedServer } = await post(await token({ preferred_username: name }));
+      expect(response.status).toBe(200);
+      expect(reachedServer).toBe(true);
+      const seen = String(reached.at(-1)?.['x-nextcloud-mcp-user']);
+      expect(seen).toMatch(/^[\x21-\x7e]+$/);
+      expect(decodeUserId(seen)).toBe(name);
+    },
+  );
 
   it('binds a session id to its subject: another subject presenting it gets 404', async () => {
     const opened = await post(await token(), initialize);

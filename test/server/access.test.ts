@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOGUE, HEADERS } from '../../contract/index.js';
+import { CATALOGUE, encodeUserId, HEADERS } from '../../contract/index.js';
 import { quietLog, startServer } from '../../dev/mcp-server.js';
-import { callerDeps } from '../../server/caller.js';
+import { callerDeps, callerFromHeaders } from '../../server/caller.js';
 import { loadConfig } from '../../server/config.js';
 import { createHttpServer } from '../../server/http.js';
 import { ALL_TOOLS } from '../../server/tools/index.js';
@@ -107,8 +107,32 @@ describe('who may use which tool', () => {
       });
     expect((await post({})).status).toBe(401);
     expect((await post({ [HEADERS.user]: 'alice', authorization: 'Token abc' })).status).toBe(401);
-    const crlf = await post({ authorization: basicAuth('alice', 'x'), [HEADERS.user]: '../bob' });
+    const crlf = await post({
+      authorization: basicAuth('alice', 'x'),
+      [HEADERS.user]: encodeUserId('../bob'),
+    });
     expect(crlf.status).toBe(401);
+    const broken = await post({ authorization: basicAuth('alice', 'x'), [HEADERS.user]: '%E5%BC' });
+    expect(broken.status).toBe(401);
+  });
+
+  it('reads a user id beyond Latin-1 from its percent-encoded header', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: basicAuth('alice', 'x'),
+        [HEADERS.user]: encodeUserId('张伟'),
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(response.status).toBe(200);
+    const caller = callerFromHeaders(
+      { authorization: basicAuth('alice', 'x'), [HEADERS.user]: encodeUserId('Łukasz 张伟') },
+      callerDeps(loadConfig({ NEXTCLOUD_URL: 'http://127.0.0.1:1' }), quietLog),
+    );
+    expect(caller.context(new AbortController().signal).nc.user).toBe('Łukasz 张伟');
   });
 
   it('serves /healthz and nothing outside /mcp', async () => {
