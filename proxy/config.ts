@@ -44,6 +44,8 @@ const ConfigSchema = z
     MAX_CONCURRENT_PER_SUBJECT: int(16),
     JWKS_COOLDOWN_MS: int(30_000),
     INTROSPECTION_CACHE_TTL_S: int(60),
+    /** Introspection calls per second (cache misses only): unknown tokens cannot flood the IdP. */
+    INTROSPECTIONS_PER_SECOND: int(20),
     EXCHANGE_CACHE_SIZE: int(10_000),
     EXCHANGE_MARGIN_S: int(30, 0),
     SHUTDOWN_GRACE_MS: int(20_000),

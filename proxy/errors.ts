@@ -8,6 +8,7 @@ export type ProxyErrorCode =
   | 'BODY_TOO_LARGE'
   | 'TOO_MANY_REQUESTS'
   | 'IDP_UNAVAILABLE'
+  | 'INTROSPECTION_LIMITED'
   | 'IDP_MISCONFIGURED'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_UNAVAILABLE'
@@ -81,6 +82,13 @@ export class TooManyRequestsError extends ProxyError {
 export class IdpUnavailableError extends ProxyError {
   readonly code = 'IDP_UNAVAILABLE';
   readonly retryAfterSeconds = 5;
+}
+/** More opaque tokens to introspect than INTROSPECTIONS_PER_SECOND allows: the IdP is spared. */
+export class IntrospectionLimitedError extends ProxyError {
+  readonly code = 'INTROSPECTION_LIMITED';
+  constructor(readonly retryAfterSeconds: number) {
+    super('introspection rate limit');
+  }
 }
 /** The IdP refused the proxy itself (its client, secret or exchange permission): retrying cannot help. */
 export class IdpMisconfiguredError extends ProxyError {
