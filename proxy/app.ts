@@ -48,10 +48,10 @@ function createProxyApp(deps: AppDeps): express.Express {
     bearer_methods_supported: ['header'],
     resource_name: 'Nextcloud MCP',
   };
-  // Browser-based MCP clients (MCP Inspector) read the metadata and call /mcp cross-origin; bearer
-  // tokens, not cookies, authenticate, so any origin may ask and no credentials are allowed.
+  // Browser-based MCP clients (MCP Inspector) read the metadata and call /mcp cross-origin: the
+  // allowed origins get CORS answers (bearer tokens, never credentials), any other none.
   const crossOrigin = cors({
-    origin: '*',
+    origin: [...config.origins],
     allowedHeaders: [
       'authorization',
       'content-type',

@@ -14,6 +14,11 @@ const ConfigSchema = z
     AUTH_MODE: z.enum(['exchange', 'passthrough']).default('exchange'),
     NEXTCLOUD_AUDIENCE: z.string().min(1).default('nextcloud'),
     ACCEPTED_AUDIENCES: list.default([]),
+    /**
+     * Browser origins that may call /mcp (others: 403) and read CORS answers; requests without
+     * `Origin` (non-browser clients) pass. Defaults to PUBLIC_URL's own origin.
+     */
+    ALLOWED_ORIGINS: list.pipe(z.array(httpUrl.transform((value) => new URL(value).origin))).default([]),
     APPS: appList,
     UPSTREAM_URL: httpUrl.default('http://127.0.0.1:8081'),
     HOST: z.string().min(1).default('0.0.0.0'),
@@ -74,6 +79,8 @@ export type ProxyConfig = z.output<typeof ConfigSchema> & {
   readonly resource: string;
   /** Every `aud` value a token may carry to be for us. */
   readonly audiences: readonly string[];
+  /** `ALLOWED_ORIGINS`, or PUBLIC_URL's origin when none are set. */
+  readonly origins: readonly string[];
 };
 
 /** Parses the environment once; see `config/env.ts` for `*_FILE` secrets and the error's shape. */
@@ -81,5 +88,7 @@ export function loadProxyConfig(env: NodeJS.ProcessEnv): ProxyConfig {
   const config = loadEnv(ConfigSchema, env, ['CLIENT_SECRET', 'SESSION_SECRET']);
   const resource = `${config.PUBLIC_URL}/mcp`;
   const audiences = [resource, ...(config.CLIENT_ID ? [config.CLIENT_ID] : []), ...config.ACCEPTED_AUDIENCES];
-  return { ...config, resource, audiences };
+  const origins =
+    config.ALLOWED_ORIGINS.length > 0 ? config.ALLOWED_ORIGINS : [new URL(config.PUBLIC_URL).origin];
+  return { ...config, resource, audiences, origins };
 }

@@ -3,6 +3,7 @@ export type ProxyErrorCode =
   | 'MISSING_TOKEN'
   | 'INVALID_TOKEN'
   | 'INSUFFICIENT_SCOPE'
+  | 'FORBIDDEN_ORIGIN'
   | 'UNKNOWN_SESSION'
   | 'BAD_REQUEST'
   | 'BODY_TOO_LARGE'
@@ -65,6 +66,10 @@ export class InsufficientScopeError extends ProxyError {
   ) {
     super(message);
   }
+}
+/** A browser page of an origin not in ALLOWED_ORIGINS (DNS rebinding, a hostile site). */
+export class ForbiddenOriginError extends ProxyError {
+  readonly code = 'FORBIDDEN_ORIGIN';
 }
 export class UnknownSessionError extends ProxyError {
   readonly code = 'UNKNOWN_SESSION';

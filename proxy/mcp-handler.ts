@@ -7,6 +7,7 @@ import { type AppDeps, EXPOSED_HEADERS, resourceMetadataUrl } from './deps.js';
 import {
   BadRequestError,
   BodyTooLargeError,
+  ForbiddenOriginError,
   MissingTokenError,
   NotReadyError,
   TooManyRequestsError,
@@ -31,6 +32,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
   const challenge: Challenge = { resourceMetadata: resourceMetadataUrl(config), scopes: tenantScopes };
   const upstream = new URL(config.UPSTREAM_URL);
   const active = new Map<string, number>();
+  const origins = new Set(config.origins);
 
   async function handle(
     req: IncomingMessage,
@@ -38,6 +40,9 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     requestId: string,
     audit: Audit,
   ): Promise<void> {
+    // MCP's transport rules: a browser page of another origin is refused before anything else.
+    if (req.headers.origin !== undefined && !origins.has(req.headers.origin))
+      throw new ForbiddenOriginError(`origin ${req.headers.origin.slice(0, 100)} not allowed`);
     const security = deps.security();
     if (!security) throw new NotReadyError('issuer not discovered yet');
     const token = bearerToken(req.headers.authorization);
@@ -103,9 +108,11 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     const stopTimer = metrics.latency.startTimer({ route: '/mcp' });
     const requestId = randomUUID();
     const audit: Audit = {};
-    if (req.headers.origin) {
-      res.setHeader('access-control-allow-origin', '*');
+    const origin = req.headers.origin;
+    if (origin !== undefined && origins.has(origin)) {
+      res.setHeader('access-control-allow-origin', origin);
       res.setHeader('access-control-expose-headers', EXPOSED);
+      res.setHeader('vary', 'Origin');
     }
     // Registered first so the one audit event is written however the request ends.
     res.once('close', () => {

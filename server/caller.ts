@@ -41,6 +41,16 @@ export function isLoopback(address: string | undefined): boolean {
   return address === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
 
+/**
+ * True for an `Origin` naming a loopback host: only a browser on this host could send one, and
+ * then only for a page it loaded from here. The proxy drops the client's Origin after checking it.
+ */
+export function isLoopbackOrigin(origin: string): boolean {
+  if (!URL.canParse(origin)) return false;
+  const host = new URL(origin).hostname.replace(/^\[(.*)\]$/, '$1');
+  return host === 'localhost' || isLoopback(host);
+}
+
 export interface CallerDeps {
   readonly http: HttpSettings;
   readonly apps: ReadonlySet<App>;

@@ -2,7 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import getRawBody from 'raw-body';
 import { parseBoundedJson } from '../contract/index.js';
-import { type CallerDeps, CallerHeaderError, callerFromHeaders, isLoopback } from './caller.js';
+import {
+  type CallerDeps,
+  CallerHeaderError,
+  callerFromHeaders,
+  isLoopback,
+  isLoopbackOrigin,
+} from './caller.js';
 import type { ServerConfig } from './config.js';
 import { createMcpServer } from './mcp.js';
 import type { AnyTool } from './registry.js';
@@ -37,6 +43,11 @@ export function createHttpServer(tools: readonly AnyTool[], deps: CallerDeps, li
     if (path !== '/mcp') return reply(res, 404, { error: 'not found' });
     if (!isLoopback(req.socket.remoteAddress)) {
       deps.log.warn({ peer: req.socket.remoteAddress }, 'refused a non-loopback peer');
+      return reply(res, 403, { error: 'forbidden' });
+    }
+    // MCP's transport rules against DNS rebinding: a page of another origin gets nothing.
+    if (req.headers.origin !== undefined && !isLoopbackOrigin(req.headers.origin)) {
+      deps.log.warn({ origin: req.headers.origin.slice(0, 100) }, 'refused a foreign origin');
       return reply(res, 403, { error: 'forbidden' });
     }
     if (!reserve(req, res)) {

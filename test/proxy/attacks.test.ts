@@ -278,6 +278,24 @@ describe('the proxy refuses what it must, and tells the client only what it shou
     expect(refused.continued).toBe(false);
   });
 
+  it('refuses a foreign browser Origin (DNS rebinding, MCP transport security) before anything else', async () => {
+    const foreign = await post(await token(), listTools, { origin: 'http://evil.example' });
+    expect(foreign.response.status).toBe(403);
+    expect(foreign.response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(foreign.reachedServer).toBe(false);
+    const preflight = await fetch(path.mcpUrl, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const own = new URL(path.mcpUrl).origin;
+    const same = await post(await token(), listTools, { origin: own });
+    expect(same.response.status).toBe(200);
+    expect(same.response.headers.get('access-control-allow-origin')).toBe(own);
+    expect(reached.at(-1)?.origin).toBeUndefined();
+    expect((await post(await token())).response.status).toBe(200);
+  });
+
   it('answers 401 when the IdP refuses the exchange (access_denied)', async () => {
     // Accepted by the proxy (the resource is an accepted audience) but without the proxy's client
     // in `aud`, so the IdP will not let the proxy exchange it.

@@ -135,6 +135,24 @@ describe('who may use which tool', () => {
     expect(caller.context(new AbortController().signal).nc.user).toBe('Łukasz 张伟');
   });
 
+  it('refuses a request carrying a browser Origin that is not its own loopback', async () => {
+    const post = (origin: string) =>
+      fetch(server.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: basicAuth('alice', 'x'),
+          [HEADERS.user]: 'alice',
+          origin,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    expect((await post('http://evil.example')).status).toBe(403);
+    expect((await post('http://127.0.0.1.evil.example:8081')).status).toBe(403);
+    expect((await post(new URL(server.url).origin)).status).toBe(200);
+  });
+
   it('serves /healthz and nothing outside /mcp', async () => {
     const base = server.url.replace(/\/mcp$/, '');
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
