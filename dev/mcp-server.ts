@@ -25,7 +25,7 @@ export async function startServer(
     READ_MAX_BYTES: String(1024 * 1024),
   });
   const deps: CallerDeps = { ...callerDeps(config, quietLog), ...fixed };
-  const server = createHttpServer(ALL_TOOLS, deps);
+  const server = createHttpServer(ALL_TOOLS, deps, config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

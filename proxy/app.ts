@@ -4,19 +4,23 @@ import express from 'express';
 import { scopesForApps } from '../contract/index.js';
 import { type AppDeps, EXPOSED_HEADERS, METADATA_PATH, resourceMetadataUrl } from './deps.js';
 import { sendError } from './http-errors.js';
-import { createMcpHandler } from './mcp-handler.js';
+import { createMcpHandler, expectsContinue } from './mcp-handler.js';
 
 /**
  * The proxy's public HTTP face: MCP requests go straight to the lean `/mcp` handler (the hot
  * path), everything else (metadata, probes, CORS preflight) through a small express app.
+ * It also serves `checkContinue`: a body announced with `Expect: 100-continue` is asked for only
+ * once the request has passed the checks that come before reading it.
  */
 export function createProxyHandler(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const app = createProxyApp(deps);
   const mcp = createMcpHandler(deps);
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
-    if (path === '/mcp' && req.method !== 'OPTIONS') mcp(req, res);
-    else app(req, res);
+    if (path === '/mcp' && req.method !== 'OPTIONS') return mcp(req, res);
+    // No route here reads a body, so there is nothing to hold back.
+    if (expectsContinue(req)) res.writeContinue();
+    app(req, res);
   };
 }
 
@@ -44,10 +48,10 @@ function createProxyApp(deps: AppDeps): express.Express {
     bearer_methods_supported: ['header'],
     resource_name: 'Nextcloud MCP',
   };
-  // Browser-based MCP clients (MCP Inspector) read the metadata and call /mcp cross-origin; bearer
-  // tokens, not cookies, authenticate, so any origin may ask and no credentials are allowed.
+  // Browser-based MCP clients (MCP Inspector) read the metadata and call /mcp cross-origin: the
+  // allowed origins get CORS answers (bearer tokens, never credentials), any other none.
   const crossOrigin = cors({
-    origin: '*',
+    origin: [...config.origins],
     allowedHeaders: [
       'authorization',
       'content-type',

@@ -14,6 +14,11 @@ const ConfigSchema = z
     AUTH_MODE: z.enum(['exchange', 'passthrough']).default('exchange'),
     NEXTCLOUD_AUDIENCE: z.string().min(1).default('nextcloud'),
     ACCEPTED_AUDIENCES: list.default([]),
+    /**
+     * Browser origins that may call /mcp (others: 403) and read CORS answers; requests without
+     * `Origin` (non-browser clients) pass. Defaults to PUBLIC_URL's own origin.
+     */
+    ALLOWED_ORIGINS: list.pipe(z.array(httpUrl.transform((value) => new URL(value).origin))).default([]),
     APPS: appList,
     UPSTREAM_URL: httpUrl.default('http://127.0.0.1:8081'),
     HOST: z.string().min(1).default('0.0.0.0'),
@@ -32,6 +37,11 @@ const ConfigSchema = z
         },
       )
       .default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+    /**
+     * The largest tool argument (nc_webdav_write_file's 3,000,000 characters) plus its envelope.
+     * Bodies wait off-heap (Buffers) and are parsed one at a time within JSON_LIMITS, so what a
+     * body costs the heap is about its size, briefly: well inside the pods' 96 MiB.
+     */
     MAX_BODY_BYTES: int(4 * 1024 * 1024),
     MAX_HEADER_BYTES: int(16 * 1024, 1024),
     UPSTREAM_TIMEOUT_MS: int(120_000),
@@ -39,6 +49,8 @@ const ConfigSchema = z
     MAX_CONCURRENT_PER_SUBJECT: int(16),
     JWKS_COOLDOWN_MS: int(30_000),
     INTROSPECTION_CACHE_TTL_S: int(60),
+    /** Introspection calls per second (cache misses only): unknown tokens cannot flood the IdP. */
+    INTROSPECTIONS_PER_SECOND: int(20),
     EXCHANGE_CACHE_SIZE: int(10_000),
     EXCHANGE_MARGIN_S: int(30, 0),
     SHUTDOWN_GRACE_MS: int(20_000),
@@ -67,6 +79,8 @@ export type ProxyConfig = z.output<typeof ConfigSchema> & {
   readonly resource: string;
   /** Every `aud` value a token may carry to be for us. */
   readonly audiences: readonly string[];
+  /** `ALLOWED_ORIGINS`, or PUBLIC_URL's origin when none are set. */
+  readonly origins: readonly string[];
 };
 
 /** Parses the environment once; see `config/env.ts` for `*_FILE` secrets and the error's shape. */
@@ -74,5 +88,7 @@ export function loadProxyConfig(env: NodeJS.ProcessEnv): ProxyConfig {
   const config = loadEnv(ConfigSchema, env, ['CLIENT_SECRET', 'SESSION_SECRET']);
   const resource = `${config.PUBLIC_URL}/mcp`;
   const audiences = [resource, ...(config.CLIENT_ID ? [config.CLIENT_ID] : []), ...config.ACCEPTED_AUDIENCES];
-  return { ...config, resource, audiences };
+  const origins =
+    config.ALLOWED_ORIGINS.length > 0 ? config.ALLOWED_ORIGINS : [new URL(config.PUBLIC_URL).origin];
+  return { ...config, resource, audiences, origins };
 }

@@ -3,11 +3,13 @@ export type ProxyErrorCode =
   | 'MISSING_TOKEN'
   | 'INVALID_TOKEN'
   | 'INSUFFICIENT_SCOPE'
+  | 'FORBIDDEN_ORIGIN'
   | 'UNKNOWN_SESSION'
   | 'BAD_REQUEST'
   | 'BODY_TOO_LARGE'
   | 'TOO_MANY_REQUESTS'
   | 'IDP_UNAVAILABLE'
+  | 'INTROSPECTION_LIMITED'
   | 'IDP_MISCONFIGURED'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_UNAVAILABLE'
@@ -65,6 +67,10 @@ export class InsufficientScopeError extends ProxyError {
     super(message);
   }
 }
+/** A browser page of an origin not in ALLOWED_ORIGINS (DNS rebinding, a hostile site). */
+export class ForbiddenOriginError extends ProxyError {
+  readonly code = 'FORBIDDEN_ORIGIN';
+}
 export class UnknownSessionError extends ProxyError {
   readonly code = 'UNKNOWN_SESSION';
 }
@@ -81,6 +87,13 @@ export class TooManyRequestsError extends ProxyError {
 export class IdpUnavailableError extends ProxyError {
   readonly code = 'IDP_UNAVAILABLE';
   readonly retryAfterSeconds = 5;
+}
+/** More opaque tokens to introspect than INTROSPECTIONS_PER_SECOND allows: the IdP is spared. */
+export class IntrospectionLimitedError extends ProxyError {
+  readonly code = 'INTROSPECTION_LIMITED';
+  constructor(readonly retryAfterSeconds: number) {
+    super('introspection rate limit');
+  }
 }
 /** The IdP refused the proxy itself (its client, secret or exchange permission): retrying cannot help. */
 export class IdpMisconfiguredError extends ProxyError {

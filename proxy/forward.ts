@@ -16,7 +16,20 @@ const HOP_BY_HOP = new Set([
   'transfer-encoding',
   'upgrade',
 ]);
-const REPLACED = new Set(['host', 'authorization', 'content-length', 'mcp-session-id', 'cookie']);
+/**
+ * Set by the proxy, or met by it: the body is read before forwarding, so the client's `Expect`
+ * is answered here (undici refuses to send one), and `Origin` was checked here (the server refuses
+ * any but its own).
+ */
+const REPLACED = new Set([
+  'host',
+  'authorization',
+  'content-length',
+  'mcp-session-id',
+  'cookie',
+  'expect',
+  'origin',
+]);
 
 /**
  * Answers up to this size with a declared length are relayed whole rather than streamed. Kept

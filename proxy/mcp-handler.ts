@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { HEADERS, scopesForApps } from '../contract/index.js';
+import getRawBody from 'raw-body';
+import { encodeUserId, HEADERS, scopesForApps } from '../contract/index.js';
 import { type AppDeps, EXPOSED_HEADERS, resourceMetadataUrl } from './deps.js';
 import {
+  BadRequestError,
   BodyTooLargeError,
+  ForbiddenOriginError,
   MissingTokenError,
   NotReadyError,
   TooManyRequestsError,
@@ -19,8 +22,8 @@ import { hashToken, type Principal } from './token-validation.js';
 const EXPOSED = EXPOSED_HEADERS.join(', ');
 
 /**
- * The hot path, `GET/POST/DELETE /mcp`, on plain node:http: token → scopes → body → session →
- * concurrency → exchange → forward, with one audit event and the request metrics per request.
+ * The hot path, `GET/POST/DELETE /mcp`, on plain node:http: token → scopes → session →
+ * concurrency → body → exchange → forward, with one audit event and the request metrics per request.
  */
 export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, log, metrics } = deps;
@@ -29,6 +32,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
   const challenge: Challenge = { resourceMetadata: resourceMetadataUrl(config), scopes: tenantScopes };
   const upstream = new URL(config.UPSTREAM_URL);
   const active = new Map<string, number>();
+  const origins = new Set(config.origins);
 
   async function handle(
     req: IncomingMessage,
@@ -36,6 +40,9 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     requestId: string,
     audit: Audit,
   ): Promise<void> {
+    // MCP's transport rules: a browser page of another origin is refused before anything else.
+    if (req.headers.origin !== undefined && !origins.has(req.headers.origin))
+      throw new ForbiddenOriginError(`origin ${req.headers.origin.slice(0, 100)} not allowed`);
     const security = deps.security();
     if (!security) throw new NotReadyError('issuer not discovered yet');
     const token = bearerToken(req.headers.authorization);
@@ -43,19 +50,20 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     const principal = await security.validator.validate(token);
     audit.principal = principal;
     const held = requireTenantScope(principal.scopes, tenantScopes);
-    let body: Buffer | undefined;
-    if (req.method === 'POST') {
-      body = await readBody(req, config.MAX_BODY_BYTES);
-      audit.rpc = summarize(body);
-      requireToolScopes(audit.rpc, principal.scopes, tenantApps, held);
-    }
     const presented = req.headers['mcp-session-id'];
     const upstreamSession =
       typeof presented === 'string' ? deps.sessions.open(principal.subject, presented) : undefined;
-    const count = active.get(principal.subject) ?? 0;
-    if (count >= config.MAX_CONCURRENT_PER_SUBJECT) throw new TooManyRequestsError('per-subject limit');
-    active.set(principal.subject, count + 1);
+    // Taken before the body is read: one subject can hold at most this many bodies in memory.
+    const release = admit(principal.subject);
     try {
+      let body: Buffer | undefined;
+      if (req.method === 'POST') {
+        // Only now, the caller known and admitted, is a client that expects 100-continue sent it.
+        if (expectsContinue(req)) res.writeContinue();
+        body = await readBody(req, config.MAX_BODY_BYTES);
+        audit.rpc = summarize(body);
+        requireToolScopes(audit.rpc, principal.scopes, tenantApps, held);
+      }
       const nextcloudToken = security.exchanger
         ? await security.exchanger.tokenFor(principal)
         : principal.token;
@@ -65,7 +73,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
         body,
         headers: upstreamHeaders(req.headers, {
           [HEADERS.authorization]: `Bearer ${nextcloudToken}`,
-          [HEADERS.user]: principal.username,
+          [HEADERS.user]: encodeUserId(principal.username),
           [HEADERS.scopes]: [...principal.scopes].filter((scope) => tenantScopes.includes(scope)).join(' '),
           'x-request-id': requestId,
           // The upstream's own session id, recovered from the bound one the client holds.
@@ -79,10 +87,20 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
         },
       });
     } finally {
-      const left = (active.get(principal.subject) ?? 1) - 1;
-      if (left > 0) active.set(principal.subject, left);
-      else active.delete(principal.subject);
+      release();
     }
+  }
+
+  /** Counts one more request of `subject` in flight, refusing it (429) past the limit. */
+  function admit(subject: string): () => void {
+    const count = active.get(subject) ?? 0;
+    if (count >= config.MAX_CONCURRENT_PER_SUBJECT) throw new TooManyRequestsError('per-subject limit');
+    active.set(subject, count + 1);
+    return () => {
+      const left = (active.get(subject) ?? 1) - 1;
+      if (left > 0) active.set(subject, left);
+      else active.delete(subject);
+    };
   }
 
   return (req, res) => {
@@ -90,9 +108,11 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     const stopTimer = metrics.latency.startTimer({ route: '/mcp' });
     const requestId = randomUUID();
     const audit: Audit = {};
-    if (req.headers.origin) {
-      res.setHeader('access-control-allow-origin', '*');
+    const origin = req.headers.origin;
+    if (origin !== undefined && origins.has(origin)) {
+      res.setHeader('access-control-allow-origin', origin);
       res.setHeader('access-control-expose-headers', EXPOSED);
+      res.setHeader('vary', 'Origin');
     }
     // Registered first so the one audit event is written however the request ends.
     res.once('close', () => {
@@ -135,16 +155,18 @@ function bearerToken(header: string | undefined): string {
 
 /** Reads a request body, refusing it (413) as soon as it passes `limit`. */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  if (Number(req.headers['content-length'] ?? 0) > limit)
-    throw new BodyTooLargeError('declared body over the limit');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLargeError('body over the limit');
-    chunks.push(chunk as Buffer);
+  try {
+    return await getRawBody(req, { limit, length: req.headers['content-length'] });
+  } catch (error) {
+    if ((error as { type?: unknown }).type === 'entity.too.large')
+      throw new BodyTooLargeError('body over the limit', { cause: error });
+    throw new BadRequestError('body could not be read', { cause: error });
   }
-  return Buffer.concat(chunks);
+}
+
+/** Node leaves `Expect: 100-continue` to the handler (server.ts listens for `checkContinue`). */
+export function expectsContinue(req: IncomingMessage): boolean {
+  return req.headers.expect?.toLowerCase() === '100-continue';
 }
 
 /** The detail a client never sees: which check failed, for whom (token as a short hash only). */

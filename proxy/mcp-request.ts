@@ -1,4 +1,4 @@
-import { type App, type Scope, toolAccess } from '../contract/index.js';
+import { type App, parseBoundedJson, type Scope, toolAccess } from '../contract/index.js';
 import { BadRequestError, InsufficientScopeError } from './errors.js';
 
 interface RpcMessage {
@@ -14,15 +14,11 @@ export interface RpcSummary {
   readonly isInitialize: boolean;
 }
 
-/** Reads a JSON-RPC message (or batch) from a POST /mcp body. */
+/** Reads a JSON-RPC message (or batch) from a POST /mcp body, within the JSON limits both programs apply. */
 export function summarize(body: Buffer): RpcSummary {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new BadRequestError('body is not JSON', { cause: error });
-  }
-  const messages = (Array.isArray(parsed) ? parsed : [parsed]) as RpcMessage[];
+  const parsed = parseBoundedJson(body);
+  if ('refused' in parsed) throw new BadRequestError(`body refused: ${parsed.refused}`);
+  const messages = (Array.isArray(parsed.value) ? parsed.value : [parsed.value]) as RpcMessage[];
   if (messages.length === 0 || messages.some((message) => typeof message !== 'object' || message === null)) {
     throw new BadRequestError('body is not a JSON-RPC message');
   }

@@ -27,7 +27,9 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
 export async function startProxy(deps: ProxyDeps): Promise<RunningProxy> {
   const { config, log, metrics, dispatcher } = deps;
   const discovery = new AbortController();
-  const server = createServer({ maxHeaderSize: config.MAX_HEADER_BYTES }, createProxyHandler(deps));
+  const handler = createProxyHandler(deps);
+  const server = createServer({ maxHeaderSize: config.MAX_HEADER_BYTES }, handler);
+  server.on('checkContinue', handler);
   const metricsServer = createServer(async (req, res) => {
     if (req.url !== '/metrics') return void res.writeHead(404).end();
     res

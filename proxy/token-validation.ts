@@ -9,9 +9,15 @@ import {
 } from 'jose';
 import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
+import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
 import { parseScopes, type Scope } from '../contract/index.js';
 import type { ProxyConfig } from './config.js';
-import { IdpUnavailableError, InvalidTokenError, type InvalidTokenReason } from './errors.js';
+import {
+  IdpUnavailableError,
+  IntrospectionLimitedError,
+  InvalidTokenError,
+  type InvalidTokenReason,
+} from './errors.js';
 import type { IdentityProvider } from './identity-provider.js';
 import type { Metrics } from './metrics.js';
 
@@ -43,6 +49,8 @@ const CLOCK_SKEW_S = 60;
 export class TokenValidator {
   private readonly jwks;
   private readonly introspected: LRUCache<string, Principal | InvalidTokenError>;
+  /** Calls to the introspection endpoint per second, for all tokens together. */
+  private readonly introspectionRate: RateLimiterMemory;
   /** JWTs already verified, by hash, until they expire: the signature check is the hot path's cost. */
   private readonly verified = new LRUCache<string, Principal>({ max: 10_000 });
 
@@ -61,6 +69,7 @@ export class TokenValidator {
       },
     });
     this.introspected = new LRUCache({ max: 10_000, ttlAutopurge: false });
+    this.introspectionRate = new RateLimiterMemory({ points: config.INTROSPECTIONS_PER_SECOND, duration: 1 });
   }
 
   async validate(token: string): Promise<Principal> {
@@ -76,7 +85,7 @@ export class TokenValidator {
     const key = hashToken(token);
     const known = this.verified.get(key);
     this.metrics.cache.inc({ cache: 'jwt', result: known ? 'hit' : 'miss' });
-    if (known && known.expiresAt + CLOCK_SKEW_S > now()) return known;
+    if (known && unexpired(known)) return known;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.jwks, {
@@ -100,16 +109,22 @@ export class TokenValidator {
       throw new InvalidTokenError('malformed', 'opaque token and no client to introspect');
     const key = hashToken(token);
     const cached = this.introspected.get(key);
-    this.metrics.cache.inc({ cache: 'introspection', result: cached ? 'hit' : 'miss' });
+    // An entry's TTL is at most the token's life, but exp is checked again: the clock decides.
+    const fresh = cached instanceof InvalidTokenError || (cached && unexpired(cached));
+    this.metrics.cache.inc({ cache: 'introspection', result: fresh ? 'hit' : 'miss' });
     if (cached instanceof InvalidTokenError) throw cached;
-    if (cached) return cached;
+    if (cached && fresh) return cached;
+    // Every miss costs the IdP a client-authenticated call; random tokens must not flood it.
+    await this.introspectionRate.consume('introspection').catch((limited: RateLimiterRes) => {
+      throw new IntrospectionLimitedError(Math.max(1, Math.ceil(limited.msBeforeNext / 1000)));
+    });
     let response: oidc.IntrospectionResponse;
     try {
       response = await oidc.tokenIntrospection(this.idp.client, token);
     } catch (error) {
       throw new IdpUnavailableError('introspection failed', { cause: error });
     }
-    const ttl = this.config.INTROSPECTION_CACHE_TTL_S * 1000;
+    const ttl = this.config.INTROSPECTION_CACHE_TTL_S;
     try {
       if (!response.active) throw new InvalidTokenError('inactive', 'introspection says inactive');
       if (response.iss !== undefined && response.iss !== this.idp.issuer) {
@@ -121,10 +136,12 @@ export class TokenValidator {
         throw new InvalidTokenError('not_yet_valid', 'nbf in the future');
       }
       const principal = this.principal(token, response as JWTPayload, key);
-      this.introspected.set(key, principal, { ttl: Math.min(ttl, (principal.expiresAt - now()) * 1000) });
+      // Never 0: lru-cache reads a zero TTL as "keep forever".
+      const life = Math.min(ttl, principal.expiresAt + CLOCK_SKEW_S - now());
+      if (life > 0) this.introspected.set(key, principal, { ttl: life * 1000 });
       return principal;
     } catch (error) {
-      if (error instanceof InvalidTokenError) this.introspected.set(key, error, { ttl });
+      if (error instanceof InvalidTokenError) this.introspected.set(key, error, { ttl: ttl * 1000 });
       throw error;
     }
   }
@@ -162,6 +179,11 @@ export class TokenValidator {
       expiresAt: exp,
     };
   }
+}
+
+/** Within exp, allowing the skew every check allows. */
+function unexpired(principal: Principal): boolean {
+  return principal.expiresAt + CLOCK_SKEW_S > now();
 }
 
 function now(): number {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { type App, HEADERS, parseScopes, type Scope } from '../contract/index.js';
+import { type App, decodeUserId, HEADERS, parseScopes, type Scope } from '../contract/index.js';
 import type { ServerConfig } from './config.js';
 import { availableApps } from './nextcloud/capabilities.js';
 import { createHttpSettings, type HttpSettings, NextcloudClient } from './nextcloud/client.js';
@@ -16,9 +16,20 @@ const TrustedHeaders = z.object({
     .regex(/^(Bearer|Basic) [\x21-\x7e]+$/, 'must be "Bearer <token>" or "Basic <credentials>"'),
   [HEADERS.user]: z
     .string()
-    .min(1)
-    .max(256)
-    .regex(/^[^/\\\0\r\n]+$/, 'must be a Nextcloud user id'),
+    // A UTF-16 unit of the id takes at most 9 characters percent-encoded (3 UTF-8 bytes).
+    .max(9 * 256)
+    .transform((value, ctx) => {
+      const user = decodeUserId(value);
+      if (user === undefined) ctx.addIssue({ code: 'custom', message: 'must be percent-encoded UTF-8' });
+      return user ?? '';
+    })
+    .pipe(
+      z
+        .string()
+        .min(1)
+        .max(256)
+        .regex(/^[^/\\\0\r\n]+$/, 'must be a Nextcloud user id'),
+    ),
   [HEADERS.scopes]: z.string().max(4096).default(''),
 });
 
@@ -28,6 +39,16 @@ export class CallerHeaderError extends Error {}
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   return address === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+}
+
+/**
+ * True for an `Origin` naming a loopback host: only a browser on this host could send one, and
+ * then only for a page it loaded from here. The proxy drops the client's Origin after checking it.
+ */
+export function isLoopbackOrigin(origin: string): boolean {
+  if (!URL.canParse(origin)) return false;
+  const host = new URL(origin).hostname.replace(/^\[(.*)\]$/, '$1');
+  return host === 'localhost' || isLoopback(host);
 }
 
 export interface CallerDeps {

@@ -25,6 +25,10 @@ const ConfigSchema = z
      * one, is never listed, read, changed or shared.
      */
     EXCLUDED_TAGS: tagList,
+    /** One request body (413 beyond); the largest tool argument, a 3,000,000-character file, fits. */
+    MAX_BODY_BYTES: positiveInt(4 * 1024 * 1024),
+    /** Request bodies read or being served at once (503 + Retry-After beyond), sized to the heap. */
+    MAX_BODY_BYTES_IN_FLIGHT: positiveInt(24 * 1024 * 1024),
     /** `stdio` runs the standalone desktop mode; `http` is the pod's mode. */
     MCP_TRANSPORT: z.enum(['http', 'stdio']).default('http'),
     NEXTCLOUD_USER: z.string().min(1).optional(),

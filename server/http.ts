@@ -1,14 +1,42 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { type CallerDeps, CallerHeaderError, callerFromHeaders, isLoopback } from './caller.js';
+import getRawBody from 'raw-body';
+import { parseBoundedJson } from '../contract/index.js';
+import {
+  type CallerDeps,
+  CallerHeaderError,
+  callerFromHeaders,
+  isLoopback,
+  isLoopbackOrigin,
+} from './caller.js';
+import type { ServerConfig } from './config.js';
 import { createMcpServer } from './mcp.js';
 import type { AnyTool } from './registry.js';
+
+/** What request bodies may cost this process: one (413 beyond), all at once (503 beyond). */
+export type BodyLimits = Pick<ServerConfig, 'MAX_BODY_BYTES' | 'MAX_BODY_BYTES_IN_FLIGHT'>;
 
 /**
  * The pod's HTTP face: `/mcp` (streamable HTTP, stateless so any replica can answer any
  * request) and `/healthz`. Only loopback peers (the proxy sidecar) get past the door.
  */
-export function createHttpServer(tools: readonly AnyTool[], deps: CallerDeps): Server {
+export function createHttpServer(tools: readonly AnyTool[], deps: CallerDeps, limits: BodyLimits): Server {
+  let bytesInFlight = 0;
+  /** Reserves a body's declared size (the limit when undeclared) until its answer is sent. */
+  function reserve(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'POST') return true;
+    const declared = Number(req.headers['content-length'] ?? limits.MAX_BODY_BYTES);
+    const size = Math.min(
+      Number.isFinite(declared) ? declared : limits.MAX_BODY_BYTES,
+      limits.MAX_BODY_BYTES,
+    );
+    if (bytesInFlight + size > limits.MAX_BODY_BYTES_IN_FLIGHT) return false;
+    bytesInFlight += size;
+    res.once('close', () => {
+      bytesInFlight -= size;
+    });
+    return true;
+  }
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz' && req.method === 'GET') return reply(res, 200, { status: 'ok' });
@@ -17,7 +45,17 @@ export function createHttpServer(tools: readonly AnyTool[], deps: CallerDeps): S
       deps.log.warn({ peer: req.socket.remoteAddress }, 'refused a non-loopback peer');
       return reply(res, 403, { error: 'forbidden' });
     }
-    handleMcp(req, res, tools, deps).catch((error: unknown) => {
+    // MCP's transport rules against DNS rebinding: a page of another origin gets nothing.
+    if (req.headers.origin !== undefined && !isLoopbackOrigin(req.headers.origin)) {
+      deps.log.warn({ origin: req.headers.origin.slice(0, 100) }, 'refused a foreign origin');
+      return reply(res, 403, { error: 'forbidden' });
+    }
+    if (!reserve(req, res)) {
+      deps.log.warn({ bytesInFlight }, 'refused a body: too many bytes in flight');
+      res.setHeader('retry-after', '1');
+      return reply(res, 503, rpcError('busy; retry later'));
+    }
+    handleMcp(req, res, tools, deps, limits).catch((error: unknown) => {
       deps.log.error({ err: error }, 'MCP request failed');
       if (!res.headersSent) reply(res, 500, rpcError('internal error'));
       else res.destroy();
@@ -30,6 +68,7 @@ async function handleMcp(
   res: ServerResponse,
   tools: readonly AnyTool[],
   deps: CallerDeps,
+  limits: BodyLimits,
 ): Promise<void> {
   let caller: ReturnType<typeof callerFromHeaders>;
   try {
@@ -38,6 +77,19 @@ async function handleMcp(
     if (!(error instanceof CallerHeaderError)) throw error;
     deps.log.warn({ reason: error.message }, 'request without valid contract headers');
     return reply(res, 401, rpcError(`unauthorized: ${error.message}`));
+  }
+  let body: unknown;
+  if (req.method === 'POST') {
+    const read = await readJson(req, limits.MAX_BODY_BYTES);
+    if ('status' in read) {
+      deps.log.warn({ reason: read.reason }, 'refused a request body');
+      return reply(res, read.status, {
+        jsonrpc: '2.0',
+        error: { code: -32700, message: read.reason },
+        id: null,
+      });
+    }
+    body = read.value;
   }
   const server = createMcpServer(tools, caller);
   // Stateless and plain JSON: a tool call is one request and one answer, on any replica.
@@ -50,7 +102,23 @@ async function handleMcp(
     void server.close();
   });
   await server.connect(transport);
-  await transport.handleRequest(req, res);
+  await transport.handleRequest(req, res, body);
+}
+
+/** The body as JSON within the limits both programs apply (the SDK's own reading has none). */
+async function readJson(
+  req: IncomingMessage,
+  limit: number,
+): Promise<{ value: unknown } | { status: number; reason: string }> {
+  let bytes: Buffer;
+  try {
+    bytes = await getRawBody(req, { limit, length: req.headers['content-length'] });
+  } catch (error) {
+    const tooLarge = (error as { type?: unknown }).type === 'entity.too.large';
+    return { status: tooLarge ? 413 : 400, reason: tooLarge ? 'body too large' : 'body could not be read' };
+  }
+  const parsed = parseBoundedJson(bytes);
+  return 'refused' in parsed ? { status: 400, reason: `parse error: ${parsed.refused}` } : parsed;
 }
 
 function rpcError(message: string) {

@@ -33,7 +33,7 @@ try {
     if (!isLoopback(config.HOST) && config.HOST !== 'localhost') {
       log.warn({ host: config.HOST }, 'listening beyond loopback; only loopback peers will be served');
     }
-    const server = createHttpServer(ALL_TOOLS, deps);
+    const server = createHttpServer(ALL_TOOLS, deps, config);
     server.listen(config.PORT, config.HOST, () =>
       log.info({ host: config.HOST, port: (server.address() as AddressInfo).port }, 'listening'),
     );

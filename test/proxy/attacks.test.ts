@@ -1,6 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeUserId } from '../../contract/index.js';
 import { DEMO_USER, type FullPath, OTHER_USER, PROXY_CLIENT, startFullPath } from '../../dev/full-path.js';
 import { createSigningKey, type SigningKey } from '../../dev/signing-key.js';
 
@@ -181,6 +182,18 @@ describe('the proxy refuses what it must, and tells the client only what it shou
     expect(seen.authorization).not.toContain(await token());
   });
 
+  it.each(['张伟', 'Łukasz', 'jörg', 'a%20b'])(
+    'forwards the user %s so that the server reads it back',
+    async (name) => {
+      const { response, reachedServer } = await post(await token({ preferred_username: name }));
+      expect(response.status).toBe(200);
+      expect(reachedServer).toBe(true);
+      const seen = String(reached.at(-1)?.['x-nextcloud-mcp-user']);
+      expect(seen).toMatch(/^[\x21-\x7e]+$/);
+      expect(decodeUserId(seen)).toBe(name);
+    },
+  );
+
   it('binds a session id to its subject: another subject presenting it gets 404', async () => {
     const opened = await post(await token(), initialize);
     expect(opened.response.status).toBe(200);
@@ -214,6 +227,73 @@ describe('the proxy refuses what it must, and tells the client only what it shou
     const headers = await post(await token(), listTools, { 'x-padding': 'y'.repeat(20_000) });
     expect(headers.response.status).toBe(431);
     expect(headers.reachedServer).toBe(false);
+  });
+
+  /** A raw POST that sends its body only once the proxy answers `100 Continue`, as curl does past 1 MiB. */
+  function postExpectingContinue(bearer: string, body: string) {
+    return new Promise<{ status: number; continued: boolean; text: string }>((resolve, reject) => {
+      let continued = false;
+      const req = httpRequest(path.mcpUrl, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'content-length': Buffer.byteLength(body),
+          expect: '100-continue',
+        },
+      });
+      req.once('continue', () => {
+        continued = true;
+        req.end(body);
+      });
+      req.once('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('end', () =>
+          resolve({ status: res.statusCode ?? 0, continued, text: Buffer.concat(chunks).toString() }),
+        );
+        // Refused before the body was asked for: the request ends without it.
+        if (!continued) req.destroy();
+      });
+      req.once('error', (error) => (continued ? reject(error) : undefined));
+      req.flushHeaders();
+    });
+  }
+
+  it('serves a request that expects 100-continue end to end, and refuses a bad token before its body', async () => {
+    const big = rpc('tools/call', {
+      name: 'nc_notes_search_notes',
+      arguments: { query: 'x'.repeat(1.5 * 1024 * 1024) },
+    });
+    const before = reached.length;
+    const served = await postExpectingContinue(await token(), big);
+    expect(served.status).toBe(200);
+    expect(served.continued).toBe(true);
+    expect(served.text).toContain('"jsonrpc"');
+    expect(reached.length).toBe(before + 1);
+    expect(reached.at(-1)?.expect).toBeUndefined();
+    const refused = await postExpectingContinue('not-a-jwt.at.all', big);
+    expect(refused.status).toBe(401);
+    expect(refused.continued).toBe(false);
+  });
+
+  it('refuses a foreign browser Origin (DNS rebinding, MCP transport security) before anything else', async () => {
+    const foreign = await post(await token(), listTools, { origin: 'http://evil.example' });
+    expect(foreign.response.status).toBe(403);
+    expect(foreign.response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(foreign.reachedServer).toBe(false);
+    const preflight = await fetch(path.mcpUrl, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const own = new URL(path.mcpUrl).origin;
+    const same = await post(await token(), listTools, { origin: own });
+    expect(same.response.status).toBe(200);
+    expect(same.response.headers.get('access-control-allow-origin')).toBe(own);
+    expect(reached.at(-1)?.origin).toBeUndefined();
+    expect((await post(await token())).response.status).toBe(200);
   });
 
   it('answers 401 when the IdP refuses the exchange (access_denied)', async () => {

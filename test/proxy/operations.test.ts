@@ -119,8 +119,8 @@ describe('proxy operations', () => {
     }
   });
 
-  it('lets browser-based clients in cross-origin, with the challenge readable', async () => {
-    const path = await start();
+  it('lets browser-based clients of an allowed origin in cross-origin, with the challenge readable', async () => {
+    const path = await start({ ALLOWED_ORIGINS: 'http://localhost:6274' });
     const preflight = await fetch(path.mcpUrl, {
       method: 'OPTIONS',
       headers: {
@@ -130,7 +130,12 @@ describe('proxy operations', () => {
       },
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:6274');
+    const base = path.mcpUrl.replace(/\/mcp$/, '');
+    const metadata = await fetch(`${base}/.well-known/oauth-protected-resource/mcp`, {
+      headers: { origin: 'http://localhost:6274' },
+    });
+    expect(metadata.headers.get('access-control-allow-origin')).toBe('http://localhost:6274');
     const challenged = await fetch(path.mcpUrl, {
       method: 'POST',
       headers: { origin: 'http://localhost:6274' },

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOGUE, HEADERS } from '../../contract/index.js';
+import { CATALOGUE, encodeUserId, HEADERS } from '../../contract/index.js';
 import { quietLog, startServer } from '../../dev/mcp-server.js';
-import { callerDeps } from '../../server/caller.js';
+import { callerDeps, callerFromHeaders } from '../../server/caller.js';
 import { loadConfig } from '../../server/config.js';
 import { createHttpServer } from '../../server/http.js';
 import { ALL_TOOLS } from '../../server/tools/index.js';
@@ -107,8 +107,50 @@ describe('who may use which tool', () => {
       });
     expect((await post({})).status).toBe(401);
     expect((await post({ [HEADERS.user]: 'alice', authorization: 'Token abc' })).status).toBe(401);
-    const crlf = await post({ authorization: basicAuth('alice', 'x'), [HEADERS.user]: '../bob' });
+    const crlf = await post({
+      authorization: basicAuth('alice', 'x'),
+      [HEADERS.user]: encodeUserId('../bob'),
+    });
     expect(crlf.status).toBe(401);
+    const broken = await post({ authorization: basicAuth('alice', 'x'), [HEADERS.user]: '%E5%BC' });
+    expect(broken.status).toBe(401);
+  });
+
+  it('reads a user id beyond Latin-1 from its percent-encoded header', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: basicAuth('alice', 'x'),
+        [HEADERS.user]: encodeUserId('张伟'),
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(response.status).toBe(200);
+    const caller = callerFromHeaders(
+      { authorization: basicAuth('alice', 'x'), [HEADERS.user]: encodeUserId('Łukasz 张伟') },
+      callerDeps(loadConfig({ NEXTCLOUD_URL: 'http://127.0.0.1:1' }), quietLog),
+    );
+    expect(caller.context(new AbortController().signal).nc.user).toBe('Łukasz 张伟');
+  });
+
+  it('refuses a request carrying a browser Origin that is not its own loopback', async () => {
+    const post = (origin: string) =>
+      fetch(server.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: basicAuth('alice', 'x'),
+          [HEADERS.user]: 'alice',
+          origin,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    expect((await post('http://evil.example')).status).toBe(403);
+    expect((await post('http://127.0.0.1.evil.example:8081')).status).toBe(403);
+    expect((await post(new URL(server.url).origin)).status).toBe(200);
   });
 
   it('serves /healthz and nothing outside /mcp', async () => {
@@ -123,13 +165,8 @@ describe('a peer that is not on loopback', () => {
     'gets 403 from %s, whatever headers it forges, and nothing reaches Nextcloud',
     async (address) => {
       const target = await startTarget();
-      const server = createHttpServer(
-        ALL_TOOLS,
-        callerDeps(
-          loadConfig({ NEXTCLOUD_URL: target.url, APPS: 'notes', NEXTCLOUD_TIMEOUT_MS: '1000' }),
-          quietLog,
-        ),
-      );
+      const config = loadConfig({ NEXTCLOUD_URL: target.url, APPS: 'notes', NEXTCLOUD_TIMEOUT_MS: '1000' });
+      const server = createHttpServer(ALL_TOOLS, callerDeps(config, quietLog), config);
       // Node hands the server a request whose socket reports the peer address; we forge it here
       // because the sandbox may only talk to loopback.
       const req = Object.assign(new EventEmitter(), {
