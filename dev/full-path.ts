@@ -124,6 +124,8 @@ export async function startProxyPath(
     PORT: String(port.port),
     METRICS_PORT: '0',
     APPS: APPS.join(','),
+    // MCP Inspector's web UI (its default port), which `npm start` tells people to use.
+    ALLOWED_ORIGINS: [publicUrl, 'http://localhost:6274', 'http://127.0.0.1:6274'].join(','),
     ...options.env,
   });
   await port.release();
