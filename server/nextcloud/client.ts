@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   type Explanation,
   errorForStatus,
+  ForbiddenError,
   type RefusedRequest,
   ServerError,
   TooLargeError,
@@ -111,10 +112,37 @@ export class NextcloudClient {
   }
   private key: string | undefined;
 
-  /** The absolute URL of a path below the Nextcloud base URL. */
+  /**
+   * The absolute URL of a path below the Nextcloud base URL (`path` starts with `/`). Joined as
+   * text, never resolved as a reference (`//host/x` would be another host), and checked after
+   * parsing: the one place that decides where the user's credential goes.
+   */
   url(path: string): URL {
     const base = this.settings.baseUrl;
-    return new URL(base.pathname.replace(/\/$/, '') + path, base.origin);
+    const url = new URL(`${base.origin}${base.pathname.replace(/\/$/, '')}${path}`);
+    if (url.origin !== base.origin || !path.startsWith('/'))
+      throw new ForbiddenError(`${path.slice(0, 200)} is not a path on this Nextcloud`);
+    return url;
+  }
+
+  /**
+   * Where an href or URL from an answer points, as a path for {@link send} (with its query), when it
+   * is below this Nextcloud's base URL; undefined when it resolves elsewhere. Origins are compared
+   * after WHATWG resolution, so `//host/`, `/.//host/`, `/%2e//host/` and backslashed spellings
+   * are caught; an empty path segment, which only such spellings need, is refused as well.
+   */
+  below(href: string): { path: string; query: URLSearchParams } | undefined {
+    const base = this.url('/');
+    let url: URL;
+    try {
+      url = new URL(href, base);
+    } catch {
+      // Not a URL at all: it points nowhere we may go.
+      return undefined;
+    }
+    if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname) || url.pathname.includes('//'))
+      return undefined;
+    return { path: url.pathname.slice(base.pathname.length - 1), query: url.searchParams };
   }
 
   async send(req: NcRequest): Promise<NcResponse> {
@@ -234,6 +262,10 @@ export class NextcloudClient {
   }
 }
 
+/**
+ * The body, never more than the request's limit or else the answer limit: a longer one is cut off
+ * unread (the connection goes) and refused by a message that names the limit.
+ */
 async function readBody(response: Dispatcher.ResponseData, req: NcRequest): Promise<Buffer> {
   const limit = req.maxBytes ?? Number.POSITIVE_INFINITY;
   const declared = Number(response.headers['content-length'] ?? Number.NaN);

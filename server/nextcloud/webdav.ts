@@ -89,14 +89,16 @@ interface DavResponse {
 
 /**
  * Turns a 207 Multi-Status into entries, keeping only resources inside the caller's files root
- * (anything else a server sends is dropped, never shown).
+ * on this Nextcloud (anything else a server sends, another origin included, is dropped, never shown).
  */
 export function parseMultistatus(nc: NextcloudClient, response: NcResponse): FileEntry[] {
   const root = `${nc.url(`${DAV_ROOT}/files/${encodeURIComponent(nc.user)}`).pathname}/`;
   const doc = parser.parse(response.body.toString('utf8')) as { multistatus?: { response?: DavResponse[] } };
   const entries: FileEntry[] = [];
   for (const item of doc.multistatus?.response ?? []) {
-    const pathname = decodeURIComponent(new URL(item.href ?? '', nc.url('/')).pathname);
+    const inside = nc.below(item.href ?? '');
+    if (!inside) continue;
+    const pathname = decodeURIComponent(nc.url(inside.path).pathname);
     const decodedRoot = decodeURIComponent(root);
     if (!`${pathname}/`.startsWith(decodedRoot)) continue;
     const relative = pathname.slice(decodedRoot.length).replace(/\/+$/, '');
