@@ -26,13 +26,27 @@ export interface Credentials {
 export interface HttpSettings {
   readonly baseUrl: URL;
   readonly timeoutMs: number;
+  /** Largest answer read when a request sets no limit of its own (`ANSWER_MAX_BYTES`). */
+  readonly answerMaxBytes: number;
   readonly dispatcher: Dispatcher;
 }
 
-export function createHttpSettings(baseUrl: URL, timeoutMs: number): HttpSettings {
+/**
+ * What one answer may weigh unless a request says otherwise. The heap is 96 MiB and a parsed
+ * answer takes several times its size, so a folder of tens of thousands of entries, a large tag
+ * REPORT or any body without end is refused with a clear error instead of taking the pod down.
+ */
+export const DEFAULT_ANSWER_MAX_BYTES = 4 * 1024 * 1024;
+
+export function createHttpSettings(
+  baseUrl: URL,
+  timeoutMs: number,
+  answerMaxBytes = DEFAULT_ANSWER_MAX_BYTES,
+): HttpSettings {
   return {
     baseUrl,
     timeoutMs,
+    answerMaxBytes,
     dispatcher: new Agent({
       keepAliveTimeout: 30_000,
       connections: 64,
@@ -53,8 +67,10 @@ export interface NcRequest {
   readonly what: string;
   /** Statuses that are answers rather than errors (2xx always are). */
   readonly accept?: readonly number[];
-  /** Refuse bodies larger than this many bytes. */
+  /** Refuse bodies larger than this many bytes (a file's content); else the answer limit applies. */
   readonly maxBytes?: number;
+  /** What to do instead when the answer is over the answer limit, e.g. "list a subfolder". */
+  readonly tooLarge?: string;
   /**
    * The app's reading of a refusal (a status >= 300 not in `accept`), consulted before the shared
    * status table: where the app explains itself in a body of its own, or means by a status what
@@ -257,7 +273,7 @@ export class NextcloudClient {
       },
       body: req.body,
     });
-    const body = await readBody(response, req);
+    const body = await readBody(response, req, this.settings.answerMaxBytes);
     return { status: response.statusCode, headers: response.headers, body };
   }
 }
@@ -266,14 +282,23 @@ export class NextcloudClient {
  * The body, never more than the request's limit or else the answer limit: a longer one is cut off
  * unread (the connection goes) and refused by a message that names the limit.
  */
-async function readBody(response: Dispatcher.ResponseData, req: NcRequest): Promise<Buffer> {
-  const limit = req.maxBytes ?? Number.POSITIVE_INFINITY;
+async function readBody(
+  response: Dispatcher.ResponseData,
+  req: NcRequest,
+  answerMaxBytes: number,
+): Promise<Buffer> {
+  const limit = req.maxBytes ?? answerMaxBytes;
+  const tooLarge = (size: string) =>
+    new TooLargeError(
+      req.maxBytes === undefined
+        ? `Nextcloud's answer for ${req.what} is ${size} the server's limit of ${formatBytes(limit)} ` +
+            `for one answer (ANSWER_MAX_BYTES)${req.tooLarge ? `; ${req.tooLarge}` : ''}`
+        : `${req.what} is ${size} the limit of ${formatBytes(limit)}`,
+    );
   const declared = Number(response.headers['content-length'] ?? Number.NaN);
   if (declared > limit) {
     response.body.destroy();
-    throw new TooLargeError(
-      `${req.what} is ${formatBytes(declared)}, above the limit of ${formatBytes(limit)}`,
-    );
+    throw tooLarge(`${formatBytes(declared)}, above`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -281,7 +306,7 @@ async function readBody(response: Dispatcher.ResponseData, req: NcRequest): Prom
     size += (chunk as Buffer).length;
     if (size > limit) {
       response.body.destroy();
-      throw new TooLargeError(`${req.what} is larger than the limit of ${formatBytes(limit)}`);
+      throw tooLarge('larger than');
     }
     chunks.push(chunk as Buffer);
   }

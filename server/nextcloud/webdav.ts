@@ -74,6 +74,9 @@ export async function propfind(nc: NextcloudClient, relative: string, depth: 0 |
     headers: { depth: String(depth), 'content-type': 'application/xml; charset=utf-8' },
     body: xmlBody('d:propfind', { 'd:prop': PROPS }),
     what: `${depth === 0 ? 'File' : 'Folder'} ${displayPath(relative)}`,
+    tooLarge:
+      'the folder has too many entries to list at once: list its subfolders, or find files in it with ' +
+      'nc_webdav_search_files, which takes a limit',
   });
   return parseMultistatus(nc, response);
 }
