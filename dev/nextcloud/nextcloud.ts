@@ -190,7 +190,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     url: `http://${host}:${port}`,
     options,
     httpServer: server,
-    notes: { notes: new Map(), nextId: 1 },
+    notes: { notes: new Map() },
     tables: seededTables(Object.keys(options.users)[0] ?? 'admin'),
     cookbook: newCookbook(),
     deck: newDeck(),

@@ -8,9 +8,7 @@ import { displayPath, encodePath } from './dav-path.js';
 
 /**
  * WebDAV of a caller's files, below the tenant's excluded tags: tools reach files through the
- * gateway (`files.ts`), which checks every path before calling these. Notes attachments and
- * Collectives pages still call readFileContent and davFilesPath directly, unchecked, until they
- * move to the gateway too.
+ * gateway (`files.ts`), which checks every path before calling these.
  */
 
 const DAV_ROOT = '/remote.php/dav';
@@ -84,7 +82,7 @@ export async function propfind(nc: NextcloudClient, relative: string, depth: 0 |
 /** The `d:prop` block of a SEARCH `select` or REPORT, same properties as PROPFIND. */
 const selectProps = { 'd:prop': PROPS };
 
-type DavProps = Record<string, unknown>;
+export type DavProps = Record<string, unknown>;
 interface DavResponse {
   href?: string;
   propstat?: { prop?: DavProps; status?: string }[];
@@ -95,9 +93,14 @@ interface DavResponse {
  * on this Nextcloud (anything else a server sends, another origin included, is dropped, never shown).
  */
 export function parseMultistatus(nc: NextcloudClient, response: NcResponse): FileEntry[] {
+  return davItems(nc, response).map(({ relative, props }) => toEntry(relative, props));
+}
+
+/** The resources of a Multi-Status inside the caller's files root: their path below it and their found properties. */
+export function davItems(nc: NextcloudClient, response: NcResponse): { relative: string; props: DavProps }[] {
   const root = `${nc.url(`${DAV_ROOT}/files/${encodeURIComponent(nc.user)}`).pathname}/`;
   const doc = parser.parse(response.body.toString('utf8')) as { multistatus?: { response?: DavResponse[] } };
-  const entries: FileEntry[] = [];
+  const items: { relative: string; props: DavProps }[] = [];
   for (const item of doc.multistatus?.response ?? []) {
     const inside = nc.below(item.href ?? '');
     if (!inside) continue;
@@ -109,9 +112,9 @@ export function parseMultistatus(nc: NextcloudClient, response: NcResponse): Fil
       {},
       ...(item.propstat ?? []).filter((ps) => / 200 /.test(ps.status ?? '')).map((ps) => ps.prop ?? {}),
     );
-    entries.push(toEntry(relative, props));
+    items.push({ relative, props });
   }
-  return entries;
+  return items;
 }
 
 function toEntry(relative: string, props: DavProps): FileEntry {
