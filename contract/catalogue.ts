@@ -6,7 +6,9 @@ interface Row {
   readonly scope: Scope;
   /**
    * Scopes of other apps the tool also needs because it reaches into their data (attaching a
-   * file to a Deck card shares that file); the tool is hidden unless all are held and enabled.
+   * file to a Deck card shares that file; creating or widening a share hands on what reading the
+   * path would, so it needs files:read, else sharing:write alone could publish any file and probe
+   * which paths exist); the tool is hidden unless all are held and enabled.
    */
   readonly alsoNeeds?: readonly Scope[];
 }
@@ -185,9 +187,9 @@ const ROWS = [
 
   { name: 'nc_share_list', scope: 'sharing:read' },
   { name: 'nc_share_get', scope: 'sharing:read' },
-  { name: 'nc_share_create', scope: 'sharing:write' },
-  { name: 'nc_share_create_public_link', scope: 'sharing:write' },
-  { name: 'nc_share_update', scope: 'sharing:write' },
+  { name: 'nc_share_create', scope: 'sharing:write', alsoNeeds: ['files:read'] },
+  { name: 'nc_share_create_public_link', scope: 'sharing:write', alsoNeeds: ['files:read'] },
+  { name: 'nc_share_update', scope: 'sharing:write', alsoNeeds: ['files:read'] },
   { name: 'nc_share_delete', scope: 'sharing:write' },
 ] as const satisfies readonly Row[];
 

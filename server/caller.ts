@@ -63,7 +63,7 @@ export interface CallerDeps {
 /** What every caller of this process shares, from the configuration: the one wiring, for main.ts and the suites. */
 export function callerDeps(config: ServerConfig, log: Logger): CallerDeps {
   return {
-    http: createHttpSettings(config.NEXTCLOUD_URL, config.NEXTCLOUD_TIMEOUT_MS),
+    http: createHttpSettings(config.NEXTCLOUD_URL, config.NEXTCLOUD_TIMEOUT_MS, config.ANSWER_MAX_BYTES),
     apps: new Set(config.APPS),
     readMaxBytes: config.READ_MAX_BYTES,
     excludedTags: config.EXCLUDED_TAGS,

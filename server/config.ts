@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { appList, commaList, loadEnv, logLevel } from '../config/env.js';
+import { DEFAULT_ANSWER_MAX_BYTES } from './nextcloud/client.js';
 
 /** System tag names, as Nextcloud limits them (64 characters); commas separate them. */
 const tagList = commaList
@@ -20,6 +21,8 @@ const ConfigSchema = z
     NEXTCLOUD_TIMEOUT_MS: positiveInt(30_000),
     /** Largest file `nc_webdav_read_file` returns; larger files are refused with a clear error. */
     READ_MAX_BYTES: positiveInt(5 * 1024 * 1024),
+    /** Largest other answer read from Nextcloud (listings, reports, JSON); see client.ts. */
+    ANSWER_MAX_BYTES: positiveInt(DEFAULT_ANSWER_MAX_BYTES),
     /**
      * System tags that hide files from every tool: a file carrying one, or inside a folder carrying
      * one, is never listed, read, changed or shared.

@@ -45,8 +45,8 @@ function registerResources(server: Server, all: readonly ResourceDefinition[], c
     ({ needs }) => !needs || (caller.apps.has(needs.app) && caller.scopes.has(needs.scope)),
   );
   server.setRequestHandler(ListResourcesRequestSchema, async (_request, extra) => {
-    const { nc } = caller.context(extra.signal);
-    const listed = await Promise.all(resources.map((resource) => resource.list(nc)));
+    const ctx = caller.context(extra.signal);
+    const listed = await Promise.all(resources.map((resource) => resource.list(ctx)));
     return { resources: listed.flat() };
   });
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
@@ -57,8 +57,7 @@ function registerResources(server: Server, all: readonly ResourceDefinition[], c
     for (const resource of resources) {
       const params = resource.match(uri);
       if (!params) continue;
-      const { nc } = caller.context(extra.signal);
-      return { contents: [{ uri, ...(await resource.read(nc, params)) }] };
+      return { contents: [{ uri, ...(await resource.read(caller.context(extra.signal), params)) }] };
     }
     throw new McpError(ErrorCode.InvalidParams, `Resource ${uri} not found`);
   });

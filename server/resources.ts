@@ -1,8 +1,8 @@
 import type { Resource, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
 import type { App, Scope } from '../contract/index.js';
 import { capabilities } from './nextcloud/capabilities.js';
-import type { NextcloudClient } from './nextcloud/client.js';
 import { getNote, listNotes } from './nextcloud/notes.js';
+import type { ToolContext } from './registry.js';
 
 /** What reading a resource gives: one text with its mime type. */
 export interface ResourceText {
@@ -19,15 +19,15 @@ export interface ResourceDefinition {
   readonly needs?: { readonly app: App; readonly scope: Scope };
   readonly resource?: Resource;
   readonly template?: ResourceTemplate;
-  /** The resources this definition lists now (a fixed one lists itself). */
-  list(nc: NextcloudClient): Promise<Resource[]>;
+  /** The resources this definition lists now (a fixed one lists itself); `ctx` as a tool gets it. */
+  list(ctx: ToolContext): Promise<Resource[]>;
   /** The parameters of `uri` when it names this resource, else undefined. */
   match(uri: string): Record<string, string> | undefined;
-  read(nc: NextcloudClient, params: Record<string, string>): Promise<ResourceText>;
+  read(ctx: ToolContext, params: Record<string, string>): Promise<ResourceText>;
 }
 
 /** A resource with one URI, listed as it is. */
-function fixedResource(resource: Resource, read: (nc: NextcloudClient) => Promise<ResourceText>) {
+function fixedResource(resource: Resource, read: (ctx: ToolContext) => Promise<ResourceText>) {
   return {
     resource,
     list: async () => [resource],
@@ -44,7 +44,7 @@ const capabilitiesResource = fixedResource(
     description: 'Server version and enabled apps',
     mimeType: 'application/json',
   },
-  async (nc) => ({ mimeType: 'application/json', text: JSON.stringify(await capabilities(nc)) }),
+  async ({ nc }) => ({ mimeType: 'application/json', text: JSON.stringify(await capabilities(nc)) }),
 );
 
 const NOTE_URI = /^nc:\/\/notes\/(\d{1,10})$/;
@@ -53,8 +53,8 @@ const noteResources: ResourceDefinition = {
   needs: { app: 'notes', scope: 'notes:read' },
   template: { uriTemplate: 'nc://notes/{id}', name: 'note', title: 'Note', mimeType: 'text/markdown' },
   // One chunk: a resource list is for browsing, and the notes tools page through the rest.
-  async list(nc) {
-    const { notes } = await listNotes(nc, { chunkSize: 200 });
+  async list(ctx) {
+    const { notes } = await listNotes(ctx, { chunkSize: 200 });
     return notes.map((note) => ({
       uri: `nc://notes/${note.id}`,
       name: note.title,
@@ -65,8 +65,8 @@ const noteResources: ResourceDefinition = {
     const id = NOTE_URI.exec(uri)?.[1];
     return id ? { id } : undefined;
   },
-  async read(nc, { id }) {
-    const note = await getNote(nc, Number(id));
+  async read(ctx, { id }) {
+    const note = await getNote(ctx, Number(id));
     return { mimeType: 'text/markdown', text: note.content ?? '' };
   },
 };

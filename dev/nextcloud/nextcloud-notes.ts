@@ -1,4 +1,5 @@
 import { md5, type RequestContext, sendJson } from './nextcloud.js';
+import { fileIdOf } from './nextcloud-files-meta.js';
 
 /** Notes API v1 stand-in (nextcloud/notes docs/api/v1.md). */
 export interface StandinNote {
@@ -14,7 +15,6 @@ export interface StandinNote {
 
 export interface NotesState {
   notes: Map<number, StandinNote>;
-  nextId: number;
 }
 
 const PREFIX = '/index.php/apps/notes/api/v1';
@@ -47,6 +47,22 @@ function titleFrom(content: string): string {
       .trim()
       .slice(0, 100) || 'New note'
   );
+}
+
+/**
+ * A note is a file in the user's Notes folder and its id is that file's id, as on Nextcloud, which
+ * names a second note of a title "<title> (2).md".
+ */
+function noteFileId(ctx: RequestContext, category: string, title: string): number {
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? `${title}.md` : `${title} (${n}).md`;
+    const file = ['Notes', ...category.split('/'), name].filter(Boolean).map(encodeURIComponent).join('/');
+    const id = fileIdOf(
+      ctx.standin.filesMeta,
+      `/remote.php/dav/files/${encodeURIComponent(ctx.user)}/${file}`,
+    );
+    if (!ctx.standin.notes.notes.has(id)) return id;
+  }
 }
 
 export function handleNotes(ctx: RequestContext): void {
@@ -84,12 +100,14 @@ export function handleNotes(ctx: RequestContext): void {
     const input = parseBody(ctx);
     if (!input) return sendJson(res, 400, { message: 'invalid JSON' });
     const content = String(input.content ?? '');
+    const title = String(input.title || titleFrom(content));
+    const category = String(input.category ?? '');
     const note: StandinNote = {
-      id: state.nextId++,
+      id: noteFileId(ctx, category, title),
       owner: user,
-      title: String(input.title || titleFrom(content)),
+      title,
       content,
-      category: String(input.category ?? ''),
+      category,
       favorite: Boolean(input.favorite),
       modified: Number(input.modified ?? Math.floor(Date.now() / 1000)),
       readonly: false,

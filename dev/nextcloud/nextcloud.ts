@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { type CollectivesState, handleCollectives, newCollectives } from './nextcloud-collectives.js';
@@ -52,12 +54,18 @@ export interface StandinOptions {
   readonly nextcloudVersion?: number;
 }
 
-/** A fault the next matching requests meet: a status, a delay, or both. */
+/**
+ * A fault the next matching requests meet: a status, a delay, or both; or an answer of its own
+ * (`body`, with `status` 207 unless set) in place of the real one, e.g. a hostile or huge one. A
+ * function body is streamed as the client reads it, so a client that stops reading stops it.
+ */
 export interface Fault {
   readonly match: RegExp;
   readonly method?: string;
   readonly status?: number;
   readonly delayMs?: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | (() => AsyncIterable<string | Buffer>);
   times: number;
 }
 
@@ -145,6 +153,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     if (fault) {
       fault.times--;
       if (fault.delayMs) await sleep(fault.delayMs);
+      if (fault.body !== undefined) return answerWith(res, fault);
       if (fault.status) {
         res.writeHead(fault.status, { 'content-type': 'text/plain' }).end('injected fault');
         return;
@@ -181,7 +190,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     url: `http://${host}:${port}`,
     options,
     httpServer: server,
-    notes: { notes: new Map(), nextId: 1 },
+    notes: { notes: new Map() },
     tables: seededTables(Object.keys(options.users)[0] ?? 'admin'),
     cookbook: newCookbook(),
     deck: newDeck(),
@@ -202,6 +211,21 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     },
   };
   return standin;
+}
+
+/** Answers a fault's own body; a streamed one ends when the client goes away. */
+async function answerWith(res: ServerResponse, fault: Fault): Promise<void> {
+  const { body } = fault;
+  res.writeHead(fault.status ?? 207, {
+    'content-type': 'application/xml; charset=utf-8',
+    ...fault.headers,
+  });
+  if (typeof body === 'string') {
+    res.end(body);
+    return;
+  }
+  // A client that hangs up is the point of a huge answer: its end is no error here.
+  await pipeline(Readable.from(body ? body() : []), res).catch(() => undefined);
 }
 
 /**

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   type Explanation,
   errorForStatus,
+  ForbiddenError,
   type RefusedRequest,
   ServerError,
   TooLargeError,
@@ -25,13 +26,27 @@ export interface Credentials {
 export interface HttpSettings {
   readonly baseUrl: URL;
   readonly timeoutMs: number;
+  /** Largest answer read when a request sets no limit of its own (`ANSWER_MAX_BYTES`). */
+  readonly answerMaxBytes: number;
   readonly dispatcher: Dispatcher;
 }
 
-export function createHttpSettings(baseUrl: URL, timeoutMs: number): HttpSettings {
+/**
+ * What one answer may weigh unless a request says otherwise. The heap is 96 MiB and a parsed
+ * answer takes several times its size, so a folder of tens of thousands of entries, a large tag
+ * REPORT or any body without end is refused with a clear error instead of taking the pod down.
+ */
+export const DEFAULT_ANSWER_MAX_BYTES = 4 * 1024 * 1024;
+
+export function createHttpSettings(
+  baseUrl: URL,
+  timeoutMs: number,
+  answerMaxBytes = DEFAULT_ANSWER_MAX_BYTES,
+): HttpSettings {
   return {
     baseUrl,
     timeoutMs,
+    answerMaxBytes,
     dispatcher: new Agent({
       keepAliveTimeout: 30_000,
       connections: 64,
@@ -52,8 +67,10 @@ export interface NcRequest {
   readonly what: string;
   /** Statuses that are answers rather than errors (2xx always are). */
   readonly accept?: readonly number[];
-  /** Refuse bodies larger than this many bytes. */
+  /** Refuse bodies larger than this many bytes (a file's content); else the answer limit applies. */
   readonly maxBytes?: number;
+  /** What to do instead when the answer is over the answer limit, e.g. "list a subfolder". */
+  readonly tooLarge?: string;
   /**
    * The app's reading of a refusal (a status >= 300 not in `accept`), consulted before the shared
    * status table: where the app explains itself in a body of its own, or means by a status what
@@ -111,10 +128,37 @@ export class NextcloudClient {
   }
   private key: string | undefined;
 
-  /** The absolute URL of a path below the Nextcloud base URL. */
+  /**
+   * The absolute URL of a path below the Nextcloud base URL (`path` starts with `/`). Joined as
+   * text, never resolved as a reference (`//host/x` would be another host), and checked after
+   * parsing: the one place that decides where the user's credential goes.
+   */
   url(path: string): URL {
     const base = this.settings.baseUrl;
-    return new URL(base.pathname.replace(/\/$/, '') + path, base.origin);
+    const url = new URL(`${base.origin}${base.pathname.replace(/\/$/, '')}${path}`);
+    if (url.origin !== base.origin || !path.startsWith('/'))
+      throw new ForbiddenError(`${path.slice(0, 200)} is not a path on this Nextcloud`);
+    return url;
+  }
+
+  /**
+   * Where an href or URL from an answer points, as a path for {@link send} (with its query), when it
+   * is below this Nextcloud's base URL; undefined when it resolves elsewhere. Origins are compared
+   * after WHATWG resolution, so `//host/`, `/.//host/`, `/%2e//host/` and backslashed spellings
+   * are caught; an empty path segment, which only such spellings need, is refused as well.
+   */
+  below(href: string): { path: string; query: URLSearchParams } | undefined {
+    const base = this.url('/');
+    let url: URL;
+    try {
+      url = new URL(href, base);
+    } catch {
+      // Not a URL at all: it points nowhere we may go.
+      return undefined;
+    }
+    if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname) || url.pathname.includes('//'))
+      return undefined;
+    return { path: url.pathname.slice(base.pathname.length - 1), query: url.searchParams };
   }
 
   async send(req: NcRequest): Promise<NcResponse> {
@@ -229,19 +273,32 @@ export class NextcloudClient {
       },
       body: req.body,
     });
-    const body = await readBody(response, req);
+    const body = await readBody(response, req, this.settings.answerMaxBytes);
     return { status: response.statusCode, headers: response.headers, body };
   }
 }
 
-async function readBody(response: Dispatcher.ResponseData, req: NcRequest): Promise<Buffer> {
-  const limit = req.maxBytes ?? Number.POSITIVE_INFINITY;
+/**
+ * The body, never more than the request's limit or else the answer limit: a longer one is cut off
+ * unread (the connection goes) and refused by a message that names the limit.
+ */
+async function readBody(
+  response: Dispatcher.ResponseData,
+  req: NcRequest,
+  answerMaxBytes: number,
+): Promise<Buffer> {
+  const limit = req.maxBytes ?? answerMaxBytes;
+  const tooLarge = (size: string) =>
+    new TooLargeError(
+      req.maxBytes === undefined
+        ? `Nextcloud's answer for ${req.what} is ${size} the server's limit of ${formatBytes(limit)} ` +
+            `for one answer (ANSWER_MAX_BYTES)${req.tooLarge ? `; ${req.tooLarge}` : ''}`
+        : `${req.what} is ${size} the limit of ${formatBytes(limit)}`,
+    );
   const declared = Number(response.headers['content-length'] ?? Number.NaN);
   if (declared > limit) {
     response.body.destroy();
-    throw new TooLargeError(
-      `${req.what} is ${formatBytes(declared)}, above the limit of ${formatBytes(limit)}`,
-    );
+    throw tooLarge(`${formatBytes(declared)}, above`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -249,7 +306,7 @@ async function readBody(response: Dispatcher.ResponseData, req: NcRequest): Prom
     size += (chunk as Buffer).length;
     if (size > limit) {
       response.body.destroy();
-      throw new TooLargeError(`${req.what} is larger than the limit of ${formatBytes(limit)}`);
+      throw tooLarge('larger than');
     }
     chunks.push(chunk as Buffer);
   }

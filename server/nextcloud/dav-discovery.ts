@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { createAccount, type DAVAccount, type DAVResponse, deleteObject, propfind } from 'tsdav';
-import { NotFoundError } from '../errors.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { NextcloudClient } from './client.js';
 import { davFetch } from './dav-fetch.js';
 
@@ -47,11 +47,15 @@ export abstract class DavHome {
       if (!this.account) {
         // Nextcloud's DAV root is known: no /.well-known service discovery (two more round trips).
         const root = this.nc.url('/remote.php/dav/').href;
-        this.account = await createAccount({
+        const account = await createAccount({
           account: { serverUrl: root, rootUrl: root, accountType: this.accountType },
           fetch: this.fetch,
         });
-        accounts.set(key, this.account);
+        // A home elsewhere would fail every call until the cache forgot it: refused, never kept.
+        if (!this.nc.below(account.homeUrl ?? '') || !this.nc.below(account.principalUrl ?? ''))
+          throw new ForbiddenError(`${this.what}: the server pointed to a URL outside this Nextcloud`);
+        this.account = account;
+        accounts.set(key, account);
       }
     }
     return this.account;
@@ -73,8 +77,13 @@ export abstract class DavHome {
       depth: '1',
       fetch: this.fetchFor(`${this.what} home`),
     });
+    // A collection outside this Nextcloud could only fail: left out of the listing.
     return responses
-      .filter((response) => Object.keys(response.props?.resourcetype ?? {}).includes(resourceType))
+      .filter(
+        (response) =>
+          Object.keys(response.props?.resourcetype ?? {}).includes(resourceType) &&
+          this.nc.below(new URL(response.href ?? '', homeUrl).href),
+      )
       .map((response) => {
         const found = response.props ?? {};
         const displayName = found.displayname?._cdata ?? found.displayname;

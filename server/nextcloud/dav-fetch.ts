@@ -19,17 +19,15 @@ function headersOf(init: RequestInit | undefined): Record<string, string> {
  * DELETE) come back to the library as answers.
  */
 export function davFetch(nc: NextcloudClient, what: string, accept: readonly number[] = []): typeof fetch {
-  const base = nc.url('/');
   return async (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input), base);
-    if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname)) {
-      throw new ForbiddenError(`${what}: the server pointed to ${url.origin}, which is not this Nextcloud`);
-    }
+    const href = input instanceof Request ? input.url : String(input);
+    const target = nc.below(href);
+    if (!target) throw new ForbiddenError(`${what}: the server pointed to a URL outside this Nextcloud`);
     const body = init?.body;
     const response = await nc.send({
       method: init?.method ?? 'GET',
-      path: url.pathname.slice(base.pathname.length - 1),
-      query: Object.fromEntries(url.searchParams),
+      path: target.path,
+      query: Object.fromEntries(target.query),
       headers: headersOf(init),
       ...(typeof body === 'string' ? { body } : {}),
       what,

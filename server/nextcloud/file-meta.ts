@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { UpstreamFailedError } from '../errors.js';
 import { headerValue, type NcResponse, type NextcloudClient } from './client.js';
 import { displayPath } from './dav-path.js';
-import { davFilesPath, parseMultistatus, xmlBody } from './webdav.js';
+import { davFilesPath, davItems, xmlBody } from './webdav.js';
 
 /**
  * What Nextcloud keeps about a file besides its content, over its DAV API: system tags
@@ -174,24 +174,33 @@ function tagsIn(response: NcResponse): SystemTag[] {
   );
 }
 
+/** Something in the caller's files carrying a tag: its display path and file id (null if not told). */
+export interface TaggedFile {
+  readonly path: string;
+  readonly fileId: number | null;
+}
+
 /**
- * Display paths of everything in the caller's files that carries the tag, from the
- * `oc:filter-files` REPORT; undefined when Nextcloud no longer knows the tag (412).
+ * Everything in the caller's files that carries the tag, from the `oc:filter-files` REPORT;
+ * undefined when Nextcloud no longer knows the tag (412).
  */
-export async function taggedPaths(nc: NextcloudClient, tagId: number): Promise<string[] | undefined> {
+export async function taggedFiles(nc: NextcloudClient, tagId: number): Promise<TaggedFile[] | undefined> {
   const response = await nc.send({
     method: 'REPORT',
     path: davFilesPath(nc.user, ''),
     headers: XML,
     body: xmlBody('oc:filter-files', {
-      'd:prop': { 'd:resourcetype': '' },
+      'd:prop': { 'd:resourcetype': '', 'oc:fileid': '' },
       'oc:filter-rules': { 'oc:systemtag': tagId },
     }),
     what: `The files tagged ${tagId}`,
     accept: [412],
   });
   if (response.status === 412) return undefined;
-  return parseMultistatus(nc, response).map((entry) => entry.path);
+  return davItems(nc, response).map(({ relative, props }) => {
+    const fileId = Number(text(props.fileid));
+    return { path: displayPath(relative), fileId: Number.isInteger(fileId) && fileId > 0 ? fileId : null };
+  });
 }
 
 /** A page of a file's comments, newest first (the `oc:filter-comments` REPORT). */

@@ -11,7 +11,7 @@ import {
   tagsOfFile,
 } from './file-meta.js';
 import { sharePath } from './sharing.js';
-import { TagExclusion } from './tag-exclusion.js';
+import { type FileRef, TagExclusion } from './tag-exclusion.js';
 import {
   davFilesPath,
   type FileContent,
@@ -280,6 +280,21 @@ export class UserFiles {
     if (!this.exclusion.active) return;
     const resolved = typeof path === 'string' ? path : await path();
     await this.exclusion.assertVisible(normalizeUserPath(resolved));
+  }
+
+  /** True when the tenant excludes tags: only then need callers find where a file known by id lies. */
+  get excludes(): boolean {
+    return this.exclusion.active;
+  }
+
+  /** Refuses a file known by its id (a note) that the tags hide; see {@link FileRef}. */
+  assertFileVisible(file: FileRef): Promise<void> {
+    return this.exclusion.assertFileVisible(file);
+  }
+
+  /** Leaves out items known by file id (notes) whose file the tags hide. */
+  visibleFiles<T>(items: readonly T[], locate: (item: T) => FileRef): Promise<T[]> {
+    return this.exclusion.withoutFiles(items, locate);
   }
 
   /** Leaves out items (shares, search hits) whose `path` the tags hide. */

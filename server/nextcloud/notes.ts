@@ -1,8 +1,21 @@
 import { z } from 'zod';
 import { headerValue, type NextcloudClient } from './client.js';
+import { normalizeUserPath } from './dav-path.js';
+import type { UserFiles } from './files.js';
 
-/** Notes API v1 (https://github.com/nextcloud/notes/blob/main/docs/api/v1.md). */
+/**
+ * Notes API v1 (https://github.com/nextcloud/notes/blob/main/docs/api/v1.md). A note is a file in
+ * the user's notes folder, `<category>/<title>.md`, and its id is that file's id: every call here
+ * takes the files gateway too, so the tenant's excluded tags hold for notes as for any file (a
+ * tagged note, or one in a tagged category folder, is left out of lists and refused by id).
+ */
 const API = '/index.php/apps/notes/api/v1';
+
+/** What a notes call needs: the client, and the gateway that applies the excluded tags. */
+export interface NotesContext {
+  readonly nc: NextcloudClient;
+  readonly files: UserFiles;
+}
 
 /**
  * A note as the API sends it. `content` is left out of lists that exclude it; `readonly` arrived in
@@ -30,7 +43,7 @@ const full = (notes: z.output<typeof NoteList>): Note[] =>
 
 /** One chunk of notes without their content, and the cursor of the next chunk (null on the last). */
 export async function listNotes(
-  nc: NextcloudClient,
+  { nc, files }: NotesContext,
   options: { category?: string | undefined; chunkSize: number; cursor?: string | undefined },
 ): Promise<{ notes: Note[]; nextCursor: string | null }> {
   const { data, response } = await nc.json({
@@ -45,27 +58,30 @@ export async function listNotes(
     what: 'The notes list',
     schema: NoteList,
   });
-  return { notes: full(data), nextCursor: headerValue(response.headers, 'x-notes-chunk-cursor') ?? null };
+  const notes = await visible({ nc, files }, full(data));
+  return { notes, nextCursor: headerValue(response.headers, 'x-notes-chunk-cursor') ?? null };
 }
 
 /** Every note with its content (the API has no search of its own). */
-export async function allNotes(nc: NextcloudClient): Promise<Note[]> {
+export async function allNotes({ nc, files }: NotesContext): Promise<Note[]> {
   const { data } = await nc.json({
     method: 'GET',
     path: `${API}/notes`,
     what: 'The notes list',
     schema: NoteList,
   });
-  return full(data);
+  return visible({ nc, files }, full(data));
 }
 
-export async function getNote(nc: NextcloudClient, id: number): Promise<Note> {
-  const { data } = await nc.json({
+/** A note with its content; refused when the excluded tags hide it. */
+export async function getNote(ctx: NotesContext, id: number): Promise<Note> {
+  const { data } = await ctx.nc.json({
     method: 'GET',
     path: `${API}/notes/${id}`,
     what: `Note ${id}`,
     schema: NoteSchema,
   });
+  await assertVisible(ctx, data);
   return data;
 }
 
@@ -75,8 +91,10 @@ export interface NoteChanges {
   category?: string | undefined;
 }
 
-export async function createNote(nc: NextcloudClient, note: Required<NoteChanges>): Promise<Note> {
-  const { data } = await nc.json({
+/** Creates a note; never in a category folder the excluded tags hide. */
+export async function createNote(ctx: NotesContext, note: Required<NoteChanges>): Promise<Note> {
+  if (ctx.files.excludes) await ctx.files.assertVisible(await categoryFolder(ctx.nc, note.category));
+  const { data } = await ctx.nc.json({
     method: 'POST',
     path: `${API}/notes`,
     json: note,
@@ -86,15 +104,23 @@ export async function createNote(nc: NextcloudClient, note: Required<NoteChanges
   return data;
 }
 
-/** PUT with `If-Match`, so a note changed by someone else is never overwritten. */
+/**
+ * PUT with `If-Match`, so a note changed by someone else is never overwritten; neither a note the
+ * excluded tags hide nor a move into a category they hide.
+ */
 export async function updateNote(
-  nc: NextcloudClient,
+  ctx: NotesContext,
   id: number,
   etag: string,
   changes: NoteChanges,
 ): Promise<Note> {
+  if (ctx.files.excludes) {
+    // The current category is only known from the note itself.
+    await getNote(ctx, id);
+    if (changes.category !== undefined) await assertVisible(ctx, { id, category: changes.category });
+  }
   const quoted = etag.startsWith('"') ? etag : `"${etag}"`;
-  const { data } = await nc.json({
+  const { data } = await ctx.nc.json({
     method: 'PUT',
     path: `${API}/notes/${id}`,
     headers: { 'if-match': quoted },
@@ -105,8 +131,10 @@ export async function updateNote(
   return data;
 }
 
-export async function deleteNote(nc: NextcloudClient, id: number): Promise<void> {
-  await nc.send({ method: 'DELETE', path: `${API}/notes/${id}`, what: `Note ${id}` });
+/** Deletes a note, unless the excluded tags hide it. */
+export async function deleteNote(ctx: NotesContext, id: number): Promise<void> {
+  if (ctx.files.excludes) await getNote(ctx, id);
+  await ctx.nc.send({ method: 'DELETE', path: `${API}/notes/${id}`, what: `Note ${id}` });
 }
 
 const Settings = z.looseObject({ notesPath: z.string() });
@@ -122,15 +150,40 @@ async function notesFolder(nc: NextcloudClient): Promise<string> {
   return data.notesPath.replace(/^\/+|\/+$/g, '');
 }
 
+/** A category's folder below the files root, normalised as the gateway compares paths. */
+async function categoryFolder(nc: NextcloudClient, category: string): Promise<string> {
+  return normalizeUserPath(`${await notesFolder(nc)}/${category}`);
+}
+
+/** Notes the excluded tags leave visible: by the note's id (its file's) and its category folder. */
+async function visible<T extends Pick<Note, 'id' | 'category'>>(ctx: NotesContext, notes: T[]): Promise<T[]> {
+  if (!ctx.files.excludes || notes.length === 0) return notes;
+  const folder = await notesFolder(ctx.nc);
+  return ctx.files.visibleFiles(notes, (note) => ({
+    id: note.id,
+    folder: normalizeUserPath(`${folder}/${note.category}`),
+    name: `Note ${note.id}`,
+  }));
+}
+
+async function assertVisible(ctx: NotesContext, note: Pick<Note, 'id' | 'category'>): Promise<void> {
+  if (!ctx.files.excludes) return;
+  await ctx.files.assertFileVisible({
+    id: note.id,
+    folder: await categoryFolder(ctx.nc, note.category),
+    name: `Note ${note.id}`,
+  });
+}
+
 /** Where Notes keeps a note in the user's files: `/<notes folder>/<category>/<title>.md`. */
-export async function noteFilePath(nc: NextcloudClient, id: number): Promise<string> {
-  const [folder, note] = await Promise.all([notesFolder(nc), getNote(nc, id)]);
+export async function noteFilePath(ctx: NotesContext, id: number): Promise<string> {
+  const [folder, note] = await Promise.all([notesFolder(ctx.nc), getNote(ctx, id)]);
   return `/${[folder, note.category, `${note.title}.md`].filter(Boolean).join('/')}`;
 }
 
 /** Where Notes keeps a note's attachment, relative to the user's files: `.attachments.<id>/` beside it. */
-export async function noteAttachmentPath(nc: NextcloudClient, id: number, fileName: string): Promise<string> {
-  const note = await getNote(nc, id);
-  const folder = await notesFolder(nc);
+export async function noteAttachmentPath(ctx: NotesContext, id: number, fileName: string): Promise<string> {
+  const note = await getNote(ctx, id);
+  const folder = await notesFolder(ctx.nc);
   return [folder, note.category, `.attachments.${note.id}`, fileName].filter(Boolean).join('/');
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { AbortedError, ForbiddenError, ServerError, UpstreamFailedError } from '../errors.js';
 import type { NextcloudClient } from './client.js';
 import { displayPath } from './dav-path.js';
-import { listSystemTags, taggedPaths } from './file-meta.js';
+import { listSystemTags, taggedFiles } from './file-meta.js';
 
 /**
  * The tenant's excluded tags (`EXCLUDED_TAGS`, `spec.excludedTags`): a file or folder carrying one
@@ -25,11 +25,33 @@ const INCOMPLETE_TTL_MS = 5_000;
 const warned = new Set<string>();
 
 /**
+ * What the excluded tags cover: the tagged paths (compared as {@link comparable}) and the file ids
+ * of what carries them; `ids` is undefined when Nextcloud did not tell some id, so nothing can be
+ * cleared by id.
+ */
+interface Tagged {
+  readonly paths: readonly string[];
+  readonly ids: ReadonlySet<number> | undefined;
+}
+const NOTHING: Tagged = { paths: [], ids: new Set() };
+
+/**
+ * A file known by its id rather than its path, as apps that keep their data in the user's files
+ * name it (a note's id is its file's id): its folder (normalised, below the files root) and the
+ * name that refusals use.
+ */
+export interface FileRef {
+  readonly id: number;
+  readonly folder: string;
+  readonly name: string;
+}
+
+/**
  * The exclusion as one tool call sees it: the tagged paths are fetched at most once per call (an
  * instance lives for one call), the tag ids are shared across calls by {@link tagIdCache}.
  */
 export class TagExclusion {
-  private pending?: Promise<readonly string[]>;
+  private pending?: Promise<Tagged>;
 
   constructor(
     private readonly nc: NextcloudClient,
@@ -49,10 +71,10 @@ export class TagExclusion {
    * Throws {@link ForbiddenError}, or UpstreamFailedError when the tags cannot be read.
    */
   async assertNotExcluded(relative: string): Promise<void> {
-    const excluded = await this.paths();
+    const { paths: excluded } = await this.tagged();
     if (excluded.length === 0) return;
     const key = comparable(relative);
-    if (hidden(key, excluded)) throw refusal(relative);
+    if (hidden(key, excluded)) throw refusal(displayPath(relative));
     if (excluded.some((inner) => key === '' || inner.startsWith(`${key}/`))) {
       throw new ForbiddenError(
         `${displayPath(relative)} holds files excluded by this tenant's privacy settings (an excluded tag); act on the other files one by one`,
@@ -66,30 +88,57 @@ export class TagExclusion {
    * is inside a folder is left to {@link without}.
    */
   async assertVisible(relative: string): Promise<void> {
-    const excluded = await this.paths();
-    if (excluded.length > 0 && hidden(comparable(relative), excluded)) throw refusal(relative);
+    const { paths: excluded } = await this.tagged();
+    if (excluded.length > 0 && hidden(comparable(relative), excluded)) throw refusal(displayPath(relative));
+  }
+
+  /**
+   * Refuses a file known by its id when it carries an excluded tag or its folder is or lies in a
+   * tagged one: to read, change or hand it on, all the same, since its id names no other file.
+   */
+  async assertFileVisible(file: FileRef): Promise<void> {
+    if ((await this.withoutFiles([file], (item) => item)).length === 0) throw refusal(file.name);
+  }
+
+  /** Drops every item whose file (see {@link FileRef}) is excluded. */
+  async withoutFiles<T>(items: readonly T[], locate: (item: T) => FileRef): Promise<T[]> {
+    const { paths, ids } = await this.tagged();
+    if (paths.length === 0) return [...items];
+    if (!ids)
+      return failClosed(new UpstreamFailedError('Nextcloud did not tell the file ids of the tagged files'));
+    return items.filter((item) => {
+      const file = locate(item);
+      return !ids.has(file.id) && !hidden(comparable(file.folder), paths);
+    });
   }
 
   /** Drops every entry whose `path` (below the caller's files root) is excluded. */
   async without<T extends { readonly path: string }>(entries: readonly T[]): Promise<T[]> {
-    const excluded = await this.paths();
+    const { paths: excluded } = await this.tagged();
     if (excluded.length === 0) return [...entries];
     return entries.filter((entry) => !hidden(comparable(entry.path), excluded));
   }
 
-  /** Paths (compared as {@link comparable}) that carry an excluded tag; empty when none is configured. */
-  private paths(): Promise<readonly string[]> {
-    if (!this.active) return Promise.resolve([]);
+  /** What the excluded tags cover; nothing when none is configured. */
+  private tagged(): Promise<Tagged> {
+    if (!this.active) return Promise.resolve(NOTHING);
     this.pending ??= this.resolve().catch(failClosed);
     return this.pending;
   }
 
-  private async resolve(): Promise<readonly string[]> {
+  private async resolve(): Promise<Tagged> {
     const key = this.nc.cacheKey;
     for (let attempt = 1; ; attempt++) {
       const ids = tagIdCache.get(key) ?? (await this.lookUpIds(key));
-      const lists = await Promise.all(ids.map((id) => taggedPaths(this.nc, id)));
-      if (lists.every((list) => list !== undefined)) return lists.flat().map(comparable);
+      const lists = await Promise.all(ids.map((id) => taggedFiles(this.nc, id)));
+      if (lists.every((list) => list !== undefined)) {
+        const files = lists.flat();
+        const fileIds = files.map((file) => file.fileId);
+        return {
+          paths: files.map((file) => comparable(file.path)),
+          ids: fileIds.every((id) => id !== null) ? new Set(fileIds) : undefined,
+        };
+      }
       // A tag was deleted or renamed since its id was cached: look the names up again, once.
       tagIdCache.delete(key);
       if (attempt === 2) throw new UpstreamFailedError('the excluded tags keep changing on Nextcloud');
@@ -139,8 +188,9 @@ function hidden(key: string, excluded: readonly string[]): boolean {
   return excluded.some((path) => path === '' || key === path || key.startsWith(`${path}/`));
 }
 
-function refusal(relative: string): ForbiddenError {
+/** `name`: a display path, or "Note 42" for what is known by id. */
+function refusal(name: string): ForbiddenError {
   return new ForbiddenError(
-    `${displayPath(relative)} is excluded by this tenant's privacy settings: it or a folder above it carries an excluded tag`,
+    `${name} is excluded by this tenant's privacy settings: it or a folder above it carries an excluded tag`,
   );
 }

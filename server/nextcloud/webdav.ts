@@ -8,9 +8,7 @@ import { displayPath, encodePath } from './dav-path.js';
 
 /**
  * WebDAV of a caller's files, below the tenant's excluded tags: tools reach files through the
- * gateway (`files.ts`), which checks every path before calling these. Notes attachments and
- * Collectives pages still call readFileContent and davFilesPath directly, unchecked, until they
- * move to the gateway too.
+ * gateway (`files.ts`), which checks every path before calling these.
  */
 
 const DAV_ROOT = '/remote.php/dav';
@@ -74,6 +72,9 @@ export async function propfind(nc: NextcloudClient, relative: string, depth: 0 |
     headers: { depth: String(depth), 'content-type': 'application/xml; charset=utf-8' },
     body: xmlBody('d:propfind', { 'd:prop': PROPS }),
     what: `${depth === 0 ? 'File' : 'Folder'} ${displayPath(relative)}`,
+    tooLarge:
+      'the folder has too many entries to list at once: list its subfolders, or find files in it with ' +
+      'nc_webdav_search_files, which takes a limit',
   });
   return parseMultistatus(nc, response);
 }
@@ -81,7 +82,7 @@ export async function propfind(nc: NextcloudClient, relative: string, depth: 0 |
 /** The `d:prop` block of a SEARCH `select` or REPORT, same properties as PROPFIND. */
 const selectProps = { 'd:prop': PROPS };
 
-type DavProps = Record<string, unknown>;
+export type DavProps = Record<string, unknown>;
 interface DavResponse {
   href?: string;
   propstat?: { prop?: DavProps; status?: string }[];
@@ -89,14 +90,21 @@ interface DavResponse {
 
 /**
  * Turns a 207 Multi-Status into entries, keeping only resources inside the caller's files root
- * (anything else a server sends is dropped, never shown).
+ * on this Nextcloud (anything else a server sends, another origin included, is dropped, never shown).
  */
 export function parseMultistatus(nc: NextcloudClient, response: NcResponse): FileEntry[] {
+  return davItems(nc, response).map(({ relative, props }) => toEntry(relative, props));
+}
+
+/** The resources of a Multi-Status inside the caller's files root: their path below it and their found properties. */
+export function davItems(nc: NextcloudClient, response: NcResponse): { relative: string; props: DavProps }[] {
   const root = `${nc.url(`${DAV_ROOT}/files/${encodeURIComponent(nc.user)}`).pathname}/`;
   const doc = parser.parse(response.body.toString('utf8')) as { multistatus?: { response?: DavResponse[] } };
-  const entries: FileEntry[] = [];
+  const items: { relative: string; props: DavProps }[] = [];
   for (const item of doc.multistatus?.response ?? []) {
-    const pathname = decodeURIComponent(new URL(item.href ?? '', nc.url('/')).pathname);
+    const inside = nc.below(item.href ?? '');
+    if (!inside) continue;
+    const pathname = decodeURIComponent(nc.url(inside.path).pathname);
     const decodedRoot = decodeURIComponent(root);
     if (!`${pathname}/`.startsWith(decodedRoot)) continue;
     const relative = pathname.slice(decodedRoot.length).replace(/\/+$/, '');
@@ -104,9 +112,9 @@ export function parseMultistatus(nc: NextcloudClient, response: NcResponse): Fil
       {},
       ...(item.propstat ?? []).filter((ps) => / 200 /.test(ps.status ?? '')).map((ps) => ps.prop ?? {}),
     );
-    entries.push(toEntry(relative, props));
+    items.push({ relative, props });
   }
-  return entries;
+  return items;
 }
 
 function toEntry(relative: string, props: DavProps): FileEntry {

@@ -90,7 +90,7 @@ const attachNote = defineTool({
   output: attachedShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, ctx) {
-    return shareWithCard(ctx, args.card_id, sharePath(await noteFilePath(ctx.nc, args.note_id)));
+    return shareWithCard(ctx, args.card_id, sharePath(await noteFilePath(ctx, args.note_id)));
   },
 });
 

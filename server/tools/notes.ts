@@ -58,8 +58,8 @@ const list = defineTool({
   },
   output: { notes: z.array(z.object(summaryShape)), nextCursor: z.string().nullable() },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-  async handler(args, { nc }) {
-    const { notes, nextCursor } = await listNotes(nc, {
+  async handler(args, ctx) {
+    const { notes, nextCursor } = await listNotes(ctx, {
       category: args.category,
       chunkSize: args.limit,
       cursor: args.cursor,
@@ -75,8 +75,8 @@ const get = defineTool({
   input: { note_id: noteId },
   output: noteShape,
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-  async handler(args, { nc }) {
-    return { structured: fullNote(await getNote(nc, args.note_id)) };
+  async handler(args, ctx) {
+    return { structured: fullNote(await getNote(ctx, args.note_id)) };
   },
 });
 
@@ -96,9 +96,9 @@ const search = defineTool({
     results: z.array(z.object({ ...summaryShape, excerpt: z.string(), score: z.number() })),
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
     const words = args.query.toLowerCase().split(/\s+/);
-    const results = (await allNotes(nc))
+    const results = (await allNotes(ctx))
       .map((note) => ({ note, score: scoreNote(note, words) }))
       .filter((hit) => hit.score > 0)
       .sort((a, b) => b.score - a.score || b.note.modified - a.note.modified)
@@ -146,7 +146,7 @@ const attachment = defineTool({
   output: { filename: z.string(), mimeType: z.string(), size: z.number(), isText: z.boolean() },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, ctx) {
-    const relative = await noteAttachmentPath(ctx.nc, args.note_id, args.attachment_filename);
+    const relative = await noteAttachmentPath(ctx, args.note_id, args.attachment_filename);
     const file = await ctx.files.read(relative, `Attachment ${args.attachment_filename}`);
     return {
       structured: {
@@ -167,8 +167,8 @@ const create = defineTool({
   input: { title, content: content.default(''), category: category.default('') },
   output: summaryShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-  async handler(args, { nc }) {
-    const note = await createNote(nc, { title: args.title, content: args.content, category: args.category });
+  async handler(args, ctx) {
+    const note = await createNote(ctx, { title: args.title, content: args.content, category: args.category });
     return { structured: summary(note) };
   },
 });
@@ -188,12 +188,12 @@ const update = defineTool({
   },
   output: summaryShape,
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
     const { note_id, etag: tag, ...changes } = args;
     if (Object.values(changes).every((value) => value === undefined)) {
       throw new InvalidInputError('Nothing to change: give a title, content or category');
     }
-    return { structured: summary(await updateNote(nc, note_id, tag, changes)) };
+    return { structured: summary(await updateNote(ctx, note_id, tag, changes)) };
   },
 });
 
@@ -205,16 +205,16 @@ const append = defineTool({
   input: { note_id: noteId, content: content.min(1) },
   output: summaryShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
     // Read-modify-write under If-Match; if someone wrote in between, read again and redo.
     for (let attempt = 1; ; attempt++) {
-      const note = await getNote(nc, args.note_id);
+      const note = await getNote(ctx, args.note_id);
       const current = note.content ?? '';
       // The Python server's separator, so notes written by either look the same.
       const joined = current === '' ? '' : `${current.replace(/\n+$/, '')}\n---\n`;
       try {
         return {
-          structured: summary(await updateNote(nc, note.id, note.etag, { content: joined + args.content })),
+          structured: summary(await updateNote(ctx, note.id, note.etag, { content: joined + args.content })),
         };
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) || attempt >= APPEND_ATTEMPTS) throw error;
@@ -230,8 +230,8 @@ const remove = defineTool({
   input: { note_id: noteId },
   output: { deleted: z.boolean(), id: z.number() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-  async handler(args, { nc }) {
-    await deleteNote(nc, args.note_id);
+  async handler(args, ctx) {
+    await deleteNote(ctx, args.note_id);
     return { structured: { deleted: true, id: args.note_id } };
   },
 });

@@ -77,6 +77,16 @@ describe('toolAccess: the one rule both programs render', () => {
     expect(access).toMatchObject({ kind: 'missing', scopes: ['files:read', 'notes:read'] });
   });
 
+  it('asks the files read scope of every tool that shares a path, as reading it would', () => {
+    const ctx = { scopes: scopes('sharing:write'), apps: apps('sharing', 'files') };
+    for (const name of ['nc_share_create', 'nc_share_create_public_link', 'nc_share_update']) {
+      expect(toolAccess(name, ctx), name).toMatchObject({ kind: 'missing', scopes: ['files:read'] });
+      expect(toolAccess(name, { ...ctx, scopes: scopes('sharing:write', 'files:read') }).kind).toBe('ok');
+    }
+    // Ending or listing shares hands nothing out.
+    expect(toolAccess('nc_share_delete', ctx).kind).toBe('ok');
+  });
+
   it('answers ok with the canonical entry, for the name and for its nc_ alias', () => {
     const ctx = { scopes: scopes('deck:read'), apps: apps('deck') };
     expect(toolAccess('deck_get_boards', ctx)).toMatchObject({
