@@ -152,7 +152,11 @@ export function createIdentityProvisioner(
     // A rotation usually means the old secret leaked: the old client goes before a new one exists.
     if (stored?.registration)
       await atIdp('registration', 'delete', () =>
-        deleteRegisteredClient(toRegistered(stored), REGISTRATION_TIMEOUT_MS),
+        deleteRegisteredClient(
+          resource.spec.identity.issuerUrl,
+          toRegistered(stored),
+          REGISTRATION_TIMEOUT_MS,
+        ),
       );
     const client = await atIdp('registration', 'register', () =>
       registerProxyClient(
@@ -217,7 +221,11 @@ export function createIdentityProvisioner(
         await atIdp('keycloak', 'remove', () => automation.remove(keycloakTenant(resource)));
       } else if (resource.spec.identity.registration && stored?.registration) {
         await atIdp('registration', 'delete', () =>
-          deleteRegisteredClient(toRegistered(stored), REGISTRATION_TIMEOUT_MS),
+          deleteRegisteredClient(
+            resource.spec.identity.issuerUrl,
+            toRegistered(stored),
+            REGISTRATION_TIMEOUT_MS,
+          ),
         );
       }
     },
