@@ -8,6 +8,7 @@ import { ApiException } from '@kubernetes/client-node';
 const CODES = {
   ERR_SECRET_NOT_FOUND: { transient: false, reason: 'SecretNotFound' },
   ERR_SECRET_KEY_MISSING: { transient: false, reason: 'SecretKeyMissing' },
+  ERR_SECRET_NOT_MARKED: { transient: false, reason: 'SecretNotMarked' },
   ERR_INVALID_SPEC: { transient: false, reason: 'InvalidSpec' },
   ERR_REALM_SHARED: { transient: false, reason: 'RealmShared' },
   ERR_REGISTRATION_NOT_MANAGEABLE: { transient: false, reason: 'RegistrationNotManageable' },
@@ -49,6 +50,10 @@ export class SecretNotFound extends OperatorError {
 /** A Secret the spec names lacks a key the operator reads. */
 export class SecretKeyMissing extends OperatorError {
   readonly code = 'ERR_SECRET_KEY_MISSING';
+}
+/** A Secret the spec names was not labelled for the operator by whoever owns it. */
+export class SecretNotMarked extends OperatorError {
+  readonly code = 'ERR_SECRET_NOT_MARKED';
 }
 /** A spec the CRD's schema let through but the operator cannot act on. */
 export class InvalidSpec extends OperatorError {

@@ -19,7 +19,7 @@ import {
   ownedName,
   storedClientOf,
 } from './desired.js';
-import { OperatorError, SecretNotFound } from './errors.js';
+import { OperatorError, SecretNotFound, SecretNotMarked } from './errors.js';
 import { type EventRecorder, type ResourceEvent, transitionEvents } from './events.js';
 import { addFinalizer, hasFinalizer, needsFinalizer, removeFinalizer } from './finalizer.js';
 import type { IdentityProvisioner, ProvisionedIdentity } from './identity.js';
@@ -248,7 +248,8 @@ async function cleanup(
       await deps.identity.cleanup(resource, storedClientOf(ownedSecret));
     } catch (error) {
       const failure = reported(error);
-      if (failure instanceof SecretNotFound && neverConfigured(resource, ownedSecret)) {
+      const unusable = failure instanceof SecretNotFound || failure instanceof SecretNotMarked;
+      if (unusable && neverConfigured(resource, ownedSecret)) {
         // Without those credentials the operator never reached the IdP: nothing can be there to remove.
         events.push({
           type: 'Normal',
