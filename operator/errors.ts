@@ -11,6 +11,8 @@ const CODES = {
   ERR_SECRET_NOT_MARKED: { transient: false, reason: 'SecretNotMarked' },
   ERR_INVALID_SPEC: { transient: false, reason: 'InvalidSpec' },
   ERR_REALM_SHARED: { transient: false, reason: 'RealmShared' },
+  // Transient: the garbage collector may still be removing a deleted namesake's objects.
+  ERR_NAME_CONFLICT: { transient: true, reason: 'NameConflict' },
   ERR_REGISTRATION_NOT_MANAGEABLE: { transient: false, reason: 'RegistrationNotManageable' },
   ERR_IDP_REJECTED: { transient: false, reason: 'IdentityProviderRejected' },
   ERR_IDP_UNAVAILABLE: { transient: true, reason: 'IdentityProviderUnavailable' },
@@ -62,6 +64,10 @@ export class InvalidSpec extends OperatorError {
 /** Another tenant's audience is in the realm, and sharing it was not allowed. */
 export class RealmShared extends OperatorError {
   readonly code = 'ERR_REALM_SHARED';
+}
+/** An object of an owned object's name exists that this resource does not control. */
+export class NameConflict extends OperatorError {
+  readonly code = 'ERR_NAME_CONFLICT';
 }
 /** The IdP registered a client without RFC 7592 management, so it could never be deleted. */
 export class RegistrationNotManageable extends OperatorError {

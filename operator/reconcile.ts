@@ -19,7 +19,7 @@ import {
   ownedName,
   storedClientOf,
 } from './desired.js';
-import { OperatorError, SecretNotFound, SecretNotMarked } from './errors.js';
+import { NameConflict, OperatorError, SecretNotFound, SecretNotMarked } from './errors.js';
 import { type EventRecorder, type ResourceEvent, transitionEvents } from './events.js';
 import { addFinalizer, hasFinalizer, needsFinalizer, removeFinalizer } from './finalizer.js';
 import type { IdentityProvisioner, ProvisionedIdentity } from './identity.js';
@@ -70,11 +70,13 @@ export async function reconcile(
     metadata: { name, namespace },
   });
   if (!observed) return { requeue: 'no' };
-  const ownedSecret = await reader.read<V1Secret & KubernetesObject>({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: ownedName(observed), namespace },
-  });
+  const secret = await observeOwned<V1Secret & KubernetesObject>(
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: ownedName(observed), namespace } },
+    reader,
+    deps,
+  );
+  // A Secret of that name the operator did not create is never taken for the tenant's client.
+  const ownedSecret = controlledBy(observed, secret) ? secret : undefined;
 
   let resource = observed;
   let pass: Pass;
@@ -84,7 +86,10 @@ export async function reconcile(
   } else {
     if (needsFinalizer(resource) && !hasFinalizer(resource))
       resource = await addFinalizer(deps.custom, resource);
-    pass = await apply(resource, ownedSecret, reader, deps);
+    pass =
+      secret && !ownedSecret
+        ? nameConflict(resource, secret)
+        : await apply(resource, ownedSecret, reader, deps);
   }
   // Before the status: a failed status write is retried, and the retry does not do this again.
   for (const event of pass.events) await record(resource, event, deps);
@@ -104,6 +109,48 @@ const record = (resource: NextcloudMcp, event: ResourceEvent, deps: ReconcileDep
 function reported(error: unknown): OperatorError & { readonly reason: string } {
   if (error instanceof OperatorError && error.reason) return error as OperatorError & { reason: string };
   throw error;
+}
+
+/** Whether `object` is one this resource controls (its controller owner reference). */
+const controlledBy = (resource: NextcloudMcp, object: KubernetesObject | undefined) =>
+  Boolean(
+    object?.metadata?.ownerReferences?.some(
+      (owner) => owner.controller && owner.uid === resource.metadata.uid,
+    ),
+  );
+
+/**
+ * An object of an owned name, as the cluster has it. The informers see only what carries the
+ * operator's label, so a miss there is asked of the API: an unlabelled namesake must be seen too.
+ */
+async function observeOwned<T extends KubernetesObject>(
+  ref: KubernetesObject,
+  reader: ObjectReader,
+  deps: ReconcileDeps,
+): Promise<T | undefined> {
+  return (
+    (await reader.read<T>(ref)) ?? (deps.reader ? await apiReader(deps.objects).read<T>(ref) : undefined)
+  );
+}
+
+/**
+ * Server-side apply with force would adopt a namesake (someone's Secret, another app's Service),
+ * write into it and let it be garbage-collected with this resource: the operator leaves it alone.
+ */
+function nameConflict(resource: NextcloudMcp, object: KubernetesObject): Pass {
+  const failure = new NameConflict(
+    `${object.kind} ${object.metadata?.name} already exists and this resource did not create it; the operator leaves it untouched. Remove or rename it, or rename this resource`,
+  );
+  return {
+    status: {
+      updates: [
+        { type: 'WorkloadAvailable', status: 'False', reason: 'NameConflict', message: failure.message },
+      ],
+      clientId: resource.status?.clientId,
+    },
+    events: [],
+    outcome: requeueFor(failure),
+  };
 }
 
 const requeueFor = (error: OperatorError): ReconcileOutcome =>
@@ -145,11 +192,15 @@ async function apply(
   let deployment: V1Deployment | undefined;
   let secret: V1Secret | undefined;
   const desired = desiredObjects({ resource, operatorImage: deps.operatorImage, client: identity.client });
-  for (const object of desired) {
-    const current =
-      object.kind === 'Secret'
-        ? ownedSecret
-        : await reader.read<OwnedObject & KubernetesObject>(object as KubernetesObject);
+  const observed = await Promise.all(
+    desired.map((object) =>
+      object.kind === 'Secret' ? ownedSecret : observeOwned(object as KubernetesObject, reader, deps),
+    ),
+  );
+  const taken = observed.find((current) => current && !controlledBy(resource, current));
+  if (taken) return nameConflict(resource, taken);
+  for (const [index, object] of desired.entries()) {
+    const current = observed[index];
     const applied = satisfies(object, current)
       ? current
       : await deps.objects.patch(
@@ -219,10 +270,7 @@ async function removeUnwanted(
       ...optional,
       metadata: { name: ownedName(resource), namespace: resource.metadata.namespace },
     });
-    const owned = stale?.metadata?.ownerReferences?.some(
-      (owner) => owner.controller && owner.uid === resource.metadata.uid,
-    );
-    if (stale && owned) await deps.objects.delete(stale);
+    if (stale && controlledBy(resource, stale)) await deps.objects.delete(stale);
   }
 }
 
