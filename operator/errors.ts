@@ -10,6 +10,7 @@ const CODES = {
   ERR_SECRET_KEY_MISSING: { transient: false, reason: 'SecretKeyMissing' },
   ERR_SECRET_NOT_MARKED: { transient: false, reason: 'SecretNotMarked' },
   ERR_INVALID_SPEC: { transient: false, reason: 'InvalidSpec' },
+  ERR_IMAGE_NOT_ALLOWED: { transient: false, reason: 'ImageNotAllowed' },
   ERR_REALM_SHARED: { transient: false, reason: 'RealmShared' },
   // Transient: the garbage collector may still be removing a deleted namesake's objects.
   ERR_NAME_CONFLICT: { transient: true, reason: 'NameConflict' },
@@ -60,6 +61,10 @@ export class SecretNotMarked extends OperatorError {
 /** A spec the CRD's schema let through but the operator cannot act on. */
 export class InvalidSpec extends OperatorError {
   readonly code = 'ERR_INVALID_SPEC';
+}
+/** `spec.image` is not among the images the platform team allows. */
+export class ImageNotAllowed extends OperatorError {
+  readonly code = 'ERR_IMAGE_NOT_ALLOWED';
 }
 /** Another tenant's audience is in the realm, and sharing it was not allowed. */
 export class RealmShared extends OperatorError {

@@ -19,7 +19,7 @@ import {
   ownedName,
   storedClientOf,
 } from './desired.js';
-import { NameConflict, OperatorError, SecretNotFound, SecretNotMarked } from './errors.js';
+import { ImageNotAllowed, NameConflict, OperatorError, SecretNotFound, SecretNotMarked } from './errors.js';
 import { type EventRecorder, type ResourceEvent, transitionEvents } from './events.js';
 import { addFinalizer, hasFinalizer, needsFinalizer, removeFinalizer } from './finalizer.js';
 import type { IdentityProvisioner, ProvisionedIdentity } from './identity.js';
@@ -33,6 +33,8 @@ export interface ReconcileDeps {
   readonly identity: IdentityProvisioner;
   readonly events: EventRecorder;
   readonly operatorImage: string;
+  /** What `spec.image` may name besides the operator's image (TENANT_IMAGES). */
+  readonly tenantImages?: readonly string[];
   readonly now: () => string;
   /** Where observed objects come from: the controller's informer caches; a GET each when absent. */
   readonly reader?: ObjectReader;
@@ -86,8 +88,10 @@ export async function reconcile(
   } else {
     if (needsFinalizer(resource) && !hasFinalizer(resource))
       resource = await addFinalizer(deps.custom, resource);
-    pass =
-      secret && !ownedSecret
+    const refused = refusedImage(resource, deps);
+    pass = refused
+      ? refusal(resource, 'WorkloadAvailable', refused)
+      : secret && !ownedSecret
         ? nameConflict(resource, secret)
         : await apply(resource, ownedSecret, reader, deps);
   }
@@ -133,24 +137,39 @@ async function observeOwned<T extends KubernetesObject>(
   );
 }
 
-/**
- * Server-side apply with force would adopt a namesake (someone's Secret, another app's Service),
- * write into it and let it be garbage-collected with this resource: the operator leaves it alone.
- */
-function nameConflict(resource: NextcloudMcp, object: KubernetesObject): Pass {
-  const failure = new NameConflict(
-    `${object.kind} ${object.metadata?.name} already exists and this resource did not create it; the operator leaves it untouched. Remove or rename it, or rename this resource`,
+/** A spec image the platform team did not allow: the pods would hold the tenant's credentials. */
+function refusedImage(resource: NextcloudMcp, deps: ReconcileDeps): ImageNotAllowed | undefined {
+  const { image } = resource.spec;
+  if (!image || image === deps.operatorImage || deps.tenantImages?.includes(image)) return undefined;
+  return new ImageNotAllowed(
+    `image ${image} is not one the operator may run; allowed: ${[deps.operatorImage, ...(deps.tenantImages ?? [])].join(', ')} (chart value tenantImages)`,
   );
+}
+
+/** A spec the operator refuses before it writes anything: the condition says why. */
+function refusal(resource: NextcloudMcp, type: ConditionUpdate['type'], failure: OperatorError): Pass {
   return {
     status: {
-      updates: [
-        { type: 'WorkloadAvailable', status: 'False', reason: 'NameConflict', message: failure.message },
-      ],
+      updates: [{ type, status: 'False', reason: failure.reason ?? failure.code, message: failure.message }],
       clientId: resource.status?.clientId,
     },
     events: [],
     outcome: requeueFor(failure),
   };
+}
+
+/**
+ * Server-side apply with force would adopt a namesake (someone's Secret, another app's Service),
+ * write into it and let it be garbage-collected with this resource: the operator leaves it alone.
+ */
+function nameConflict(resource: NextcloudMcp, object: KubernetesObject): Pass {
+  return refusal(
+    resource,
+    'WorkloadAvailable',
+    new NameConflict(
+      `${object.kind} ${object.metadata?.name} already exists and this resource did not create it; the operator leaves it untouched. Remove or rename it, or rename this resource`,
+    ),
+  );
 }
 
 const requeueFor = (error: OperatorError): ReconcileOutcome =>

@@ -53,7 +53,7 @@ describe('reconciling a NextcloudMcp', () => {
     config = cluster.config;
     ns = await testNamespace(config, ns);
     apps = config.makeApiClient(AppsV1Api);
-    deps = reconcileDeps(config, identity);
+    deps = { ...reconcileDeps(config, identity), tenantImages: ['registry.example/nextcloud-mcp:2'] };
     await deps.custom.createNamespacedCustomObject({
       ...target(),
       body: tenant('acme', {
@@ -237,6 +237,27 @@ describe('reconciling a NextcloudMcp', () => {
     expect(await reconcile(ns, 'squatter', deps)).toEqual({ requeue: 'backoff' });
     expect((await deps.objects.read(service)).metadata?.ownerReferences).toBeUndefined();
     await deps.objects.delete(service);
+  });
+
+  it('runs no image the platform team did not allow, and says which it allows', async () => {
+    await deps.custom.createNamespacedCustomObject({
+      ...target(),
+      body: tenant('imaged', { spec: { ...(await get()).spec, image: 'attacker.example/steal:1' } }),
+    });
+    expect(await reconcile(ns, 'imaged', deps)).toEqual({ requeue: 'no' });
+    const resource = (await deps.custom.getNamespacedCustomObject({
+      ...target(),
+      name: 'imaged',
+    })) as NextcloudMcp;
+    expect(resource.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ImageNotAllowed',
+      message:
+        'image attacker.example/steal:1 is not one the operator may run; allowed: registry.example/nextcloud-mcp:1, registry.example/nextcloud-mcp:2 (chart value tenantImages)',
+    });
+    await expect(apps.readNamespacedDeployment({ name: 'imaged-mcp', namespace: ns })).rejects.toMatchObject({
+      code: 404,
+    });
   });
 
   it("reconciles a name at the CRD's length limit in full", async () => {
