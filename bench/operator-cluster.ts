@@ -12,6 +12,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../contract/index.js';
+import { credentialsSecret } from '../dev/tenant-spec.js';
 import { MANAGED_BY } from '../operator/desired.js';
 import { createTenant, startPrivateControlPlane } from '../peers/control-plane.js';
 import { kubeconfigFor } from '../peers/kubernetes.js';
@@ -169,7 +170,10 @@ export async function createTenants(
   for (const namespace of options.namespaces) {
     await core.createNamespace({ body: { metadata: { name: namespace } } });
     for (const [name, stringData] of Object.entries(options.secrets))
-      await core.createNamespacedSecret({ namespace, body: { metadata: { name }, stringData } });
+      await core.createNamespacedSecret({
+        namespace,
+        body: { metadata: credentialsSecret(name), stringData },
+      });
   }
   for (let i = 0; i < options.count; i++) {
     const namespace = options.namespaces[i % options.namespaces.length] ?? '';

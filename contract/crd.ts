@@ -9,11 +9,17 @@ export const CRD_KIND = 'NextcloudMcp';
 export const CRD_PLURAL = 'nextcloudmcps';
 export const CRD_SHORT_NAME = 'ncmcp';
 
-/** A reference to a Secret in the resource's namespace, and the key to read. */
-export interface SecretKeyRef {
+/**
+ * A reference to a Secret in the resource's namespace. The operator reads it only when it carries
+ * `CREDENTIALS_LABEL: "true"`, and only its fixed keys: whoever may create a NextcloudMcp cannot
+ * thereby make the operator read (and send on) any other Secret of the namespace.
+ */
+export interface SecretRef {
   readonly name: string;
-  readonly key?: string;
 }
+
+/** The label a Secret's owner sets to let the operator read it on a NextcloudMcp's behalf. */
+export const CREDENTIALS_LABEL = 'nextcloud-mcp.io/credentials';
 
 /** The operator manages clients, scopes and mappers in this Keycloak realm. */
 export interface KeycloakIdentity {
@@ -21,12 +27,13 @@ export interface KeycloakIdentity {
   readonly url?: string;
   readonly realm: string;
   /** Secret with the keys `username` and `password` of a master-realm admin, for the admin API. */
-  readonly adminCredentialsSecretRef: { readonly name: string };
+  readonly adminCredentialsSecretRef: SecretRef;
 }
 
 /** RFC 7591 dynamic registration with an initial access token, for any IdP. */
 export interface RegistrationIdentity {
-  readonly initialAccessTokenSecretRef: SecretKeyRef;
+  /** Secret with the key `token`. */
+  readonly initialAccessTokenSecretRef: SecretRef;
 }
 
 /** Exactly one of `keycloak`, `clientSecretRef`, `registration` (the CRD enforces it). */
@@ -34,7 +41,7 @@ export interface IdentitySpec {
   readonly issuerUrl: string;
   readonly keycloak?: KeycloakIdentity;
   /** Bring your own client: a Secret with `clientId` and `clientSecret`; nothing is managed. */
-  readonly clientSecretRef?: SecretKeyRef;
+  readonly clientSecretRef?: SecretRef;
   readonly registration?: RegistrationIdentity;
 }
 

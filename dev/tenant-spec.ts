@@ -2,6 +2,7 @@ import {
   CRD_GROUP,
   CRD_KIND,
   CRD_VERSION,
+  CREDENTIALS_LABEL,
   type NextcloudMcp,
   type NextcloudMcpSpec,
 } from '../contract/index.js';
@@ -30,3 +31,6 @@ export const tenant = (
   metadata: { name, ...metadata } as NextcloudMcp['metadata'],
   spec: tenantSpec(spec),
 });
+
+/** Metadata of a Secret its owner marked for the operator to read (`CREDENTIALS_LABEL`). */
+export const credentialsSecret = (name: string) => ({ name, labels: { [CREDENTIALS_LABEL]: 'true' } });

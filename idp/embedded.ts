@@ -211,9 +211,12 @@ async function subjectClaims(
   options: EmbeddedIdpOptions,
 ): Promise<{ sub?: unknown; aud?: unknown; scope?: unknown }> {
   if (value.split('.').length === 3) {
+    // Access tokens only (RFC 9068's typ), as Keycloak checks the type: an ID token carries the
+    // client it was minted for as its audience, so any registered client could exchange its own.
     const verified = await jwtVerify(value, publicKey, {
       issuer: provider.issuer,
       algorithms: ['RS256'],
+      typ: 'at+jwt',
     }).catch((error: unknown) => {
       throw refusal(400, 'invalid_request', 'Invalid token', error);
     });

@@ -4,6 +4,19 @@ import { loadEnv, logLevel } from '../config/env.js';
 const ConfigSchema = z.object({
   /** The image tenant pods run unless a resource overrides it: the operator's own. */
   OPERATOR_IMAGE: z.string().min(1),
+  /**
+   * Images a resource's `spec.image` may name besides OPERATOR_IMAGE, comma-separated; the platform
+   * team's list, since a tenant's pod holds the tenant's client secret and users' tokens.
+   */
+  TENANT_IMAGES: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((image) => image.trim())
+        .filter(Boolean),
+    ),
   WORKERS: z.coerce.number().int().min(1).max(64).default(4),
   LOG_LEVEL: logLevel,
   /** A kubeconfig file; inside a cluster the pod's service account is used when absent. */

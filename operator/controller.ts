@@ -31,6 +31,8 @@ export interface ControllerOptions {
   readonly identity: IdentityProvisioner;
   readonly events: EventRecorder;
   readonly operatorImage: string;
+  /** What `spec.image` may name besides `operatorImage`. */
+  readonly tenantImages?: readonly string[];
   readonly workers: number;
   readonly log: Logger;
   readonly metrics?: OperatorMetrics;
@@ -71,6 +73,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     identity: options.identity,
     events: options.events,
     operatorImage: options.operatorImage,
+    tenantImages: options.tenantImages ?? [],
     now: () => new Date().toISOString(),
   };
   const enqueue = (object: KubernetesObject) =>

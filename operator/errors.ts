@@ -8,8 +8,12 @@ import { ApiException } from '@kubernetes/client-node';
 const CODES = {
   ERR_SECRET_NOT_FOUND: { transient: false, reason: 'SecretNotFound' },
   ERR_SECRET_KEY_MISSING: { transient: false, reason: 'SecretKeyMissing' },
+  ERR_SECRET_NOT_MARKED: { transient: false, reason: 'SecretNotMarked' },
   ERR_INVALID_SPEC: { transient: false, reason: 'InvalidSpec' },
+  ERR_IMAGE_NOT_ALLOWED: { transient: false, reason: 'ImageNotAllowed' },
   ERR_REALM_SHARED: { transient: false, reason: 'RealmShared' },
+  // Transient: the garbage collector may still be removing a deleted namesake's objects.
+  ERR_NAME_CONFLICT: { transient: true, reason: 'NameConflict' },
   ERR_REGISTRATION_NOT_MANAGEABLE: { transient: false, reason: 'RegistrationNotManageable' },
   ERR_IDP_REJECTED: { transient: false, reason: 'IdentityProviderRejected' },
   ERR_IDP_UNAVAILABLE: { transient: true, reason: 'IdentityProviderUnavailable' },
@@ -50,13 +54,25 @@ export class SecretNotFound extends OperatorError {
 export class SecretKeyMissing extends OperatorError {
   readonly code = 'ERR_SECRET_KEY_MISSING';
 }
+/** A Secret the spec names was not labelled for the operator by whoever owns it. */
+export class SecretNotMarked extends OperatorError {
+  readonly code = 'ERR_SECRET_NOT_MARKED';
+}
 /** A spec the CRD's schema let through but the operator cannot act on. */
 export class InvalidSpec extends OperatorError {
   readonly code = 'ERR_INVALID_SPEC';
 }
+/** `spec.image` is not among the images the platform team allows. */
+export class ImageNotAllowed extends OperatorError {
+  readonly code = 'ERR_IMAGE_NOT_ALLOWED';
+}
 /** Another tenant's audience is in the realm, and sharing it was not allowed. */
 export class RealmShared extends OperatorError {
   readonly code = 'ERR_REALM_SHARED';
+}
+/** An object of an owned object's name exists that this resource does not control. */
+export class NameConflict extends OperatorError {
+  readonly code = 'ERR_NAME_CONFLICT';
 }
 /** The IdP registered a client without RFC 7592 management, so it could never be deleted. */
 export class RegistrationNotManageable extends OperatorError {

@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import {
   ALLOW_SHARED_REALM_ANNOTATION,
   APPS,
+  CREDENTIALS_LABEL,
   type NextcloudMcp,
   ROTATE_SECRET_ANNOTATION,
   scopesForApps,
@@ -18,6 +19,7 @@ import {
   RegistrationNotManageable,
   SecretKeyMissing,
   SecretNotFound,
+  SecretNotMarked,
 } from './errors.js';
 import { KeycloakAutomation, type KeycloakTenant } from './keycloak.js';
 import { countingDispatcher, type KeycloakRequestObserver } from './keycloak-requests.js';
@@ -46,15 +48,25 @@ export interface IdentityProvisioner {
 /** How long one registration call at the IdP may take. */
 const REGISTRATION_TIMEOUT_MS = 10_000;
 
+/**
+ * A Secret the spec names, if its owner marked it for the operator. The resource's author may be
+ * someone who cannot read the namespace's Secrets: unmarked ones are neither used nor held.
+ */
 async function readSecret(core: CoreV1Api, namespace: string, name: string): Promise<V1Secret> {
+  let secret: V1Secret;
   try {
-    return await core.readNamespacedSecret({ name, namespace });
+    secret = await core.readNamespacedSecret({ name, namespace });
   } catch (error) {
     const failure = fromKubernetes(error);
     throw failure instanceof KubernetesNotFound
       ? new SecretNotFound(`Secret ${namespace}/${name} does not exist`, { cause: error })
       : failure;
   }
+  if (secret.metadata?.labels?.[CREDENTIALS_LABEL] !== 'true')
+    throw new SecretNotMarked(
+      `Secret ${namespace}/${name} is not labelled ${CREDENTIALS_LABEL}=true; its owner must label it for the operator to use it`,
+    );
+  return secret;
 }
 
 function secretValue(secret: V1Secret, key: string): string {
@@ -148,11 +160,15 @@ export function createIdentityProvisioner(
     if (!registration) throw new InvalidSpec('identity.registration is not set');
     if (stored?.registration && !rotate) return stored;
     const ref = registration.initialAccessTokenSecretRef;
-    const token = secretValue(await readSecret(core, namespaceOf(resource), ref.name), ref.key ?? 'token');
+    const token = secretValue(await readSecret(core, namespaceOf(resource), ref.name), 'token');
     // A rotation usually means the old secret leaked: the old client goes before a new one exists.
     if (stored?.registration)
       await atIdp('registration', 'delete', () =>
-        deleteRegisteredClient(toRegistered(stored), REGISTRATION_TIMEOUT_MS),
+        deleteRegisteredClient(
+          resource.spec.identity.issuerUrl,
+          toRegistered(stored),
+          REGISTRATION_TIMEOUT_MS,
+        ),
       );
     const client = await atIdp('registration', 'register', () =>
       registerProxyClient(
@@ -185,7 +201,7 @@ export function createIdentityProvisioner(
         const secret = await readSecret(core, namespaceOf(resource), identity.clientSecretRef.name);
         client = {
           id: secretValue(secret, 'clientId'),
-          secret: secretValue(secret, identity.clientSecretRef.key ?? 'clientSecret'),
+          secret: secretValue(secret, 'clientSecret'),
         };
       } else if (identity.keycloak) {
         const { automation, adminSecret } = await keycloakFor(resource);
@@ -217,7 +233,11 @@ export function createIdentityProvisioner(
         await atIdp('keycloak', 'remove', () => automation.remove(keycloakTenant(resource)));
       } else if (resource.spec.identity.registration && stored?.registration) {
         await atIdp('registration', 'delete', () =>
-          deleteRegisteredClient(toRegistered(stored), REGISTRATION_TIMEOUT_MS),
+          deleteRegisteredClient(
+            resource.spec.identity.issuerUrl,
+            toRegistered(stored),
+            REGISTRATION_TIMEOUT_MS,
+          ),
         );
       }
     },

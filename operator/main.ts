@@ -43,6 +43,7 @@ try {
         ),
         events: createEventRecorder(core, log, config.POD_NAME),
         operatorImage: config.OPERATOR_IMAGE,
+        tenantImages: config.TENANT_IMAGES,
         workers: config.WORKERS,
         log,
         metrics,

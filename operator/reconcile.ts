@@ -19,7 +19,7 @@ import {
   ownedName,
   storedClientOf,
 } from './desired.js';
-import { OperatorError, SecretNotFound } from './errors.js';
+import { ImageNotAllowed, NameConflict, OperatorError, SecretNotFound, SecretNotMarked } from './errors.js';
 import { type EventRecorder, type ResourceEvent, transitionEvents } from './events.js';
 import { addFinalizer, hasFinalizer, needsFinalizer, removeFinalizer } from './finalizer.js';
 import type { IdentityProvisioner, ProvisionedIdentity } from './identity.js';
@@ -33,6 +33,8 @@ export interface ReconcileDeps {
   readonly identity: IdentityProvisioner;
   readonly events: EventRecorder;
   readonly operatorImage: string;
+  /** What `spec.image` may name besides the operator's image (TENANT_IMAGES). */
+  readonly tenantImages?: readonly string[];
   readonly now: () => string;
   /** Where observed objects come from: the controller's informer caches; a GET each when absent. */
   readonly reader?: ObjectReader;
@@ -70,11 +72,13 @@ export async function reconcile(
     metadata: { name, namespace },
   });
   if (!observed) return { requeue: 'no' };
-  const ownedSecret = await reader.read<V1Secret & KubernetesObject>({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: ownedName(observed), namespace },
-  });
+  const secret = await observeOwned<V1Secret & KubernetesObject>(
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: ownedName(observed), namespace } },
+    reader,
+    deps,
+  );
+  // A Secret of that name the operator did not create is never taken for the tenant's client.
+  const ownedSecret = controlledBy(observed, secret) ? secret : undefined;
 
   let resource = observed;
   let pass: Pass;
@@ -84,7 +88,12 @@ export async function reconcile(
   } else {
     if (needsFinalizer(resource) && !hasFinalizer(resource))
       resource = await addFinalizer(deps.custom, resource);
-    pass = await apply(resource, ownedSecret, reader, deps);
+    const refused = refusedImage(resource, deps);
+    pass = refused
+      ? refusal(resource, 'WorkloadAvailable', refused)
+      : secret && !ownedSecret
+        ? nameConflict(resource, secret)
+        : await apply(resource, ownedSecret, reader, deps);
   }
   // Before the status: a failed status write is retried, and the retry does not do this again.
   for (const event of pass.events) await record(resource, event, deps);
@@ -104,6 +113,63 @@ const record = (resource: NextcloudMcp, event: ResourceEvent, deps: ReconcileDep
 function reported(error: unknown): OperatorError & { readonly reason: string } {
   if (error instanceof OperatorError && error.reason) return error as OperatorError & { reason: string };
   throw error;
+}
+
+/** Whether `object` is one this resource controls (its controller owner reference). */
+const controlledBy = (resource: NextcloudMcp, object: KubernetesObject | undefined) =>
+  Boolean(
+    object?.metadata?.ownerReferences?.some(
+      (owner) => owner.controller && owner.uid === resource.metadata.uid,
+    ),
+  );
+
+/**
+ * An object of an owned name, as the cluster has it. The informers see only what carries the
+ * operator's label, so a miss there is asked of the API: an unlabelled namesake must be seen too.
+ */
+async function observeOwned<T extends KubernetesObject>(
+  ref: KubernetesObject,
+  reader: ObjectReader,
+  deps: ReconcileDeps,
+): Promise<T | undefined> {
+  return (
+    (await reader.read<T>(ref)) ?? (deps.reader ? await apiReader(deps.objects).read<T>(ref) : undefined)
+  );
+}
+
+/** A spec image the platform team did not allow: the pods would hold the tenant's credentials. */
+function refusedImage(resource: NextcloudMcp, deps: ReconcileDeps): ImageNotAllowed | undefined {
+  const { image } = resource.spec;
+  if (!image || image === deps.operatorImage || deps.tenantImages?.includes(image)) return undefined;
+  return new ImageNotAllowed(
+    `image ${image} is not one the operator may run; allowed: ${[deps.operatorImage, ...(deps.tenantImages ?? [])].join(', ')} (chart value tenantImages)`,
+  );
+}
+
+/** A spec the operator refuses before it writes anything: the condition says why. */
+function refusal(resource: NextcloudMcp, type: ConditionUpdate['type'], failure: OperatorError): Pass {
+  return {
+    status: {
+      updates: [{ type, status: 'False', reason: failure.reason ?? failure.code, message: failure.message }],
+      clientId: resource.status?.clientId,
+    },
+    events: [],
+    outcome: requeueFor(failure),
+  };
+}
+
+/**
+ * Server-side apply with force would adopt a namesake (someone's Secret, another app's Service),
+ * write into it and let it be garbage-collected with this resource: the operator leaves it alone.
+ */
+function nameConflict(resource: NextcloudMcp, object: KubernetesObject): Pass {
+  return refusal(
+    resource,
+    'WorkloadAvailable',
+    new NameConflict(
+      `${object.kind} ${object.metadata?.name} already exists and this resource did not create it; the operator leaves it untouched. Remove or rename it, or rename this resource`,
+    ),
+  );
 }
 
 const requeueFor = (error: OperatorError): ReconcileOutcome =>
@@ -145,11 +211,15 @@ async function apply(
   let deployment: V1Deployment | undefined;
   let secret: V1Secret | undefined;
   const desired = desiredObjects({ resource, operatorImage: deps.operatorImage, client: identity.client });
-  for (const object of desired) {
-    const current =
-      object.kind === 'Secret'
-        ? ownedSecret
-        : await reader.read<OwnedObject & KubernetesObject>(object as KubernetesObject);
+  const observed = await Promise.all(
+    desired.map((object) =>
+      object.kind === 'Secret' ? ownedSecret : observeOwned(object as KubernetesObject, reader, deps),
+    ),
+  );
+  const taken = observed.find((current) => current && !controlledBy(resource, current));
+  if (taken) return nameConflict(resource, taken);
+  for (const [index, object] of desired.entries()) {
+    const current = observed[index];
     const applied = satisfies(object, current)
       ? current
       : await deps.objects.patch(
@@ -219,10 +289,7 @@ async function removeUnwanted(
       ...optional,
       metadata: { name: ownedName(resource), namespace: resource.metadata.namespace },
     });
-    const owned = stale?.metadata?.ownerReferences?.some(
-      (owner) => owner.controller && owner.uid === resource.metadata.uid,
-    );
-    if (stale && owned) await deps.objects.delete(stale);
+    if (stale && controlledBy(resource, stale)) await deps.objects.delete(stale);
   }
 }
 
@@ -248,7 +315,8 @@ async function cleanup(
       await deps.identity.cleanup(resource, storedClientOf(ownedSecret));
     } catch (error) {
       const failure = reported(error);
-      if (failure instanceof SecretNotFound && neverConfigured(resource, ownedSecret)) {
+      const unusable = failure instanceof SecretNotFound || failure instanceof SecretNotMarked;
+      if (unusable && neverConfigured(resource, ownedSecret)) {
         // Without those credentials the operator never reached the IdP: nothing can be there to remove.
         events.push({
           type: 'Normal',

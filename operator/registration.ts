@@ -32,6 +32,38 @@ function fromRegistration(message: string, failure: unknown): OperatorError {
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /**
+ * The issuer's discovery document and registration answer are the tenant's to choose, so the URLs
+ * they name must not turn the operator into a client of anything else (cluster-internal services,
+ * the cloud's metadata endpoint): every request stays on the issuer's origin and no redirect is
+ * followed, as a redirect could leave it.
+ */
+function sameOrigin(issuer: URL, url: string, what: string): URL {
+  const target = new URL(url);
+  if (target.origin !== issuer.origin)
+    throw new IdentityProviderRejected(
+      `${what} ${target.origin} is not on the issuer's origin ${issuer.origin}; the operator sends nothing there`,
+    );
+  return target;
+}
+
+/** Our own refusal from `fetchAtIssuer`, which openid-client hands on as the cause of its error. */
+function refusalIn(error: unknown): IdentityProviderRejected | undefined {
+  for (let at = error; at instanceof Error; at = at.cause)
+    if (at instanceof IdentityProviderRejected) return at;
+  return undefined;
+}
+
+/** A fetch on the issuer's origin that refuses redirects instead of following them. */
+async function fetchAtIssuer(issuer: URL, url: string, init: RequestInit, what: string): Promise<Response> {
+  const response = await fetch(sameOrigin(issuer, url, what), { ...init, redirect: 'manual' });
+  if (response.status >= 300 && response.status < 400)
+    throw new IdentityProviderRejected(
+      `${url} answered with a redirect (HTTP ${response.status}); the operator follows none`,
+    );
+  return response;
+}
+
+/**
  * Registers the proxy's confidential client at any IdP that supports dynamic registration with an
  * initial access token; the registration access token is kept so the finalizer can delete it.
  */
@@ -57,19 +89,27 @@ export async function registerProxyClient(
       {
         initialAccessToken,
         timeout: timeoutMs / 1000,
+        [oidc.customFetch]: (url, options) =>
+          fetchAtIssuer(issuer, url, options as RequestInit, 'the IdP names an endpoint at'),
         ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
       },
     );
   } catch (error) {
-    throw fromRegistration(
-      `dynamic registration at ${issuer.origin} failed: ${(error as Error).message}`,
-      error,
+    throw (
+      refusalIn(error) ??
+      fromRegistration(`dynamic registration at ${issuer.origin} failed: ${(error as Error).message}`, error)
     );
   }
   const metadata = config.clientMetadata();
   const secret = metadata.client_secret;
   if (typeof secret !== 'string')
     throw new IdentityProviderRejected('the IdP registered the client without a secret');
+  if (typeof metadata.registration_client_uri === 'string')
+    sameOrigin(
+      issuer,
+      metadata.registration_client_uri,
+      `the management URI of client ${metadata.client_id} is at`,
+    );
   return {
     clientId: metadata.client_id,
     clientSecret: secret,
@@ -82,19 +122,30 @@ export async function registerProxyClient(
   };
 }
 
-/** RFC 7592 delete; a client already gone counts as deleted. */
-export async function deleteRegisteredClient(client: RegisteredClient, timeoutMs: number): Promise<void> {
+/** RFC 7592 delete, on the issuer's origin only; a client already gone counts as deleted. */
+export async function deleteRegisteredClient(
+  issuerUrl: string,
+  client: RegisteredClient,
+  timeoutMs: number,
+): Promise<void> {
   if (!(client.registrationClientUri && client.registrationAccessToken)) {
     throw new IdentityProviderRejected(
       `no registration management URI for client ${client.clientId}; delete it at the IdP`,
     );
   }
-  const response = await fetch(client.registrationClientUri, {
-    method: 'DELETE',
-    headers: { authorization: `Bearer ${client.registrationAccessToken}` },
-    signal: AbortSignal.timeout(timeoutMs),
-  }).catch((error: unknown) => {
-    throw fromRegistration(`cannot reach the IdP to delete client ${client.clientId}`, error);
+  const response = await fetchAtIssuer(
+    new URL(issuerUrl),
+    client.registrationClientUri,
+    {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${client.registrationAccessToken}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    },
+    `the management URI of client ${client.clientId} is at`,
+  ).catch((error: unknown) => {
+    throw (
+      refusalIn(error) ?? fromRegistration(`cannot reach the IdP to delete client ${client.clientId}`, error)
+    );
   });
   // 401 with a token we were given means the IdP already forgot the client (RFC 7592 §2.3).
   if (![204, 401, 404].includes(response.status)) {

@@ -25,6 +25,7 @@ Next: give a tenant its MCP endpoint.
 
   kubectl create namespace tenant-acme
   kubectl -n tenant-acme create secret generic keycloak-admin --from-literal=username=admin --from-literal=password=...
+  kubectl -n tenant-acme label secret keycloak-admin nextcloud-mcp.io/credentials=true
   kubectl apply -f - <<EOF
   apiVersion: nextcloud-mcp.io/v1alpha1
   kind: NextcloudMcp

@@ -120,6 +120,7 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
                     command: ['node', 'dist/operator/main.js'],
                     env: [
                       env('OPERATOR_IMAGE', source.image),
+                      env('TENANT_IMAGES', source.text('tenantImages')),
                       fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
                       fieldEnv('POD_NAME', 'metadata.name'),
                       env('WORKERS', source.text('workers')),

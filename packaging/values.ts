@@ -36,6 +36,12 @@ export const ValuesSchema = z.strictObject({
       pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
     })
     .default({ repository: 'ghcr.io/nextcloud-mcp-k8s/nextcloud-mcp', pullPolicy: 'IfNotPresent' }),
+  /**
+   * Images a NextcloudMcp's `spec.image` may name besides the operator's own, comma-separated (the
+   * operator's TENANT_IMAGES). Tenant pods hold the tenant's client secret and its users' tokens, so
+   * only the platform team picks what runs there; any other image is refused (`ImageNotAllowed`).
+   */
+  tenantImages: z.string().default(''),
   imagePullSecrets: z.array(z.strictObject({ name: z.string().min(1) })).default([]),
   /** Two replicas elect a leader on a Lease: one reconciles, the other takes over. */
   replicas: z.number().int().min(1).max(5).default(2),

@@ -17,17 +17,25 @@ interface Side {
   readonly forProxy: string;
   /** The same user's token for something else: the proxy's client not in `aud`. */
   readonly notForProxy: string;
+  /** An ID token of the user, whose audience is the proxy's client where the IdP lets one be minted. */
+  readonly idToken: string;
+  /** Where anyone may register a client (RFC 7591), as an MCP client does. */
+  readonly registrationUrl: string;
 }
 
 type Outcome =
   | { status: 200; aud: unknown; sameSubject: boolean; issued: unknown }
   | { status: number; error: unknown; error_description: unknown };
 
-async function exchange(side: Side, request: Record<string, string>): Promise<Outcome> {
+async function exchange(
+  side: Side,
+  request: Record<string, string>,
+  client = side.proxyClient,
+): Promise<Outcome> {
   const response = await fetch(side.tokenUrl, {
     method: 'POST',
     headers: {
-      authorization: `Basic ${Buffer.from(`${side.proxyClient.id}:${side.proxyClient.secret}`).toString('base64')}`,
+      authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
     },
     body: new URLSearchParams({
       grant_type: TOKEN_EXCHANGE,
@@ -63,7 +71,7 @@ async function keycloakSide(realm: TenantRealm): Promise<Side> {
   const notesRead = await kc.clientScopes.findOneByName({ name: 'notes:read' });
   await kc.clients.addOptionalClientScope({ id, clientScopeId: notesRead?.id ?? '' });
   const tokenUrl = `${realm.issuer}/protocol/openid-connect/token`;
-  const signIn = async (scope: string) => {
+  const signIn = async (scope: string, kind: 'access_token' | 'id_token' = 'access_token') => {
     const response = await fetch(tokenUrl, {
       method: 'POST',
       body: new URLSearchParams({
@@ -74,7 +82,7 @@ async function keycloakSide(realm: TenantRealm): Promise<Side> {
         scope,
       }),
     });
-    return String(((await response.json()) as { access_token?: string }).access_token);
+    return String(((await response.json()) as Record<string, unknown>)[kind]);
   };
   return {
     tokenUrl,
@@ -82,6 +90,8 @@ async function keycloakSide(realm: TenantRealm): Promise<Side> {
     // The tool scope's audience mapper is what puts the proxy's client into `aud`.
     forProxy: await signIn('openid notes:read'),
     notForProxy: await signIn('openid'),
+    idToken: await signIn('openid', 'id_token'),
+    registrationUrl: `${realm.issuer}/clients-registrations/openid-connect`,
   };
 }
 
@@ -112,7 +122,29 @@ async function embeddedSide(idp: EmbeddedIdp): Promise<Side> {
     proxyClient: PROXY_CLIENT,
     forProxy: await mint(RESOURCE),
     notForProxy: await mint('another-client'),
+    // As a registered client gets one for itself: its own client id is the audience.
+    idToken: await new provider.IdToken({ sub: DEMO_USER.name }, { client, ctx: undefined }).issue({
+      use: 'idtoken',
+    }),
+    registrationUrl: `${idp.issuer}/reg`,
   };
+}
+
+/** A confidential client registered anonymously, asking for the token-exchange grant. */
+async function registerClient(side: Side): Promise<{ id: string; secret: string }> {
+  const response = await fetch(side.registrationUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'someone',
+      redirect_uris: ['http://127.0.0.1:9/callback'],
+      grant_types: ['authorization_code', TOKEN_EXCHANGE],
+      token_endpoint_auth_method: 'client_secret_basic',
+    }),
+  });
+  const body = (await response.json()) as { client_id?: string; client_secret?: string };
+  expect(response.status, JSON.stringify(body)).toBe(201);
+  return { id: String(body.client_id), secret: String(body.client_secret) };
 }
 
 const refused = (status: number, error: string, error_description: string) => ({
@@ -173,6 +205,11 @@ describe.runIf(Boolean(keycloakUrl))('token exchange: the embedded IdP answers a
       refused(400, 'invalid_request', 'Invalid token'),
     ],
     [
+      'refuses an ID token as the subject token, whatever its audience',
+      (side) => ({ subject_token: side.idToken }),
+      refused(400, 'invalid_request', 'Invalid token'),
+    ],
+    [
       'refuses a subject token that is not an access token',
       (side) => ({
         subject_token: side.forProxy,
@@ -186,6 +223,17 @@ describe.runIf(Boolean(keycloakUrl))('token exchange: the embedded IdP answers a
     const keycloak = await exchange(sides.keycloak, request(sides.keycloak));
     const embedded = await exchange(sides.embedded, request(sides.embedded));
     expect(keycloak).toEqual(expected);
+    expect(embedded).toEqual(keycloak);
+  });
+
+  // Open registration must not make a token-exchange client: with one, a stolen token (or an ID
+  // token minted for the registered client) would buy a Nextcloud token.
+  it('refuses a client anyone registered, even with a token for the proxy', async () => {
+    const outcomes = [];
+    for (const side of [sides.keycloak, sides.embedded])
+      outcomes.push(await exchange(side, { subject_token: side.forProxy }, await registerClient(side)));
+    const [keycloak, embedded] = outcomes;
+    expect(keycloak).not.toMatchObject({ status: 200 });
     expect(embedded).toEqual(keycloak);
   });
 });

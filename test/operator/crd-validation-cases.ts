@@ -17,6 +17,13 @@ export const HTTPS = 'publicUrl must use https unless its host is loopback or en
  * what its message must say (the API server's wording).
  */
 export const INVALID: [string, object, string, string, RegExp][] = [
+  [
+    'a wildcard ingress host',
+    { ...valid, ingress: { host: '*.example.com' } },
+    'spec.ingress.host',
+    'FieldValueInvalid',
+    /^Invalid value: "\*\.example\.com": ingress\.host must be one DNS name, without wildcards$/,
+  ],
   ['no identity mode', identity({}), 'spec.identity', 'FieldValueInvalid', /Invalid value: set exactly/],
   [
     'two identity modes',

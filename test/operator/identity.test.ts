@@ -6,7 +6,7 @@ import {
   CRD_VERSION,
   ROTATE_SECRET_ANNOTATION,
 } from '../../contract/index.js';
-import { tenant } from '../../dev/tenant-spec.js';
+import { credentialsSecret, tenant } from '../../dev/tenant-spec.js';
 import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
 import { FINALIZER } from '../../operator/finalizer.js';
 import { createIdentityProvisioner, keycloakTenant } from '../../operator/identity.js';
@@ -94,7 +94,7 @@ describe('identity modes through the reconciler', () => {
   it('configures the Keycloak realm once the admin Secret exists, and holds a finalizer', async () => {
     await core.createNamespacedSecret({
       namespace: ns,
-      body: { metadata: { name: 'kc-admin' }, stringData: keycloakAdmin() },
+      body: { metadata: credentialsSecret('kc-admin'), stringData: keycloakAdmin() },
     });
     await reconcile(ns, 'managed', deps);
     expect(await clientIds()).toEqual([`mcp-${ns}.managed`]);
@@ -123,13 +123,40 @@ describe('identity modes through the reconciler', () => {
     await core.createNamespacedSecret({
       namespace: ns,
       body: {
-        metadata: { name: 'byo-client' },
+        metadata: credentialsSecret('byo-client'),
         stringData: { clientId: 'my-client', clientSecret: 'my-secret' },
       },
     });
     await reconcile(ns, 'byo', deps);
     expect((await get('byo')).metadata.finalizers ?? []).toEqual([]);
     expect((await get('byo')).status?.clientId).toBe('my-client');
+  });
+
+  // The resource's author may not read the namespace's Secrets: naming one must not let them use
+  // it (send Keycloak admin credentials to a URL of theirs, copy a secret into a pod of theirs).
+  it('refuses a Secret its owner did not mark for the operator, and copies nothing out of it', async () => {
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'database' }, stringData: { clientId: 'db', clientSecret: 'db-password' } },
+    });
+    for (const [name, identity] of [
+      ['unmarked-byo', { clientSecretRef: { name: 'database' } }],
+      ['unmarked-kc', { keycloak: { ...keycloakSpec(), adminCredentialsSecretRef: { name: 'database' } } }],
+      ['unmarked-reg', { registration: { initialAccessTokenSecretRef: { name: 'database' } } }],
+    ] as const) {
+      await createTenant(deps.custom, ns, name, { identity: { issuerUrl: realm.issuer, ...identity } });
+      expect(await reconcile(ns, name, deps)).toEqual({ requeue: 'no' });
+      expect(await condition(name, 'IdentityConfigured')).toMatchObject({
+        status: 'False',
+        reason: 'SecretNotMarked',
+        message: `Secret ${ns}/database is not labelled nextcloud-mcp.io/credentials=true; its owner must label it for the operator to use it`,
+      });
+      await expect(core.readNamespacedSecret({ name: `${name}-mcp`, namespace: ns })).rejects.toMatchObject({
+        code: 404,
+      });
+      await deps.custom.deleteNamespacedCustomObject(target(name));
+      await reconcile(ns, name, deps);
+    }
   });
 
   it('follows a change of apps: new tool scopes in the realm, a new Deployment config, pods roll', async () => {
@@ -259,7 +286,7 @@ describe('identity modes through the reconciler', () => {
   it('lets a held Secret go when the spec no longer needs it for cleanup (another identity mode)', async () => {
     await core.createNamespacedSecret({
       namespace: ns,
-      body: { metadata: { name: 'kc-admin-2' }, stringData: keycloakAdmin() },
+      body: { metadata: credentialsSecret('kc-admin-2'), stringData: keycloakAdmin() },
     });
     await createTenant(
       deps.custom,

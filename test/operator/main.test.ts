@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION } from '../../contract/index.js';
-import { tenant as tenantObject } from '../../dev/tenant-spec.js';
+import { credentialsSecret, tenant as tenantObject } from '../../dev/tenant-spec.js';
 import { startClusterWithCrd, type TestCluster, testNamespace } from './cluster.js';
 
 /** The operator as a process, with a kubeconfig file, as `node dist/operator/main.js` runs. */
@@ -27,7 +27,10 @@ describe('the operator process', () => {
     writeFileSync(kubeconfig, cluster.config.exportConfig());
     await cluster.config.makeApiClient(CoreV1Api).createNamespacedSecret({
       namespace: tenant,
-      body: { metadata: { name: 'client' }, stringData: { clientId: 'byo', clientSecret: 'byo-secret' } },
+      body: {
+        metadata: credentialsSecret('client'),
+        stringData: { clientId: 'byo', clientSecret: 'byo-secret' },
+      },
     });
     await cluster.config.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
       group: CRD_GROUP,

@@ -1,5 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentialsSecret } from '../../dev/tenant-spec.js';
 import { type RunningController, startController } from '../../operator/controller.js';
 import {
   admin,
@@ -51,11 +52,14 @@ describe("deleting a tenant's namespace", () => {
     await core.createNamespace({ body: { metadata: { name: ns } } });
     await core.createNamespacedSecret({
       namespace: ns,
-      body: { metadata: { name: 'kc-admin' }, stringData: keycloakAdmin() },
+      body: { metadata: credentialsSecret('kc-admin'), stringData: keycloakAdmin() },
     });
     await core.createNamespacedSecret({
       namespace: ns,
-      body: { metadata: { name: 'iat' }, stringData: { token: await initialAccessToken(realm.name) } },
+      body: {
+        metadata: credentialsSecret('iat'),
+        stringData: { token: await initialAccessToken(realm.name) },
+      },
     });
     controller = await startController(options());
     await createTenant(config.makeApiClient(CustomObjectsApi), ns, 'acme', {

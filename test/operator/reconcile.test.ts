@@ -53,7 +53,7 @@ describe('reconciling a NextcloudMcp', () => {
     config = cluster.config;
     ns = await testNamespace(config, ns);
     apps = config.makeApiClient(AppsV1Api);
-    deps = reconcileDeps(config, identity);
+    deps = { ...reconcileDeps(config, identity), tenantImages: ['registry.example/nextcloud-mcp:2'] };
     await deps.custom.createNamespacedCustomObject({
       ...target(),
       body: tenant('acme', {
@@ -175,10 +175,16 @@ describe('reconciling a NextcloudMcp', () => {
     expect(((await deps.objects.read(ingress)) as V1Ingress).spec?.tls).toBeUndefined();
     await setIngress(undefined);
 
-    // A key an earlier operator version wrote, under the operator's own field manager.
+    // A key an earlier operator version wrote, under the operator's own field manager (and, as
+    // every version did, with the resource as controller).
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'acme-mcp', namespace: ns } };
+    const { ownerReferences } = (await deps.objects.read(secret)).metadata ?? {};
     await deps.objects.patch(
-      { ...secret, data: { legacyKey: Buffer.from('old').toString('base64') } },
+      {
+        ...secret,
+        metadata: { ...secret.metadata, ownerReferences },
+        data: { legacyKey: Buffer.from('old').toString('base64') },
+      },
       undefined,
       undefined,
       FIELD_MANAGER,
@@ -190,6 +196,68 @@ describe('reconciling a NextcloudMcp', () => {
       'clientId',
       'clientSecret',
     ]);
+  });
+
+  it('adopts no namesake it did not create: a conflict condition, and the object is left as it was', async () => {
+    const foreign = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'squatter-mcp', namespace: ns },
+      data: { password: Buffer.from('unrelated').toString('base64') },
+    };
+    await deps.objects.create(foreign);
+    await deps.custom.createNamespacedCustomObject({
+      ...target(),
+      body: tenant('squatter', { spec: (await get()).spec }),
+    });
+    expect(await reconcile(ns, 'squatter', deps)).toEqual({ requeue: 'backoff' });
+    const resource = (await deps.custom.getNamespacedCustomObject({
+      ...target(),
+      name: 'squatter',
+    })) as NextcloudMcp;
+    expect(resource.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'NameConflict',
+      message:
+        'Secret squatter-mcp already exists and this resource did not create it; the operator leaves it untouched. Remove or rename it, or rename this resource',
+    });
+    const after = (await deps.objects.read(foreign)) as V1Secret;
+    expect(after.metadata?.ownerReferences).toBeUndefined();
+    expect(after.data).toEqual(foreign.data);
+    await expect(
+      apps.readNamespacedDeployment({ name: 'squatter-mcp', namespace: ns }),
+    ).rejects.toMatchObject({
+      code: 404,
+    });
+
+    // The same for any other owned kind, here once the Secret is the operator's.
+    await deps.objects.delete(foreign);
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'squatter-mcp', namespace: ns } };
+    await deps.objects.create({ ...service, spec: { ports: [{ port: 5432 }] } });
+    expect(await reconcile(ns, 'squatter', deps)).toEqual({ requeue: 'backoff' });
+    expect((await deps.objects.read(service)).metadata?.ownerReferences).toBeUndefined();
+    await deps.objects.delete(service);
+  });
+
+  it('runs no image the platform team did not allow, and says which it allows', async () => {
+    await deps.custom.createNamespacedCustomObject({
+      ...target(),
+      body: tenant('imaged', { spec: { ...(await get()).spec, image: 'attacker.example/steal:1' } }),
+    });
+    expect(await reconcile(ns, 'imaged', deps)).toEqual({ requeue: 'no' });
+    const resource = (await deps.custom.getNamespacedCustomObject({
+      ...target(),
+      name: 'imaged',
+    })) as NextcloudMcp;
+    expect(resource.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ImageNotAllowed',
+      message:
+        'image attacker.example/steal:1 is not one the operator may run; allowed: registry.example/nextcloud-mcp:1, registry.example/nextcloud-mcp:2 (chart value tenantImages)',
+    });
+    await expect(apps.readNamespacedDeployment({ name: 'imaged-mcp', namespace: ns })).rejects.toMatchObject({
+      code: 404,
+    });
   });
 
   it("reconciles a name at the CRD's length limit in full", async () => {

@@ -6,6 +6,7 @@ import {
   ROTATE_SECRET_ANNOTATION,
   SKIP_IDP_CLEANUP_ANNOTATION,
 } from '../../contract/index.js';
+import { credentialsSecret } from '../../dev/tenant-spec.js';
 import { CONFIG_HASH_ANNOTATION } from '../../operator/desired.js';
 import { FINALIZER } from '../../operator/finalizer.js';
 import { createIdentityProvisioner } from '../../operator/identity.js';
@@ -94,7 +95,10 @@ describe('registration mode through the reconciler', () => {
     deps = reconcileDeps(cluster.config, createIdentityProvisioner(core));
     await core.createNamespacedSecret({
       namespace: ns,
-      body: { metadata: { name: 'iat' }, stringData: { token: await initialAccessToken(realm.name) } },
+      body: {
+        metadata: credentialsSecret('iat'),
+        stringData: { token: await initialAccessToken(realm.name) },
+      },
     });
     for (const name of ['reg', 'stuck'])
       await createTenant(deps.custom, ns, name, { identity: registration() });

@@ -37,10 +37,10 @@ describe('RFC 7591 registration at Keycloak', () => {
     const registered = await clientOf(client.clientId);
     expect(registered).toMatchObject({ publicClient: false, name: 'nextcloud-mcp proxy tenant/acme' });
     expect(registered?.attributes?.['standard.token.exchange.enabled']).toBe('true');
-    await deleteRegisteredClient(client, 5000);
+    await deleteRegisteredClient(realm.issuer, client, 5000);
     expect(await clientOf(client.clientId)).toBeUndefined();
     // Deleting again is not an error: the finalizer may run twice.
-    await deleteRegisteredClient(client, 5000);
+    await deleteRegisteredClient(realm.issuer, client, 5000);
   });
 
   it('says why when the initial access token is refused, and that retrying will not help', async () => {

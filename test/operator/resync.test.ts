@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import { credentialsSecret } from '../../dev/tenant-spec.js';
 import { type RunningController, startController } from '../../operator/controller.js';
 import { createOperatorMetrics } from '../../operator/metrics.js';
 import {
@@ -39,7 +40,10 @@ describe('a steady-state resync', () => {
       await core.createNamespace({ body: { metadata: { name: namespace } } });
       await core.createNamespacedSecret({
         namespace,
-        body: { metadata: { name: 'client' }, stringData: { clientId: 'byo', clientSecret: 'byo-secret' } },
+        body: {
+          metadata: credentialsSecret('client'),
+          stringData: { clientId: 'byo', clientSecret: 'byo-secret' },
+        },
       });
     }
     const resources = Array.from({ length: COUNT }, (_, index) => ({

@@ -6,6 +6,7 @@ import KeycloakAdminClient from '@keycloak/keycloak-admin-client';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import { credentialsSecret } from '../../dev/tenant-spec.js';
 import { MANAGED_BY } from '../../operator/desired.js';
 import { CHART } from '../../packaging/generate.js';
 import { CLUSTER_RULES, grants, NAMESPACE_RULES } from '../../packaging/rbac.js';
@@ -106,7 +107,10 @@ describe("the chart's RBAC rules", () => {
       ['iat', { token: initialAccess.token ?? '' }],
       ['byo-client', { clientId: 'byo', clientSecret: 'byo-secret' }],
     ] as const) {
-      await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name }, stringData: data } });
+      await core.createNamespacedSecret({
+        namespace: ns,
+        body: { metadata: credentialsSecret(name), stringData: data },
+      });
     }
     const custom = config.makeApiClient(CustomObjectsApi);
     const issuerUrl = `${keycloakUrl}/realms/${realm}`;
