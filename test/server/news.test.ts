@@ -34,6 +34,12 @@ function rss(base: string): string {
 }
 
 /**
+ * Where the Nextcloud under test fetches the suite's feed from: this machine's loopback, unless a
+ * real Nextcloud elsewhere needs another address of it (TEST_NEXTCLOUD_FEED_HOST).
+ */
+const FEED_HOST = process.env.TEST_NEXTCLOUD_FEED_HOST ?? '127.0.0.1';
+
+/**
  * News tools against the News API stand-in or a real News app: the suite subscribes to a feed it
  * serves itself (through the app's own API, as a news client would), so both hold the same items.
  */
@@ -66,13 +72,14 @@ describe.skipIf(!hasApp('news'))('news tools', () => {
   beforeAll(async () => {
     feedServer = createServer((_req, res) => {
       const { port } = feedServer.address() as AddressInfo;
-      res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(`http://127.0.0.1:${port}`));
+      res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(`http://${FEED_HOST}:${port}`));
     });
-    await new Promise<void>((resolve) => feedServer.listen(0, '127.0.0.1', resolve));
+    const listen = FEED_HOST === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0';
+    await new Promise<void>((resolve) => feedServer.listen(0, listen, resolve));
     const { port } = feedServer.address() as AddressInfo;
     folderName = unique('mcp-news');
     folderId = (await api('POST', '/folders', { name: folderName })).folders[0].id;
-    feedId = (await api('POST', '/feeds', { url: `http://127.0.0.1:${port}/feed.xml`, folderId })).feeds[0]
+    feedId = (await api('POST', '/feeds', { url: `http://${FEED_HOST}:${port}/feed.xml`, folderId })).feeds[0]
       .id;
     const items = (await api('GET', `/items?type=0&id=${feedId}&getRead=true&batchSize=-1`)).items;
     ids = POSTS.map((post) => items.find((item: { title: string }) => item.title === post.title).id);
