@@ -282,30 +282,36 @@ async function search(ctx: RequestContext): Promise<void> {
   const encoded = rest.map((segment) => encodeURIComponent(segment)).join('/');
   const items = await propfind(ctx, `${FILES}${encodeURIComponent(user)}/${encoded}`, 'infinity');
   const limit = Number(basic.limit?.nresults ?? Number.POSITIVE_INFINITY);
-  const matches = items.slice(1).filter((item) => evaluate(basic.where ?? {}, item));
+  const idOf = (item: Item) => fileIdOf(ctx.standin.filesMeta, item.href);
+  const matches = items.slice(1).filter((item) => evaluate(basic.where ?? {}, item, idOf));
   sendMultistatus(ctx.res, resources(ctx, matches.slice(0, limit)), requestedProps(ctx.body));
 }
 
+/** A file's id, which Nextcloud's SEARCH matches as `oc:fileid`. */
+type IdOf = (item: Item) => number;
+
 /** Evaluates a DASL basicsearch `where` (and, or, not, like, eq, gt, lt, gte, lte). */
-function evaluate(where: Where, item: Item): boolean {
+function evaluate(where: Where, item: Item, idOf: IdOf): boolean {
   return Object.entries(where).every(([op, operand]) =>
-    (Array.isArray(operand) ? operand : [operand]).every((node) => evaluateOne(op, node as Where, item)),
+    (Array.isArray(operand) ? operand : [operand]).every((node) =>
+      evaluateOne(op, node as Where, item, idOf),
+    ),
   );
 }
 
-function evaluateOne(op: string, node: Where, item: Item): boolean {
-  if (op === 'and') return evaluate(node, item);
+function evaluateOne(op: string, node: Where, item: Item, idOf: IdOf): boolean {
+  if (op === 'and') return evaluate(node, item, idOf);
   if (op === 'or') {
     return Object.entries(node).some(([inner, operand]) =>
       (Array.isArray(operand) ? operand : [operand]).some((child) =>
-        evaluateOne(inner, child as Where, item),
+        evaluateOne(inner, child as Where, item, idOf),
       ),
     );
   }
-  if (op === 'not') return !evaluate(node, item);
+  if (op === 'not') return !evaluate(node, item, idOf);
   const prop = Object.keys((node.prop as object) ?? {})[0] ?? '';
   const literal = String(node.literal ?? '');
-  const value = propValue(prop, item);
+  const value = prop === 'fileid' ? idOf(item) : propValue(prop, item);
   switch (op) {
     case 'like':
       return likeToRegExp(literal).test(String(value));
