@@ -10,12 +10,11 @@ import {
 import {
   fileIdOf,
   filesWithTags,
-  forget,
   handleFilesMeta,
   isFilesMetaPath,
   metaProps,
-  moved,
   setPersonalTags,
+  trackFileIds,
 } from './nextcloud-files-meta.js';
 import { groupware } from './nextcloud-groupware.js';
 
@@ -126,7 +125,10 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
   const out =
     upstream.statusCode === 207 ? Buffer.from(body.toString('utf8').replace(/(getetag>)W\//g, '$1')) : body;
   if (req.method !== 'HEAD') outHeaders['content-length'] = String(out.length);
-  if (upstream.statusCode < 300) keepFileIds(ctx, headers.destination);
+  if (upstream.statusCode < 300) {
+    const target = headers.destination ? new URL(headers.destination).pathname : undefined;
+    trackFileIds(ctx.standin.filesMeta, req.method ?? '', url.pathname, target);
+  }
   res.writeHead(upstream.statusCode, outHeaders).end(out);
 }
 
@@ -140,15 +142,6 @@ function dummyGetResponse(ctx: RequestContext): void {
     .end(
       'This is the WebDAV interface. It can only be accessed by WebDAV clients such as the Nextcloud desktop sync client.',
     );
-}
-
-/** File ids follow a MOVE; a DELETE ends them; a COPY's destination is new (Nextcloud's semantics). */
-function keepFileIds(ctx: RequestContext, destination: string | undefined): void {
-  const meta = ctx.standin.filesMeta;
-  const target = destination ? new URL(destination).pathname : undefined;
-  if (ctx.req.method === 'MOVE' && target) moved(meta, ctx.url.pathname, target);
-  else if (ctx.req.method === 'COPY' && target) forget(meta, target);
-  else if (ctx.req.method === 'DELETE') forget(meta, ctx.url.pathname);
 }
 
 /** The personal tags a PROPPATCH sets (`oc:tags` with `oc:tag` children), if that is what it does. */
