@@ -5,8 +5,11 @@ import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJ
 export interface SigningKey {
   /** The private JWK, with its `kid`. */
   readonly jwk: JWK;
-  /** An RS256 token with `claims`, a fresh `jti` and a five-minute `exp` unless `claims` sets them. */
-  sign(claims: JWTPayload, header?: { alg?: string; kid?: string }): Promise<string>;
+  /**
+   * An RS256 access token (typ at+jwt, which the IdP requires of a token to exchange) with
+   * `claims`, a fresh `jti` and a five-minute `exp` unless `claims` sets them.
+   */
+  sign(claims: JWTPayload, header?: { alg?: string; kid?: string; typ?: string }): Promise<string>;
 }
 
 export async function createSigningKey(kid: string): Promise<SigningKey> {
@@ -19,7 +22,7 @@ export async function createSigningKey(kid: string): Promise<SigningKey> {
     jwk,
     sign(claims, header = {}) {
       return new SignJWT({ exp: Math.floor(Date.now() / 1000) + 300, jti: randomUUID(), ...claims })
-        .setProtectedHeader({ alg: 'RS256', kid, ...header })
+        .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid, ...header })
         .sign(key);
     },
   };

@@ -43,6 +43,11 @@ const ConfigSchema = z
      * body costs the heap is about its size, briefly: well inside the pods' 96 MiB.
      */
     MAX_BODY_BYTES: int(4 * 1024 * 1024),
+    /**
+     * The bodies of all subjects together (per subject they are MAX_CONCURRENT_PER_SUBJECT ×
+     * MAX_BODY_BYTES): six at the limit, so the container (192 Mi with a 96 MiB heap) holds.
+     */
+    MAX_BODY_BYTES_IN_FLIGHT: int(24 * 1024 * 1024),
     MAX_HEADER_BYTES: int(16 * 1024, 1024),
     UPSTREAM_TIMEOUT_MS: int(120_000),
     IDP_TIMEOUT_MS: int(5_000),

@@ -7,6 +7,7 @@ export type ProxyErrorCode =
   | 'UNKNOWN_SESSION'
   | 'BAD_REQUEST'
   | 'BODY_TOO_LARGE'
+  | 'BODIES_IN_FLIGHT'
   | 'TOO_MANY_REQUESTS'
   | 'IDP_UNAVAILABLE'
   | 'INTROSPECTION_LIMITED'
@@ -79,6 +80,11 @@ export class BadRequestError extends ProxyError {
 }
 export class BodyTooLargeError extends ProxyError {
   readonly code = 'BODY_TOO_LARGE';
+}
+/** The bodies all subjects have in flight would pass MAX_BODY_BYTES_IN_FLIGHT: the pod's memory is spared. */
+export class BodiesInFlightError extends ProxyError {
+  readonly code = 'BODIES_IN_FLIGHT';
+  readonly retryAfterSeconds = 1;
 }
 export class TooManyRequestsError extends ProxyError {
   readonly code = 'TOO_MANY_REQUESTS';

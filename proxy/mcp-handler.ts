@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import getRawBody from 'raw-body';
+import { type BodyBounds, BodyBudget, readBudgetedBody } from '../contract/body-budget.js';
 import { encodeUserId, HEADERS, scopesForApps } from '../contract/index.js';
 import { type AppDeps, EXPOSED_HEADERS, resourceMetadataUrl } from './deps.js';
 import {
   BadRequestError,
+  BodiesInFlightError,
   BodyTooLargeError,
   ForbiddenOriginError,
   MissingTokenError,
@@ -33,6 +34,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
   const upstream = new URL(config.UPSTREAM_URL);
   const active = new Map<string, number>();
   const origins = new Set(config.origins);
+  const bodies = new BodyBudget(config.MAX_BODY_BYTES_IN_FLIGHT);
 
   async function handle(
     req: IncomingMessage,
@@ -60,7 +62,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
       if (req.method === 'POST') {
         // Only now, the caller known and admitted, is a client that expects 100-continue sent it.
         if (expectsContinue(req)) res.writeContinue();
-        body = await readBody(req, config.MAX_BODY_BYTES);
+        body = await readBody(req, res, { limit: config.MAX_BODY_BYTES, budget: bodies });
         audit.rpc = summarize(body);
         requireToolScopes(audit.rpc, principal.scopes, tenantApps, held);
       }
@@ -153,15 +155,17 @@ function bearerToken(header: string | undefined): string {
   return match[1];
 }
 
-/** Reads a request body, refusing it (413) as soon as it passes `limit`. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  try {
-    return await getRawBody(req, { limit, length: req.headers['content-length'] });
-  } catch (error) {
-    if ((error as { type?: unknown }).type === 'entity.too.large')
-      throw new BodyTooLargeError('body over the limit', { cause: error });
-    throw new BadRequestError('body could not be read', { cause: error });
-  }
+/**
+ * Reads a request body, refusing it (413) as soon as it passes its limit, and (503) when the
+ * bodies of all subjects would pass the budget: per subject alone, many subjects could fill the pod.
+ */
+async function readBody(req: IncomingMessage, res: ServerResponse, options: BodyBounds): Promise<Buffer> {
+  const read = await readBudgetedBody(req, res, options);
+  if ('body' in read) return read.body;
+  if (read.refused === 'busy')
+    throw new BodiesInFlightError(`over ${options.budget.held} body bytes in flight`);
+  if (read.refused === 'too large') throw new BodyTooLargeError('body over the limit');
+  throw new BadRequestError('body could not be read');
 }
 
 /** Node leaves `Expect: 100-continue` to the handler (server.ts listens for `checkContinue`). */

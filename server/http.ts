@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import getRawBody from 'raw-body';
+import { type BodyBounds, BodyBudget, type BodyRefusal, readBudgetedBody } from '../contract/body-budget.js';
 import { parseBoundedJson } from '../contract/index.js';
 import {
   type CallerDeps,
@@ -21,22 +21,7 @@ export type BodyLimits = Pick<ServerConfig, 'MAX_BODY_BYTES' | 'MAX_BODY_BYTES_I
  * request) and `/healthz`. Only loopback peers (the proxy sidecar) get past the door.
  */
 export function createHttpServer(tools: readonly AnyTool[], deps: CallerDeps, limits: BodyLimits): Server {
-  let bytesInFlight = 0;
-  /** Reserves a body's declared size (the limit when undeclared) until its answer is sent. */
-  function reserve(req: IncomingMessage, res: ServerResponse): boolean {
-    if (req.method !== 'POST') return true;
-    const declared = Number(req.headers['content-length'] ?? limits.MAX_BODY_BYTES);
-    const size = Math.min(
-      Number.isFinite(declared) ? declared : limits.MAX_BODY_BYTES,
-      limits.MAX_BODY_BYTES,
-    );
-    if (bytesInFlight + size > limits.MAX_BODY_BYTES_IN_FLIGHT) return false;
-    bytesInFlight += size;
-    res.once('close', () => {
-      bytesInFlight -= size;
-    });
-    return true;
-  }
+  const bodies = { limit: limits.MAX_BODY_BYTES, budget: new BodyBudget(limits.MAX_BODY_BYTES_IN_FLIGHT) };
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz' && req.method === 'GET') return reply(res, 200, { status: 'ok' });
@@ -50,12 +35,7 @@ export function createHttpServer(tools: readonly AnyTool[], deps: CallerDeps, li
       deps.log.warn({ origin: req.headers.origin.slice(0, 100) }, 'refused a foreign origin');
       return reply(res, 403, { error: 'forbidden' });
     }
-    if (!reserve(req, res)) {
-      deps.log.warn({ bytesInFlight }, 'refused a body: too many bytes in flight');
-      res.setHeader('retry-after', '1');
-      return reply(res, 503, rpcError('busy; retry later'));
-    }
-    handleMcp(req, res, tools, deps, limits).catch((error: unknown) => {
+    handleMcp(req, res, tools, deps, bodies).catch((error: unknown) => {
       deps.log.error({ err: error }, 'MCP request failed');
       if (!res.headersSent) reply(res, 500, rpcError('internal error'));
       else res.destroy();
@@ -68,7 +48,7 @@ async function handleMcp(
   res: ServerResponse,
   tools: readonly AnyTool[],
   deps: CallerDeps,
-  limits: BodyLimits,
+  bodies: BodyBounds,
 ): Promise<void> {
   let caller: ReturnType<typeof callerFromHeaders>;
   try {
@@ -80,8 +60,13 @@ async function handleMcp(
   }
   let body: unknown;
   if (req.method === 'POST') {
-    const read = await readJson(req, limits.MAX_BODY_BYTES);
+    const read = await readJson(req, res, bodies);
     if ('status' in read) {
+      if (read.status === 503) {
+        deps.log.warn({ bytesInFlight: bodies.budget.held }, 'refused a body: too many bytes in flight');
+        res.setHeader('retry-after', '1');
+        return reply(res, 503, rpcError(read.reason));
+      }
       deps.log.warn({ reason: read.reason }, 'refused a request body');
       return reply(res, read.status, {
         jsonrpc: '2.0',
@@ -105,19 +90,22 @@ async function handleMcp(
   await transport.handleRequest(req, res, body);
 }
 
+/** Why a body was not read, as this server answers it. */
+const REFUSED: Record<BodyRefusal, { status: number; reason: string }> = {
+  busy: { status: 503, reason: 'busy; retry later' },
+  'too large': { status: 413, reason: 'body too large' },
+  unreadable: { status: 400, reason: 'body could not be read' },
+};
+
 /** The body as JSON within the limits both programs apply (the SDK's own reading has none). */
 async function readJson(
   req: IncomingMessage,
-  limit: number,
+  res: ServerResponse,
+  bodies: BodyBounds,
 ): Promise<{ value: unknown } | { status: number; reason: string }> {
-  let bytes: Buffer;
-  try {
-    bytes = await getRawBody(req, { limit, length: req.headers['content-length'] });
-  } catch (error) {
-    const tooLarge = (error as { type?: unknown }).type === 'entity.too.large';
-    return { status: tooLarge ? 413 : 400, reason: tooLarge ? 'body too large' : 'body could not be read' };
-  }
-  const parsed = parseBoundedJson(bytes);
+  const read = await readBudgetedBody(req, res, bodies);
+  if ('refused' in read) return REFUSED[read.refused];
+  const parsed = parseBoundedJson(read.body);
   return 'refused' in parsed ? { status: 400, reason: `parse error: ${parsed.refused}` } : parsed;
 }
 

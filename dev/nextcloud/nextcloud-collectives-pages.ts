@@ -9,6 +9,7 @@ import {
   ensureFolder,
   INDEX,
   now,
+  pageFileId,
   params,
   type StandinCollective,
   type StandinPage,
@@ -248,7 +249,7 @@ async function create(
   const name = freeName(pages, folder, sanitise(requested) || 'New Page');
   await dav(ctx, 'PUT', collectiveDav(collective, join(folder, `${name}.md`)), { body: '' });
   const page: StandinPage = {
-    id: state.nextFileId++,
+    id: pageFileId(ctx, collective, join(folder, `${name}.md`)),
     collectiveId: collective.id,
     path: join(folder, `${name}.md`),
     emoji: null,
@@ -303,7 +304,7 @@ async function moveOrCopy(ctx: RequestContext, collective: StandinCollective, pa
     for (const other of livePages(ctx, collective).filter(moved)) {
       const twin = {
         ...other,
-        id: state.nextFileId++,
+        id: pageFileId(ctx, collective, renamed(other)),
         path: renamed(other),
         tags: [...other.tags],
         subpageOrder: [],

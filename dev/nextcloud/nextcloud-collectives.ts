@@ -1,13 +1,14 @@
 import { request } from 'undici';
 import { type RequestContext, sendOcs } from './nextcloud.js';
 import { handleCollectivePages } from './nextcloud-collectives-pages.js';
+import { fileIdOf, trackFileIds } from './nextcloud-files-meta.js';
 
 /**
  * Collectives app stand-in (nextcloud/collectives OCS API v1.0, routes.php and the controllers'
  * documented answers): collectives with their trash, tags, and pages (nextcloud-collectives-pages.ts).
  * As in the app, a collective's pages are markdown files in a folder of its members' files
  * (`.Collectives/<name>/`, the default user folder), kept on the real WebDAV server so the DAV
- * tools see them; page ids stand for file ids. Trashed collectives and pages move to a folder
+ * tools see them; a page's id is its file's id. Trashed collectives and pages move to a folder
  * outside every user's files, as the app's own trash is. Only a collective's creator is a member.
  */
 export interface StandinCollective {
@@ -43,8 +44,6 @@ export interface CollectivesState {
   pages: Map<number, StandinPage>;
   tags: Map<number, StandinTag>;
   nextCollectiveId: number;
-  /** Page ids are file ids: a sequence of their own, far from collective ids. */
-  nextFileId: number;
   nextTagId: number;
 }
 
@@ -53,7 +52,6 @@ export const newCollectives = (): CollectivesState => ({
   pages: new Map(),
   tags: new Map(),
   nextCollectiveId: 1,
-  nextFileId: 1000,
   nextTagId: 1,
 });
 
@@ -103,8 +101,16 @@ export async function dav(
   const text = await response.body.text();
   if (response.statusCode >= 400 && !init.tolerate)
     throw new Error(`${method} ${pathname}: ${response.statusCode}`);
+  if (response.statusCode < 300) {
+    const destination = init.destination ? new URL(init.destination, base).pathname : undefined;
+    trackFileIds(ctx.standin.filesMeta, method, pathname, destination);
+  }
   return { status: response.statusCode, text };
 }
+
+/** A page's id is its markdown file's id, as in the app. */
+export const pageFileId = (ctx: RequestContext, collective: StandinCollective, path: string) =>
+  fileIdOf(ctx.standin.filesMeta, collectiveDav(collective, path));
 
 /** Creates a folder unless it exists. */
 export async function ensureFolder(ctx: RequestContext, pathname: string): Promise<void> {
@@ -282,7 +288,7 @@ async function create(ctx: RequestContext): Promise<void> {
     body: `# Welcome to ${name}\n\nThis is the landing page of the collective.\n`,
   });
   state.collectives.set(collective.id, collective);
-  const landing = state.nextFileId++;
+  const landing = pageFileId(ctx, collective, INDEX);
   state.pages.set(landing, {
     id: landing,
     collectiveId: collective.id,

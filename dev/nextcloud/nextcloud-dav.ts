@@ -10,12 +10,11 @@ import {
 import {
   fileIdOf,
   filesWithTags,
-  forget,
   handleFilesMeta,
   isFilesMetaPath,
   metaProps,
-  moved,
   setPersonalTags,
+  trackFileIds,
 } from './nextcloud-files-meta.js';
 import { groupware } from './nextcloud-groupware.js';
 
@@ -126,7 +125,10 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
   const out =
     upstream.statusCode === 207 ? Buffer.from(body.toString('utf8').replace(/(getetag>)W\//g, '$1')) : body;
   if (req.method !== 'HEAD') outHeaders['content-length'] = String(out.length);
-  if (upstream.statusCode < 300) keepFileIds(ctx, headers.destination);
+  if (upstream.statusCode < 300) {
+    const target = headers.destination ? new URL(headers.destination).pathname : undefined;
+    trackFileIds(ctx.standin.filesMeta, req.method ?? '', url.pathname, target);
+  }
   res.writeHead(upstream.statusCode, outHeaders).end(out);
 }
 
@@ -140,15 +142,6 @@ function dummyGetResponse(ctx: RequestContext): void {
     .end(
       'This is the WebDAV interface. It can only be accessed by WebDAV clients such as the Nextcloud desktop sync client.',
     );
-}
-
-/** File ids follow a MOVE; a DELETE ends them; a COPY's destination is new (Nextcloud's semantics). */
-function keepFileIds(ctx: RequestContext, destination: string | undefined): void {
-  const meta = ctx.standin.filesMeta;
-  const target = destination ? new URL(destination).pathname : undefined;
-  if (ctx.req.method === 'MOVE' && target) moved(meta, ctx.url.pathname, target);
-  else if (ctx.req.method === 'COPY' && target) forget(meta, target);
-  else if (ctx.req.method === 'DELETE') forget(meta, ctx.url.pathname);
 }
 
 /** The personal tags a PROPPATCH sets (`oc:tags` with `oc:tag` children), if that is what it does. */
@@ -282,30 +275,36 @@ async function search(ctx: RequestContext): Promise<void> {
   const encoded = rest.map((segment) => encodeURIComponent(segment)).join('/');
   const items = await propfind(ctx, `${FILES}${encodeURIComponent(user)}/${encoded}`, 'infinity');
   const limit = Number(basic.limit?.nresults ?? Number.POSITIVE_INFINITY);
-  const matches = items.slice(1).filter((item) => evaluate(basic.where ?? {}, item));
+  const idOf = (item: Item) => fileIdOf(ctx.standin.filesMeta, item.href);
+  const matches = items.slice(1).filter((item) => evaluate(basic.where ?? {}, item, idOf));
   sendMultistatus(ctx.res, resources(ctx, matches.slice(0, limit)), requestedProps(ctx.body));
 }
 
+/** A file's id, which Nextcloud's SEARCH matches as `oc:fileid`. */
+type IdOf = (item: Item) => number;
+
 /** Evaluates a DASL basicsearch `where` (and, or, not, like, eq, gt, lt, gte, lte). */
-function evaluate(where: Where, item: Item): boolean {
+function evaluate(where: Where, item: Item, idOf: IdOf): boolean {
   return Object.entries(where).every(([op, operand]) =>
-    (Array.isArray(operand) ? operand : [operand]).every((node) => evaluateOne(op, node as Where, item)),
+    (Array.isArray(operand) ? operand : [operand]).every((node) =>
+      evaluateOne(op, node as Where, item, idOf),
+    ),
   );
 }
 
-function evaluateOne(op: string, node: Where, item: Item): boolean {
-  if (op === 'and') return evaluate(node, item);
+function evaluateOne(op: string, node: Where, item: Item, idOf: IdOf): boolean {
+  if (op === 'and') return evaluate(node, item, idOf);
   if (op === 'or') {
     return Object.entries(node).some(([inner, operand]) =>
       (Array.isArray(operand) ? operand : [operand]).some((child) =>
-        evaluateOne(inner, child as Where, item),
+        evaluateOne(inner, child as Where, item, idOf),
       ),
     );
   }
-  if (op === 'not') return !evaluate(node, item);
+  if (op === 'not') return !evaluate(node, item, idOf);
   const prop = Object.keys((node.prop as object) ?? {})[0] ?? '';
   const literal = String(node.literal ?? '');
-  const value = propValue(prop, item);
+  const value = prop === 'fileid' ? idOf(item) : propValue(prop, item);
   switch (op) {
     case 'like':
       return likeToRegExp(literal).test(String(value));

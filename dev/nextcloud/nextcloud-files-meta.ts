@@ -76,7 +76,7 @@ export function fileIdOf(state: FilesMetaState, pathname: string): number {
 }
 
 /** After a MOVE: the moved tree keeps its ids, whatever the destination had is gone. */
-export function moved(state: FilesMetaState, from: string, to: string): void {
+function moved(state: FilesMetaState, from: string, to: string): void {
   forget(state, to);
   const source = keyOf(from);
   const target = keyOf(to);
@@ -89,11 +89,23 @@ export function moved(state: FilesMetaState, from: string, to: string): void {
 }
 
 /** After a DELETE, or before a COPY replaces a destination: those paths get new ids when seen again. */
-export function forget(state: FilesMetaState, pathname: string): void {
+function forget(state: FilesMetaState, pathname: string): void {
   const key = keyOf(pathname);
   for (const existing of [...state.ids.keys()]) {
     if (existing === key || existing.startsWith(`${key}/`)) state.ids.delete(existing);
   }
+}
+
+/** Ids across a change, as Nextcloud keeps them: a MOVE keeps them, a DELETE ends them, a COPY's destination is new. */
+export function trackFileIds(
+  state: FilesMetaState,
+  method: string,
+  pathname: string,
+  destination: string | undefined,
+): void {
+  if (method === 'MOVE' && destination) moved(state, pathname, destination);
+  else if (method === 'COPY' && destination) forget(state, destination);
+  else if (method === 'DELETE') forget(state, pathname);
 }
 
 function isAdmin(ctx: RequestContext): boolean {

@@ -2,13 +2,22 @@ import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import type { NcRequest, NextcloudClient } from './client.js';
 import { displayPath, normalizeUserPath } from './dav-path.js';
+import type { FileRef, UserFiles } from './files.js';
 
 /**
  * Collectives app OCS API v1.0 (nextcloud/collectives appinfo/routes.php, openapi.json). Page ids
  * are the file ids of the pages' markdown files; a page's text lives in the collective's folder
- * in the member's files and is read and written over WebDAV.
+ * in the member's files and is read and written over WebDAV. So the tenant's excluded tags hold
+ * for pages through the files gateway, by id and by path: a tagged page, or one in a tagged
+ * folder, is left out of lists and search and refused by id.
  */
 const API = '/ocs/v2.php/apps/collectives/api/v1.0/collectives';
+
+/** What a page call needs: the client, and the gateway that applies the excluded tags. */
+export interface CollectivesContext {
+  readonly nc: NextcloudClient;
+  readonly files: UserFiles;
+}
 
 /** Permissions and trash times are absent from some answers (e.g. of older app versions). */
 const CollectiveSchema = z.looseObject({
@@ -152,4 +161,73 @@ export async function pageCall(
 export function pagePath(page: Page): string | null {
   if (!page.collectivePath || page.trashTimestamp) return null;
   return displayPath(normalizeUserPath([page.collectivePath, page.filePath, page.fileName].join('/')));
+}
+
+/** The landing page, the parent of the top level (which the API calls parent 0 in some places). */
+export async function landingPage(nc: NextcloudClient, collective: number): Promise<Page> {
+  const landing = (await pagesOf(nc, collective)).find((page) => page.parentId === 0);
+  if (!landing) throw new NotFoundError(`Collective ${collective} has no landing page`);
+  return landing;
+}
+
+/** A page's markdown file as the exclusion knows it: by id, in its folder (not told in the trash). */
+function pageFile(page: Page): FileRef {
+  const folder =
+    pagePath(page) === null ? undefined : normalizeUserPath(`${page.collectivePath}/${page.filePath}`);
+  return { id: page.id, folder, name: `Page ${page.id}` };
+}
+
+/** The pages the excluded tags leave visible. */
+export function visiblePages(files: UserFiles, pages: readonly Page[]): Promise<Page[]> {
+  return files.visibleFiles(pages, pageFile);
+}
+
+/** A page (without its text); refused when the excluded tags hide it. */
+export async function getPage(ctx: CollectivesContext, collective: number, id: number): Promise<Page> {
+  const page = await pageCall(ctx.nc, 'GET', collective, `/${id}`, `Page ${id} of collective ${collective}`);
+  await ctx.files.assertFileVisible(pageFile(page));
+  return page;
+}
+
+/**
+ * Refuses, before it is made, a change to a page the excluded tags hide. `moves`: the change moves,
+ * copies or trashes what goes with the page (an index page's whole folder, its subpages inside),
+ * which must then hold no excluded file either. The page is looked up only when tags are excluded.
+ */
+export async function assertPageChangeable(
+  ctx: CollectivesContext,
+  collective: number,
+  id: number,
+  moves: boolean,
+): Promise<void> {
+  if (!ctx.files.excludes) return;
+  const page = await getPage(ctx, collective, id);
+  const path = pagePath(page);
+  if (!moves || !path) return;
+  const index = page.fileName === 'Readme.md' && page.filePath !== '';
+  await ctx.files.assertChangeable(index ? path.slice(0, path.lastIndexOf('/')) : path);
+}
+
+/**
+ * Refuses to put a page below a parent the excluded tags hide (0: the landing page): it would land
+ * in a tagged folder, or turn a hidden page into the index of a new one.
+ */
+export async function assertParentVisible(
+  ctx: CollectivesContext,
+  collective: number,
+  parent: number,
+): Promise<void> {
+  if (!ctx.files.excludes) return;
+  await getPage(ctx, collective, parent === 0 ? (await landingPage(ctx.nc, collective)).id : parent);
+}
+
+/** Refuses to restore a trashed page the excluded tags hide (known there by its id alone). */
+export async function assertTrashedPageVisible(
+  ctx: CollectivesContext,
+  collective: number,
+  id: number,
+): Promise<void> {
+  if (!ctx.files.excludes) return;
+  const page = (await trashedPages(ctx.nc, collective)).find((candidate) => candidate.id === id);
+  if (page) await ctx.files.assertFileVisible(pageFile(page));
 }

@@ -25,6 +25,7 @@ import {
 } from './webdav.js';
 
 export { commentShape, systemTagShape } from './file-meta.js';
+export type { FileRef } from './tag-exclusion.js';
 export { type FileEntry, fileEntryShape, type SearchCriteria } from './webdav.js';
 
 /** A caller's path, normalised, with its DAV request path and the form tools show. */
@@ -287,12 +288,20 @@ export class UserFiles {
     return this.exclusion.active;
   }
 
-  /** Refuses a file known by its id (a note) that the tags hide; see {@link FileRef}. */
+  /** Refuses a file known by its id (a note, a page) that the tags hide; see {@link FileRef}. */
   assertFileVisible(file: FileRef): Promise<void> {
     return this.exclusion.assertFileVisible(file);
   }
 
-  /** Leaves out items known by file id (notes) whose file the tags hide. */
+  /**
+   * Refuses a path an app's API is about to move, copy or delete (a page with its subpages), as
+   * this gateway refuses its own: never the root, never excluded nor holding excluded files.
+   */
+  async assertChangeable(path: string): Promise<void> {
+    await this.named(path);
+  }
+
+  /** Leaves out items known by file id (notes, pages) whose file the tags hide. */
   visibleFiles<T>(items: readonly T[], locate: (item: T) => FileRef): Promise<T[]> {
     return this.exclusion.withoutFiles(items, locate);
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { NotFoundError } from '../errors.js';
 import { headerValue, type NextcloudClient } from './client.js';
-import { normalizeUserPath } from './dav-path.js';
+import { displayPath, normalizeUserPath } from './dav-path.js';
 import type { UserFiles } from './files.js';
 
 /**
@@ -175,10 +176,19 @@ async function assertVisible(ctx: NotesContext, note: Pick<Note, 'id' | 'categor
   });
 }
 
-/** Where Notes keeps a note in the user's files: `/<notes folder>/<category>/<title>.md`. */
+/**
+ * Where a note's file is in the user's files. Its name need not be the title (Notes sanitises names
+ * and calls a second note of a title "<title> (2).md"), so it is found by its id, the note's, with a
+ * SEARCH on oc:fileid in the category folder.
+ */
 export async function noteFilePath(ctx: NotesContext, id: number): Promise<string> {
-  const [folder, note] = await Promise.all([notesFolder(ctx.nc), getNote(ctx, id)]);
-  return `/${[folder, note.category, `${note.title}.md`].filter(Boolean).join('/')}`;
+  const note = await getNote(ctx, id);
+  const folder = await categoryFolder(ctx.nc, note.category);
+  const [file] = (await ctx.files.search(folder, { fileId: id }, 10)).filter(
+    (entry) => entry.type === 'file',
+  );
+  if (!file) throw new NotFoundError(`The file of note ${id} is not in ${displayPath(folder)}`);
+  return file.path;
 }
 
 /** Where Notes keeps a note's attachment, relative to the user's files: `.attachments.<id>/` beside it. */

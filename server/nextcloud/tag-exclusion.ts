@@ -37,12 +37,13 @@ const NOTHING: Tagged = { paths: [], ids: new Set() };
 
 /**
  * A file known by its id rather than its path, as apps that keep their data in the user's files
- * name it (a note's id is its file's id): its folder (normalised, below the files root) and the
- * name that refusals use.
+ * name it (a note's or a Collectives page's id is its file's id): its folder (normalised, below the
+ * files root; undefined where the app does not tell it, as for a page in its trash, leaving the id
+ * alone to check) and the name that refusals use.
  */
 export interface FileRef {
   readonly id: number;
-  readonly folder: string;
+  readonly folder?: string | undefined;
   readonly name: string;
 }
 
@@ -108,7 +109,7 @@ export class TagExclusion {
       return failClosed(new UpstreamFailedError('Nextcloud did not tell the file ids of the tagged files'));
     return items.filter((item) => {
       const file = locate(item);
-      return !ids.has(file.id) && !hidden(comparable(file.folder), paths);
+      return !ids.has(file.id) && (file.folder === undefined || !hidden(comparable(file.folder), paths));
     });
   }
 

@@ -153,6 +153,8 @@ export interface SearchCriteria {
   readonly minSize?: number;
   readonly maxSize?: number;
   readonly onlyFavorites?: boolean;
+  /** The file of this id, as apps that keep their data in files name it (a note's id is its file's). */
+  readonly fileId?: number;
 }
 
 /** A DASL `d:where` condition over one property. */
@@ -186,6 +188,7 @@ export function searchWhere(criteria: SearchCriteria): Condition {
   if (criteria.minSize !== undefined) conditions.push(compare('d:gt', 'oc:size', criteria.minSize - 1));
   if (criteria.maxSize !== undefined) conditions.push(compare('d:lt', 'oc:size', criteria.maxSize + 1));
   if (criteria.onlyFavorites) conditions.push(compare('d:eq', 'oc:favorite', 1));
+  if (criteria.fileId !== undefined) conditions.push(compare('d:eq', 'oc:fileid', criteria.fileId));
   const [first, ...rest] = conditions;
   if (!first) throw new InvalidInputError('Give at least one search criterion');
   return rest.length === 0 ? first : { 'd:and': mergeConditions(conditions) };

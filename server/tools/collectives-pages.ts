@@ -34,8 +34,8 @@ const getPages = defineTool({
   },
   output: { ...listShape, next_offset: z.number().nullable() },
   hints: read,
-  async handler(args, { nc }) {
-    const pages = await api.pagesOf(nc, args.collective_id);
+  async handler(args, { nc, files }) {
+    const pages = await api.visiblePages(files, await api.pagesOf(nc, args.collective_id));
     const end = args.offset + args.limit;
     return {
       structured: {
@@ -62,13 +62,7 @@ const getPage = defineTool({
   },
   hints: read,
   async handler(args, ctx) {
-    const page = await api.pageCall(
-      ctx.nc,
-      'GET',
-      args.collective_id,
-      `/${args.page_id}`,
-      `Page ${args.page_id} of collective ${args.collective_id}`,
-    );
+    const page = await api.getPage(ctx, args.collective_id, args.page_id);
     const view = pageView(page);
     let text: { content: string | null; etag: string | null } = { content: null, etag: null };
     if (view.path) {
@@ -93,8 +87,8 @@ const searchPages = defineTool({
   input: { collective_id: collectiveId, query: z.string().min(1).max(500).describe('Words to look for') },
   output: { ...listShape, query: z.string() },
   hints: read,
-  async handler(args, { nc }) {
-    const pages = await api.searchPages(nc, args.collective_id, args.query);
+  async handler(args, { nc, files }) {
+    const pages = await api.visiblePages(files, await api.searchPages(nc, args.collective_id, args.query));
     return {
       structured: {
         collective_id: args.collective_id,
@@ -114,8 +108,8 @@ const getTrashedPages = defineTool({
   input: { collective_id: collectiveId },
   output: listShape,
   hints: read,
-  async handler(args, { nc }) {
-    const pages = await api.trashedPages(nc, args.collective_id);
+  async handler(args, { nc, files }) {
+    const pages = await api.visiblePages(files, await api.trashedPages(nc, args.collective_id));
     return {
       structured: { collective_id: args.collective_id, pages: pages.map(pageView), total: pages.length },
     };
@@ -141,7 +135,9 @@ const createPage = defineTool({
   },
   output: pageShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-  async handler(args, { nc, files }) {
+  async handler(args, ctx) {
+    const { nc, files } = ctx;
+    await api.assertParentVisible(ctx, args.collective_id, args.parent_id);
     const page = await api.pageCall(
       nc,
       'POST',
@@ -187,16 +183,14 @@ const movePage = defineTool({
   },
   output: { ...pageShape, copied: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-  async handler(args, { nc }) {
-    let parent = args.parent_id;
+  async handler(args, ctx) {
     // The API reads parent 0 as "keep the parent"; the top level is below the landing page.
-    if (parent === 0) {
-      const landing = (await api.pagesOf(nc, args.collective_id)).find((page) => page.parentId === 0);
-      if (!landing) throw new NotFoundError(`Collective ${args.collective_id} has no landing page`);
-      parent = landing.id;
-    }
+    const parent =
+      args.parent_id === 0 ? (await api.landingPage(ctx.nc, args.collective_id)).id : args.parent_id;
+    await api.assertPageChangeable(ctx, args.collective_id, args.page_id, true);
+    if (parent !== undefined) await api.assertParentVisible(ctx, args.collective_id, parent);
     const page = await api.pageCall(
-      nc,
+      ctx.nc,
       'PUT',
       args.collective_id,
       `/${args.page_id}`,
@@ -220,9 +214,10 @@ const trashPage = defineTool({
   input: { collective_id: collectiveId, page_id: pageId },
   output: pageShape,
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
+    await api.assertPageChangeable(ctx, args.collective_id, args.page_id, true);
     const page = await api.pageCall(
-      nc,
+      ctx.nc,
       'DELETE',
       args.collective_id,
       `/${args.page_id}`,
@@ -239,9 +234,10 @@ const restorePage = defineTool({
   input: { collective_id: collectiveId, page_id: pageId.describe('The id of a page in the trash') },
   output: pageShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
+    await api.assertTrashedPageVisible(ctx, args.collective_id, args.page_id);
     const page = await api.pageCall(
-      nc,
+      ctx.nc,
       'PATCH',
       args.collective_id,
       `/trash/${args.page_id}`,
@@ -262,10 +258,11 @@ const setPageEmoji = defineTool({
   },
   output: pageShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
-  async handler(args, { nc }) {
+  async handler(args, ctx) {
+    await api.assertPageChangeable(ctx, args.collective_id, args.page_id, false);
     // Only an empty emoji clears it for good: the app keeps the stored one when it gets null.
     const page = await api.pageCall(
-      nc,
+      ctx.nc,
       'PUT',
       args.collective_id,
       `/${args.page_id}/emoji`,
@@ -290,9 +287,10 @@ function tagging(assign: boolean) {
     input: tagInput,
     output: pageShape,
     hints: tagHints,
-    async handler(args, { nc }) {
+    async handler(args, ctx) {
+      await api.assertPageChangeable(ctx, args.collective_id, args.page_id, false);
       const page = await api.pageCall(
-        nc,
+        ctx.nc,
         assign ? 'PUT' : 'DELETE',
         args.collective_id,
         `/${args.page_id}/tags/${args.tag_id}`,

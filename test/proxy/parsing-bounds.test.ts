@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +69,37 @@ async function postStatus(
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/** What became of a body sent in part and held open: its answer, if one came. */
+interface HeldBody {
+  readonly request: ClientRequest;
+  answer?: { status: number; retryAfter: string | undefined };
+}
+
+/**
+ * Starts a POST that sends `sent` bytes of its body and then waits, holding what the proxy read:
+ * declaring `declared` bytes, or chunked when that is undefined.
+ */
+function holdBody(url: string, token: string, sent: number, declared?: number): HeldBody {
+  const request = httpRequest(url, {
+    method: 'POST',
+    headers: {
+      ...JSON_RPC,
+      authorization: `Bearer ${token}`,
+      ...(declared === undefined ? {} : { 'content-length': String(declared) }),
+    },
+  });
+  const held: HeldBody = { request };
+  request.on('response', (response) => {
+    const retryAfter = response.headers['retry-after'];
+    held.answer = { status: response.statusCode ?? 0, retryAfter };
+    response.resume();
+  });
+  request.on('error', () => {});
+  // JSON allows leading whitespace: the bytes are a valid start of a body.
+  request.write(Buffer.alloc(sent, 0x20));
+  return held;
 }
 
 /**
@@ -158,6 +190,46 @@ describe('one request cannot take a pod down', () => {
     expect(statuses).toContain(200);
     expect(await postStatus(`${proxyUrl}/mcp`, { authorization: `Bearer ${token}` }, toolsList)).toBe(200);
   }, 60_000);
+
+  it.each([
+    ['declared', 256 * 1024, NEAR_FOUR_MIB],
+    ['chunked', 2 * 1024 * 1024, undefined],
+  ] as const)(
+    'holds at most MAX_BODY_BYTES_IN_FLIGHT of bodies from many subjects at once (%s), then serves',
+    async (_kind, sent, declared) => {
+      const subjects = 30;
+      const tokens = await Promise.all(
+        Array.from({ length: subjects }, (_, i) =>
+          signer.sign({
+            iss: path.idp.issuer,
+            sub: `budget-${i}`,
+            preferred_username: DEMO_USER.name,
+            aud: [`${proxyUrl}/mcp`, PROXY_CLIENT.id],
+            scope: 'notes:read',
+            exp: Math.floor(Date.now() / 1000) + 3600,
+          }),
+        ),
+      );
+      const held = tokens.map((each) => holdBody(`${proxyUrl}/mcp`, each, sent, declared));
+      // 30 × 4 MiB declared, or 30 × 2 MiB sent, is over the default 24 MiB: the rest are refused.
+      const fits = Math.floor((24 * 1024 * 1024) / (declared ?? sent));
+      for (let i = 0; i < 100 && held.filter((body) => body.answer).length < subjects - fits; i++)
+        await sleep(100);
+      const answers = held.flatMap((body) => (body.answer ? [body.answer] : []));
+      expect(proxy.exitCode).toBeNull();
+      expect(answers.length).toBeGreaterThanOrEqual(subjects - fits);
+      for (const answer of answers) expect(answer).toEqual({ status: 503, retryAfter: '1' });
+      for (const body of held) body.request.destroy();
+      // Bodies given up are given back: a normal request passes again.
+      let status: number | string = 0;
+      for (let i = 0; i < 30 && status !== 200; i++) {
+        status = await postStatus(`${proxyUrl}/mcp`, { authorization: `Bearer ${token}` }, toolsList);
+        if (status !== 200) await sleep(100);
+      }
+      expect(status).toBe(200);
+    },
+    60_000,
+  );
 
   it.each(Object.keys(HOSTILE))(
     'the tool server refuses %s, several at once, and still serves',
