@@ -16,6 +16,7 @@ import {
   CRD_KIND,
   CRD_VERSION,
   type NextcloudMcp,
+  type NextcloudMcpSpec,
   RESTRICTED_CONTAINER_SECURITY,
   RESTRICTED_POD_SECURITY,
   RUNTIME_NODE_OPTIONS,
@@ -304,7 +305,7 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
     });
   }
   if (spec.ingress) {
-    const host = spec.ingress.host ?? new URL(publicUrl).hostname;
+    const host = ingressHost(spec);
     objects.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
@@ -329,6 +330,9 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
   }
   return objects.map(stamped);
 }
+
+/** The host the tenant's Ingress routes: `ingress.host`, else publicUrl's. */
+export const ingressHost = (spec: NextcloudMcpSpec) => spec.ingress?.host ?? new URL(spec.publicUrl).hostname;
 
 /** Reads back what `desiredObjects` stored in the owned Secret, if it is there and whole. */
 export function storedClientOf(secret: V1Secret | undefined): StoredClient | undefined {

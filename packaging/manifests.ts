@@ -121,6 +121,7 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
                     env: [
                       env('OPERATOR_IMAGE', source.image),
                       env('TENANT_IMAGES', source.text('tenantImages')),
+                      env('TENANT_INGRESS_DOMAINS', source.text('tenantIngressDomains')),
                       fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
                       fieldEnv('POD_NAME', 'metadata.name'),
                       env('WORKERS', source.text('workers')),

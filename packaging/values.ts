@@ -42,6 +42,16 @@ export const ValuesSchema = z.strictObject({
    * only the platform team picks what runs there; any other image is refused (`ImageNotAllowed`).
    */
   tenantImages: z.string().default(''),
+  /**
+   * Domains a NextcloudMcp's Ingress host may be or be under, comma-separated (the operator's
+   * TENANT_INGRESS_DOMAINS; `example.com` allows it and `*.example.com`). On a shared ingress
+   * controller a host is a claim on its traffic, so none are allowed until the platform team says
+   * which (`HostNotAllowed`); resources without `spec.ingress` are unaffected.
+   */
+  tenantIngressDomains: z
+    .string()
+    .regex(/^[A-Za-z0-9.,\s-]*$/, 'comma-separated domains, without wildcards')
+    .default(''),
   imagePullSecrets: z.array(z.strictObject({ name: z.string().min(1) })).default([]),
   /** Two replicas elect a leader on a Lease: one reconciles, the other takes over. */
   replicas: z.number().int().min(1).max(5).default(2),
