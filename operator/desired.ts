@@ -153,6 +153,10 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
     AUTH_MODE: spec.auth?.mode ?? 'exchange',
     NEXTCLOUD_AUDIENCE: spec.nextcloud.audience ?? 'nextcloud',
     APPS: apps,
+    // The proxy's own default is publicUrl's origin alone; a list replaces it, so it goes first.
+    ...(spec.allowedOrigins?.length
+      ? { ALLOWED_ORIGINS: [...new Set([new URL(publicUrl).origin, ...spec.allowedOrigins])].join(',') }
+      : {}),
     UPSTREAM_URL: `http://127.0.0.1:${SERVER_PORT}`,
     PORT: String(PROXY_PORT),
     METRICS_PORT: String(METRICS_PORT),
