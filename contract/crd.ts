@@ -59,6 +59,11 @@ export interface NextcloudMcpSpec {
   readonly image?: string;
   readonly ingress?: { readonly className?: string; readonly host?: string; readonly tlsSecretName?: string };
   /**
+   * Browser origins besides publicUrl's whose pages may call the endpoint; passed, with publicUrl's,
+   * to the proxy as `ALLOWED_ORIGINS`.
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
    * System tags whose files (and folders, with everything inside) no tool lists, reads, changes or
    * shares; passed to the server as `EXCLUDED_TAGS`.
    */

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { loadEnv, logLevel } from '../config/env.js';
+import { commaList, loadEnv, logLevel } from '../config/env.js';
+
+/** One DNS name of lowercase labels: no wildcard, no empty label. */
+const DNS_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
 const ConfigSchema = z.object({
   /** The image tenant pods run unless a resource overrides it: the operator's own. */
@@ -8,15 +11,25 @@ const ConfigSchema = z.object({
    * Images a resource's `spec.image` may name besides OPERATOR_IMAGE, comma-separated; the platform
    * team's list, since a tenant's pod holds the tenant's client secret and users' tokens.
    */
-  TENANT_IMAGES: z
-    .string()
-    .default('')
-    .transform((list) =>
-      list
-        .split(',')
-        .map((image) => image.trim())
-        .filter(Boolean),
-    ),
+  TENANT_IMAGES: commaList.default([]),
+  /**
+   * Domains a resource's Ingress host may be or be under, comma-separated; none allows no Ingress,
+   * since on a shared ingress controller a host is a claim on everyone's traffic for it.
+   */
+  TENANT_INGRESS_DOMAINS: commaList
+    .pipe(
+      z.array(
+        z
+          .string()
+          .transform((domain) => domain.toLowerCase())
+          .pipe(
+            z
+              .string()
+              .regex(DNS_NAME, 'a domain such as example.com (its subdomains are allowed too), no wildcard'),
+          ),
+      ),
+    )
+    .default([]),
   WORKERS: z.coerce.number().int().min(1).max(64).default(4),
   LOG_LEVEL: logLevel,
   /** A kubeconfig file; inside a cluster the pod's service account is used when absent. */

@@ -11,6 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { CRD_GROUP, CRD_KIND, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../contract/index.js';
+import type { AdmissionPolicy } from './admission.js';
 import { MANAGED_BY } from './desired.js';
 import { fromKubernetes, KubernetesConflict } from './errors.js';
 import type { EventRecorder } from './events.js';
@@ -26,13 +27,11 @@ import {
 import { reconcile } from './reconcile.js';
 import { type ReconcileOutcome, runWorkers, WorkQueue } from './work-queue.js';
 
-export interface ControllerOptions {
+/** What tenants may ask for (their pods' images, their Ingress hosts) comes with the options. */
+export interface ControllerOptions extends AdmissionPolicy {
   readonly kubeConfig: KubeConfig;
   readonly identity: IdentityProvisioner;
   readonly events: EventRecorder;
-  readonly operatorImage: string;
-  /** What `spec.image` may name besides `operatorImage`. */
-  readonly tenantImages?: readonly string[];
   readonly workers: number;
   readonly log: Logger;
   readonly metrics?: OperatorMetrics;
@@ -74,6 +73,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     events: options.events,
     operatorImage: options.operatorImage,
     tenantImages: options.tenantImages ?? [],
+    ingressDomains: options.ingressDomains ?? [],
     now: () => new Date().toISOString(),
   };
   const enqueue = (object: KubernetesObject) =>

@@ -16,6 +16,7 @@ import {
   CRD_KIND,
   CRD_VERSION,
   type NextcloudMcp,
+  type NextcloudMcpSpec,
   RESTRICTED_CONTAINER_SECURITY,
   RESTRICTED_POD_SECURITY,
   RUNTIME_NODE_OPTIONS,
@@ -152,6 +153,10 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
     AUTH_MODE: spec.auth?.mode ?? 'exchange',
     NEXTCLOUD_AUDIENCE: spec.nextcloud.audience ?? 'nextcloud',
     APPS: apps,
+    // The proxy's own default is publicUrl's origin alone; a list replaces it, so it goes first.
+    ...(spec.allowedOrigins?.length
+      ? { ALLOWED_ORIGINS: [...new Set([new URL(publicUrl).origin, ...spec.allowedOrigins])].join(',') }
+      : {}),
     UPSTREAM_URL: `http://127.0.0.1:${SERVER_PORT}`,
     PORT: String(PROXY_PORT),
     METRICS_PORT: String(METRICS_PORT),
@@ -304,7 +309,7 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
     });
   }
   if (spec.ingress) {
-    const host = spec.ingress.host ?? new URL(publicUrl).hostname;
+    const host = ingressHost(spec);
     objects.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
@@ -329,6 +334,9 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
   }
   return objects.map(stamped);
 }
+
+/** The host the tenant's Ingress routes: `ingress.host`, else publicUrl's. */
+export const ingressHost = (spec: NextcloudMcpSpec) => spec.ingress?.host ?? new URL(spec.publicUrl).hostname;
 
 /** Reads back what `desiredObjects` stored in the owned Secret, if it is there and whole. */
 export function storedClientOf(secret: V1Secret | undefined): StoredClient | undefined {

@@ -11,6 +11,7 @@ const CODES = {
   ERR_SECRET_NOT_MARKED: { transient: false, reason: 'SecretNotMarked' },
   ERR_INVALID_SPEC: { transient: false, reason: 'InvalidSpec' },
   ERR_IMAGE_NOT_ALLOWED: { transient: false, reason: 'ImageNotAllowed' },
+  ERR_HOST_NOT_ALLOWED: { transient: false, reason: 'HostNotAllowed' },
   ERR_REALM_SHARED: { transient: false, reason: 'RealmShared' },
   // Transient: the garbage collector may still be removing a deleted namesake's objects.
   ERR_NAME_CONFLICT: { transient: true, reason: 'NameConflict' },
@@ -65,6 +66,10 @@ export class InvalidSpec extends OperatorError {
 /** `spec.image` is not among the images the platform team allows. */
 export class ImageNotAllowed extends OperatorError {
   readonly code = 'ERR_IMAGE_NOT_ALLOWED';
+}
+/** The host `spec.ingress` would claim is outside the domains the platform team allows. */
+export class HostNotAllowed extends OperatorError {
+  readonly code = 'ERR_HOST_NOT_ALLOWED';
 }
 /** Another tenant's audience is in the realm, and sharing it was not allowed. */
 export class RealmShared extends OperatorError {

@@ -44,6 +44,7 @@ try {
         events: createEventRecorder(core, log, config.POD_NAME),
         operatorImage: config.OPERATOR_IMAGE,
         tenantImages: config.TENANT_IMAGES,
+        ingressDomains: config.TENANT_INGRESS_DOMAINS,
         workers: config.WORKERS,
         log,
         metrics,

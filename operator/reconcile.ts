@@ -8,6 +8,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Condition, NextcloudMcp } from '../contract/index.js';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, SKIP_IDP_CLEANUP_ANNOTATION } from '../contract/index.js';
+import { type AdmissionPolicy, refusedSpec } from './admission.js';
 import { satisfies } from './compare.js';
 import { type ConditionUpdate, nextConditions, sameConditions } from './conditions.js';
 import {
@@ -19,7 +20,7 @@ import {
   ownedName,
   storedClientOf,
 } from './desired.js';
-import { ImageNotAllowed, NameConflict, OperatorError, SecretNotFound, SecretNotMarked } from './errors.js';
+import { NameConflict, OperatorError, SecretNotFound, SecretNotMarked } from './errors.js';
 import { type EventRecorder, type ResourceEvent, transitionEvents } from './events.js';
 import { addFinalizer, hasFinalizer, needsFinalizer, removeFinalizer } from './finalizer.js';
 import type { IdentityProvisioner, ProvisionedIdentity } from './identity.js';
@@ -27,14 +28,11 @@ import { apiReader, type ObjectReader } from './object-cache.js';
 import { holdSecrets, releaseSecrets } from './secret-holds.js';
 import type { ReconcileOutcome } from './work-queue.js';
 
-export interface ReconcileDeps {
+export interface ReconcileDeps extends AdmissionPolicy {
   readonly objects: KubernetesObjectApi;
   readonly custom: CustomObjectsApi;
   readonly identity: IdentityProvisioner;
   readonly events: EventRecorder;
-  readonly operatorImage: string;
-  /** What `spec.image` may name besides the operator's image (TENANT_IMAGES). */
-  readonly tenantImages?: readonly string[];
   readonly now: () => string;
   /** Where observed objects come from: the controller's informer caches; a GET each when absent. */
   readonly reader?: ObjectReader;
@@ -88,7 +86,7 @@ export async function reconcile(
   } else {
     if (needsFinalizer(resource) && !hasFinalizer(resource))
       resource = await addFinalizer(deps.custom, resource);
-    const refused = refusedImage(resource, deps);
+    const refused = refusedSpec(resource.spec, deps);
     pass = refused
       ? refusal(resource, 'WorkloadAvailable', refused)
       : secret && !ownedSecret
@@ -134,15 +132,6 @@ async function observeOwned<T extends KubernetesObject>(
 ): Promise<T | undefined> {
   return (
     (await reader.read<T>(ref)) ?? (deps.reader ? await apiReader(deps.objects).read<T>(ref) : undefined)
-  );
-}
-
-/** A spec image the platform team did not allow: the pods would hold the tenant's credentials. */
-function refusedImage(resource: NextcloudMcp, deps: ReconcileDeps): ImageNotAllowed | undefined {
-  const { image } = resource.spec;
-  if (!image || image === deps.operatorImage || deps.tenantImages?.includes(image)) return undefined;
-  return new ImageNotAllowed(
-    `image ${image} is not one the operator may run; allowed: ${[deps.operatorImage, ...(deps.tenantImages ?? [])].join(', ')} (chart value tenantImages)`,
   );
 }
 

@@ -17,6 +17,8 @@ export interface ValueSource {
   text(path: string): string;
   /** An object or list at a values path, written as a YAML block. */
   block(path: string): unknown;
+  /** The lists at several values paths, joined, written as one YAML block. */
+  joined(paths: readonly string[]): unknown;
   /** A labels map plus the labels at a values path. */
   withLabels(base: Record<string, string>, path: string): Record<string, string>;
   readonly namespace: string;
@@ -121,6 +123,7 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
                     env: [
                       env('OPERATOR_IMAGE', source.image),
                       env('TENANT_IMAGES', source.text('tenantImages')),
+                      env('TENANT_INGRESS_DOMAINS', source.text('tenantIngressDomains')),
                       fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
                       fieldEnv('POD_NAME', 'metadata.name'),
                       env('WORKERS', source.text('workers')),
@@ -155,6 +158,26 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
           spec: {
             selector,
             ports: [{ name: 'http-metrics', port: source.value<number>('metrics.port'), targetPort: 'http' }],
+          },
+        },
+      ],
+    },
+    {
+      name: 'networkpolicy.yaml',
+      enabledBy: 'networkPolicy.egress.enabled',
+      objects: [
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: metadata(),
+          spec: {
+            podSelector: { matchLabels: selector },
+            // Egress only: probes and metrics scraping come in as they did.
+            policyTypes: ['Egress'],
+            // No rule at all leaves no egress, never an open one.
+            egress: source.joined(
+              ['dns', 'apiServer', 'identityProviders'].map((list) => `networkPolicy.egress.${list}`),
+            ),
           },
         },
       ],

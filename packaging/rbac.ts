@@ -13,31 +13,32 @@ export const CLUSTER_RULES: readonly V1PolicyRule[] = [
   // Owned objects block their owner's deletion (blockOwnerDeletion), which admission
   // (OwnerReferencesPermissionEnforcement) allows only to who may set the owner's finalizers.
   { apiGroups: [CRD_GROUP], resources: [`${CRD_PLURAL}/finalizers`], verbs: ['update'] },
-  // Owned kinds are read from informer caches (list, watch), never one GET each; Secrets a
-  // resource references (admin credentials, a client, a token) are read one by one (get).
+  // Owned kinds are read from informer caches (list, watch); a name the caches miss is asked of
+  // the API (get), since they see only labelled objects and an unlabelled namesake must be seen
+  // too (NameConflict). Secrets a resource references are read one by one (get).
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   {
     apiGroups: [''],
     resources: ['serviceaccounts', 'services'],
-    verbs: ['list', 'watch', 'create', 'patch'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch'],
   },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'watch', 'create', 'patch'] },
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   {
     apiGroups: ['networking.k8s.io'],
     resources: ['networkpolicies'],
-    verbs: ['list', 'watch', 'create', 'patch'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch'],
   },
   // Only made for some specs, so deleted when the spec stops asking for them.
   {
     apiGroups: ['policy'],
     resources: ['poddisruptionbudgets'],
-    verbs: ['list', 'watch', 'create', 'patch', 'delete'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
   },
   {
     apiGroups: ['networking.k8s.io'],
     resources: ['ingresses'],
-    verbs: ['list', 'watch', 'create', 'patch', 'delete'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
   },
 ];
 

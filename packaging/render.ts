@@ -19,6 +19,10 @@ export function concreteSource(values: Values, appVersion: string, namespace: st
     text: (path) => String(at(values, path)),
     // Empty maps and lists are left out, as the chart's `with` blocks leave them out.
     block: (path) => (isEmpty(at(values, path)) ? undefined : at(values, path)),
+    joined: (paths) => {
+      const list = paths.flatMap((path) => at(values, path) as unknown[]);
+      return list.length ? list : undefined;
+    },
     withLabels: (base, path) => ({ ...base, ...(at(values, path) as Record<string, string>) }),
     namespace,
     instance: 'nextcloud-mcp-operator',
@@ -36,6 +40,7 @@ export function helmSource(): ValueSource {
     value: <T>(path: string) => `${OPEN}.Values.${path}${CLOSE}` as T,
     text: (path) => `${OPEN}.Values.${path} | quote${CLOSE}`,
     block: (path) => `${OPEN}block:.Values.${path}${CLOSE}`,
+    joined: (paths) => `${OPEN}block:concat ${paths.map((path) => `.Values.${path}`).join(' ')}${CLOSE}`,
     withLabels: (base, path) => ({ ...base, [`${OPEN}with:.Values.${path}${CLOSE}`]: '' }),
     namespace: `${OPEN}.Release.Namespace${CLOSE}`,
     instance: `${OPEN}.Release.Name${CLOSE}`,

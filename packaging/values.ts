@@ -22,6 +22,58 @@ const Toleration = z.strictObject({
   tolerationSeconds: z.number().int().optional(),
 });
 const Labels = z.record(z.string(), z.string()).default({});
+const LabelSelector = z.strictObject({
+  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchExpressions: z
+    .array(
+      z.strictObject({
+        key: z.string().min(1),
+        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+        values: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+/**
+ * A NetworkPolicy egress rule, field by field. `to` is required and never empty: a rule without
+ * destinations allows its ports to anywhere, which is what the policy is there to prevent.
+ */
+const EgressRule = z.strictObject({
+  to: z
+    .array(
+      z.strictObject({
+        ipBlock: z
+          .strictObject({ cidr: z.string().min(1), except: z.array(z.string()).optional() })
+          .optional(),
+        namespaceSelector: LabelSelector.optional(),
+        podSelector: LabelSelector.optional(),
+      }),
+    )
+    .min(1),
+  ports: z
+    .array(
+      z.strictObject({
+        port: z.union([z.number().int().min(1).max(65_535), z.string().min(1)]),
+        protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+        endPort: z.number().int().min(1).max(65_535).optional(),
+      }),
+    )
+    .optional(),
+});
+const KUBE_DNS = [
+  {
+    to: [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      },
+    ],
+    ports: [
+      { port: 53, protocol: 'UDP' as const },
+      { port: 53, protocol: 'TCP' as const },
+    ],
+  },
+];
 
 /**
  * The Helm chart's values: one schema gives `values.yaml` (its defaults), `values.schema.json`
@@ -42,6 +94,16 @@ export const ValuesSchema = z.strictObject({
    * only the platform team picks what runs there; any other image is refused (`ImageNotAllowed`).
    */
   tenantImages: z.string().default(''),
+  /**
+   * Domains a NextcloudMcp's Ingress host may be or be under, comma-separated (the operator's
+   * TENANT_INGRESS_DOMAINS; `example.com` allows it and `*.example.com`). On a shared ingress
+   * controller a host is a claim on its traffic, so none are allowed until the platform team says
+   * which (`HostNotAllowed`); resources without `spec.ingress` are unaffected.
+   */
+  tenantIngressDomains: z
+    .string()
+    .regex(/^[A-Za-z0-9.,\s-]*$/, 'comma-separated domains, without wildcards')
+    .default(''),
   imagePullSecrets: z.array(z.strictObject({ name: z.string().min(1) })).default([]),
   /** Two replicas elect a leader on a Lease: one reconciles, the other takes over. */
   replicas: z.number().int().min(1).max(5).default(2),
@@ -58,6 +120,31 @@ export const ValuesSchema = z.strictObject({
   nodeSelector: Labels,
   tolerations: z.array(Toleration).default([]),
   podAnnotations: Labels,
+  networkPolicy: z
+    .strictObject({
+      /**
+       * A NetworkPolicy on the operator's pods allowing egress only to these rules' destinations.
+       * The operator sends requests to URLs tenants name (issuers, Keycloak, registration
+       * endpoints); without it a tenant can make the operator's pod reach any address its network
+       * reaches, cluster-internal ones included.
+       */
+      egress: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          /** Cluster DNS; the default is kube-dns (CoreDNS) in kube-system. */
+          dns: z.array(EgressRule).default(KUBE_DNS),
+          /**
+           * The Kubernetes API server: its endpoints' addresses and port (`kubectl get endpointslices
+           * -n default -l kubernetes.io/service-name=kubernetes`), since policies see traffic after the
+           * Service's address is translated. None by default: the operator cannot work until set.
+           */
+          apiServer: z.array(EgressRule).default([]),
+          /** The identity providers tenants may use: Keycloak and issuers, in or outside the cluster. */
+          identityProviders: z.array(EgressRule).default([]),
+        })
+        .default({ enabled: false, dns: KUBE_DNS, apiServer: [], identityProviders: [] }),
+    })
+    .default({ egress: { enabled: false, dns: KUBE_DNS, apiServer: [], identityProviders: [] } }),
   metrics: z
     .strictObject({
       port: z.number().int().min(1024).max(65_535).default(8081),

@@ -10,6 +10,10 @@ export const identity = (more: object) => ({
 });
 export const EXACTLY_ONE =
   'set exactly one of identity.keycloak, identity.clientSecretRef, identity.registration';
+export const ORIGINS =
+  'allowedOrigins must be browser origins: https://host[:port], or http:// on localhost, 127.0.0.1 or [::1]; lowercase, no path, no wildcard';
+/** `text` matched literally in a RegExp. */
+const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 export const HTTPS = 'publicUrl must use https unless its host is loopback or ends in .local';
 
 /**
@@ -23,6 +27,28 @@ export const INVALID: [string, object, string, string, RegExp][] = [
     'spec.ingress.host',
     'FieldValueInvalid',
     /^Invalid value: "\*\.example\.com": ingress\.host must be one DNS name, without wildcards$/,
+  ],
+  ...(
+    [
+      ['with a path', 'https://app.example/chat'],
+      ['with a trailing slash', 'https://app.example/'],
+      ['with a wildcard', 'https://*.example.com'],
+      ['over http on a public host', 'http://app.example'],
+      ['in upper case', 'https://App.example'],
+    ] as const
+  ).map(([label, origin]): [string, object, string, string, RegExp] => [
+    `an allowed origin ${label}`,
+    { ...valid, allowedOrigins: ['https://app.example', origin] },
+    'spec.allowedOrigins[1]',
+    'FieldValueInvalid',
+    new RegExp(`^Invalid value: "${literally(origin)}": ${literally(ORIGINS)}$`),
+  ]),
+  [
+    '21 allowed origins',
+    { ...valid, allowedOrigins: Array.from({ length: 21 }, (_, i) => `https://app-${i}.example`) },
+    'spec.allowedOrigins',
+    'FieldValueTooMany',
+    /^Too many: 21: must have at most 20 items$/,
   ],
   ['no identity mode', identity({}), 'spec.identity', 'FieldValueInvalid', /Invalid value: set exactly/],
   [

@@ -149,6 +149,19 @@ describe('the CRD refuses bad specs at the API server', () => {
     expect((await get(name)).spec.publicUrl).toBe(publicUrl);
   });
 
+  it('accepts browser origins as allowedOrigins: https on any host, http on loopback, with ports', async () => {
+    const allowedOrigins = [
+      'https://app.example',
+      'https://chat.app.example:8443',
+      'http://localhost:6274',
+      'http://127.0.0.1',
+      'http://[::1]:3000',
+    ];
+    expect((await create('origins', { ...valid, allowedOrigins })).spec.allowedOrigins).toEqual(
+      allowedOrigins,
+    );
+  });
+
   it.each([
     ['Keycloak', identity({ keycloak })],
     ['dynamic registration', identity({ registration })],

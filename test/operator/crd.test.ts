@@ -50,6 +50,7 @@ const fullSpec: Complete<NextcloudMcpSpec> = {
   image: 'registry.example/nextcloud-mcp:1',
   ingress: { className: 'nginx', host: 'mcp.example', tlsSecretName: 'tls' },
   excludedTags: ['private'],
+  allowedOrigins: ['https://app.example'],
 };
 
 const fullStatus: Complete<NextcloudMcpStatus> = {

@@ -94,6 +94,30 @@ describe('desired objects of a NextcloudMcp', () => {
     expect(hash(withTags(['private']))).not.toBe(hash(tagged));
   });
 
+  it("pass the allowed browser origins, with publicUrl's own, to the proxy only, and roll the pods when they change", () => {
+    const env = (objects: { kind?: string }[], name: string) =>
+      deployment(objects).spec?.template.spec?.containers.find((c) => c.name === name)?.env ?? [];
+    const withOrigins = (allowedOrigins: string[] | undefined, publicUrl = resource.spec.publicUrl) =>
+      desiredObjects({
+        ...input,
+        resource: { ...resource, spec: { ...resource.spec, publicUrl, allowedOrigins } },
+      });
+    const allowed = withOrigins(['http://localhost:6274', 'https://mcp.acme.example', 'https://app.example']);
+    expect(env(allowed, 'proxy')).toContainEqual({
+      name: 'ALLOWED_ORIGINS',
+      value: 'https://mcp.acme.example,http://localhost:6274,https://app.example',
+    });
+    expect(env(allowed, 'server').map((entry) => entry.name)).not.toContain('ALLOWED_ORIGINS');
+    expect(
+      env(withOrigins(['https://app.example'], 'https://mcp.acme.example:8443/tenant/'), 'proxy'),
+    ).toContainEqual({ name: 'ALLOWED_ORIGINS', value: 'https://mcp.acme.example:8443,https://app.example' });
+    // Without any, the proxy's own default (publicUrl's origin) holds.
+    for (const none of [withOrigins(undefined), withOrigins([])])
+      expect(env(none, 'proxy').map((entry) => entry.name)).not.toContain('ALLOWED_ORIGINS');
+    expect(hash(allowed)).not.toBe(hash(desiredObjects(input)));
+    expect(hash(withOrigins(['https://app.example']))).not.toBe(hash(allowed));
+  });
+
   it('add a PodDisruptionBudget past one replica and an Ingress when asked for', () => {
     const objects = desiredObjects({
       ...input,

@@ -53,7 +53,11 @@ describe('reconciling a NextcloudMcp', () => {
     config = cluster.config;
     ns = await testNamespace(config, ns);
     apps = config.makeApiClient(AppsV1Api);
-    deps = { ...reconcileDeps(config, identity), tenantImages: ['registry.example/nextcloud-mcp:2'] };
+    deps = {
+      ...reconcileDeps(config, identity),
+      tenantImages: ['registry.example/nextcloud-mcp:2'],
+      ingressDomains: ['acme.example'],
+    };
     await deps.custom.createNamespacedCustomObject({
       ...target(),
       body: tenant('acme', {
@@ -258,6 +262,28 @@ describe('reconciling a NextcloudMcp', () => {
     await expect(apps.readNamespacedDeployment({ name: 'imaged-mcp', namespace: ns })).rejects.toMatchObject({
       code: 404,
     });
+  });
+
+  it('claims no ingress host outside the allowed domains, and writes nothing for it', async () => {
+    await deps.custom.createNamespacedCustomObject({
+      ...target(),
+      body: tenant('hosted', { spec: { ...(await get()).spec, ingress: { host: 'evil-acme.example' } } }),
+    });
+    expect(await reconcile(ns, 'hosted', deps)).toEqual({ requeue: 'no' });
+    const resource = (await deps.custom.getNamespacedCustomObject({
+      ...target(),
+      name: 'hosted',
+    })) as NextcloudMcp;
+    expect(resource.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'HostNotAllowed',
+      message:
+        'ingress host evil-acme.example is neither one of nor under the domains the platform team allows (acme.example; chart value tenantIngressDomains)',
+    });
+    for (const kind of ['Secret', 'Service'])
+      await expect(
+        deps.objects.read({ apiVersion: 'v1', kind, metadata: { name: 'hosted-mcp', namespace: ns } }),
+      ).rejects.toMatchObject({ code: 404 });
   });
 
   it("reconciles a name at the CRD's length limit in full", async () => {

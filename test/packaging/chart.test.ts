@@ -72,6 +72,36 @@ describe('the Helm chart, rendered by helm', () => {
     expect(JSON.stringify(rules)).toContain('{{ $labels.namespace }}');
   });
 
+  it("limits the operator pods' egress, when asked, to DNS, the API server and the listed IdPs", () => {
+    const policies = (values: object) => template(values).filter((object) => object.kind === 'NetworkPolicy');
+    expect(policies({})).toEqual([]);
+    const [policy] = policies(CUSTOM_VALUES);
+    const deployment = template(CUSTOM_VALUES).find((object) => object.kind === 'Deployment');
+    expect(policy.spec.podSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    // Egress only: probes and metrics scraping come in as before.
+    expect(policy.spec.policyTypes).toEqual(['Egress']);
+    const { egress } = CUSTOM_VALUES.networkPolicy;
+    expect(policy.spec.egress).toEqual([
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          },
+        ],
+        ports: [
+          { port: 53, protocol: 'UDP' },
+          { port: 53, protocol: 'TCP' },
+        ],
+      },
+      ...egress.apiServer,
+      ...egress.identityProviders,
+    ]);
+    // Nothing listed: no egress at all but DNS, rather than a rule that opens everything.
+    const [bare] = policies({ networkPolicy: { egress: { enabled: true } } });
+    expect(bare.spec.egress).toHaveLength(1);
+  });
+
   it('names its cluster-scoped objects after the release, so two releases do not share them', () => {
     const clusterScoped = (release: string) =>
       docs(helmOk(['template', release, CHART, '--kube-version', KUBE_VERSION]))
@@ -113,6 +143,16 @@ describe('the Helm chart, rendered by helm', () => {
     [{ resources: { requests: { cpu: -1 } } }, "at '/resources/requests/cpu': minimum: got -1"],
     // The API would drop the misspelt key with a warning, and the toleration would not apply.
     [{ tolerations: [{ efect: 'NoSchedule' }] }, "at '/tolerations/0': additional properties 'efect'"],
+    [{ tenantIngressDomains: '*.example.com' }, "at '/tenantIngressDomains': '*.example.com' does not match"],
+    // A rule without destinations would allow egress anywhere on its ports.
+    [
+      { networkPolicy: { egress: { identityProviders: [{ ports: [{ port: 443 }] }] } } },
+      "at '/networkPolicy/egress/identityProviders/0': missing property 'to'",
+    ],
+    [
+      { networkPolicy: { egress: { apiServer: [{ to: [] }] } } },
+      "at '/networkPolicy/egress/apiServer/0/to': minItems: got 0, want 1",
+    ],
   ])('refuses %j through values.schema.json, with Helm’s error', (bad, message) => {
     const result = helm(
       ['template', 'x', CHART, '--kube-version', KUBE_VERSION, '-f', '-'],

@@ -52,6 +52,25 @@ export const CUSTOM_VALUES = {
   nodeSelector: { pool: 'system' },
   tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'system', effect: 'NoSchedule' }],
   podAnnotations: { team: 'platform' },
+  tenantIngressDomains: 'acme.example,example.org',
+  networkPolicy: {
+    egress: {
+      enabled: true,
+      apiServer: [{ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ port: 6443, protocol: 'TCP' }] }],
+      identityProviders: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keycloak' } },
+              podSelector: { matchLabels: { app: 'keycloak' } },
+            },
+          ],
+          ports: [{ port: 8443 }],
+        },
+        { to: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ port: 443 }] },
+      ],
+    },
+  },
   metrics: {
     serviceMonitor: { enabled: true, labels: { release: 'prom' } },
     prometheusRule: { enabled: true, labels: { release: 'prom' } },

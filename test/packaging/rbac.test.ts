@@ -140,6 +140,8 @@ describe("the chart's RBAC rules", () => {
         PATH: process.env.PATH ?? '',
         KUBECONFIG: kubeconfig,
         OPERATOR_IMAGE: 'img:1',
+        // The managed tenant's Ingress takes publicUrl's host, managed.mcp.example.
+        TENANT_INGRESS_DOMAINS: 'mcp.example',
         HTTP_PORT: '0',
         LOG_LEVEL: 'warn',
         POD_NAMESPACE: SYSTEM,
