@@ -37,9 +37,19 @@ export type BodyRefusal = 'busy' | 'too large' | 'unreadable';
 export interface BodyBounds {
   readonly limit: number;
   readonly budget: BodyBudget;
+  /**
+   * Answer `Expect: 100-continue` here, once the budget holds the declared length (for a server
+   * that listens for `checkContinue` itself): a body that cannot fit is refused before it is sent.
+   */
+  readonly answersContinue?: boolean;
 }
 
 class OverBudget extends Error {}
+
+/** Whether the client waits for `100 Continue` before it sends its body (curl does past 1 MiB). */
+export function expectsContinue(req: IncomingMessage): boolean {
+  return req.headers.expect?.toLowerCase() === '100-continue';
+}
 
 /**
  * Reads a request body of at most `limit` bytes within `budget`, held until `res` closes. A
@@ -49,7 +59,7 @@ class OverBudget extends Error {}
 export async function readBudgetedBody(
   req: IncomingMessage,
   res: ServerResponse,
-  { limit, budget }: BodyBounds,
+  { limit, budget, answersContinue }: BodyBounds,
 ): Promise<{ body: Buffer } | { refused: BodyRefusal }> {
   let held = 0;
   res.once('close', () => budget.give(held));
@@ -74,6 +84,7 @@ export async function readBudgetedBody(
       }),
     );
   }
+  if (answersContinue && expectsContinue(req)) res.writeContinue();
   try {
     return { body: await getRawBody(source, { limit, length: declared }) };
   } catch (error) {

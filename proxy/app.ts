@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import express from 'express';
+import { expectsContinue } from '../contract/body-budget.js';
 import { scopesForApps } from '../contract/index.js';
 import { type AppDeps, EXPOSED_HEADERS, METADATA_PATH, resourceMetadataUrl } from './deps.js';
 import { sendError } from './http-errors.js';
-import { createMcpHandler, expectsContinue } from './mcp-handler.js';
+import { createMcpHandler } from './mcp-handler.js';
 
 /**
  * The proxy's public HTTP face: MCP requests go straight to the lean `/mcp` handler (the hot

@@ -60,9 +60,13 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     try {
       let body: Buffer | undefined;
       if (req.method === 'POST') {
-        // Only now, the caller known and admitted, is a client that expects 100-continue sent it.
-        if (expectsContinue(req)) res.writeContinue();
-        body = await readBody(req, res, { limit: config.MAX_BODY_BYTES, budget: bodies });
+        // Only now, the caller known and admitted and the body's length reserved, is a client that
+        // expects 100-continue asked for its body.
+        body = await readBody(req, res, {
+          limit: config.MAX_BODY_BYTES,
+          budget: bodies,
+          answersContinue: true,
+        });
         audit.rpc = summarize(body);
         requireToolScopes(audit.rpc, principal.scopes, tenantApps, held);
       }
@@ -166,11 +170,6 @@ async function readBody(req: IncomingMessage, res: ServerResponse, options: Body
     throw new BodiesInFlightError(`over ${options.budget.held} body bytes in flight`);
   if (read.refused === 'too large') throw new BodyTooLargeError('body over the limit');
   throw new BadRequestError('body could not be read');
-}
-
-/** Node leaves `Expect: 100-continue` to the handler (server.ts listens for `checkContinue`). */
-export function expectsContinue(req: IncomingMessage): boolean {
-  return req.headers.expect?.toLowerCase() === '100-continue';
 }
 
 /** The detail a client never sees: which check failed, for whom (token as a short hash only). */

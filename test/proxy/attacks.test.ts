@@ -261,7 +261,7 @@ describe('the proxy refuses what it must, and tells the client only what it shou
     });
   }
 
-  it('serves a request that expects 100-continue end to end, and refuses a bad token before its body', async () => {
+  it('serves a request that expects 100-continue end to end, and refuses a bad token or a body too large before it is sent', async () => {
     const big = rpc('tools/call', {
       name: 'nc_notes_search_notes',
       arguments: { query: 'x'.repeat(1.5 * 1024 * 1024) },
@@ -276,6 +276,10 @@ describe('the proxy refuses what it must, and tells the client only what it shou
     const refused = await postExpectingContinue('not-a-jwt.at.all', big);
     expect(refused.status).toBe(401);
     expect(refused.continued).toBe(false);
+    // A body that cannot be held (over its limit, or the budget of all) is refused before it is sent.
+    const tooLarge = await postExpectingContinue(await token(), 'x'.repeat(5 * 1024 * 1024));
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.continued).toBe(false);
   });
 
   it('refuses a foreign browser Origin (DNS rebinding, MCP transport security) before anything else', async () => {
