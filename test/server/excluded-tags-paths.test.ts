@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assignTag, createTag, dav, deleteTag } from '../dav-client.js';
+import { assignTag, dav, deleteTag, suiteTag } from '../dav-client.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
 
 /**
@@ -11,7 +11,8 @@ const EXCLUDED =
   /is excluded by this tenant's privacy settings: it or a folder above it carries an excluded tag$/;
 
 describe.runIf(webdavAvailable())('excluded tags on notes', () => {
-  const tagName = unique('private');
+  // Fixed: only admins may delete a system tag, so a real Nextcloud keeps it for the next run.
+  const tagName = 'mcp-test-notes-private';
   const env = useServer({ webdav: true, excludedTags: [tagName] });
   const category = unique('Vault');
   let tagId: number;
@@ -31,7 +32,7 @@ describe.runIf(webdavAvailable())('excluded tags on notes', () => {
   }
 
   beforeAll(async () => {
-    tagId = await createTag(env.target, tagName);
+    tagId = await suiteTag(env.target, tagName);
     if (env.target.standin) {
       await dav(env.target, 'MKCOL', `/files/${env.target.user}/Notes`);
       await dav(env.target, 'MKCOL', `/files/${env.target.user}/Notes/${category}`);
