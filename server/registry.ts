@@ -9,7 +9,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { type App, type Scope, type ToolName, toolAccess } from '../contract/index.js';
+import { type App, CATALOGUE, type Scope, type ToolName, toolAccess } from '../contract/index.js';
 import { ServerError } from './errors.js';
 import type { Availability } from './nextcloud/capabilities.js';
 import type { NextcloudClient } from './nextcloud/client.js';
@@ -110,13 +110,29 @@ function compile(tool: AnyTool): Compiled {
   return entry;
 }
 
-const indexes = new WeakMap<readonly AnyTool[], ReadonlyMap<ToolName, AnyTool>>();
+/** A tool list indexed by canonical name, and ordered as `tools/list` answers. */
+interface Index {
+  readonly byName: ReadonlyMap<ToolName, AnyTool>;
+  readonly listed: readonly AnyTool[];
+}
 
-/** Tools by canonical name, built once per tool list; aliases resolve through the catalogue. */
-function toolsByName(tools: readonly AnyTool[]): ReadonlyMap<ToolName, AnyTool> {
+const indexes = new WeakMap<readonly AnyTool[], Index>();
+const cataloguePosition = new Map(CATALOGUE.map((entry, position) => [entry.name, position]));
+
+/**
+ * Built once per tool list. `tools/list` answers in catalogue order (an app's tools together,
+ * reads before writes), not in the order the tool modules happen to be spread: the same for
+ * every caller, and a narrower token's listing is a subsequence of a wider one's.
+ */
+function indexOf(tools: readonly AnyTool[]): Index {
   let index = indexes.get(tools);
   if (!index) {
-    index = new Map(tools.map((tool) => [tool.name, tool]));
+    index = {
+      byName: new Map(tools.map((tool) => [tool.name, tool])),
+      listed: [...tools].sort(
+        (a, b) => (cataloguePosition.get(a.name) ?? 0) - (cataloguePosition.get(b.name) ?? 0),
+      ),
+    };
     indexes.set(tools, index);
   }
   return index;
@@ -128,7 +144,7 @@ function toolsByName(tools: readonly AnyTool[]): ReadonlyMap<ToolName, AnyTool> 
  * JSON schemas are computed once per process, not per request.
  */
 export function registerTools(server: Server, tools: readonly AnyTool[], caller: Caller): void {
-  const byName = toolsByName(tools);
+  const { byName, listed } = indexOf(tools);
   // A model never sees a tool of an app this Nextcloud lacks or refuses it: it could only fail.
   const available = async (signal: AbortSignal) => ({
     scopes: caller.scopes,
@@ -138,7 +154,7 @@ export function registerTools(server: Server, tools: readonly AnyTool[], caller:
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
     const access = await available(extra.signal);
     return {
-      tools: tools
+      tools: listed
         .filter((tool) => toolAccess(tool.name, access).kind === 'ok')
         .map((tool) => compile(tool).descriptor),
     };
