@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type App, CATALOGUE, type Scope, type ToolName, toolAccess } from '../contract/index.js';
 import { ServerError } from './errors.js';
+import { toolJsonSchema } from './json-schema.js';
 import type { Availability } from './nextcloud/capabilities.js';
 import type { NextcloudClient } from './nextcloud/client.js';
 import type { UserFiles } from './nextcloud/files.js';
@@ -100,8 +101,8 @@ function compile(tool: AnyTool): Compiled {
         name: tool.name,
         title: tool.title,
         description: tool.description,
-        inputSchema: z.toJSONSchema(input, { target: 'draft-7', io: 'input' }) as Tool['inputSchema'],
-        outputSchema: z.toJSONSchema(output, { target: 'draft-7', io: 'output' }) as Tool['outputSchema'],
+        inputSchema: toolJsonSchema(input, 'input') as Tool['inputSchema'],
+        outputSchema: toolJsonSchema(output, 'output') as Tool['outputSchema'],
         annotations: { title: tool.title, ...tool.hints, openWorldHint: false },
       },
     };

@@ -26,7 +26,13 @@ const columnShape = {
 };
 const rowShape = {
   id: z.number(),
-  values: z.record(z.string(), z.unknown()).describe('Values by column title'),
+  values: z
+    .record(
+      z.string(),
+      // Whatever the column holds, so left open; described, as an empty schema reads as a mistake.
+      z.unknown().describe('A cell: text, a number, a boolean, a list of selection labels, or null'),
+    )
+    .describe('Values by column title'),
   last_edit_at: z.string().nullable(),
 };
 
