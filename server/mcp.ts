@@ -8,7 +8,7 @@ import {
   type ReadResourceResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { type AnyTool, type Caller, registerTools } from './registry.js';
+import { type AnyTool, type Caller, complete, registerTools } from './registry.js';
 import { ALL_RESOURCES, type ResourceDefinition } from './resources.js';
 
 export const SERVER_INFO = { name: 'nextcloud-mcp', version: '0.1.0' };
@@ -47,17 +47,19 @@ function registerResources(server: Server, all: readonly ResourceDefinition[], c
   server.setRequestHandler(ListResourcesRequestSchema, async (_request, extra) => {
     const ctx = caller.context(extra.signal);
     const listed = await Promise.all(resources.map((resource) => resource.list(ctx)));
-    return { resources: listed.flat() };
+    return complete({ resources: listed.flat() });
   });
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
-    resourceTemplates: resources.flatMap(({ template }) => (template ? [template] : [])),
-  }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () =>
+    complete({ resourceTemplates: resources.flatMap(({ template }) => (template ? [template] : [])) }),
+  );
   server.setRequestHandler(ReadResourceRequestSchema, async (request, extra): Promise<ReadResourceResult> => {
     const { uri } = request.params;
     for (const resource of resources) {
       const params = resource.match(uri);
       if (!params) continue;
-      return { contents: [{ uri, ...(await resource.read(caller.context(extra.signal), params)) }] };
+      return complete({
+        contents: [{ uri, ...(await resource.read(caller.context(extra.signal), params)) }],
+      });
     }
     throw new McpError(ErrorCode.InvalidParams, `Resource ${uri} not found`);
   });

@@ -154,11 +154,11 @@ export function registerTools(server: Server, tools: readonly AnyTool[], caller:
   });
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
     const access = await available(extra.signal);
-    return {
+    return complete({
       tools: listed
         .filter((tool) => toolAccess(tool.name, access).kind === 'ok')
         .map((tool) => compile(tool).descriptor),
-    };
+    });
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name } = request.params;
@@ -197,10 +197,10 @@ async function runTool(tool: AnyTool, args: unknown, ctx: ToolContext): Promise<
       return errorResult(`${tool.name} failed unexpectedly; the server log has the details`);
     }
     ctx.log.debug({ tool: tool.name, ms: Math.round(performance.now() - started) }, 'tool call');
-    return {
+    return complete({
       structuredContent: output.structured as Record<string, unknown>,
       content: output.content ?? [{ type: 'text', text: JSON.stringify(output.structured) }],
-    };
+    });
   } catch (error) {
     if (error instanceof ServerError) {
       ctx.log.info({ tool: tool.name, code: error.code, cause: describeCause(error) }, 'tool call failed');
@@ -213,7 +213,16 @@ async function runTool(tool: AnyTool, args: unknown, ctx: ToolContext): Promise<
 }
 
 function errorResult(message: string): CallToolResult {
-  return { isError: true, content: [{ type: 'text', text: message }] };
+  return complete({ isError: true, content: [{ type: 'text', text: message }] });
+}
+
+/**
+ * Marks a result final, as MCP 2026-07-28 requires of every result (the other kind,
+ * `input_required`, is for questions back to the user, which no tool asks). Safe for 2025
+ * clients: results allow unknown fields, and SDK 1.x's result schemas pass them through.
+ */
+export function complete<R extends object>(result: R): R & { resultType: 'complete' } {
+  return { ...result, resultType: 'complete' };
 }
 
 function describeCause(error: Error): string | undefined {
