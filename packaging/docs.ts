@@ -6,6 +6,7 @@ import {
   ROTATE_SECRET_ANNOTATION,
   SKIP_IDP_CLEANUP_ANNOTATION,
 } from '../contract/index.js';
+import { inListOrder } from '../server/registry.js';
 import { ALL_TOOLS } from '../server/tools/index.js';
 
 interface SchemaNode {
@@ -95,11 +96,12 @@ export function crdReference(crd: {
 export function toolsReference(): string {
   const scopeOf = new Map(CATALOGUE.map((entry) => [entry.name, entry.scope]));
   const byScope = new Map<string, string[]>();
-  for (const tool of ALL_TOOLS) {
+  const tools = inListOrder(ALL_TOOLS);
+  for (const tool of tools) {
     const scope = scopeOf.get(tool.name) ?? '(none)';
     byScope.set(scope, [...(byScope.get(scope) ?? []), `\`${tool.name}\``]);
   }
-  const sections = ALL_TOOLS.map((tool) => {
+  const sections = tools.map((tool) => {
     const schema = z.toJSONSchema(z.object(tool.input), { io: 'input' }) as SchemaNode;
     const params = Object.entries(schema.properties ?? {}).map(
       ([name, node]) =>
@@ -131,7 +133,8 @@ export function toolsReference(): string {
     '',
     'Generated from the tool definitions in `server/tools/` by `npm run generate`; do not edit.',
     "Each tool needs its app's scope (and, for the few that reach another app's data, that app's",
-    'scope too); a client sees only the tools whose scopes its token carries.',
+    'scope too); a client sees only the tools whose scopes its token carries. Tools are listed here,',
+    'and by `tools/list`, in the order of the catalogue in `contract/catalogue.ts`.',
     '',
     '| scope | tools |',
     '|---|---|',

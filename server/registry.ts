@@ -121,18 +121,23 @@ const indexes = new WeakMap<readonly AnyTool[], Index>();
 const cataloguePosition = new Map(CATALOGUE.map((entry, position) => [entry.name, position]));
 
 /**
- * Built once per tool list. `tools/list` answers in catalogue order (an app's tools together,
- * reads before writes), not in the order the tool modules happen to be spread: the same for
- * every caller, and a narrower token's listing is a subsequence of a wider one's.
+ * `tools` in the order `tools/list` answers: the catalogue's (an app's tools together, reads
+ * before writes), not the order the tool modules happen to be spread in. The same for every
+ * caller, and a narrower token's listing is a subsequence of a wider one's.
  */
+export function inListOrder<T extends { readonly name: ToolName }>(tools: readonly T[]): T[] {
+  return [...tools].sort(
+    (a, b) => (cataloguePosition.get(a.name) ?? 0) - (cataloguePosition.get(b.name) ?? 0),
+  );
+}
+
+/** Built once per tool list. */
 function indexOf(tools: readonly AnyTool[]): Index {
   let index = indexes.get(tools);
   if (!index) {
     index = {
       byName: new Map(tools.map((tool) => [tool.name, tool])),
-      listed: [...tools].sort(
-        (a, b) => (cataloguePosition.get(a.name) ?? 0) - (cataloguePosition.get(b.name) ?? 0),
-      ),
+      listed: inListOrder(tools),
     };
     indexes.set(tools, index);
   }
