@@ -8,7 +8,7 @@ import {
   type ReadResourceResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { type AnyTool, type Caller, complete, registerTools } from './registry.js';
+import { type AnyTool, type Caller, cacheable, registerTools } from './registry.js';
 import { ALL_RESOURCES, type ResourceDefinition } from './resources.js';
 
 export const SERVER_INFO = { name: 'nextcloud-mcp', version: '0.1.0' };
@@ -40,6 +40,9 @@ export function createMcpServer(tools: readonly AnyTool[], caller: Caller): Serv
   return server;
 }
 
+/** The templates change only with the tenant's apps and the caller's scopes. */
+const TEMPLATES_TTL_MS = 5 * 60_000;
+
 function registerResources(server: Server, all: readonly ResourceDefinition[], caller: Caller): void {
   const resources = all.filter(
     ({ needs }) => !needs || (caller.apps.has(needs.app) && caller.scopes.has(needs.scope)),
@@ -47,19 +50,24 @@ function registerResources(server: Server, all: readonly ResourceDefinition[], c
   server.setRequestHandler(ListResourcesRequestSchema, async (_request, extra) => {
     const ctx = caller.context(extra.signal);
     const listed = await Promise.all(resources.map((resource) => resource.list(ctx)));
-    return complete({ resources: listed.flat() });
+    // Notes and other listed data change at any time: fresh on every listing.
+    return cacheable({ resources: listed.flat() }, 0);
   });
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () =>
-    complete({ resourceTemplates: resources.flatMap(({ template }) => (template ? [template] : [])) }),
+    cacheable(
+      { resourceTemplates: resources.flatMap(({ template }) => (template ? [template] : [])) },
+      TEMPLATES_TTL_MS,
+    ),
   );
   server.setRequestHandler(ReadResourceRequestSchema, async (request, extra): Promise<ReadResourceResult> => {
     const { uri } = request.params;
     for (const resource of resources) {
       const params = resource.match(uri);
       if (!params) continue;
-      return complete({
-        contents: [{ uri, ...(await resource.read(caller.context(extra.signal), params)) }],
-      });
+      return cacheable(
+        { contents: [{ uri, ...(await resource.read(caller.context(extra.signal), params)) }] },
+        0,
+      );
     }
     throw new McpError(ErrorCode.InvalidParams, `Resource ${uri} not found`);
   });

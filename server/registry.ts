@@ -159,11 +159,14 @@ export function registerTools(server: Server, tools: readonly AnyTool[], caller:
   });
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
     const access = await available(extra.signal);
-    return complete({
-      tools: listed
-        .filter((tool) => toolAccess(tool.name, access).kind === 'ok')
-        .map((tool) => compile(tool).descriptor),
-    });
+    return cacheable(
+      {
+        tools: listed
+          .filter((tool) => toolAccess(tool.name, access).kind === 'ok')
+          .map((tool) => compile(tool).descriptor),
+      },
+      TOOL_LIST_TTL_MS,
+    );
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name } = request.params;
@@ -229,6 +232,17 @@ function errorResult(message: string): CallToolResult {
 export function complete<R extends object>(result: R): R & { resultType: 'complete' } {
   return { ...result, resultType: 'complete' };
 }
+
+/**
+ * A list or read result with MCP 2026-07-28's cache hints. Always `private`: what a caller sees
+ * depends on their token's scopes and their Nextcloud data, so no cache may share it.
+ */
+export function cacheable<R extends object>(result: R, ttlMs: number) {
+  return { ...complete(result), ttlMs, cacheScope: 'private' as const };
+}
+
+/** How long a client may keep a tool list: tool hiding reads the apps at most every few minutes. */
+const TOOL_LIST_TTL_MS = 60_000;
 
 function describeCause(error: Error): string | undefined {
   const cause = error.cause;

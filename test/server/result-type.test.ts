@@ -5,7 +5,7 @@ import { useServer } from '../harness.js';
  * MCP 2026-07-28 requires `resultType` on every result. These go through an SDK 1.x client, a
  * 2025 one: the field must survive the server's and the client's result schemas and break nothing.
  */
-describe('resultType on results', () => {
+describe('resultType and cache hints on results', () => {
   const env = useServer();
 
   it('marks tools/list and the resource lists complete', async () => {
@@ -14,6 +14,16 @@ describe('resultType on results', () => {
     expect(await env.client.listResourceTemplates()).toMatchObject({ resultType: 'complete' });
     expect(await env.client.readResource({ uri: 'nc://capabilities' })).toMatchObject({
       resultType: 'complete',
+    });
+  });
+
+  it('gives the lists and reads cache hints that no shared cache may use (each caller sees their own)', async () => {
+    expect(await env.client.listTools()).toMatchObject({ ttlMs: 60_000, cacheScope: 'private' });
+    expect(await env.client.listResources()).toMatchObject({ ttlMs: 0, cacheScope: 'private' });
+    expect(await env.client.listResourceTemplates()).toMatchObject({ ttlMs: 300_000, cacheScope: 'private' });
+    expect(await env.client.readResource({ uri: 'nc://capabilities' })).toMatchObject({
+      ttlMs: 0,
+      cacheScope: 'private',
     });
   });
 
