@@ -89,9 +89,10 @@ export function requireTenantScope(granted: ReadonlySet<Scope>, tenantScopes: re
 }
 
 /**
- * Refuses, before anything is forwarded, a `tools/call` of a tool whose scope the caller lacks
- * (step-up: the challenge names the scopes needed plus the tenant scopes already granted, which
- * the client must keep asking for). Unknown tools go on to the server, which answers them.
+ * Refuses, before anything is forwarded, a `tools/call` of a tool whose scope the caller lacks.
+ * Step-up: one challenge names every scope the message(s) need plus the tenant scopes already
+ * held, since clients replace their scope set with the challenge's (MCP 2026 authorization,
+ * "Step-Up Authorization Flow"). Unknown tools go on to the server, which answers them.
  */
 export function requireToolScopes(
   rpc: RpcSummary,
@@ -99,13 +100,13 @@ export function requireToolScopes(
   apps: ReadonlySet<App>,
   held: readonly Scope[],
 ): void {
+  const missing = new Set<Scope>();
+  const tools: string[] = [];
   for (const tool of rpc.tools) {
     const access = toolAccess(tool, { scopes: granted, apps });
-    if (access.kind === 'missing') {
-      throw new InsufficientScopeError(
-        [...access.scopes, ...held],
-        `tool ${access.entry.name} needs ${access.scopes.join(' and ')}`,
-      );
-    }
+    if (access.kind !== 'missing') continue;
+    for (const scope of access.scopes) missing.add(scope);
+    tools.push(`${access.entry.name} needs ${access.scopes.join(' and ')}`);
   }
+  if (missing.size > 0) throw new InsufficientScopeError([...missing, ...held], `tool ${tools.join('; ')}`);
 }

@@ -233,4 +233,30 @@ describe('the proxy speaks MCP 2026-07-28 beside the 2025 revisions', () => {
     const allowed = (preflight.headers.get('access-control-allow-headers') ?? '').split(',');
     expect(allowed).toEqual(expect.arrayContaining(['mcp-method', 'mcp-name', 'mcp-protocol-version']));
   });
+
+  it('asks, in one challenge, for every scope a batch needs plus those held', async () => {
+    const readOnly = await token('openid offline_access notes:read files:read');
+    const batch = `[${legacy('tools/call', call('nc_notes_create_note'))},${legacy('tools/call', { name: 'nc_webdav_create_directory', arguments: { path: 'x' } })}]`;
+    const answer = await post(batch, {}, readOnly);
+    expect(answer.response.status).toBe(403);
+    const scope = /scope="([^"]*)"/.exec(answer.response.headers.get('www-authenticate') ?? '')?.[1] ?? '';
+    expect(scope.split(' ').sort()).toEqual(['files:read', 'files:write', 'notes:read', 'notes:write']);
+  });
+
+  it('never lists offline_access, in challenges or in the metadata', async () => {
+    const unauthenticated = await post(modern('tools/list'), modernHeaders('tools/list'), 'x');
+    expect(unauthenticated.response.headers.get('www-authenticate')).not.toContain('offline_access');
+    const create = 'nc_notes_create_note';
+    const stepUp = await post(
+      modern('tools/call', call(create)),
+      modernHeaders('tools/call', create),
+      await token('offline_access notes:read'),
+    );
+    expect(stepUp.response.status).toBe(403);
+    expect(stepUp.response.headers.get('www-authenticate')).not.toContain('offline_access');
+    const metadata = (await (
+      await fetch(`${path.mcpUrl.replace(/\/mcp$/, '')}/.well-known/oauth-protected-resource/mcp`)
+    ).json()) as { scopes_supported: string[] };
+    expect(metadata.scopes_supported).not.toContain('offline_access');
+  });
 });
