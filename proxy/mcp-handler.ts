@@ -154,8 +154,8 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
           clientId: audit.principal?.clientId,
           token: audit.token,
           method: audit.rpc?.method ?? req.method,
-          tool: audit.rpc?.tools[0],
-          target: audit.rpc?.target,
+          tool: bounded(audit.rpc?.tools[0]),
+          target: bounded(audit.rpc?.target),
           era: audit.era,
           status: res.statusCode,
           durationMs: Math.round(performance.now() - started),
@@ -181,6 +181,12 @@ interface Audit {
   token?: string;
   rpc?: RpcSummary;
 }
+
+/** A client-chosen name, cut short: one audit line per request must not carry a 4 MiB body's worth. */
+function bounded(name: string | undefined): string | undefined {
+  return name !== undefined && name.length > AUDIT_NAME_CHARS ? `${name.slice(0, AUDIT_NAME_CHARS)}…` : name;
+}
+const AUDIT_NAME_CHARS = 200;
 
 function bearerToken(header: string | undefined): string {
   const match = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i.exec(header ?? '');

@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_USER, type FullPath, PROXY_CLIENT, startFullPath } from '../../dev/full-path.js';
 import { createSigningKey, type SigningKey } from '../../dev/signing-key.js';
+import { SessionBinder } from '../../proxy/session.js';
 
 const MODERN = '2026-07-28';
 const META = {
@@ -20,10 +22,21 @@ describe('the proxy speaks MCP 2026-07-28 beside the 2025 revisions', () => {
   let signer: SigningKey;
   /** Headers of every request that reached the MCP server. */
   const reached: IncomingHttpHeaders[] = [];
+  /** The audit lines the proxy wrote. */
+  const audits: Record<string, unknown>[] = [];
+  const log = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        if (entry.audit) audits.push(entry);
+      },
+    },
+  );
 
   beforeAll(async () => {
     signer = await createSigningKey('era-1');
-    path = await startFullPath({ signingJwk: signer.jwk });
+    path = await startFullPath({ signingJwk: signer.jwk, log });
     path.server.httpServer.prependListener('request', (req) => reached.push(req.headers));
   });
   afterAll(async () => {
@@ -220,6 +233,18 @@ describe('the proxy speaks MCP 2026-07-28 beside the 2025 revisions', () => {
     expect(legacyBroken.json()).toMatchObject({ error: 'bad_request' });
   });
 
+  it("writes the body's era and target to the audit line, bounded however long the name", async () => {
+    const uri = `nc://notes/${'9'.repeat(100_000)}`;
+    // Refused (the header cannot carry the whole URI), yet logged with what the body named.
+    const before = audits.length;
+    await post(modern('resources/read', { uri }), modernHeaders('resources/read', 'nc://notes/9'));
+    await vi.waitFor(() => expect(audits.length).toBeGreaterThan(before));
+    const line = audits.at(-1) ?? {};
+    expect(line).toMatchObject({ era: 'modern', method: 'resources/read' });
+    expect(String(line.target)).toMatch(/^nc:\/\/notes\/9+…$/);
+    expect(String(line.target).length).toBeLessThanOrEqual(201);
+  });
+
   it('lets browser clients send the 2026 routing headers (CORS preflight)', async () => {
     const preflight = await fetch(path.mcpUrl, {
       method: 'OPTIONS',
@@ -258,5 +283,15 @@ describe('the proxy speaks MCP 2026-07-28 beside the 2025 revisions', () => {
       await fetch(`${path.mcpUrl.replace(/\/mcp$/, '')}/.well-known/oauth-protected-resource/mcp`)
     ).json()) as { scopes_supported: string[] };
     expect(metadata.scopes_supported).not.toContain('offline_access');
+  });
+});
+
+describe('a 2025 session id, the only state, needs no replica of its own', () => {
+  it('is opened by any replica sharing the secret, and by no other subject', () => {
+    const [one, two] = [new SessionBinder('tenant-secret'), new SessionBinder('tenant-secret')];
+    const id = one.issue('demo', 'upstream-1');
+    expect(two.open('demo', id)).toBe('upstream-1');
+    expect(() => two.open('mallory', id)).toThrow();
+    expect(() => new SessionBinder('other-tenant').open('demo', id)).toThrow();
   });
 });
