@@ -8,5 +8,6 @@ export * from './catalogue.js';
 export * from './crd.js';
 export * from './headers.js';
 export * from './json-bounds.js';
+export * from './mcp-headers.js';
 export * from './runtime.js';
 export * from './scopes.js';

@@ -58,6 +58,9 @@ function createProxyApp(deps: AppDeps): express.Express {
       'content-type',
       'mcp-session-id',
       'mcp-protocol-version',
+      // MCP 2026-07-28's routing headers, sent on every POST.
+      'mcp-method',
+      'mcp-name',
       'last-event-id',
     ],
     exposedHeaders: EXPOSED_HEADERS,

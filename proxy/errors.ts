@@ -6,6 +6,7 @@ export type ProxyErrorCode =
   | 'FORBIDDEN_ORIGIN'
   | 'UNKNOWN_SESSION'
   | 'BAD_REQUEST'
+  | 'HEADER_MISMATCH'
   | 'BODY_TOO_LARGE'
   | 'BODIES_IN_FLIGHT'
   | 'TOO_MANY_REQUESTS'
@@ -77,6 +78,17 @@ export class UnknownSessionError extends ProxyError {
 }
 export class BadRequestError extends ProxyError {
   readonly code = 'BAD_REQUEST';
+  /** What a 2026 client is told: -32700 when the body is not JSON at all, else -32600. */
+  constructor(
+    message: string,
+    readonly unparsed = false,
+  ) {
+    super(message);
+  }
+}
+/** MCP 2026's routing headers (`Mcp-Method`, `Mcp-Name`, `MCP-Protocol-Version`) disagree with the body. */
+export class HeaderMismatchError extends ProxyError {
+  readonly code = 'HEADER_MISMATCH';
 }
 export class BodyTooLargeError extends ProxyError {
   readonly code = 'BODY_TOO_LARGE';

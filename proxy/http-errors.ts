@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { InsufficientScopeError, InternalError, ProxyError } from './errors.js';
+import { type Era, RPC_CODES } from '../contract/index.js';
+import { BadRequestError, InsufficientScopeError, InternalError, ProxyError } from './errors.js';
 
 /** How a refusal is presented: the challenge parameters every 401/403 carries. */
 export interface Challenge {
@@ -30,6 +31,7 @@ const STATUS: Record<ProxyError['code'], number> = {
   FORBIDDEN_ORIGIN: 403,
   UNKNOWN_SESSION: 404,
   BAD_REQUEST: 400,
+  HEADER_MISMATCH: 400,
   BODY_TOO_LARGE: 413,
   BODIES_IN_FLIGHT: 503,
   TOO_MANY_REQUESTS: 429,
@@ -50,6 +52,7 @@ const DESCRIPTION: Record<ProxyError['code'], string> = {
   FORBIDDEN_ORIGIN: 'requests from this origin are not allowed',
   UNKNOWN_SESSION: 'session not found; initialize a new session',
   BAD_REQUEST: 'malformed request',
+  HEADER_MISMATCH: 'the Mcp-Method, Mcp-Name or MCP-Protocol-Version header disagrees with the body',
   BODY_TOO_LARGE: 'request body too large',
   BODIES_IN_FLIGHT: 'too many requests at once; retry later',
   TOO_MANY_REQUESTS: 'too many concurrent requests for this user',
@@ -62,17 +65,59 @@ const DESCRIPTION: Record<ProxyError['code'], string> = {
   INTERNAL_ERROR: 'internal error',
 };
 
+/** Which era the refused request belongs to, and the JSON-RPC id a 2026 answer echoes. */
+export interface Refused {
+  readonly era: Era;
+  readonly id: string | number | null;
+}
+
 /**
  * The one place an error becomes an HTTP answer. Ours are answered by their code; anything else
  * is a bug, logged in full and answered as a bare 500.
  */
-export function sendError(res: ServerResponse, error: unknown, challenge: Challenge, log: Logger): void {
-  if (error instanceof ProxyError) return sendProxyError(res, error, challenge);
+export function sendError(
+  res: ServerResponse,
+  error: unknown,
+  challenge: Challenge,
+  log: Logger,
+  refused: Refused = { era: 'legacy', id: null },
+): void {
+  if (error instanceof ProxyError) return sendProxyError(res, error, challenge, refused);
   log.error({ err: error }, 'unexpected error');
-  sendProxyError(res, new InternalError('unexpected error', { cause: error }), challenge);
+  sendProxyError(res, new InternalError('unexpected error', { cause: error }), challenge, refused);
 }
 
-function sendProxyError(res: ServerResponse, error: ProxyError, challenge: Challenge): void {
+/** The JSON-RPC code a 2026 client reads: the spec's own where there is one, else JSON-RPC's generic. */
+function rpcCode(error: ProxyError, status: number): number {
+  if (error.code === 'HEADER_MISMATCH') return RPC_CODES.headerMismatch;
+  if (error instanceof BadRequestError && error.unparsed) return RPC_CODES.parseError;
+  return status >= 500 ? RPC_CODES.internalError : RPC_CODES.invalidRequest;
+}
+
+/**
+ * The body: 2025 clients get the OAuth-style `{error, error_description}`; a 2026 client gets a
+ * JSON-RPC error on every status but 401/403 (those speak through WWW-Authenticate), because a
+ * dual-era client that finds no JSON-RPC error in a 4xx falls back to the 2025 handshake.
+ */
+function errorBody(error: ProxyError, status: number, refused: Refused): string {
+  const description = DESCRIPTION[error.code];
+  if (refused.era === 'legacy' || status === 401 || status === 403) {
+    return JSON.stringify({ error: error.code.toLowerCase(), error_description: description });
+  }
+  const rpcError = {
+    code: rpcCode(error, status),
+    message: description,
+    data: { error: error.code.toLowerCase() },
+  };
+  return JSON.stringify({ jsonrpc: '2.0', id: refused.id, error: rpcError });
+}
+
+function sendProxyError(
+  res: ServerResponse,
+  error: ProxyError,
+  challenge: Challenge,
+  refused: Refused,
+): void {
   const metadata = challenge.resourceMetadata;
   if (error.code === 'MISSING_TOKEN') {
     res.setHeader(
@@ -91,7 +136,6 @@ function sendProxyError(res: ServerResponse, error: ProxyError, challenge: Chall
     );
   }
   if ('retryAfterSeconds' in error) res.setHeader('retry-after', String(error.retryAfterSeconds));
-  res
-    .writeHead(STATUS[error.code], { 'content-type': 'application/json' })
-    .end(JSON.stringify({ error: error.code.toLowerCase(), error_description: DESCRIPTION[error.code] }));
+  const status = STATUS[error.code];
+  res.writeHead(status, { 'content-type': 'application/json' }).end(errorBody(error, status, refused));
 }

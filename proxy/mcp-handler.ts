@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { type BodyBounds, BodyBudget, readBudgetedBody } from '../contract/body-budget.js';
-import { encodeUserId, HEADERS, scopesForApps } from '../contract/index.js';
+import {
+  type Era,
+  encodeUserId,
+  eraOfHeaders,
+  HEADERS,
+  MCP_REQUEST_HEADERS,
+  scopesForApps,
+} from '../contract/index.js';
 import { type AppDeps, EXPOSED_HEADERS, resourceMetadataUrl } from './deps.js';
 import {
   BadRequestError,
@@ -16,7 +23,13 @@ import {
 } from './errors.js';
 import { forward, upstreamHeaders } from './forward.js';
 import { type Challenge, sendError } from './http-errors.js';
-import { type RpcSummary, requireTenantScope, requireToolScopes, summarize } from './mcp-request.js';
+import {
+  type RpcSummary,
+  requireHeadersAgree,
+  requireTenantScope,
+  requireToolScopes,
+  summarize,
+} from './mcp-request.js';
 import { hashToken, type Principal } from './token-validation.js';
 
 /** Headers browser-based clients may read on /mcp answers (the preflight is answered by the app). */
@@ -24,7 +37,11 @@ const EXPOSED = EXPOSED_HEADERS.join(', ');
 
 /**
  * The hot path, `GET/POST/DELETE /mcp`, on plain node:http: token → scopes → session →
- * concurrency → body → exchange → forward, with one audit event and the request metrics per request.
+ * concurrency → body → headers agree with it → tool scopes → exchange → forward, with one audit
+ * event and the request metrics per request. 2026-07-28 requests have no session: the
+ * `Mcp-Session-Id` such a client may send is ignored (not checked, not forwarded) and none is
+ * minted, so any replica serves them with nothing but the token; 2025 sessions stay subject-bound
+ * by an HMAC any replica can check.
  */
 export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, log, metrics } = deps;
@@ -52,7 +69,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     const principal = await security.validator.validate(token);
     audit.principal = principal;
     const held = requireTenantScope(principal.scopes, tenantScopes);
-    const presented = req.headers['mcp-session-id'];
+    const presented = audit.era === 'legacy' ? req.headers['mcp-session-id'] : undefined;
     const upstreamSession =
       typeof presented === 'string' ? deps.sessions.open(principal.subject, presented) : undefined;
     // Taken before the body is read: one subject can hold at most this many bodies in memory.
@@ -67,7 +84,10 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
           budget: bodies,
           answersContinue: true,
         });
-        audit.rpc = summarize(body);
+        audit.rpc = summarize(body, req.headers);
+        audit.era = audit.rpc.era;
+        // Before scopes, exchange and forward: a header its body contradicts is never acted on.
+        requireHeadersAgree(audit.rpc);
         requireToolScopes(audit.rpc, principal.scopes, tenantApps, held);
       }
       const nextcloudToken = security.exchanger
@@ -86,6 +106,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
           ...(upstreamSession ? { 'mcp-session-id': upstreamSession } : {}),
         }),
         sessionId: (upstreamId) => {
+          if (audit.era === 'modern') return undefined;
           if (typeof presented === 'string' && (upstreamId ?? '') === upstreamSession) return presented;
           return upstreamId !== undefined || audit.rpc?.isInitialize
             ? deps.sessions.issue(principal.subject, upstreamId)
@@ -113,7 +134,8 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     const started = performance.now();
     const stopTimer = metrics.latency.startTimer({ route: '/mcp' });
     const requestId = randomUUID();
-    const audit: Audit = {};
+    // Until the body is read, the headers tell the era (a 2026 client sends its version on every POST).
+    const audit: Audit = { era: eraOfHeaders(req.headers[MCP_REQUEST_HEADERS.protocolVersion]) };
     const origin = req.headers.origin;
     if (origin !== undefined && origins.has(origin)) {
       res.setHeader('access-control-allow-origin', origin);
@@ -132,7 +154,9 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
           clientId: audit.principal?.clientId,
           token: audit.token,
           method: audit.rpc?.method ?? req.method,
-          tool: audit.rpc?.tools[0],
+          tool: bounded(audit.rpc?.tools[0]),
+          target: bounded(audit.rpc?.target),
+          era: audit.era,
           status: res.statusCode,
           durationMs: Math.round(performance.now() - started),
         },
@@ -142,16 +166,27 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     handle(req, res, requestId, audit).catch((error: unknown) => {
       logRefusal(log, { requestId, subject: audit.principal?.subject, token: audit.token }, error);
       if (res.headersSent) res.destroy();
-      else sendError(res, error, challenge, log.child({ requestId }));
+      else
+        sendError(res, error, challenge, log.child({ requestId }), {
+          era: audit.era,
+          id: audit.rpc?.id ?? null,
+        });
     });
   };
 }
 
 interface Audit {
+  era: Era;
   principal?: Principal;
   token?: string;
   rpc?: RpcSummary;
 }
+
+/** A client-chosen name, cut short: one audit line per request must not carry a 4 MiB body's worth. */
+function bounded(name: string | undefined): string | undefined {
+  return name !== undefined && name.length > AUDIT_NAME_CHARS ? `${name.slice(0, AUDIT_NAME_CHARS)}…` : name;
+}
+const AUDIT_NAME_CHARS = 200;
 
 function bearerToken(header: string | undefined): string {
   const match = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i.exec(header ?? '');

@@ -1,37 +1,81 @@
-import { type App, parseBoundedJson, type Scope, toolAccess } from '../contract/index.js';
-import { BadRequestError, InsufficientScopeError } from './errors.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  type App,
+  type Era,
+  eraOf,
+  headerMismatch,
+  MCP_REQUEST_HEADERS,
+  parseBoundedJson,
+  type Scope,
+  targetOf,
+  toolAccess,
+} from '../contract/index.js';
+import { BadRequestError, HeaderMismatchError, InsufficientScopeError } from './errors.js';
 
 interface RpcMessage {
+  id?: unknown;
   method?: unknown;
   params?: { name?: unknown };
 }
 
-/** What the proxy needs to know of a POST /mcp body: for the audit log and the scope check. */
+/** What the proxy needs to know of a POST /mcp body: for the audit log, the scope and header checks. */
 export interface RpcSummary {
+  readonly era: Era;
+  /** The JSON-RPC id a 2026 error answer echoes (null for a batch or a notification). */
+  readonly id: string | number | null;
   readonly method: string | undefined;
+  /** What the body names for `Mcp-Name` (tool, prompt or resource URI), for the audit log. */
+  readonly target: string | undefined;
   /** Tools called by the message(s). */
   readonly tools: readonly string[];
   readonly isInitialize: boolean;
+  /** Why the mirrored headers disagree with the body, if they do. */
+  readonly mismatch: string | undefined;
 }
 
-/** Reads a JSON-RPC message (or batch) from a POST /mcp body, within the JSON limits both programs apply. */
-export function summarize(body: Buffer): RpcSummary {
+/**
+ * Reads a JSON-RPC message (or a 2025 batch) from a POST /mcp body, within the JSON limits both
+ * programs apply; the body, never a header, says what is invoked.
+ */
+export function summarize(body: Buffer, headers: IncomingHttpHeaders): RpcSummary {
   const parsed = parseBoundedJson(body);
-  if ('refused' in parsed) throw new BadRequestError(`body refused: ${parsed.refused}`);
-  const messages = (Array.isArray(parsed.value) ? parsed.value : [parsed.value]) as RpcMessage[];
+  if ('refused' in parsed) throw new BadRequestError(`body refused: ${parsed.refused}`, true);
+  const batch = Array.isArray(parsed.value);
+  const messages = (batch ? parsed.value : [parsed.value]) as RpcMessage[];
   if (messages.length === 0 || messages.some((message) => typeof message !== 'object' || message === null)) {
     throw new BadRequestError('body is not a JSON-RPC message');
   }
-  const method = messages[0]?.method;
+  const era = eraOf(parsed.value, headers[MCP_REQUEST_HEADERS.protocolVersion]);
+  // 2026-07-28 has one message per POST.
+  if (batch && era === 'modern') throw new BadRequestError('batch in a 2026 request');
+  const first = messages[0];
+  const { id, method } = first ?? {};
   return {
+    era,
+    id: !batch && (typeof id === 'string' || typeof id === 'number') ? id : null,
     method: typeof method === 'string' ? method : undefined,
+    target: batch ? undefined : targetOf(first),
     tools: messages.flatMap((message) =>
       message.method === 'tools/call' && typeof message.params?.name === 'string'
         ? [message.params.name]
         : [],
     ),
     isInitialize: messages.some((message) => message.method === 'initialize'),
+    mismatch: headerMismatch(
+      parsed.value,
+      {
+        protocolVersion: headers[MCP_REQUEST_HEADERS.protocolVersion],
+        method: headers[MCP_REQUEST_HEADERS.method],
+        name: headers[MCP_REQUEST_HEADERS.name],
+      },
+      era,
+    ),
   };
+}
+
+/** Refuses (400) a request whose routing headers its body contradicts, before it is exchanged or forwarded. */
+export function requireHeadersAgree(rpc: RpcSummary): void {
+  if (rpc.mismatch) throw new HeaderMismatchError(rpc.mismatch);
 }
 
 /**
@@ -45,9 +89,10 @@ export function requireTenantScope(granted: ReadonlySet<Scope>, tenantScopes: re
 }
 
 /**
- * Refuses, before anything is forwarded, a `tools/call` of a tool whose scope the caller lacks
- * (step-up: the challenge names the scopes needed plus the tenant scopes already granted, which
- * the client must keep asking for). Unknown tools go on to the server, which answers them.
+ * Refuses, before anything is forwarded, a `tools/call` of a tool whose scope the caller lacks.
+ * Step-up: one challenge names every scope the message(s) need plus the tenant scopes already
+ * held, since clients replace their scope set with the challenge's (MCP 2026 authorization,
+ * "Step-Up Authorization Flow"). Unknown tools go on to the server, which answers them.
  */
 export function requireToolScopes(
   rpc: RpcSummary,
@@ -55,13 +100,13 @@ export function requireToolScopes(
   apps: ReadonlySet<App>,
   held: readonly Scope[],
 ): void {
+  const missing = new Set<Scope>();
+  const tools: string[] = [];
   for (const tool of rpc.tools) {
     const access = toolAccess(tool, { scopes: granted, apps });
-    if (access.kind === 'missing') {
-      throw new InsufficientScopeError(
-        [...access.scopes, ...held],
-        `tool ${access.entry.name} needs ${access.scopes.join(' and ')}`,
-      );
-    }
+    if (access.kind !== 'missing') continue;
+    for (const scope of access.scopes) missing.add(scope);
+    tools.push(`${access.entry.name} needs ${access.scopes.join(' and ')}`);
   }
+  if (missing.size > 0) throw new InsufficientScopeError([...missing, ...held], `tool ${tools.join('; ')}`);
 }
