@@ -35,6 +35,15 @@ export interface MirroredHeaders {
   readonly name: HeaderValue;
 }
 
+/** The mirrored headers of a request, from its headers as Node exposes them. */
+export function mirroredHeaders(headers: Readonly<Record<string, HeaderValue>>): MirroredHeaders {
+  return {
+    protocolVersion: headers[MCP_REQUEST_HEADERS.protocolVersion],
+    method: headers[MCP_REQUEST_HEADERS.method],
+    name: headers[MCP_REQUEST_HEADERS.name],
+  };
+}
+
 /** The methods whose target is mirrored into `Mcp-Name`, and the param that names it. */
 const NAMED: Readonly<Record<string, 'name' | 'uri'>> = {
   'tools/call': 'name',

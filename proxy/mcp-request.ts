@@ -5,6 +5,7 @@ import {
   eraOf,
   headerMismatch,
   MCP_REQUEST_HEADERS,
+  mirroredHeaders,
   parseBoundedJson,
   type Scope,
   targetOf,
@@ -61,15 +62,7 @@ export function summarize(body: Buffer, headers: IncomingHttpHeaders): RpcSummar
         : [],
     ),
     isInitialize: messages.some((message) => message.method === 'initialize'),
-    mismatch: headerMismatch(
-      parsed.value,
-      {
-        protocolVersion: headers[MCP_REQUEST_HEADERS.protocolVersion],
-        method: headers[MCP_REQUEST_HEADERS.method],
-        name: headers[MCP_REQUEST_HEADERS.name],
-      },
-      era,
-    ),
+    mismatch: headerMismatch(parsed.value, mirroredHeaders(headers), era),
   };
 }
 

@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { type BodyBounds, BodyBudget, type BodyRefusal, readBudgetedBody } from '../contract/body-budget.js';
-import { parseBoundedJson } from '../contract/index.js';
+import {
+  eraOf,
+  headerMismatch,
+  MCP_REQUEST_HEADERS,
+  mirroredHeaders,
+  parseBoundedJson,
+  RPC_CODES,
+} from '../contract/index.js';
 import {
   type CallerDeps,
   CallerHeaderError,
@@ -37,7 +44,7 @@ export function createHttpServer(tools: readonly AnyTool[], deps: CallerDeps, li
     }
     handleMcp(req, res, tools, deps, bodies).catch((error: unknown) => {
       deps.log.error({ err: error }, 'MCP request failed');
-      if (!res.headersSent) reply(res, 500, rpcError('internal error'));
+      if (!res.headersSent) reply(res, 500, rpcError(RPC_CODES.internalError, 'internal error'));
       else res.destroy();
     });
   });
@@ -56,7 +63,7 @@ async function handleMcp(
   } catch (error) {
     if (!(error instanceof CallerHeaderError)) throw error;
     deps.log.warn({ reason: error.message }, 'request without valid contract headers');
-    return reply(res, 401, rpcError(`unauthorized: ${error.message}`));
+    return reply(res, 401, rpcError(RPC_CODES.invalidRequest, `unauthorized: ${error.message}`));
   }
   let body: unknown;
   if (req.method === 'POST') {
@@ -65,16 +72,22 @@ async function handleMcp(
       if (read.status === 503) {
         deps.log.warn({ bytesInFlight: bodies.budget.held }, 'refused a body: too many bytes in flight');
         res.setHeader('retry-after', '1');
-        return reply(res, 503, rpcError(read.reason));
+        return reply(res, 503, rpcError(RPC_CODES.internalError, read.reason));
       }
       deps.log.warn({ reason: read.reason }, 'refused a request body');
-      return reply(res, read.status, {
-        jsonrpc: '2.0',
-        error: { code: -32700, message: read.reason },
-        id: null,
-      });
+      return reply(res, read.status, rpcError(RPC_CODES.parseError, read.reason));
     }
     body = read.value;
+    // The proxy checked this too; a header the body contradicts is still never acted on here.
+    const mismatch = headerMismatch(
+      body,
+      mirroredHeaders(req.headers),
+      eraOf(body, req.headers[MCP_REQUEST_HEADERS.protocolVersion]),
+    );
+    if (mismatch) {
+      deps.log.warn({ reason: mismatch }, 'refused routing headers that disagree with the body');
+      return reply(res, 400, rpcError(RPC_CODES.headerMismatch, `header mismatch: ${mismatch}`, idOf(body)));
+    }
   }
   const server = createMcpServer(tools, caller);
   // Stateless and plain JSON: a tool call is one request and one answer, on any replica.
@@ -109,8 +122,14 @@ async function readJson(
   return 'refused' in parsed ? { status: 400, reason: `parse error: ${parsed.refused}` } : parsed;
 }
 
-function rpcError(message: string) {
-  return { jsonrpc: '2.0', error: { code: -32001, message }, id: null };
+/** The id of a single request, so its client can match the error to it. */
+function idOf(body: unknown): string | number | null {
+  const id = (body as { id?: unknown } | null)?.id;
+  return typeof id === 'string' || typeof id === 'number' ? id : null;
+}
+
+function rpcError(code: number, message: string, id: string | number | null = null) {
+  return { jsonrpc: '2.0', error: { code, message }, id };
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
