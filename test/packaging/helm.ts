@@ -123,11 +123,19 @@ export function installMonitoringCrds(): void {
     '-f',
     peerPath('monitoringCrds'),
   ]);
-  kubectlOk([
+  const wait = [
     'wait',
     '--for=condition=Established',
     '--timeout=60s',
     'crd/servicemonitors.monitoring.coreos.com',
     'crd/prometheusrules.monitoring.coreos.com',
-  ]);
+  ];
+  // kubectl wait fails at once, instead of waiting, on a CRD whose status has no conditions yet.
+  const deadline = Date.now() + 60_000;
+  let output = kubectl(wait);
+  while (output.status !== 0 && output.stderr.includes('accessor error') && Date.now() < deadline) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    output = kubectl(wait);
+  }
+  succeeded('kubectl', wait, output);
 }
