@@ -134,6 +134,20 @@ describe('a 2026-07-28 client on the same endpoint', () => {
     expect(refused).toMatchObject({ status: 400, error: { code: -32022 } });
   });
 
+  it('opens no stream and ends no session: GET and DELETE answer 405', async () => {
+    for (const method of ['GET', 'DELETE']) {
+      const response = await fetch(env.server.url, {
+        method,
+        headers: {
+          accept: 'text/event-stream',
+          authorization: basicAuth(env.target.user, env.target.appPassword),
+          [HEADERS.user]: env.target.user,
+        },
+      });
+      expect(response.status, method).toBe(405);
+    }
+  });
+
   it('answers the methods 2026-07-28 removed as unknown, so no client mistakes it for a 2025 server', async () => {
     expect(await send('ping', {})).toMatchObject({ status: 404, error: { code: -32601 } });
   });
