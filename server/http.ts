@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { type BodyBounds, BodyBudget, type BodyRefusal, readBudgetedBody } from '../contract/body-budget.js';
 import {
   eraOf,
@@ -18,7 +19,7 @@ import {
 } from './caller.js';
 import type { ServerConfig } from './config.js';
 import { createMcpServer } from './mcp.js';
-import type { AnyTool } from './registry.js';
+import type { AnyTool, Caller } from './registry.js';
 
 /** What request bodies may cost this process: one (413 beyond), all at once (503 beyond). */
 export type BodyLimits = Pick<ServerConfig, 'MAX_BODY_BYTES' | 'MAX_BODY_BYTES_IN_FLIGHT'>;
@@ -26,9 +27,31 @@ export type BodyLimits = Pick<ServerConfig, 'MAX_BODY_BYTES' | 'MAX_BODY_BYTES_I
 /**
  * The pod's HTTP face: `/mcp` (streamable HTTP, stateless so any replica can answer any
  * request) and `/healthz`. Only loopback peers (the proxy sidecar) get past the door.
+ *
+ * `/mcp` serves both eras through the SDK's entry: a request with the 2026-07-28 `_meta`
+ * envelope is checked (version, standard headers, capabilities) and answered statelessly with
+ * `server/discover` and stamped results; anything else goes to its stateless 2025 leg
+ * (`initialize` included, no session minted). Either way a fresh server per request.
  */
 export function createHttpServer(tools: readonly AnyTool[], deps: CallerDeps, limits: BodyLimits): Server {
   const bodies = { limit: limits.MAX_BODY_BYTES, budget: new BodyBudget(limits.MAX_BODY_BYTES_IN_FLIGHT) };
+  // The factory sees only the Web request; `handleMcp` read its caller from the contract headers
+  // (answering 401 without one) before handing it over, so a missing entry is a bug of ours.
+  const callers = new WeakMap<Request, Caller>();
+  const mcp = createMcpHandler(
+    ({ requestInfo }) => {
+      const caller = requestInfo && callers.get(requestInfo);
+      if (!caller) throw new Error('MCP request without a caller');
+      return createMcpServer(tools, caller);
+    },
+    {
+      legacy: 'stateless',
+      // Our bound already applied to the body it is handed; the same one, should it read again.
+      maxRequestBodySize: limits.MAX_BODY_BYTES,
+      // Envelope and header refusals (answered already) and failures of the server it built.
+      onerror: (error) => deps.log.warn({ err: error }, 'MCP request refused or failed'),
+    },
+  );
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz' && req.method === 'GET') return reply(res, 200, { status: 'ok' });
@@ -42,7 +65,7 @@ export function createHttpServer(tools: readonly AnyTool[], deps: CallerDeps, li
       deps.log.warn({ origin: req.headers.origin.slice(0, 100) }, 'refused a foreign origin');
       return reply(res, 403, { error: 'forbidden' });
     }
-    handleMcp(req, res, tools, deps, bodies).catch((error: unknown) => {
+    handleMcp(req, res, { mcp, callers }, deps, bodies).catch((error: unknown) => {
       deps.log.error({ err: error }, 'MCP request failed');
       if (!res.headersSent) reply(res, 500, rpcError(RPC_CODES.internalError, 'internal error'));
       else res.destroy();
@@ -50,10 +73,16 @@ export function createHttpServer(tools: readonly AnyTool[], deps: CallerDeps, li
   });
 }
 
+/** The SDK's entry, and where it finds the caller of each request it is handed. */
+interface Entry {
+  readonly mcp: McpHttpHandler;
+  readonly callers: WeakMap<Request, Caller>;
+}
+
 async function handleMcp(
   req: IncomingMessage,
   res: ServerResponse,
-  tools: readonly AnyTool[],
+  { mcp, callers }: Entry,
   deps: CallerDeps,
   bodies: BodyBounds,
 ): Promise<void> {
@@ -79,6 +108,8 @@ async function handleMcp(
     }
     body = read.value;
     // The proxy checked this too; a header the body contradicts is still never acted on here.
+    // Ours, not only the SDK's: that one checks enveloped (2026) requests alone, this also a
+    // 2025 request with a header its body contradicts, by the proxy's very rule.
     const mismatch = headerMismatch(
       body,
       mirroredHeaders(req.headers),
@@ -89,18 +120,13 @@ async function handleMcp(
       return reply(res, 400, rpcError(RPC_CODES.headerMismatch, `header mismatch: ${mismatch}`, idOf(body)));
     }
   }
-  const server = createMcpServer(tools, caller);
-  // Stateless and plain JSON: a tool call is one request and one answer, on any replica.
-  const transport = new StreamableHTTPServerTransport({
-    sessionIdGenerator: undefined,
-    enableJsonResponse: true,
+  const handle = toNodeHandler({
+    fetch: (request, options) => {
+      callers.set(request, caller);
+      return mcp.fetch(request, options);
+    },
   });
-  res.on('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(req, res, body);
+  await handle(req, res, body);
 }
 
 /** Why a body was not read, as this server answers it. */

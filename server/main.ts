@@ -25,7 +25,7 @@ try {
       { nextcloud: config.NEXTCLOUD_URL.origin, user: config.NEXTCLOUD_USER },
       'standalone stdio mode',
     );
-    await serveStdio(ALL_TOOLS, deps, {
+    serveStdio(ALL_TOOLS, deps, {
       user: config.NEXTCLOUD_USER,
       appPassword: config.NEXTCLOUD_APP_PASSWORD,
     });

@@ -1,13 +1,10 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  ErrorCode,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
+  ProtocolError,
+  ProtocolErrorCode,
   type ReadResourceResult,
-} from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+  Server,
+} from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { type AnyTool, type Caller, cacheable, registerTools } from './registry.js';
 import { ALL_RESOURCES, type ResourceDefinition } from './resources.js';
 
@@ -34,11 +31,19 @@ export function createMcpServer(tools: readonly AnyTool[], caller: Caller): Serv
     capabilities: { tools: {}, resources: {} },
     jsonSchemaValidator: validator,
     instructions: INSTRUCTIONS,
+    // The one result the SDK builds itself; the lists and reads carry their own hints (`cacheable`).
+    cacheHints: { 'server/discover': { ttlMs: DISCOVER_TTL_MS, cacheScope: 'public' } },
   });
   registerTools(server, tools, caller);
   registerResources(server, ALL_RESOURCES, caller);
   return server;
 }
+
+/**
+ * `server/discover` says what this server can do, the same for every caller (what a caller may
+ * use is in the lists, which are private): any cache may keep it until a release changes it.
+ */
+const DISCOVER_TTL_MS = 60 * 60_000;
 
 /** The templates change only with the tenant's apps and the caller's scopes. */
 const TEMPLATES_TTL_MS = 5 * 60_000;
@@ -47,28 +52,28 @@ function registerResources(server: Server, all: readonly ResourceDefinition[], c
   const resources = all.filter(
     ({ needs }) => !needs || (caller.apps.has(needs.app) && caller.scopes.has(needs.scope)),
   );
-  server.setRequestHandler(ListResourcesRequestSchema, async (_request, extra) => {
-    const ctx = caller.context(extra.signal);
-    const listed = await Promise.all(resources.map((resource) => resource.list(ctx)));
+  server.setRequestHandler('resources/list', async (_request, ctx) => {
+    const context = caller.context(ctx.mcpReq.signal);
+    const listed = await Promise.all(resources.map((resource) => resource.list(context)));
     // Notes and other listed data change at any time: fresh on every listing.
     return cacheable({ resources: listed.flat() }, 0);
   });
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, () =>
+  server.setRequestHandler('resources/templates/list', () =>
     cacheable(
       { resourceTemplates: resources.flatMap(({ template }) => (template ? [template] : [])) },
       TEMPLATES_TTL_MS,
     ),
   );
-  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra): Promise<ReadResourceResult> => {
+  server.setRequestHandler('resources/read', async (request, ctx): Promise<ReadResourceResult> => {
     const { uri } = request.params;
     for (const resource of resources) {
       const params = resource.match(uri);
       if (!params) continue;
       return cacheable(
-        { contents: [{ uri, ...(await resource.read(caller.context(extra.signal), params)) }] },
+        { contents: [{ uri, ...(await resource.read(caller.context(ctx.mcpReq.signal), params)) }] },
         0,
       );
     }
-    throw new McpError(ErrorCode.InvalidParams, `Resource ${uri} not found`);
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource ${uri} not found`);
   });
 }

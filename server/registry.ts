@@ -1,12 +1,10 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  type CallToolResult,
-  type ContentBlock,
-  ListToolsRequestSchema,
-  type Tool,
-  type ToolAnnotations,
-} from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  ContentBlock,
+  Server,
+  Tool,
+  ToolAnnotations,
+} from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type App, CATALOGUE, type Scope, type ToolName, toolAccess } from '../contract/index.js';
@@ -157,8 +155,8 @@ export function registerTools(server: Server, tools: readonly AnyTool[], caller:
     apps: caller.apps,
     ...(await caller.availableApps?.(signal)),
   });
-  server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
-    const access = await available(extra.signal);
+  server.setRequestHandler('tools/list', async (_request, ctx) => {
+    const access = await available(ctx.mcpReq.signal);
     return cacheable(
       {
         tools: listed
@@ -168,9 +166,9 @@ export function registerTools(server: Server, tools: readonly AnyTool[], caller:
       TOOL_LIST_TTL_MS,
     );
   });
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name } = request.params;
-    const access = toolAccess(name, await available(extra.signal));
+    const access = toolAccess(name, await available(ctx.mcpReq.signal));
     const tool = access.kind === 'unknown' ? undefined : byName.get(access.entry.name);
     if (access.kind === 'unknown' || !tool) return errorResult(`There is no tool named ${name} here`);
     if (access.kind === 'app-off') return errorResult(`${tool.name} ${access.reason}`);
@@ -188,7 +186,7 @@ export function registerTools(server: Server, tools: readonly AnyTool[], caller:
       );
       return errorResult(`Input validation error: ${tool.name}: ${problems.join('; ')}`);
     }
-    return runTool(tool, args.data, caller.context(extra.signal));
+    return runTool(tool, args.data, caller.context(ctx.mcpReq.signal));
   });
 }
 
@@ -226,8 +224,9 @@ function errorResult(message: string): CallToolResult {
 
 /**
  * Marks a result final, as MCP 2026-07-28 requires of every result (the other kind,
- * `input_required`, is for questions back to the user, which no tool asks). Safe for 2025
- * clients: results allow unknown fields, and SDK 1.x's result schemas pass them through.
+ * `input_required`, is for questions back to the user, which no tool asks). The SDK stamps it on
+ * 2026 answers too; stamped here, 2025 clients see the same result, which is safe for them:
+ * results allow unknown fields, and SDK 1.x's result schemas pass them through.
  */
 export function complete<R extends object>(result: R): R & { resultType: 'complete' } {
   return { ...result, resultType: 'complete' };
@@ -235,7 +234,8 @@ export function complete<R extends object>(result: R): R & { resultType: 'comple
 
 /**
  * A list or read result with MCP 2026-07-28's cache hints. Always `private`: what a caller sees
- * depends on their token's scopes and their Nextcloud data, so no cache may share it.
+ * depends on their token's scopes and their Nextcloud data, so no cache may share it. The SDK
+ * keeps hints a result carries (its `cacheHints` only fill in missing ones), in both eras alike.
  */
 export function cacheable<R extends object>(result: R, ttlMs: number) {
   return { ...complete(result), ttlMs, cacheScope: 'private' as const };

@@ -1,4 +1,4 @@
-import type { Resource, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
+import type { Resource, ResourceTemplateType } from '@modelcontextprotocol/server';
 import type { App, Scope } from '../contract/index.js';
 import { capabilities } from './nextcloud/capabilities.js';
 import { getNote, listNotes } from './nextcloud/notes.js';
@@ -18,7 +18,7 @@ export interface ResourceDefinition {
   /** The app and scope a caller needs to see it; absent: every caller. */
   readonly needs?: { readonly app: App; readonly scope: Scope };
   readonly resource?: Resource;
-  readonly template?: ResourceTemplate;
+  readonly template?: ResourceTemplateType;
   /** The resources this definition lists now (a fixed one lists itself); `ctx` as a tool gets it. */
   list(ctx: ToolContext): Promise<Resource[]>;
   /** The parameters of `uri` when it names this resource, else undefined. */

@@ -1,4 +1,4 @@
-import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import type { ContentBlock } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import * as mail from '../nextcloud/mail.js';
