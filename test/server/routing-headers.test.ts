@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HEADERS } from '../../contract/index.js';
-import { startServer } from '../../dev/mcp-server.js';
-import { basicAuth, startTarget, type Target } from '../harness.js';
+import { basicAuth, useServer } from '../harness.js';
 
 /**
  * MCP 2026-07-28's routing headers (Mcp-Method, Mcp-Name) mirror the body. The proxy refuses a
@@ -9,25 +8,16 @@ import { basicAuth, startTarget, type Target } from '../harness.js';
  * with the spec's HeaderMismatch (-32020), and nothing runs.
  */
 describe('routing headers the body contradicts', () => {
-  let target: Target;
-  let server: Awaited<ReturnType<typeof startServer>>;
-  beforeAll(async () => {
-    target = await startTarget();
-    server = await startServer(target);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await target?.stop();
-  });
+  const env = useServer();
 
   const post = (headers: Record<string, string>, body: object) =>
-    fetch(server.url, {
+    fetch(env.server.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
-        authorization: basicAuth(target.user, target.appPassword),
-        [HEADERS.user]: target.user,
+        authorization: basicAuth(env.target.user, env.target.appPassword),
+        [HEADERS.user]: env.target.user,
         [HEADERS.scopes]: 'notes:read notes:write',
         ...headers,
       },
@@ -44,11 +34,11 @@ describe('routing headers the body contradicts', () => {
     ['a method other than the body’s', { 'mcp-method': 'tools/list' }],
     ['a tool other than the body’s', { 'mcp-method': 'tools/call', 'mcp-name': 'nc_notes_list_notes' }],
   ])('refuses %s, before the tool runs', async (_what, headers) => {
-    const before = target.standin?.log.length ?? 0;
+    const before = env.target.standin?.log.length ?? 0;
     const response = await post(headers, deleteNote);
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ jsonrpc: '2.0', id: 7, error: { code: -32020 } });
-    expect(target.standin?.log.slice(before)).toEqual([]);
+    expect(env.target.standin?.log.slice(before)).toEqual([]);
   });
 
   it('serves a 2025 request that carries no routing headers, as before', async () => {
