@@ -58,11 +58,19 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
   }
 }
 
+/** Plays the person at the browser, like {@link authorize}, and returns the code it got back. */
+export async function signIn(authorizationUrl: URL, user: string, password: string): Promise<string> {
+  const code = (await authorize(authorizationUrl, user, password)).searchParams.get('code');
+  if (!code) throw new Error('no code in the callback');
+  return code;
+}
+
 /**
  * Plays the person at the browser: follows the authorization URL through sign-in and consent
- * (keeping the IdP's cookies) and returns the code it redirects back with.
+ * (keeping the IdP's cookies) and returns the callback URL it redirects back to (code and `iss`,
+ * which a 2026 client checks).
  */
-export async function signIn(authorizationUrl: URL, user: string, password: string): Promise<string> {
+export async function authorize(authorizationUrl: URL, user: string, password: string): Promise<URL> {
   const cookies = new Map<string, string>();
   const send = async (url: string, init: RequestInit = {}): Promise<Response> => {
     const response = await fetch(url, {
@@ -82,11 +90,7 @@ export async function signIn(authorizationUrl: URL, user: string, password: stri
   };
   let url = authorizationUrl.href;
   for (let step = 0; step < 20; step++) {
-    if (url.startsWith(REDIRECT)) {
-      const code = new URL(url).searchParams.get('code');
-      if (!code) throw new Error(`no code in ${url}`);
-      return code;
-    }
+    if (url.startsWith(REDIRECT)) return new URL(url);
     const response = await send(url);
     if (response.status >= 300 && response.status < 400) {
       url = new URL(response.headers.get('location') ?? '', url).href;
