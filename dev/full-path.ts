@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import { APPS } from '../contract/index.js';
-import { type EmbeddedIdp, startEmbeddedIdp } from '../idp/embedded.js';
+import { type EmbeddedIdp, type EmbeddedIdpOptions, startEmbeddedIdp } from '../idp/embedded.js';
 import { loadProxyConfig } from '../proxy/config.js';
 import { createProxyDeps } from '../proxy/deps.js';
 import { type RunningProxy, startProxy } from '../proxy/server.js';
@@ -61,6 +61,8 @@ export async function startFullPath(
     proxyPort?: number;
     idpPort?: number;
     signingJwk?: JWK;
+    /** How the IdP fetches client metadata documents (see `EmbeddedIdpOptions.fetch`). */
+    idpFetch?: EmbeddedIdpOptions['fetch'];
   } = {},
 ): Promise<FullPath> {
   const log = options.log ?? quietLog;
@@ -72,6 +74,7 @@ export async function startFullPath(
     users: { [DEMO_USER.name]: DEMO_USER.password, [OTHER_USER.name]: OTHER_USER.password },
     ...(options.signingJwk ? { signingJwk: options.signingJwk } : {}),
     ...(options.idpPort ? { port: options.idpPort } : {}),
+    ...(options.idpFetch ? { fetch: options.idpFetch } : {}),
     log,
   });
   const path = await startProxyPath(

@@ -22,6 +22,12 @@ export interface EmbeddedIdpOptions {
   readonly accessTokenTtlSeconds?: number;
   /** A private RS256 JWK (with `kid`) to sign with; a fresh key is generated when absent. */
   readonly signingJwk?: JWK;
+  /**
+   * How the IdP fetches what clients publish (Client ID Metadata Documents; also any `jwks_uri`).
+   * oidc-provider's own refuses private, loopback and other special-use addresses, so a test that
+   * serves a document on loopback passes one that reaches it (and trusts its certificate).
+   */
+  readonly fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   readonly log: Logger;
 }
 
@@ -33,8 +39,9 @@ export interface EmbeddedIdp {
 
 /**
  * A local OpenID Provider (panva's certified `oidc-provider`) configured like the Keycloak realm
- * the operator manages: authorization code + PKCE, open dynamic client registration for MCP
- * clients, RFC 8707 resource indicators (JWT access tokens whose `aud` is the resource), the
+ * the operator manages: authorization code + PKCE, MCP clients identified by Client ID Metadata
+ * Documents (an https URL as `client_id`) or else by open dynamic client registration, RFC 8707
+ * resource indicators (JWT access tokens whose `aud` is the resource), the
  * tool scopes, introspection, and an RFC 8693 token-exchange grant that mints Nextcloud-audience
  * tokens for the proxy's client. For one machine only: never the IdP inside Kubernetes.
  */
@@ -68,7 +75,22 @@ export async function startEmbeddedIdp(options: EmbeddedIdpOptions): Promise<Emb
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
+      // Deprecated by MCP 2026-07-28 but still what most clients do when CIMD is not advertised.
       registration: { enabled: true },
+      // MCP 2026-07-28 prefers CIMD. oidc-provider takes only https URLs with a path as such ids,
+      // checks that the document names its own URL as client_id, refuses secrets in it, and matches
+      // redirect_uri against its redirect_uris; its fetch refuses special-use addresses (unless
+      // `options.fetch` replaces it), times out after 2.5 s and caps the body size.
+      clientIdMetadataDocument: {
+        enabled: true,
+        // The draft it implements; a provider upgrade to another draft fails here instead of silently.
+        ack: 'draft-02',
+        allowFetch: (_ctx, clientId) => {
+          // Who gets fetched is chosen by whoever starts a sign-in: worth a line in the log.
+          options.log.info({ clientId }, 'fetching a client metadata document');
+          return true;
+        },
+      },
       introspection: { enabled: true },
       revocation: { enabled: true },
       resourceIndicators: {
@@ -99,6 +121,7 @@ export async function startEmbeddedIdp(options: EmbeddedIdpOptions): Promise<Emb
         },
       },
     },
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: { AccessToken: ttl, AuthorizationCode: 60, Grant: 86_400, Interaction: 600, Session: 86_400 },
   });

@@ -86,6 +86,9 @@ export async function handleInteraction(
       res,
       'Allow access?',
       `<p><b>${escapeHtml(String(params.client_id))}</b> asks for:</p><ul>${scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>` +
+        // CIMD requires it: a document's redirect_uris may point anywhere, not only at its URL's host,
+        // so the person must see where the code goes (oidc-provider already matched it to the client).
+        `<p>Access is handed to <b>${escapeHtml(new URL(String(params.redirect_uri)).host)}</b>.</p>` +
         `<form method="post" action="/interaction/${escapeHtml(uid)}/confirm"><button type="submit">Allow</button></form>`,
     );
   }

@@ -20,6 +20,8 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
   constructor(
     private readonly scope: string,
     private readonly redirect = REDIRECT,
+    /** Where this client publishes its metadata (CIMD): the SDK uses it as client_id when offered. */
+    readonly clientMetadataUrl?: string,
   ) {}
 
   get redirectUrl(): string {
@@ -113,8 +115,13 @@ export async function authorize(authorizationUrl: URL, user: string, password: s
 }
 
 /** An MCP client that signs in through the whole OAuth dance and ends up connected. */
-export async function connectWithOAuth(mcpUrl: string, user: string, password: string, scope: string) {
-  const provider = new MemoryOAuthProvider(scope);
+export async function connectWithOAuth(
+  mcpUrl: string,
+  user: string,
+  password: string,
+  scope: string,
+  provider = new MemoryOAuthProvider(scope),
+) {
   const connect = async () => {
     const client = new Client({ name: 'oauth-test', version: '1.0.0' });
     const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
