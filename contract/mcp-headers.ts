@@ -90,6 +90,12 @@ export function eraOf(body: unknown, protocolVersion: HeaderValue): Era {
     : 'legacy';
 }
 
+/** The id of a single JSON-RPC request, for the error that answers it (null for a batch or none). */
+export function rpcIdOf(body: unknown): string | number | null {
+  const id = Array.isArray(body) ? undefined : (body as { id?: unknown } | null)?.id;
+  return typeof id === 'string' || typeof id === 'number' ? id : null;
+}
+
 /** `params.name` or `params.uri` of the methods `Mcp-Name` mirrors; undefined for the others. */
 export function targetOf(message: unknown): string | undefined {
   const { method, params } = (message ?? {}) as Message;

@@ -7,6 +7,7 @@ import {
   MCP_REQUEST_HEADERS,
   mirroredHeaders,
   parseBoundedJson,
+  rpcIdOf,
   type Scope,
   targetOf,
   toolAccess,
@@ -50,10 +51,10 @@ export function summarize(body: Buffer, headers: IncomingHttpHeaders): RpcSummar
   // 2026-07-28 has one message per POST.
   if (batch && era === 'modern') throw new BadRequestError('batch in a 2026 request');
   const first = messages[0];
-  const { id, method } = first ?? {};
+  const method = first?.method;
   return {
     era,
-    id: !batch && (typeof id === 'string' || typeof id === 'number') ? id : null,
+    id: rpcIdOf(parsed.value),
     method: typeof method === 'string' ? method : undefined,
     target: batch ? undefined : targetOf(first),
     tools: messages.flatMap((message) =>

@@ -9,6 +9,7 @@ import {
   mirroredHeaders,
   parseBoundedJson,
   RPC_CODES,
+  rpcIdOf,
 } from '../contract/index.js';
 import {
   type CallerDeps,
@@ -117,7 +118,11 @@ async function handleMcp(
     );
     if (mismatch) {
       deps.log.warn({ reason: mismatch }, 'refused routing headers that disagree with the body');
-      return reply(res, 400, rpcError(RPC_CODES.headerMismatch, `header mismatch: ${mismatch}`, idOf(body)));
+      return reply(
+        res,
+        400,
+        rpcError(RPC_CODES.headerMismatch, `header mismatch: ${mismatch}`, rpcIdOf(body)),
+      );
     }
   }
   const handle = toNodeHandler({
@@ -146,12 +151,6 @@ async function readJson(
   if ('refused' in read) return REFUSED[read.refused];
   const parsed = parseBoundedJson(read.body);
   return 'refused' in parsed ? { status: 400, reason: `parse error: ${parsed.refused}` } : parsed;
-}
-
-/** The id of a single request, so its client can match the error to it. */
-function idOf(body: unknown): string | number | null {
-  const id = (body as { id?: unknown } | null)?.id;
-  return typeof id === 'string' || typeof id === 'number' ? id : null;
 }
 
 function rpcError(code: number, message: string, id: string | number | null = null) {

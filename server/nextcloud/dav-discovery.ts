@@ -78,23 +78,16 @@ export abstract class DavHome {
       fetch: this.fetchFor(`${this.what} home`),
     });
     // A collection outside this Nextcloud could only fail: left out of the listing.
-    return responses
-      .filter(
-        (response) =>
-          Object.keys(response.props?.resourcetype ?? {}).includes(resourceType) &&
-          this.nc.below(new URL(response.href ?? '', homeUrl).href),
-      )
-      .map((response) => {
-        const found = response.props ?? {};
-        const displayName = found.displayname?._cdata ?? found.displayname;
-        return {
-          url: new URL(response.href ?? '', homeUrl).href,
-          // The XML parser tsdav uses reads a name of digits ("2026") as a number.
-          displayName:
-            typeof displayName === 'string' || typeof displayName === 'number' ? String(displayName) : '',
-          props: found,
-        };
-      });
+    return responses.flatMap((response) => {
+      const url = new URL(response.href ?? '', homeUrl).href;
+      const found = response.props ?? {};
+      if (!Object.keys(found.resourcetype ?? {}).includes(resourceType) || !this.nc.below(url)) return [];
+      const displayName = found.displayname?._cdata ?? found.displayname;
+      // The XML parser tsdav uses reads a name of digits ("2026") as a number.
+      const name =
+        typeof displayName === 'string' || typeof displayName === 'number' ? String(displayName) : '';
+      return [{ url, displayName: name, props: found }];
+    });
   }
 
   /** The URL of a new collection `name` below the discovered home. */
