@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { ALL_SCOPES, HEADERS } from '../contract/index.js';
 import { startServer } from '../dev/mcp-server.js';
 import { basicAuth, startTarget, type Target } from '../dev/target.js';
@@ -41,6 +41,13 @@ export async function call(client: Client, name: string, args: Record<string, un
   const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary structured fields
   return { ...result, data: result.structuredContent as any, text: textOf(result) };
+}
+
+/** A call that must succeed (the tool's own message says why it did not); its structured result. */
+export async function callOk(client: Client, name: string, args: Record<string, unknown> = {}) {
+  const result = await call(client, name, args);
+  expect(result.isError, `${name}: ${result.text}`).toBeFalsy();
+  return result.data;
 }
 
 export function textOf(result: CallToolResult): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deleteDeckBoard, deleteFolderIfEmpty, detachAll, folderExists, useCleanup } from '../cleanup.js';
-import { call, textOf, unique, useServer } from '../harness.js';
+import { call, callOk, unique, useServer } from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
 /**
@@ -10,11 +10,7 @@ import { hasApp } from '../nextcloud-apps.js';
 describe.skipIf(!hasApp('deck'))('deck_attach_note', () => {
   const env = useServer({ webdav: true });
   const cleanup = useCleanup();
-  const ok = async (name: string, args: Record<string, unknown> = {}) => {
-    const result = await call(env.client, name, args);
-    expect(result.isError, `${name}: ${textOf(result)}`).toBeFalsy();
-    return result.data;
-  };
+  const ok = (name: string, args: Record<string, unknown> = {}) => callOk(env.client, name, args);
 
   it('shares the file of the note it names, not the file its title would name', async () => {
     const board = await ok('deck_create_board', { title: unique('Attach'), color: '0082c9' });

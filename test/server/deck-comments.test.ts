@@ -1,7 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteDeckBoard, deleteFolderIfEmpty, detachAll, folderExists, useCleanup } from '../cleanup.js';
-import { basicAuth, call, connectClient, STANDIN_USERS, textOf, unique, useServer } from '../harness.js';
+import {
+  basicAuth,
+  call,
+  callOk,
+  connectClient,
+  STANDIN_USERS,
+  textOf,
+  unique,
+  useServer,
+} from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
 /**
@@ -11,11 +20,7 @@ import { hasApp } from '../nextcloud-apps.js';
 describe.skipIf(!hasApp('deck'))('deck comments and attachments', () => {
   const env = useServer({ webdav: true });
   const cleanup = useCleanup();
-  const ok = async (name: string, args: Record<string, unknown> = {}) => {
-    const result = await call(env.client, name, args);
-    expect(result.isError, `${name}: ${textOf(result)}`).toBeFalsy();
-    return result.data;
-  };
+  const ok = (name: string, args: Record<string, unknown> = {}) => callOk(env.client, name, args);
   let where: { board_id: number; stack_id: number; card_id: number };
 
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deleteDeckBoard, useCleanup } from '../cleanup.js';
-import { basicAuth, call, textOf, unique, useServer } from '../harness.js';
+import { basicAuth, call, callOk, textOf, unique, useServer } from '../harness.js';
 
 /**
  * The Deck tools against an older Deck: the stand-in answering as Deck 1.13 on Nextcloud 29 does
@@ -9,11 +9,7 @@ import { basicAuth, call, textOf, unique, useServer } from '../harness.js';
 describe.skipIf(process.env.TEST_NEXTCLOUD_URL)('deck tools on Deck 1.13', () => {
   const env = useServer();
   const cleanup = useCleanup();
-  const ok = async (name: string, args: Record<string, unknown> = {}) => {
-    const result = await call(env.client, name, args);
-    expect(result.isError, `${name}: ${textOf(result)}`).toBeFalsy();
-    return result.data;
-  };
+  const ok = (name: string, args: Record<string, unknown> = {}) => callOk(env.client, name, args);
   beforeAll(() => {
     const standin = env.target.standin;
     if (standin) standin.deck.version = '1.13.1';

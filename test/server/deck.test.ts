@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { deleteDeckBoard, useCleanup } from '../cleanup.js';
-import { basicAuth, call, textOf, unique, useServer } from '../harness.js';
+import { basicAuth, call, callOk, textOf, unique, useServer } from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
 /** Deck boards, stacks, cards and labels against the Deck stand-in (or a real Nextcloud's Deck). */
 describe.skipIf(!hasApp('deck'))('deck tools', () => {
   const env = useServer();
   const cleanup = useCleanup();
-  const ok = async (name: string, args: Record<string, unknown> = {}) => {
-    const result = await call(env.client, name, args);
-    expect(result.isError, `${name}: ${textOf(result)}`).toBeFalsy();
-    return result.data;
-  };
+  const ok = (name: string, args: Record<string, unknown> = {}) => callOk(env.client, name, args);
   /** A board with stacks To do / Done and two cards in To do. */
   async function board() {
     const created = await ok('deck_create_board', { title: unique('Board'), color: '#00AA00' });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignTag, deleteTag, suiteTag } from '../dav-client.js';
-import { call, textOf, unique, useServer, webdavAvailable } from '../harness.js';
+import { call, callOk, unique, useServer, webdavAvailable } from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
 /**
@@ -29,11 +29,7 @@ describe.skipIf(!hasApp('collectives') || !webdavAvailable())('excluded tags on 
   let vault: Page;
   let inside: Page;
 
-  const ok = async (tool: string, args: Record<string, unknown>) => {
-    const result = await call(env.client, tool, args);
-    expect(result.isError, `${tool}: ${textOf(result)}`).toBeFalsy();
-    return result.data;
-  };
+  const ok = (name: string, args: Record<string, unknown> = {}) => callOk(env.client, name, args);
   const create = (parent: number, title: string, content: string): Promise<Page> =>
     ok('collectives_create_page', { collective_id: collective, parent_id: parent, title, content });
   const pageIds = async () =>

@@ -29,6 +29,32 @@ async function startOtherHost(): Promise<OtherHost> {
   return { base: `127.0.0.1:${port}`, seen, server };
 }
 
+/** The other host for one suite, its record of requests emptied before each test (each counts its own leaks). */
+function useOtherHost(): OtherHost {
+  const holder = {} as { host: OtherHost };
+  beforeAll(async () => {
+    holder.host = await startOtherHost();
+  });
+  beforeEach(() => {
+    holder.host.seen.length = 0;
+  });
+  afterAll(async () => {
+    holder.host.server.closeAllConnections();
+    await new Promise((resolve) => holder.host.server.close(resolve));
+  });
+  return {
+    get base() {
+      return holder.host.base;
+    },
+    get seen() {
+      return holder.host.seen;
+    },
+    get server() {
+      return holder.host.server;
+    },
+  };
+}
+
 /** The spellings of a path on other-host that a careless origin check lets pass. */
 function hostileHrefs(host: string, path: string): string[] {
   return [
@@ -66,18 +92,7 @@ const EVENT = [
 
 describe.runIf(groupwareAvailable() && standinOnly)('hostile hrefs in CalDAV and CardDAV answers', () => {
   const env = useServer({ groupware: true });
-  let other: OtherHost;
-  beforeAll(async () => {
-    other = await startOtherHost();
-  });
-  // Each test counts its own leaks.
-  beforeEach(() => {
-    other.seen.length = 0;
-  });
-  afterAll(async () => {
-    other.server.closeAllConnections();
-    await new Promise((resolve) => other.server.close(resolve));
-  });
+  const other = useOtherHost();
 
   /**
    * Each tool call, with each hostile href answered once where `answer` says, never reaches
@@ -215,18 +230,7 @@ describe.runIf(groupwareAvailable() && standinOnly)('hostile hrefs in CalDAV and
 
 describe.runIf(webdavAvailable() && standinOnly)('hostile hrefs in WebDAV answers', () => {
   const env = useServer({ webdav: true, excludedTags: ['private'] });
-  let other: OtherHost;
-  beforeAll(async () => {
-    other = await startOtherHost();
-  });
-  // Each test counts its own leaks.
-  beforeEach(() => {
-    other.seen.length = 0;
-  });
-  afterAll(async () => {
-    other.server.closeAllConnections();
-    await new Promise((resolve) => other.server.close(resolve));
-  });
+  const other = useOtherHost();
 
   it('never follows a hostile href in a folder PROPFIND or a tag REPORT, nor lists it', async () => {
     const standin = env.target.standin;
