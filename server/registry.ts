@@ -13,6 +13,7 @@ import { toolJsonSchema } from './json-schema.js';
 import type { Availability } from './nextcloud/capabilities.js';
 import type { NextcloudClient } from './nextcloud/client.js';
 import type { UserFiles } from './nextcloud/files.js';
+import { type Aliases, argumentSchema } from './tool-arguments.js';
 
 /** What a tool handler gets besides its arguments. */
 export interface ToolContext {
@@ -43,6 +44,8 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   readonly input: I;
   readonly output: O;
   readonly hints: ToolHints;
+  /** The Python server's names for parameters that are named otherwise here. */
+  readonly aliases?: Aliases;
   handler(args: z.output<z.ZodObject<I>>, ctx: ToolContext): Promise<ToolOutput<z.output<z.ZodObject<O>>>>;
 }
 
@@ -54,6 +57,7 @@ export interface AnyTool {
   readonly input: z.ZodRawShape;
   readonly output: z.ZodRawShape;
   readonly hints: ToolHints;
+  readonly aliases?: Aliases;
   run(args: unknown, ctx: ToolContext): Promise<ToolOutput<unknown>>;
 }
 
@@ -80,7 +84,8 @@ export interface Caller {
 /** A tool's MCP description and its schemas, built once per process. */
 interface Compiled {
   readonly descriptor: Tool;
-  readonly input: z.ZodObject;
+  /** What a call's arguments are read with: the input schema and its leniencies. */
+  readonly accepts: z.ZodType;
   readonly output: z.ZodObject;
 }
 
@@ -93,7 +98,7 @@ function compile(tool: AnyTool): Compiled {
     const input = z.strictObject(tool.input);
     const output = z.object(tool.output);
     entry = {
-      input,
+      accepts: argumentSchema(tool.input, tool.aliases),
       output,
       descriptor: {
         name: tool.name,
@@ -179,7 +184,7 @@ export function registerTools(server: Server, tools: readonly AnyTool[], caller:
     }
     // Validated here, against the strict schema, rather than by the SDK: its low-level Server
     // does not see the tools' zod shapes.
-    const args = compile(tool).input.safeParse(request.params.arguments ?? {});
+    const args = compile(tool).accepts.safeParse(request.params.arguments ?? {});
     if (!args.success) {
       const problems = args.error.issues.map(
         (issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`,
