@@ -1,54 +1,34 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import {
   Client,
-  type OAuthClientProvider,
-  type OAuthDiscoveryState,
   StreamableHTTPClientTransport,
+  type StreamableHTTPClientTransportOptions,
   UnauthorizedError,
 } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_SCOPES, CATALOGUE } from '../../contract/index.js';
-import { DEMO_USER, type FullPath, startFullPath } from '../../dev/full-path.js';
-import { authorize, MemoryOAuthProvider } from '../oauth-client.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ALL_SCOPES } from '../../contract/index.js';
+import {
+  consent,
+  DiscoveringProvider,
+  otherSubjectToken,
+  replaySession,
+  toolsGrantedBy,
+  useFullPath,
+} from './client-journey.js';
 
 const MODERN = '2026-07-28';
 
 /**
- * The 2025 provider already fits the v2 interface; a v2 client also keeps what discovery found,
- * so it can check that the code is redeemed at the authorization server it was minted by.
- */
-class DiscoveringProvider extends MemoryOAuthProvider implements OAuthClientProvider {
-  private discovered: OAuthDiscoveryState | undefined;
-  saveDiscoveryState(state: OAuthDiscoveryState) {
-    this.discovered = state;
-  }
-  discoveryState() {
-    return this.discovered;
-  }
-}
-
-/**
- * The same journey as oauth-flow.test.ts, made by the SDK v2 client pinned to 2026-07-28: it must
+ * The same journey as oauth-flow-v1.test.ts, made by the SDK v2 client pinned to 2026-07-28: it must
  * discover, register, sign in, list, call and step up through the proxy without `initialize`.
  */
 describe('the whole request path with the v2 MCP client in 2026-07-28 mode', () => {
-  let path: FullPath;
-  /** Headers of every request that reached the MCP server. */
-  const reached: IncomingHttpHeaders[] = [];
-  /** Status and challenge of every answer the client got from the proxy. */
-  const answers: { status: number; challenge: string | null }[] = [];
+  const journey = useFullPath();
+  const { reached, answers } = journey;
   // The v2 client registers and asks for the scopes of the 401 challenge instead of these.
   const provider = new DiscoveringProvider(ALL_SCOPES.join(' '));
-  const callbacks: URL[] = [];
   let client: Client;
-
-  beforeAll(async () => {
-    path = await startFullPath();
-    path.server.httpServer.prependListener('request', (req) => reached.push(req.headers));
-  });
   afterAll(async () => {
     await client?.close();
-    await path?.stop();
   });
 
   const newClient = () =>
@@ -57,37 +37,27 @@ describe('the whole request path with the v2 MCP client in 2026-07-28 mode', () 
       { versionNegotiation: { mode: { pin: MODERN } } },
     );
   const newTransport = () =>
-    new StreamableHTTPClientTransport(new URL(path.mcpUrl), {
+    new StreamableHTTPClientTransport(new URL(journey.path.mcpUrl), {
       authProvider: provider,
-      fetch: async (url, init) => {
-        const response = await fetch(url, init);
-        if (String(url) === path.mcpUrl) {
-          answers.push({ status: response.status, challenge: response.headers.get('www-authenticate') });
-        }
-        return response;
-      },
+      fetch: journey.fetch,
     });
-
-  /** The person at the browser, granting `scope` when given instead of all the client asked for. */
-  async function consent(scope?: string) {
-    const url = new URL(provider.authorizationUrl ?? 'about:blank');
-    if (scope) url.searchParams.set('scope', scope);
-    const callback = await authorize(url, DEMO_USER.name, DEMO_USER.password);
-    callbacks.push(callback);
-    // The whole callback query, so the client checks `iss` (RFC 9207) before redeeming the code.
+  /** The person consents; the whole callback query goes back, so the client checks `iss` (RFC 9207). */
+  async function finish(scope?: string): Promise<URL> {
+    const callback = await consent(provider.authorizationUrl, scope);
     await newTransport().finishAuth(callback.searchParams);
+    return callback;
   }
 
   it('registers, signs in with PKCE and connects by server/discover, without initialize', async () => {
     client = newClient();
     await expect(client.connect(newTransport())).rejects.toBeInstanceOf(UnauthorizedError);
-    expect(provider.clientInformation()?.client_id).toBeTruthy();
+    expect(journey.registered).toEqual([provider.clientInformation()?.client_id]);
     const asked = provider.authorizationUrl;
     expect(asked?.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(asked?.searchParams.get('resource')).toBe(path.mcpUrl);
+    expect(asked?.searchParams.get('resource')).toBe(journey.path.mcpUrl);
     // The person grants only reading notes; the step-up below has to widen it.
-    await consent('notes:read');
-    expect(callbacks[0]?.searchParams.get('iss')).toBe(path.idp.issuer);
+    const callback = await finish('notes:read');
+    expect(callback.searchParams.get('iss')).toBe(journey.path.idp.issuer);
     expect(provider.tokens()?.scope?.split(' ').sort()).toEqual(['notes:read']);
 
     const before = reached.length;
@@ -102,8 +72,7 @@ describe('the whole request path with the v2 MCP client in 2026-07-28 mode', () 
 
   it('lists only the tools the granted scopes allow', async () => {
     const { tools } = await client.listTools();
-    const readable = CATALOGUE.filter((row) => row.scope === 'notes:read' && !row.alsoNeeds?.length);
-    expect(tools.map((tool) => tool.name).sort()).toEqual(readable.map((row) => row.name).sort());
+    expect(tools.map((tool) => tool.name).sort()).toEqual(toolsGrantedBy('notes:read'));
   });
 
   it('calls a tool on the Nextcloud stand-in with an exchanged token', async () => {
@@ -111,7 +80,7 @@ describe('the whole request path with the v2 MCP client in 2026-07-28 mode', () 
     const listed = await client.callTool({ name: 'nc_notes_list_notes', arguments: {} });
     expect(listed.isError).toBeFalsy();
     expect(reached.slice(before).map((headers) => headers['mcp-name'])).toEqual(['nc_notes_list_notes']);
-    const metrics = await (await fetch(path.proxy.metricsUrl)).text();
+    const metrics = await (await fetch(journey.path.proxy.metricsUrl)).text();
     expect(metrics).toMatch(/mcp_proxy_token_exchanges_total\{result="ok"\} [1-9]/);
   });
 
@@ -130,7 +99,7 @@ describe('the whole request path with the v2 MCP client in 2026-07-28 mode', () 
     // adds itself, as the IdP offers it), not for the 401's full list again.
     const asked = provider.authorizationUrl?.searchParams.get('scope')?.split(' ') ?? [];
     expect(asked.sort()).toEqual(['notes:read', 'notes:write', 'offline_access']);
-    await consent();
+    await finish();
     expect(provider.tokens()?.scope?.split(' ')).toContain('notes:write');
     const created = await client.callTool(create);
     expect(created.isError).toBeFalsy();
@@ -140,8 +109,8 @@ describe('the whole request path with the v2 MCP client in 2026-07-28 mode', () 
   });
 
   it('keeps listing the narrower tools from its cache after a step-up, until asked to refresh', async () => {
-    // tools/list is private with a 60 s TTL, and the client's cache partition does not follow
-    // the token: a host must refresh after a step-up (or set cachePartition per grant).
+    // Finding: tools/list is private with a 60 s TTL, and the client's cache partition does not
+    // follow the token: a host must refresh after a step-up (or set cachePartition per grant).
     const before = reached.length;
     const cached = (await client.listTools()).tools.map((tool) => tool.name);
     expect(cached).not.toContain('nc_notes_create_note');
@@ -155,32 +124,84 @@ describe('the whole request path with the v2 MCP client in 2026-07-28 mode', () 
 
   it('is refused -32020 by the proxy, before the server, when its headers contradict the body', async () => {
     const before = reached.length;
-    const response = await fetch(path.mcpUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${provider.tokens()?.access_token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': MODERN,
-        'mcp-method': 'tools/call',
-        'mcp-name': 'nc_notes_list_notes',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: {
-          name: 'nc_notes_delete_note',
-          arguments: { note_id: 1 },
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': MODERN,
-            'io.modelcontextprotocol/clientCapabilities': {},
-          },
-        },
+    // The client names the tool it calls; whoever rewrites the header would route on another.
+    await journey.tampered({ 'mcp-name': 'nc_notes_get_note' }, () =>
+      expect(client.callTool({ name: 'nc_notes_list_notes', arguments: {} })).rejects.toMatchObject({
+        code: -32020,
       }),
+    );
+    expect(answers.at(-1)?.status).toBe(400);
+    // Before the call the client may fetch tools/list for the tool's definition (its header scan
+    // and output validator); that carries the stray Mcp-Name too, which a list names nothing for.
+    const calls = reached.slice(before).filter((headers) => headers['mcp-method'] !== 'tools/list');
+    expect(calls).toEqual([]);
+  });
+});
+
+/**
+ * The v2 client as most hosts will first run it: without `versionNegotiation` it is a 2025-11-25
+ * client (initialize, sessions), and the proxy binds its session to the subject as for v1.
+ */
+describe('the v2 MCP client in its default negotiation, and in auto', () => {
+  const journey = useFullPath();
+  const { reached } = journey;
+  const provider = new DiscoveringProvider(ALL_SCOPES.join(' '));
+  const info = { name: 'oauth-test-v2-default', version: '2.0.0' };
+  let client: Client;
+  let transport: StreamableHTTPClientTransport;
+  afterAll(async () => {
+    await client?.close();
+  });
+  const newTransport = (options: StreamableHTTPClientTransportOptions = {}) =>
+    new StreamableHTTPClientTransport(new URL(journey.path.mcpUrl), {
+      authProvider: provider,
+      fetch: journey.fetch,
+      ...options,
     });
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ jsonrpc: '2.0', id: 1, error: { code: -32020 } });
+
+  it('speaks 2025-11-25 by default: initialize, and a session id bound to its subject', async () => {
+    await expect(new Client(info).connect(newTransport())).rejects.toBeInstanceOf(UnauthorizedError);
+    await newTransport().finishAuth((await consent(provider.authorizationUrl, 'notes:read')).searchParams);
+    const before = reached.length;
+    client = new Client(info);
+    transport = newTransport();
+    await client.connect(transport);
+    expect(client.getProtocolEra()).toBe('legacy');
+    expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
+    expect(reached.slice(before).every((headers) => headers['mcp-method'] === undefined)).toBe(true);
+    expect(transport.sessionId).toMatch(/^v1\./);
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(toolsGrantedBy('notes:read'));
+  });
+
+  it('answers 404 to another subject presenting that session id, and keeps serving its owner', async () => {
+    const sessionId = transport.sessionId ?? '';
+    const mallory = await otherSubjectToken(journey.path);
+    const before = reached.length;
+    expect(await replaySession(journey.path, sessionId, mallory)).toBe(404);
     expect(reached.length).toBe(before);
+    const listed = await client.callTool({ name: 'nc_notes_list_notes', arguments: {} });
+    expect(listed.isError).toBeFalsy();
+    expect(transport.sessionId).toBe(sessionId);
+  });
+
+  it("probes with server/discover in 'auto', picks 2026-07-28 here and holds no session", async () => {
+    const auto = new Client(info, { versionNegotiation: { mode: 'auto' } });
+    const modern = newTransport();
+    const before = reached.length;
+    await auto.connect(modern);
+    try {
+      expect(auto.getNegotiatedProtocolVersion()).toBe(MODERN);
+      expect(reached.slice(before).map((headers) => headers['mcp-method'])).toEqual(['server/discover']);
+      expect(modern.sessionId).toBeUndefined();
+    } finally {
+      await auto.close();
+    }
+  });
+
+  // Finding: the SDK cannot pin a 2025 revision; the default ('legacy') mode is the 2025 client.
+  it('cannot be pinned to 2025-11-25', async () => {
+    const pinned = new Client(info, { versionNegotiation: { mode: { pin: '2025-11-25' } } });
+    await expect(pinned.connect(newTransport())).rejects.toThrow(/not a modern protocol revision/);
   });
 });
