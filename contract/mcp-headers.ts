@@ -157,6 +157,9 @@ export function headerMismatch(body: unknown, headers: MirroredHeaders, era: Era
     disagreement('Mcp-Method', headers.method, message.method, modern) ??
     (typeof message.method === 'string' && NAMED[message.method]
       ? disagreement('Mcp-Name', headers.name, target ?? null, modern)
-      : undefined)
+      : // A name on a method that takes none is a claim the body cannot back.
+        headers.name !== undefined
+        ? 'Mcp-Name on a method that names nothing'
+        : undefined)
   );
 }

@@ -38,6 +38,10 @@ describe('MCP 2026 routing headers', () => {
     expect(
       headerMismatch(list, { ...modern, method: 'tools/list', name: undefined }, 'modern'),
     ).toBeUndefined();
+    // A name the body cannot back: a gateway routing on it would apply the wrong tool's policy.
+    expect(headerMismatch(list, { ...modern, method: 'tools/list', name: 'echo' }, 'modern')).toBe(
+      'Mcp-Name on a method that names nothing',
+    );
   });
 
   it('lets a legacy request omit them, but not contradict its body', () => {
