@@ -9,7 +9,13 @@ export const PEER_VERSIONS = Object.fromEntries(
     .filter((line) => /^[A-Z0-9_]+=/.test(line))
     .map((line) => line.split('=', 2) as [string, string]),
 ) as Record<
-  'K8S_VERSION' | 'ETCD_VERSION' | 'HELM_VERSION' | 'KEYCLOAK_VERSION' | 'PROMETHEUS_OPERATOR_VERSION',
+  | 'K8S_VERSION'
+  | 'ETCD_VERSION'
+  | 'HELM_VERSION'
+  | 'KEYCLOAK_VERSION'
+  | 'PROMETHEUS_OPERATOR_VERSION'
+  | 'INSPECTOR_VERSION'
+  | 'INSPECTOR_NODE_VERSION',
   string
 >;
 
@@ -20,6 +26,11 @@ const cacheRoot =
 /** Where build.sh put the peers. */
 const paths = (() => {
   const k8s = join(cacheRoot, `kubernetes-${PEER_VERSIONS.K8S_VERSION}`, 'bin');
+  const inspector = join(
+    cacheRoot,
+    `inspector-${PEER_VERSIONS.INSPECTOR_VERSION}-node-${PEER_VERSIONS.INSPECTOR_NODE_VERSION}`,
+    'node_modules',
+  );
   const paths = {
     kubeApiserver: join(k8s, 'kube-apiserver'),
     kubeControllerManager: join(k8s, 'kube-controller-manager'),
@@ -32,9 +43,25 @@ const paths = (() => {
       `prometheus-operator-${PEER_VERSIONS.PROMETHEUS_OPERATOR_VERSION}`,
       'crds',
     ),
+    /** The Node the Inspector runs on, and the Inspector's launcher (its `mcp-inspector` bin). */
+    inspectorNode: join(inspector, 'node', 'bin', 'node'),
+    inspector: join(
+      inspector,
+      '@modelcontextprotocol',
+      'inspector',
+      'clients',
+      'launcher',
+      'build',
+      'index.js',
+    ),
   };
   return paths;
 })();
+
+/** Whether build.sh put this peer into the cache. */
+export function peerCached(name: keyof typeof paths): boolean {
+  return existsSync(paths[name]);
+}
 
 /** The path of one peer's program; throws with the command to run when it is missing. */
 export function peerPath(name: keyof typeof paths): string {

@@ -69,10 +69,11 @@ export async function signIn(authorizationUrl: URL, user: string, password: stri
 
 /**
  * Plays the person at the browser: follows the authorization URL through sign-in and consent
- * (keeping the IdP's cookies) and returns the callback URL it redirects back to (code and `iss`,
- * which a 2026 client checks).
+ * (keeping the IdP's cookies) and returns the callback URL it redirects back to, the client's
+ * `redirect_uri` (code and `iss`, which a 2026 client checks), without visiting it.
  */
 export async function authorize(authorizationUrl: URL, user: string, password: string): Promise<URL> {
+  const redirect = authorizationUrl.searchParams.get('redirect_uri') ?? REDIRECT;
   const cookies = new Map<string, string>();
   const send = async (url: string, init: RequestInit = {}): Promise<Response> => {
     const response = await fetch(url, {
@@ -92,7 +93,7 @@ export async function authorize(authorizationUrl: URL, user: string, password: s
   };
   let url = authorizationUrl.href;
   for (let step = 0; step < 20; step++) {
-    if (url.startsWith(REDIRECT)) return new URL(url);
+    if (url.startsWith(`${redirect}?`)) return new URL(url);
     const response = await send(url);
     if (response.status >= 300 && response.status < 400) {
       url = new URL(response.headers.get('location') ?? '', url).href;
