@@ -224,7 +224,7 @@ const bulk = defineTool({
   name: 'nc_calendar_bulk_operations',
   title: 'Change many events at once',
   description:
-    'Update, delete or move (to target_calendar) every event matching the filters (title, location, categories, status, calendar, start date range). A recurring event counts once, with all its occurrences. Clients that can ask their user are asked to confirm first.',
+    'Update, delete or move (to target_calendar) every event matching the filters (title, location, categories, status, calendar, start date range). A recurring event counts once, with all its occurrences.',
   input: bulkInput,
   output: {
     operation: z.string(),

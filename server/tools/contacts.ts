@@ -185,8 +185,7 @@ const createBook = defineTool({
 const deleteBook = defineTool({
   name: 'nc_contacts_delete_addressbook',
   title: 'Delete an address book',
-  description:
-    'Delete an address book with all its contacts; it cannot be restored afterwards. Clients that can ask their user are asked to confirm first.',
+  description: 'Delete an address book with all its contacts; it cannot be restored afterwards.',
   input: { name: addressbook },
   output: { name: z.string(), deleted: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
