@@ -92,6 +92,10 @@ export function crdReference(crd: {
   ].join('\n');
 }
 
+/** The note on tools with a `confirm` hook; docs/connecting-clients.md says more. */
+const CONFIRMS =
+  'Asks the user to confirm first, naming what it would change, when the client speaks MCP 2026-07-28 and can show a form (elicitation); other clients run it directly. See [Confirmations](connecting-clients.md#confirmations).';
+
 /** `docs/tools.md`: the scopes → tools table and every tool's hints and input, from the tool definitions. */
 export function toolsReference(): string {
   const scopeOf = new Map(CATALOGUE.map((entry) => [entry.name, entry.scope]));
@@ -121,6 +125,7 @@ export function toolsReference(): string {
       `${tool.title}. ${cell(tool.description)}`,
       '',
       `Scope ${scopes}; hints: ${hints || 'none'}.${entry?.alias ? ` Also callable as \`${entry.alias}\`.` : ''}`,
+      ...(tool.confirm ? ['', CONFIRMS] : []),
       '',
       ...(params.length
         ? ['| parameter | type | required | notes |', '|---|---|---|---|', ...params]

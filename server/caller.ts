@@ -94,6 +94,7 @@ export function makeCaller(
 ): Caller {
   const log = deps.log.child({ user: credentials.user });
   return {
+    user: credentials.user,
     scopes,
     apps: deps.apps,
     context: (signal) => {

@@ -33,6 +33,11 @@ export function createMcpServer(tools: readonly AnyTool[], caller: Caller): Serv
     instructions: INSTRUCTIONS,
     // The one result the SDK builds itself; the lists and reads carry their own hints (`cacheable`).
     cacheHints: { 'server/discover': { ttlMs: DISCOVER_TTL_MS, cacheScope: 'public' } },
+    // No confirmation is ever asked of a 2025 caller (`canAsk`): its leg here is stateless HTTP,
+    // where the SDK's shim could only fail; off, a question that slipped through fails loudly.
+    // No `requestState.verify` either: a state that does not match asks again, which a hook
+    // could not (it answers -32602); `confirmation.ts` checks it and says why no key is needed.
+    inputRequired: { legacyShim: false },
   });
   registerTools(server, tools, caller);
   registerResources(server, ALL_RESOURCES, caller);

@@ -1,13 +1,16 @@
 import type {
   CallToolResult,
   ContentBlock,
+  InputRequiredResult,
   Server,
+  ServerContext,
   Tool,
   ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type App, CATALOGUE, type Scope, type ToolName, toolAccess } from '../contract/index.js';
+import { type Confirmation, canAsk, decide } from './confirmation.js';
 import { ServerError } from './errors.js';
 import { toolJsonSchema } from './json-schema.js';
 import type { Availability } from './nextcloud/capabilities.js';
@@ -46,6 +49,15 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   readonly hints: ToolHints;
   /** The Python server's names for parameters that are named otherwise here. */
   readonly aliases?: Aliases;
+  /**
+   * For a tool whose effect the user should see before it happens: the question to ask, from
+   * what the call would affect, or undefined when nothing needs asking (nothing matches). Asked
+   * only of 2026-07-28 clients that can show a form; the others run the tool as before.
+   */
+  confirm?(
+    args: z.output<z.ZodObject<I>>,
+    ctx: ToolContext,
+  ): Promise<Confirmation<z.output<z.ZodObject<O>>> | undefined>;
   handler(args: z.output<z.ZodObject<I>>, ctx: ToolContext): Promise<ToolOutput<z.output<z.ZodObject<O>>>>;
 }
 
@@ -58,6 +70,7 @@ export interface AnyTool {
   readonly output: z.ZodRawShape;
   readonly hints: ToolHints;
   readonly aliases?: Aliases;
+  confirm?(args: unknown, ctx: ToolContext): Promise<Confirmation<unknown> | undefined>;
   run(args: unknown, ctx: ToolContext): Promise<ToolOutput<unknown>>;
 }
 
@@ -65,12 +78,19 @@ export interface AnyTool {
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   def: ToolDefinition<I, O>,
 ): AnyTool {
-  const { handler, ...rest } = def;
-  return { ...rest, run: (args, ctx) => handler(args as z.output<z.ZodObject<I>>, ctx) };
+  const { handler, confirm, ...rest } = def;
+  type Args = z.output<z.ZodObject<I>>;
+  return {
+    ...rest,
+    ...(confirm ? { confirm: (args: unknown, ctx: ToolContext) => confirm(args as Args, ctx) } : {}),
+    run: (args, ctx) => handler(args as Args, ctx),
+  };
 }
 
 /** Who is calling and what they may do; built from trusted headers or standalone config. */
 export interface Caller {
+  /** The Nextcloud user id; a confirmation is bound to it. */
+  readonly user: string;
   readonly scopes: ReadonlySet<Scope>;
   readonly apps: ReadonlySet<App>;
   readonly context: (signal: AbortSignal) => ToolContext;
@@ -191,14 +211,42 @@ export function registerTools(server: Server, tools: readonly AnyTool[], caller:
       );
       return errorResult(`Input validation error: ${tool.name}: ${problems.join('; ')}`);
     }
-    return runTool(tool, args.data, caller.context(ctx.mcpReq.signal));
+    return runTool(tool, args.data, caller.context(ctx.mcpReq.signal), { caller, request: ctx });
   });
 }
 
-async function runTool(tool: AnyTool, args: unknown, ctx: ToolContext): Promise<CallToolResult> {
+/** The call a tool runs for: who, and the request (its answers to a confirmation, if any). */
+interface CallSite {
+  readonly caller: Caller;
+  readonly request: ServerContext;
+}
+
+async function runTool(
+  tool: AnyTool,
+  args: unknown,
+  ctx: ToolContext,
+  { caller, request }: CallSite,
+): Promise<CallToolResult | InputRequiredResult> {
   const started = performance.now();
   try {
-    const output = await tool.run(args, ctx);
+    const question = tool.confirm && canAsk(request) ? await tool.confirm(args, ctx) : undefined;
+    const verdict = question
+      ? decide(question, { user: caller.user, tool: tool.name, args }, request)
+      : undefined;
+    if (verdict?.kind === 'ask') {
+      ctx.log.debug({ tool: tool.name }, 'tool call asks for confirmation');
+      return verdict.result;
+    }
+    const output: ToolOutput<unknown> =
+      verdict?.kind === 'declined'
+        ? {
+            structured: verdict.output,
+            content: [
+              { type: 'text', text: DECLINED },
+              { type: 'text', text: JSON.stringify(verdict.output) },
+            ],
+          }
+        : await tool.run(args, ctx);
     const structured = compile(tool).output.safeParse(output.structured);
     if (!structured.success) {
       ctx.log.error(
@@ -223,13 +271,20 @@ async function runTool(tool: AnyTool, args: unknown, ctx: ToolContext): Promise<
   }
 }
 
+/**
+ * A decline is a result, not an error: an error invites the model to retry or to work around
+ * it (deleting the events one by one), while this says the user's answer was no.
+ */
+const DECLINED =
+  'The user declined when asked to confirm; nothing was changed. Do not try again unless the user asks for it.';
+
 function errorResult(message: string): CallToolResult {
   return complete({ isError: true, content: [{ type: 'text', text: message }] });
 }
 
 /**
  * Marks a result final, as MCP 2026-07-28 requires of every result (the other kind,
- * `input_required`, is for questions back to the user, which no tool asks). The SDK stamps it on
+ * `input_required`, is a confirmation's question, built by `confirmation.ts`). The SDK stamps it on
  * 2026 answers too; stamped here, 2025 clients see the same result, which is safe for them:
  * results allow unknown fields, and SDK 1.x's result schemas pass them through.
  */

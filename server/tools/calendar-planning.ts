@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import type { ListedEvent } from '../nextcloud/calendar-events.js';
 import type { EventChanges } from '../nextcloud/icalendar-write.js';
-import { defineTool } from '../registry.js';
+import { defineTool, type ToolContext } from '../registry.js';
 import { calendarName, commaList, dayOrTime, events, splitList, timezone } from './calendar-fields.js';
 
 const day = z
@@ -142,28 +142,90 @@ const findAvailability = defineTool({
   },
 });
 
+const bulkInput = {
+  operation: z.enum(['update', 'delete', 'move']),
+  title_contains: z.string().min(1).max(500).optional(),
+  categories: commaList.optional(),
+  calendar_name: calendarName.optional(),
+  start_date: day.optional(),
+  end_date: day.optional(),
+  status: z.enum(['CONFIRMED', 'TENTATIVE', 'CANCELLED']).optional(),
+  location_contains: z.string().min(1).max(500).optional(),
+  new_title: z.string().min(1).max(1000).optional(),
+  new_description: z.string().max(100_000).optional(),
+  new_location: z.string().max(1000).optional(),
+  new_categories: commaList.optional(),
+  new_priority: z.number().int().min(0).max(9).optional(),
+  new_reminder_minutes: z.number().int().min(0).max(40_320).optional(),
+  target_calendar: calendarName.optional(),
+};
+type BulkArgs = z.output<z.ZodObject<typeof bulkInput>>;
+
+/** What a bulk operation would do: the checked arguments and the events it applies to. */
+async function planBulk(args: BulkArgs, ctx: ToolContext) {
+  const changes: EventChanges = {
+    ...(args.new_title !== undefined ? { title: args.new_title } : {}),
+    ...(args.new_description !== undefined ? { description: args.new_description } : {}),
+    ...(args.new_location !== undefined ? { location: args.new_location } : {}),
+    ...(args.new_categories !== undefined ? { categories: splitList(args.new_categories) ?? [] } : {}),
+    ...(args.new_priority !== undefined ? { priority: args.new_priority } : {}),
+    ...(args.new_reminder_minutes !== undefined ? { reminder_minutes: args.new_reminder_minutes } : {}),
+  };
+  if (args.operation === 'update' && Object.keys(changes).length === 0)
+    throw new InvalidInputError('An update needs at least one new_… field');
+  if (args.operation === 'move' && !args.target_calendar)
+    throw new InvalidInputError('A move needs target_calendar');
+  const filters = describeFilters(args);
+  if (filters.length === 0)
+    throw new InvalidInputError('Give at least one filter; a bulk operation never applies to every event');
+  const service = events(ctx);
+  const calendars = args.calendar_name
+    ? [await service.dav.calendar(args.calendar_name, 'VEVENT')]
+    : await service.dav.searchable('VEVENT');
+  const target = args.target_calendar
+    ? await service.dav.calendar(args.target_calendar, 'VEVENT')
+    : undefined;
+  const wanted = splitList(args.categories)?.map((c) => c.toLowerCase());
+  const from = args.start_date
+    ? dayOrTime(args.start_date, 'start_date').getTime()
+    : Number.NEGATIVE_INFINITY;
+  const to = args.end_date
+    ? dayOrTime(args.end_date, 'end_date').getTime() + 86_400_000
+    : Number.POSITIVE_INFINITY;
+  const matches = (event: ListedEvent) =>
+    (!args.title_contains || event.summary.toLowerCase().includes(args.title_contains.toLowerCase())) &&
+    (!args.location_contains ||
+      (event.location ?? '').toLowerCase().includes(args.location_contains.toLowerCase())) &&
+    (!wanted || event.categories.some((c) => wanted.includes(c.toLowerCase()))) &&
+    (!args.status || event.status === args.status) &&
+    Date.parse(event.start) >= from &&
+    Date.parse(event.start) < to;
+  const found = (await service.masters(calendars)).events.filter(matches);
+  return { service, calendars, target, changes, filters, found };
+}
+
+/** The filters a call sets, as a person reads them ("title contains \"offsite\"", …). */
+function describeFilters(args: BulkArgs): string[] {
+  return [
+    args.title_contains && `title contains "${args.title_contains}"`,
+    args.location_contains && `location contains "${args.location_contains}"`,
+    args.categories && `category ${args.categories}`,
+    args.status && `status ${args.status}`,
+    args.calendar_name && `in calendar ${args.calendar_name}`,
+    args.start_date && `starting from ${args.start_date}`,
+    args.end_date && `starting until ${args.end_date}`,
+  ].filter((filter): filter is string => Boolean(filter));
+}
+
+/** How many titles a question lists before it says "and N more". */
+const TITLES_SHOWN = 5;
+
 const bulk = defineTool({
   name: 'nc_calendar_bulk_operations',
   title: 'Change many events at once',
   description:
     'Update, delete or move (to target_calendar) every event matching the filters (title, location, categories, status, calendar, start date range). A recurring event counts once, with all its occurrences.',
-  input: {
-    operation: z.enum(['update', 'delete', 'move']),
-    title_contains: z.string().min(1).max(500).optional(),
-    categories: commaList.optional(),
-    calendar_name: calendarName.optional(),
-    start_date: day.optional(),
-    end_date: day.optional(),
-    status: z.enum(['CONFIRMED', 'TENTATIVE', 'CANCELLED']).optional(),
-    location_contains: z.string().min(1).max(500).optional(),
-    new_title: z.string().min(1).max(1000).optional(),
-    new_description: z.string().max(100_000).optional(),
-    new_location: z.string().max(1000).optional(),
-    new_categories: commaList.optional(),
-    new_priority: z.number().int().min(0).max(9).optional(),
-    new_reminder_minutes: z.number().int().min(0).max(40_320).optional(),
-    target_calendar: calendarName.optional(),
-  },
+  input: bulkInput,
   output: {
     operation: z.string(),
     total_found: z.number(),
@@ -180,52 +242,33 @@ const bulk = defineTool({
     ),
   },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
-  async handler(args, ctx) {
-    const changes: EventChanges = {
-      ...(args.new_title !== undefined ? { title: args.new_title } : {}),
-      ...(args.new_description !== undefined ? { description: args.new_description } : {}),
-      ...(args.new_location !== undefined ? { location: args.new_location } : {}),
-      ...(args.new_categories !== undefined ? { categories: splitList(args.new_categories) ?? [] } : {}),
-      ...(args.new_priority !== undefined ? { priority: args.new_priority } : {}),
-      ...(args.new_reminder_minutes !== undefined ? { reminder_minutes: args.new_reminder_minutes } : {}),
+  // Every operation is asked: an update overwrites the fields of every match, with no undo either.
+  async confirm(args, ctx) {
+    const { found, filters, changes } = await planBulk(args, ctx);
+    if (found.length === 0) return undefined;
+    const verb =
+      args.operation === 'delete'
+        ? 'Delete'
+        : args.operation === 'move'
+          ? `Move to calendar ${args.target_calendar}`
+          : `Change ${Object.keys(changes).join(', ')} of`;
+    const titles = found.slice(0, TITLES_SHOWN).map((event) => `"${event.summary}"`);
+    const more = found.length > TITLES_SHOWN ? ` and ${found.length - TITLES_SHOWN} more` : '';
+    const count = found.length === 1 ? '1 event' : `${found.length} events`;
+    return {
+      message: `${verb} ${count} (${filters.join(', ')}): ${titles.join(', ')}${more}?`,
+      affected: found.map((event) => `${event.calendar_name}/${event.uid} ${event.etag ?? ''}`),
+      declined: {
+        operation: args.operation,
+        total_found: found.length,
+        succeeded: 0,
+        failed: 0,
+        results: [],
+      },
     };
-    if (args.operation === 'update' && Object.keys(changes).length === 0)
-      throw new InvalidInputError('An update needs at least one new_… field');
-    if (args.operation === 'move' && !args.target_calendar)
-      throw new InvalidInputError('A move needs target_calendar');
-    const filtered =
-      args.title_contains ||
-      args.categories ||
-      args.calendar_name ||
-      args.start_date ||
-      args.end_date ||
-      args.status ||
-      args.location_contains;
-    if (!filtered)
-      throw new InvalidInputError('Give at least one filter; a bulk operation never applies to every event');
-    const service = events(ctx);
-    const calendars = args.calendar_name
-      ? [await service.dav.calendar(args.calendar_name, 'VEVENT')]
-      : await service.dav.searchable('VEVENT');
-    const target = args.target_calendar
-      ? await service.dav.calendar(args.target_calendar, 'VEVENT')
-      : undefined;
-    const wanted = splitList(args.categories)?.map((c) => c.toLowerCase());
-    const from = args.start_date
-      ? dayOrTime(args.start_date, 'start_date').getTime()
-      : Number.NEGATIVE_INFINITY;
-    const to = args.end_date
-      ? dayOrTime(args.end_date, 'end_date').getTime() + 86_400_000
-      : Number.POSITIVE_INFINITY;
-    const matches = (event: ListedEvent) =>
-      (!args.title_contains || event.summary.toLowerCase().includes(args.title_contains.toLowerCase())) &&
-      (!args.location_contains ||
-        (event.location ?? '').toLowerCase().includes(args.location_contains.toLowerCase())) &&
-      (!wanted || event.categories.some((c) => wanted.includes(c.toLowerCase()))) &&
-      (!args.status || event.status === args.status) &&
-      Date.parse(event.start) >= from &&
-      Date.parse(event.start) < to;
-    const found = (await service.masters(calendars)).events.filter(matches);
+  },
+  async handler(args, ctx) {
+    const { service, calendars, target, changes, found } = await planBulk(args, ctx);
     const results = [];
     for (const event of found) {
       const calendar = calendars.find((c) => c.name === event.calendar_name);

@@ -189,6 +189,22 @@ const deleteBook = defineTool({
   input: { name: addressbook },
   output: { name: z.string(), deleted: z.boolean() },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  async confirm(args, ctx) {
+    const service = dav(ctx);
+    const book = await service.addressBook(args.name);
+    const count = (await service.cards(book)).length;
+    const contacts = count === 1 ? '1 contact' : `${count} contacts`;
+    const named =
+      book.displayName && book.displayName !== book.name
+        ? `"${book.displayName}" (${book.name})`
+        : `"${book.name}"`;
+    return {
+      message: `Delete the address book ${named} with its ${contacts}? It cannot be restored.`,
+      // Its ctag changes with any change to its cards, so a book changed meanwhile is asked again.
+      affected: [book.url, book.ctag ?? '', String(count)],
+      declined: { name: args.name, deleted: false },
+    };
+  },
   async handler(args, ctx) {
     const service = dav(ctx);
     await service.remove(await service.addressBook(args.name));

@@ -184,6 +184,27 @@ describe('the proxy speaks MCP 2026-07-28 beside the 2025 revisions', () => {
     }
   });
 
+  it('treats a multi-round-trip retry as any call: scope-checked, then forwarded as it came', async () => {
+    const retry = (name: string, args: Record<string, unknown>) =>
+      modern('tools/call', {
+        name,
+        arguments: args,
+        inputResponses: { confirm: { action: 'accept', content: { confirm: true } } },
+        requestState: 'eyJ2IjoxfQ',
+      });
+    // A "yes" to a confirmation grants nothing: the token still needs the tool's scope.
+    const book = 'nc_contacts_delete_addressbook';
+    const refused = await post(retry(book, { name: 'contacts' }), modernHeaders('tools/call', book));
+    expect(refused.response.status).toBe(403);
+    expect(refused.reachedServer).toBe(false);
+    const list = 'nc_notes_list_notes';
+    const forwarded = await post(retry(list, {}), modernHeaders('tools/call', list));
+    expect(forwarded.response.status).toBe(200);
+    expect(forwarded.reachedServer).toBe(true);
+    expect(reached.at(-1)?.['mcp-name']).toBe(list);
+    expect(forwarded.json()).toMatchObject({ id: 7, result: { resultType: 'complete' } });
+  });
+
   it('refuses a 2025 request whose routing headers contradict its body', async () => {
     const answer = await post(legacy('tools/call', call('nc_notes_delete_note')), {
       'mcp-method': 'tools/call',

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ALL_SCOPES,
-  HEADERS,
-  MODERN_PROTOCOL_VERSION,
-  PROTOCOL_VERSION_META_KEY,
-} from '../../contract/index.js';
+import { HEADERS, MODERN_PROTOCOL_VERSION } from '../../contract/index.js';
 import { basicAuth, useServer } from '../harness.js';
+import { modernRpc } from '../modern-rpc.js';
 
 /**
  * The same `/mcp` a 2025 client uses (every other suite), driven as a 2026-07-28 client drives
@@ -14,51 +10,18 @@ import { basicAuth, useServer } from '../harness.js';
  */
 describe('a 2026-07-28 client on the same endpoint', () => {
   const env = useServer();
-  let nextId = 1;
+  const rpc = modernRpc(env);
 
-  /**
-   * One request, enveloped and headed as the spec asks; `headers` override the mirrored ones
-   * (an undefined value leaves that header out), `version` the one both header and `_meta` claim.
-   */
+  /** One request; `headers` override the mirrored ones, `version` the one header and `_meta` claim. */
   const send = async (
     method: string,
     params: Record<string, unknown>,
     headers: Record<string, string | undefined> = {},
     version = MODERN_PROTOCOL_VERSION,
   ) => {
-    const id = nextId++;
-    const target = typeof params.name === 'string' ? params.name : params.uri;
-    const response = await fetch(env.server.url, {
-      method: 'POST',
-      headers: present({
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: basicAuth(env.target.user, env.target.appPassword),
-        [HEADERS.user]: env.target.user,
-        [HEADERS.scopes]: ALL_SCOPES.join(' '),
-        'mcp-protocol-version': version,
-        'mcp-method': method,
-        ...(typeof target === 'string' ? { 'mcp-name': target } : {}),
-        ...headers,
-      }),
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id,
-        method,
-        params: {
-          ...params,
-          _meta: {
-            [PROTOCOL_VERSION_META_KEY]: version,
-            'io.modelcontextprotocol/clientCapabilities': {},
-            'io.modelcontextprotocol/clientInfo': { name: 'modern-test', version: '1.0.0' },
-          },
-        },
-      }),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary result fields
-    const body = (await response.json()) as { id: number; result?: any; error?: { code: number } };
-    expect(body.id).toBe(id);
-    return { status: response.status, session: response.headers.get('mcp-session-id'), ...body };
+    const answer = await rpc(method, params, { headers, version });
+    expect(answer.id).toBe(answer.sentId);
+    return answer;
   };
 
   it('answers server/discover with the modern revision, without a session', async () => {
@@ -152,9 +115,3 @@ describe('a 2026-07-28 client on the same endpoint', () => {
     expect(await send('ping', {})).toMatchObject({ status: 404, error: { code: -32601 } });
   });
 });
-
-function present(headers: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-}
