@@ -43,6 +43,12 @@ const ROWS = [
   { name: 'nc_webdav_get_file_tags', scope: 'files:read' },
   { name: 'nc_webdav_list_comments', scope: 'files:read' },
   { name: 'nc_webdav_create_comment', scope: 'files:write' },
+  { name: 'nc_trashbin_list', scope: 'files:read' },
+  { name: 'nc_trashbin_restore', scope: 'files:write' },
+  { name: 'nc_trashbin_delete', scope: 'files:write' },
+  { name: 'nc_trashbin_empty', scope: 'files:write' },
+  { name: 'nc_versions_list', scope: 'files:read' },
+  { name: 'nc_versions_restore', scope: 'files:write' },
 
   { name: 'nc_calendar_list_calendars', scope: 'calendar:read' },
   { name: 'nc_calendar_list_events', scope: 'calendar:read' },
@@ -191,6 +197,9 @@ const ROWS = [
   { name: 'nc_share_create_public_link', scope: 'sharing:write', alsoNeeds: ['files:read'] },
   { name: 'nc_share_update', scope: 'sharing:write', alsoNeeds: ['files:read'] },
   { name: 'nc_share_delete', scope: 'sharing:write' },
+
+  { name: 'nc_unified_search_providers', scope: 'search:read' },
+  { name: 'nc_unified_search', scope: 'search:read' },
 ] as const satisfies readonly Row[];
 
 /** The name of a tool in {@link CATALOGUE}. */

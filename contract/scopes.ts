@@ -22,6 +22,11 @@ export const APP_LEVELS = {
   mail: ['read', 'write', 'send'],
   news: ['read'],
   collectives: ['read', 'write'],
+  /**
+   * Nextcloud's unified search across apps; it only asks the providers whose app's read scope the
+   * caller also holds, so it never shows more than the other tools could.
+   */
+  search: ['read'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** One app a tenant may enable. */

@@ -104,6 +104,7 @@ export function makeCaller(
         log,
         limits: { readMaxBytes: deps.readMaxBytes },
         files: new UserFiles(nc, deps.excludedTags, { log, readMaxBytes: deps.readMaxBytes }),
+        grants: { scopes, apps: deps.apps },
       };
     },
     availableApps: (signal) =>

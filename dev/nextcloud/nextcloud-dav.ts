@@ -17,6 +17,8 @@ import {
   trackFileIds,
 } from './nextcloud-files-meta.js';
 import { groupware } from './nextcloud-groupware.js';
+import { handleTrashbin, isTrashbinPath, moveToTrash } from './nextcloud-trashbin.js';
+import { handleVersions, isVersionsPath, keepVersion } from './nextcloud-versions.js';
 
 /**
  * WebDAV stand-in: authenticated requests for `/remote.php/dav/files/<user>/...` go to the
@@ -46,7 +48,7 @@ interface Item {
   favorite: boolean;
 }
 
-function davUrl(ctx: RequestContext): string {
+export function davUrl(ctx: RequestContext): string {
   const url = ctx.standin.options.davUrl;
   if (!url) throw new Error('this stand-in has no WebDAV server');
   return url;
@@ -75,6 +77,8 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
   const { req, res, url } = ctx;
   if (req.method === 'SEARCH' && /^\/remote\.php\/dav\/?$/.test(url.pathname)) return search(ctx);
   if (isFilesMetaPath(url.pathname)) return handleFilesMeta(ctx);
+  if (isTrashbinPath(url.pathname)) return handleTrashbin(ctx);
+  if (isVersionsPath(url.pathname)) return handleVersions(ctx);
   if (!url.pathname.startsWith(FILES) && ctx.standin.options.groupwareUrl)
     return groupware(ctx, ctx.standin.options.groupwareUrl);
   if (pathUser(url.pathname) !== ctx.user) {
@@ -93,6 +97,10 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
       return;
     }
   }
+  // Nextcloud keeps what a delete removes in the trash bin, and what a write replaces as a version.
+  if (req.method === 'DELETE') return moveToTrash(ctx);
+  if (req.method === 'PUT')
+    await keepVersion(ctx, url.pathname, fileIdOf(ctx.standin.filesMeta, url.pathname));
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(req.headers)) {
     if (typeof value === 'string' && !HOP_BY_HOP.has(key) && key !== 'if-match') headers[key] = value;

@@ -251,9 +251,16 @@ function tagResource(ctx: RequestContext, tag: SystemTag, href: string): DavReso
       'user-visible': ['oc:user-visible', String(tag.userVisible)],
       'user-assignable': ['oc:user-assignable', String(tag.userAssignable)],
       'can-assign': ['oc:can-assign', String(canAssign(ctx, tag))],
+      // Every object carrying it, trashed files included (SystemTagsObjectList, Nextcloud 31+).
+      'object-ids': ['nc:object-ids', { 'nc:object-ids': taggedIds(ctx, tag.id) }],
     },
   };
 }
+
+const taggedIds = (ctx: RequestContext, tagId: number) =>
+  [...ctx.standin.filesMeta.tagged].flatMap(([id, tags]) =>
+    tags.has(tagId) ? { 'nc:id': id, 'nc:type': 'files' } : [],
+  );
 
 function listTags(ctx: RequestContext): void {
   const tags = [...ctx.standin.filesMeta.tags.values()].filter((tag) => canSee(ctx, tag));

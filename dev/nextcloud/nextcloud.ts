@@ -16,8 +16,11 @@ import { type MailState, seededMail } from './nextcloud-mail-state.js';
 import { handleNews, type NewsState, seededNews } from './nextcloud-news.js';
 import { handleNotes, type NotesState } from './nextcloud-notes.js';
 import { handleOcs, type OcsState } from './nextcloud-ocs.js';
+import { handleSearch, type SearchState, seededSearch } from './nextcloud-search.js';
 import { handleTables, seededTables, type TablesState } from './nextcloud-tables.js';
 import { handleTalk, newTalk, type TalkState } from './nextcloud-talk.js';
+import type { TrashState } from './nextcloud-trashbin.js';
+import type { VersionsState } from './nextcloud-versions.js';
 
 /**
  * A stand-in for the Nextcloud HTTP APIs the server uses, following their documentation:
@@ -93,6 +96,10 @@ export interface NextcloudStandin {
   readonly ocs: OcsState;
   /** File ids, system and personal tags, comments. */
   readonly filesMeta: FilesMetaState;
+  readonly trash: TrashState;
+  readonly versions: VersionsState;
+  /** The unified search providers besides files, and what each finds. */
+  readonly search: SearchState;
   /** Every request seen, as "METHOD /path", for assertions. */
   readonly log: string[];
   /** The claims of every bearer token accepted, in order. */
@@ -178,6 +185,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     if (url.pathname.startsWith('/ocs/v2.php/apps/mail/')) return handleMailOcs(ctx);
     if (url.pathname.startsWith('/index.php/apps/mail/')) return handleMailApi(ctx);
     if (url.pathname.startsWith('/ocs/v2.php/apps/collectives/')) return handleCollectives(ctx);
+    if (url.pathname.startsWith('/ocs/v2.php/search/')) return handleSearch(ctx);
     if (url.pathname.startsWith('/ocs/')) return handleOcs(ctx);
     if (url.pathname.startsWith('/remote.php/dav/')) return handleDav(ctx);
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -200,6 +208,9 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     collectives: newCollectives(),
     ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
     filesMeta: newFilesMeta(),
+    trash: new Map(),
+    versions: new Map(),
+    search: seededSearch(),
     log: [],
     bearerClaims: [],
     fail(fault) {

@@ -116,6 +116,12 @@ export class NextcloudClient {
     return this.credentials.user;
   }
 
+  /** This caller's client whose requests also end when `signal` does: a deadline of one tool's own. */
+  until(signal: AbortSignal): NextcloudClient {
+    const both = this.signal ? AbortSignal.any([this.signal, signal]) : signal;
+    return new NextcloudClient(this.settings, this.credentials, both);
+  }
+
   /**
    * A key for per-caller caches: a hash of this Nextcloud and the credential, so caches never hold
    * a token and one caller's entries are never another's.

@@ -12,6 +12,7 @@ import {
 } from './file-meta.js';
 import { sharePath } from './sharing.js';
 import { type FileRef, TagExclusion } from './tag-exclusion.js';
+import { UserTrash } from './trashbin.js';
 import {
   davFilesPath,
   type FileContent,
@@ -238,6 +239,21 @@ export class UserFiles {
     // Nextcloud before 28 lacks the nc:system-tags property; the relations collection has them.
     const systemTags = meta.systemTags ?? (await tagsOfFile(this.nc, meta.fileId, target.display));
     return { path: target.display, fileId: meta.fileId, systemTags, personalTags: meta.personalTags };
+  }
+
+  /**
+   * The id of a file or folder: one visible, to look at (its versions), or one the caller may
+   * change (to roll it back).
+   */
+  async idOf(path: string, change: boolean): Promise<{ path: string; fileId: number }> {
+    const target = change ? await this.named(path) : await this.visible(path);
+    const { fileId } = await fileMeta(this.nc, target.relative, false);
+    return { path: target.display, fileId };
+  }
+
+  /** The caller's trash bin, below the same excluded tags. */
+  get trash(): UserTrash {
+    return new UserTrash(this.nc, this.exclusion);
   }
 
   /** A page of the comments on a visible file or folder, newest first. */

@@ -120,6 +120,17 @@ export class TagExclusion {
     return entries.filter((entry) => !hidden(comparable(entry.path), excluded));
   }
 
+  /** The ids of the excluded tags (those the caller can see); none when none is configured. */
+  async tagIds(): Promise<readonly number[]> {
+    if (!this.active) return [];
+    const key = this.nc.cacheKey;
+    try {
+      return tagIdCache.get(key) ?? (await this.lookUpIds(key));
+    } catch (error) {
+      return failClosed(error);
+    }
+  }
+
   /** What the excluded tags cover; nothing when none is configured. */
   private tagged(): Promise<Tagged> {
     if (!this.active) return Promise.resolve(NOTHING);

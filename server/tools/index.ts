@@ -22,6 +22,9 @@ import { tablesTools } from './tables.js';
 import { talkTools } from './talk.js';
 import { talkChatTools } from './talk-chat.js';
 import { taskTools } from './tasks.js';
+import { trashbinTools } from './trashbin.js';
+import { unifiedSearchTools } from './unified-search.js';
+import { versionTools } from './versions.js';
 import { webdavTools } from './webdav.js';
 import { webdavMetaTools } from './webdav-meta.js';
 
@@ -30,6 +33,8 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...notesTools,
   ...webdavTools,
   ...webdavMetaTools,
+  ...trashbinTools,
+  ...versionTools,
   ...sharingTools,
   ...calendarTools,
   ...calendarPlanningTools,
@@ -52,4 +57,5 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...newsItemTools,
   ...collectivesTools,
   ...collectivesPageTools,
+  ...unifiedSearchTools,
 ];

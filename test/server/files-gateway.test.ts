@@ -132,6 +132,11 @@ describe.runIf(webdavAvailable())('the files gateway', () => {
       { path: decomposed, message: 'hi' },
       { path: inVault, message: 'hi' },
     ],
+    nc_versions_list: () => [{ path: decomposed }, { path: inVault }],
+    nc_versions_restore: () => [
+      { path: decomposed, version_id: '1' },
+      { path: inVault, version_id: '1' },
+    ],
     nc_share_list: () => [{ path: decomposed }, { path: vault, subfiles: true }],
     nc_share_create: () => [{ path: decomposed, share_type: 'user', share_with: SHARE_WITH }],
     nc_share_create_public_link: () => [{ path: decomposed }, { path: inVault }],

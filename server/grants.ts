@@ -1,0 +1,18 @@
+import type { App, Scope } from '../contract/index.js';
+
+/**
+ * What the caller may reach besides the tool at hand: the scopes their token holds and the apps the
+ * tenant enabled. A tool that spans apps (unified search) asks only what these cover, so it never
+ * shows more than the caller's other tools could.
+ */
+export interface Grants {
+  readonly scopes: ReadonlySet<Scope>;
+  readonly apps: ReadonlySet<App>;
+}
+
+// Kept here while server/registry.ts is edited elsewhere; it belongs in its ToolContext.
+declare module './registry.js' {
+  interface ToolContext {
+    readonly grants: Grants;
+  }
+}
