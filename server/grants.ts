@@ -9,10 +9,3 @@ export interface Grants {
   readonly scopes: ReadonlySet<Scope>;
   readonly apps: ReadonlySet<App>;
 }
-
-// Kept here while server/registry.ts is edited elsewhere; it belongs in its ToolContext.
-declare module './registry.js' {
-  interface ToolContext {
-    readonly grants: Grants;
-  }
-}

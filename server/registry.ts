@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { type App, CATALOGUE, type Scope, type ToolName, toolAccess } from '../contract/index.js';
 import { type Confirmation, canAsk, decide } from './confirmation.js';
 import { ServerError } from './errors.js';
+import type { Grants } from './grants.js';
 import { toolJsonSchema } from './json-schema.js';
 import type { Availability } from './nextcloud/capabilities.js';
 import type { NextcloudClient } from './nextcloud/client.js';
@@ -26,6 +27,8 @@ export interface ToolContext {
   readonly limits: { readonly readMaxBytes: number };
   /** The caller's files, through the gateway that applies the tenant's excluded tags. */
   readonly files: UserFiles;
+  /** What else the caller may reach, for a tool that spans apps. */
+  readonly grants: Grants;
 }
 
 /** A handler's answer: the structured result and, optionally, content blocks other than its JSON. */
