@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { request } from 'undici';
 import { ALL_SCOPES, HEADERS, RUNTIME_NODE_OPTIONS } from '../contract/index.js';
-import { DEMO_USER, freePort, PROXY_CLIENT, startFullPath } from '../dev/full-path.js';
-import { createSigningKey } from '../dev/signing-key.js';
+import { DEMO_USER, type FullPath, freePort, PROXY_CLIENT, startFullPath } from '../dev/full-path.js';
+import { wireRequest } from '../dev/mcp-wire.js';
+import { createSigningKey, type SigningKey } from '../dev/signing-key.js';
 import { cpuMs, JSON_RPC_HEADERS, rssMiB, waitUntilOk } from './processes.js';
 import type { Row } from './server.js';
 
@@ -56,16 +57,29 @@ async function counter(metricsUrl: string, name: string): Promise<number> {
 }
 
 /**
- * Proxy overhead: requests/s and latency of tools/list and a small tools/call through the proxy
- * (a separate process, as deployed) and straight to the server, warm caches, one token.
+ * Proxy overhead: requests/s and latency of tools/list and a small tools/call (2025, and the same
+ * call as a 2026-07-28 client sends it) through the proxy (a separate process, as deployed) and
+ * straight to the server, warm caches, one token.
  */
 export async function benchProxy(): Promise<Row[]> {
   const signer = await createSigningKey('bench');
   const path = await startFullPath({ signingJwk: signer.jwk });
+  const children: ChildProcess[] = [];
+  try {
+    return await measure(signer, path, children);
+  } finally {
+    // Also when a step fails: the children would otherwise outlive the bench.
+    for (const child of children) child.kill('SIGTERM');
+    await path.stop();
+  }
+}
+
+async function measure(signer: SigningKey, path: FullPath, children: ChildProcess[]): Promise<Row[]> {
   const standin = spawn(process.execPath, ['--import', 'tsx', 'bench/standin-process.ts'], {
     env: { ...process.env, NODE_OPTIONS: RUNTIME_NODE_OPTIONS, ISSUER: path.idp.issuer },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  children.push(standin);
   const nextcloudUrl = await new Promise<string>((resolve) =>
     standin.stdout.once('data', (chunk) => resolve(String(chunk).trim())),
   );
@@ -81,6 +95,7 @@ export async function benchProxy(): Promise<Row[]> {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  children.push(server);
   const serverUrl = `http://127.0.0.1:${serverPort}`;
   const port = await freePort();
   const metricsPort = await freePort();
@@ -102,13 +117,15 @@ export async function benchProxy(): Promise<Row[]> {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  children.push(child);
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   await waitUntilOk(`${serverUrl}/healthz`);
   await waitUntilOk(`http://127.0.0.1:${port}/readyz`);
   const token = await signer.sign({
     iss: path.idp.issuer,
     sub: DEMO_USER.name,
-    aud: [resource, path.mcpUrl],
+    // As the IdP issues them: the resource and the proxy's client, which may exchange it.
+    aud: [resource, path.mcpUrl, PROXY_CLIENT.id],
     scope: ALL_SCOPES.join(' '),
     exp: Math.floor(Date.now() / 1000) + 3600,
   });
@@ -129,20 +146,15 @@ export async function benchProxy(): Promise<Row[]> {
   });
   const upstreamAuthorization = `Bearer ${((await exchange.json()) as { access_token: string }).access_token}`;
   const proxied = { authorization: `Bearer ${token}` };
-  const create = JSON.stringify({
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'tools/call',
-    params: { name: 'nc_notes_create_note', arguments: { title: 'bench', content: 'x' } },
+  // Created as a 2026 client would: its answer is plain JSON (the 2025 leg answers in SSE).
+  const create = wireRequest('modern', 'tools/call', {
+    name: 'nc_notes_create_note',
+    arguments: { title: 'bench', content: 'x' },
   });
   const created = await fetch(resource, {
     method: 'POST',
-    headers: {
-      ...proxied,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    },
-    body: create,
+    headers: { ...proxied, ...JSON_RPC_HEADERS, ...create.headers },
+    body: create.body,
   });
   const noteId = ((await created.json()) as { result: { structuredContent: { id: number } } }).result
     .structuredContent.id;
@@ -151,30 +163,28 @@ export async function benchProxy(): Promise<Row[]> {
     [HEADERS.user]: DEMO_USER.name,
     [HEADERS.scopes]: ALL_SCOPES.join(' '),
   };
-  const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
-  const call = JSON.stringify({
-    jsonrpc: '2.0',
-    id: 3,
-    method: 'tools/call',
-    params: { name: 'nc_notes_get_note', arguments: { note_id: noteId } },
-  });
+  const getNote = { name: 'nc_notes_get_note', arguments: { note_id: noteId } };
+  // The same work in both eras; a 2026 request carries its _meta and routing headers, which both
+  // the proxy and the server check against the body.
+  const requests = [
+    ['tools/list', wireRequest('legacy', 'tools/list', {}, 2)],
+    ['tools/call', wireRequest('legacy', 'tools/call', getNote, 3)],
+    ['tools/call (2026-07-28)', wireRequest('modern', 'tools/call', getNote, 4)],
+  ] as const;
 
   const exchangesBefore = await counter(metricsUrl, 'mcp_proxy_token_exchanges_total');
   const jwksBefore = await counter(metricsUrl, 'mcp_proxy_jwks_fetches_total');
   const rows: Row[] = [];
   let proxiedTotal = 0;
-  for (const [name, body] of [
-    ['tools/list', list],
-    ['tools/call', call],
-  ] as const) {
-    const straight = await load(`${serverUrl}/mcp`, direct, body);
+  for (const [name, { body, headers }] of requests) {
+    const straight = await load(`${serverUrl}/mcp`, { ...direct, ...headers }, body);
     const proxyCpu = cpuMs(child.pid);
     const serverCpu = cpuMs(server.pid);
-    const through = await load(resource, proxied, body);
+    const through = await load(resource, { ...proxied, ...headers }, body);
     const perRequest = (ms: number) => `${((ms * 1000) / through.total).toFixed(0)} µs`;
     const cpu = { proxy: cpuMs(child.pid) - proxyCpu, server: cpuMs(server.pid) - serverCpu };
-    const alone = await sequential(`${serverUrl}/mcp`, direct, body);
-    const relayed = await sequential(resource, proxied, body);
+    const alone = await sequential(`${serverUrl}/mcp`, { ...direct, ...headers }, body);
+    const relayed = await sequential(resource, { ...proxied, ...headers }, body);
     proxiedTotal += through.total + 1000;
     rows.push(
       {
@@ -217,9 +227,5 @@ export async function benchProxy(): Promise<Row[]> {
       target: '≤ 120 MB',
     },
   );
-  child.kill('SIGTERM');
-  server.kill('SIGTERM');
-  standin.kill('SIGTERM');
-  await path.stop();
   return rows;
 }

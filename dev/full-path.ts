@@ -45,6 +45,11 @@ export interface ProxyPath {
   readonly proxy: RunningProxy;
   /** The MCP endpoint clients connect to. */
   readonly mcpUrl: string;
+  /**
+   * Another proxy of the same configuration on a port of its own, as a second pod behind one
+   * Service: same issuer, resource and secrets, no state shared with the first. Stopped by `stop`.
+   */
+  replica(): Promise<RunningProxy>;
   stop(): Promise<void>;
 }
 
@@ -134,13 +139,21 @@ export async function startProxyPath(
   await port.release();
   const proxy = await startProxy(createProxyDeps(config, log));
   await proxy.ready;
+  const replicas: RunningProxy[] = [];
   return {
     standin,
     nextcloudUrl,
     server,
     proxy,
     mcpUrl: `${publicUrl}/mcp`,
+    async replica() {
+      const replica = await startProxy(createProxyDeps({ ...config, PORT: 0, METRICS_PORT: 0 }, log));
+      replicas.push(replica);
+      await replica.ready;
+      return replica;
+    },
     async stop() {
+      for (const replica of replicas) await replica.stop();
       await proxy.stop();
       await server.stop();
       await standin?.stop();
