@@ -4,14 +4,14 @@ import { decodeUserId } from '../../contract/index.js';
 import { DEMO_USER, OTHER_USER } from '../../dev/full-path.js';
 import type { WireRequest } from '../../dev/mcp-wire.js';
 import { ERAS, type EraClient, expectRefusal, LEGACY, MODERN, rawHeaders } from './eras.js';
-import { useFullPath } from './fixture.js';
+import { useSignedPath } from './fixture.js';
 
 /**
  * What a request carries besides its token (contract headers, sizes, Expect, Origin, session
  * ids), as a 2025 and as a 2026-07-28 client sends it; sessions are one era's matter each.
  */
 describe('the proxy trusts nothing else a request carries', () => {
-  const env = useFullPath('test-2');
+  const env = useSignedPath('test-2');
   const mallory = () => env.token({ sub: OTHER_USER.name, preferred_username: OTHER_USER.name });
 
   /** A raw POST that sends its body only once the proxy answers `100 Continue`, as curl does past 1 MiB. */

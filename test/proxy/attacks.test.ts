@@ -1,14 +1,14 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ERAS, expectRefusal } from './eras.js';
-import { useFullPath } from './fixture.js';
+import { useSignedPath } from './fixture.js';
 
 /**
  * Requests to the proxy with hand-made tokens, each checked for status, challenge and reach, as a
  * 2025 and as a 2026-07-28 client sends them: the token and its scopes decide, not the era.
  */
 describe('the proxy refuses tokens and scopes it must, and tells the client only what it should', () => {
-  const env = useFullPath('test-1');
+  const env = useSignedPath('test-1');
 
   const resourceMetadata = () =>
     `${env.path.mcpUrl.replace(/\/mcp$/, '')}/.well-known/oauth-protected-resource/mcp`;

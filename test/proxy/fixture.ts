@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { JWTPayload } from 'jose';
@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { DEMO_USER, type FullPath, PROXY_CLIENT, startFullPath } from '../../dev/full-path.js';
 import type { WireRequest } from '../../dev/mcp-wire.js';
 import { createSigningKey, type SigningKey } from '../../dev/signing-key.js';
+import { useFullPath } from './client-journey.js';
 import { postMcp } from './eras.js';
 
 /** A token as the path's IdP issues them: for the resource and the proxy's client, which may exchange it. */
@@ -31,22 +32,21 @@ export function issueToken(
   );
 }
 
-/** One full path for a whole suite, recording the headers of every request that reached the MCP server. */
-export function useFullPath(kid: string) {
-  let path: FullPath | undefined;
+/**
+ * One full path for a whole suite that mints its own tokens (the IdP trusts `kid`'s key), on the
+ * journey hooks the SDK-client suites use, so it records what reached the MCP server alike.
+ */
+export function useSignedPath(kid: string) {
   let signer: SigningKey | undefined;
-  const reached: IncomingHttpHeaders[] = [];
+  // Registered before the journey's hooks, so the key exists when the path starts.
   beforeAll(async () => {
     signer = await createSigningKey(kid);
-    path = await startFullPath({ signingJwk: signer.jwk });
-    path.server.httpServer.prependListener('request', (req) => reached.push(req.headers));
   });
-  afterAll(async () => {
-    await path?.stop();
-  });
+  const journey = useFullPath(() => ({ ...(signer ? { signingJwk: signer.jwk } : {}) }));
+  const { reached } = journey;
   const started = () => {
-    if (!path || !signer) throw new Error('the path is started in beforeAll');
-    return { path, signer };
+    if (!journey.path || !signer) throw new Error('the path is started in beforeAll');
+    return { path: journey.path, signer };
   };
   return {
     reached,

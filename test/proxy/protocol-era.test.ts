@@ -148,7 +148,7 @@ describe('the proxy speaks MCP 2026-07-28 beside the 2025 revisions', () => {
       ...modernHeaders('tools/call', name),
       'mcp-session-id': 'v1.not-a-session.x.y',
     });
-    // The tool server still speaks 2025 only: what it answers is not the proxy's decision.
+    // What the server answers is not the proxy's decision; that it got the request, unbound, is.
     expect(answer.reachedServer).toBe(true);
     const seen = reached.at(-1) ?? {};
     expect(seen['mcp-method']).toBe('tools/call');
