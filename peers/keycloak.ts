@@ -23,7 +23,8 @@ export interface KeycloakPeer {
 
 export async function startKeycloak(
   dir: string,
-  options: { detached?: boolean } = {},
+  /** `features`: Keycloak's `--features`; a suite that needs a Keycloak without CIMD passes none. */
+  options: { detached?: boolean; features?: readonly string[] } = {},
 ): Promise<KeycloakPeer> {
   const keycloakHome = peerPath('keycloakHome');
   mkdirSync(dir, { recursive: true });
@@ -44,7 +45,9 @@ export async function startKeycloak(
       '--health-enabled=true',
       '--metrics-enabled=true',
       // Client ID Metadata Documents are experimental in 26.x: off unless asked for.
-      '--features=cimd',
+      ...((options.features ?? ['cimd']).length
+        ? [`--features=${(options.features ?? ['cimd']).join(',')}`]
+        : []),
       `--hostname=${url}`,
       '--log-level=warn,org.keycloak.events:debug',
     ],
