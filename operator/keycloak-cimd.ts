@@ -28,12 +28,12 @@ export const cimdName = (key: string) => `nextcloud-mcp-cimd-${key}`;
 // Loose: the realm's whole lists go back on every write, other admins' entries as Keycloak gave them.
 const Profiles = z.object({ profiles: z.array(z.looseObject({ name: z.string() })).optional() });
 const Policies = z.object({ policies: z.array(z.looseObject({ name: z.string() })).optional() });
-const Scope = z.object({
-  id: z.string(),
-  name: z.string(),
-  attributes: z.record(z.string(), z.string()).optional(),
-});
-type Scope = z.infer<typeof Scope>;
+/** A client scope as KeycloakAutomation read it. */
+interface Scope {
+  readonly id: string;
+  readonly name: string;
+  readonly attributes?: Record<string, string> | undefined;
+}
 
 function wantedProfile(key: string, settings: CimdSettings) {
   return {
@@ -85,32 +85,36 @@ const tenantsOf = (scope: Scope) => (scope.attributes?.[DEFAULT_FOR] ?? '').spli
 
 /**
  * Makes the realm's CIMD profile, policy and default optional tool scopes match the tenant;
- * `settings` undefined removes them. Writes nothing when they already match.
+ * `settings` undefined removes them. `scopes` are the realm's client scopes as just read. Writes
+ * nothing when all match; a tenant without CIMD costs one read.
  */
 export async function reconcileCimd(
   kc: KeycloakAdminClient,
   key: string,
   settings: CimdSettings | undefined,
   toolScopeIds: readonly string[],
+  scopes: readonly Scope[],
 ): Promise<void> {
   const name = cimdName(key);
   const profiles =
     parse(Profiles, await kc.clientPolicies.listProfiles({ includeGlobalProfiles: false }), 'client profiles')
       .profiles ?? [];
-  const policies =
-    parse(Policies, await kc.clientPolicies.listPolicies({ includeGlobalPolicies: false }), 'client policies')
-      .policies ?? [];
   const newProfiles = replaced(profiles, name, settings && wantedProfile(key, settings));
-  const newPolicies = replaced(policies, name, settings && wantedPolicy(key, settings));
-  if (settings) {
-    // The profile first: the policy names it, and its executor is what a Keycloak without CIMD refuses.
-    if (newProfiles) await writeProfiles(kc, newProfiles);
+  // The policy is written after its profile and removed before it: no profile, no policy.
+  if (settings || newProfiles) {
+    const policies =
+      parse(
+        Policies,
+        await kc.clientPolicies.listPolicies({ includeGlobalPolicies: false }),
+        'client policies',
+      ).policies ?? [];
+    const newPolicies = replaced(policies, name, settings && wantedPolicy(key, settings));
+    // The profile first: its executor is what a Keycloak without CIMD refuses.
+    if (settings && newProfiles) await writeProfiles(kc, newProfiles);
     if (newPolicies) await kc.clientPolicies.updatePolicy({ policies: newPolicies });
-  } else {
-    if (newPolicies) await kc.clientPolicies.updatePolicy({ policies: newPolicies });
-    if (newProfiles) await writeProfiles(kc, newProfiles);
+    if (!settings && newProfiles) await writeProfiles(kc, newProfiles);
   }
-  await defaultToolScopes(kc, key, settings ? toolScopeIds : []);
+  await defaultToolScopes(kc, key, settings ? toolScopeIds : [], scopes);
 }
 
 async function writeProfiles(kc: KeycloakAdminClient, profiles: object[]) {
@@ -131,14 +135,21 @@ async function writeProfiles(kc: KeycloakAdminClient, profiles: object[]) {
  * Makes exactly `wanted` of the scopes the tenant's among the realm's default optional scopes. A
  * scope that was a default before any tenant asked is the realm admin's: it is left as it is.
  */
-async function defaultToolScopes(kc: KeycloakAdminClient, key: string, wanted: readonly string[]) {
-  const scopes = parse(z.array(Scope), await kc.clientScopes.find(), 'list of client scopes');
+async function defaultToolScopes(
+  kc: KeycloakAdminClient,
+  key: string,
+  wanted: readonly string[],
+  scopes: readonly Scope[],
+) {
+  // Which scopes are defaults matters only for adding; taking back needs the marks alone.
   const defaults = new Set(
-    parse(
-      z.array(z.object({ id: z.string() })),
-      await kc.clientScopes.listDefaultOptionalClientScopes(),
-      'default optional client scopes',
-    ).map((scope) => scope.id),
+    wanted.length
+      ? parse(
+          z.array(z.object({ id: z.string() })),
+          await kc.clientScopes.listDefaultOptionalClientScopes(),
+          'default optional client scopes',
+        ).map((scope) => scope.id)
+      : [],
   );
   for (const scope of scopes) {
     const tenants = tenantsOf(scope);

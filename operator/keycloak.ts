@@ -177,7 +177,7 @@ export class KeycloakAutomation {
       for (const update of updates) await kc.components.update({ id: update.id }, update);
       await this.ensureClientScopes(kc, id, 'default', [audienceScope]);
       await this.ensureClientScopes(kc, id, 'optional', toolScopes);
-      await reconcileCimd(kc, tenant.key, tenant.cimd, toolScopes);
+      await reconcileCimd(kc, tenant.key, tenant.cimd, toolScopes, scopes);
       const secret = parse(
         Secret,
         tenant.rotateSecret
@@ -211,9 +211,9 @@ export class KeycloakAutomation {
   /** Removes what `ensure` created or changed for the tenant, and nothing else. */
   async remove(tenant: KeycloakTenant): Promise<void> {
     await this.guard(async (kc) => {
-      await reconcileCimd(kc, tenant.key, undefined, []);
       const mine = tenantMappers(tenant.key);
       const scopes = await this.scopes(kc);
+      await reconcileCimd(kc, tenant.key, undefined, [], scopes);
       const othersOf = (scope: ClientScope) =>
         (scope.protocolMappers ?? []).filter((mapper) => !mine.includes(mapper.name));
       const stillMapped = new Set(
