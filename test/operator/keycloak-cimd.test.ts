@@ -280,5 +280,10 @@ describe('Client ID Metadata Documents with a real Keycloak', () => {
     expect(after.policies).toEqual([]);
     expect(after.profiles.map((profile) => profile.name)).toEqual([theirs.name]);
     expect(await defaultOptional(fresh.name)).toEqual(before);
+    // No mark of a tenant is left on the scopes that outlive them.
+    const marks = (await kc.clientScopes.find()).map(
+      (scope) => scope.attributes?.['nextcloud-mcp.io/cimd-default-for'],
+    );
+    expect(marks.filter(Boolean)).toEqual([]);
   });
 });
