@@ -28,6 +28,23 @@ export interface KeycloakIdentity {
   readonly realm: string;
   /** Secret with the keys `username` and `password` of a master-realm admin, for the admin API. */
   readonly adminCredentialsSecretRef: SecretRef;
+  readonly clientIdMetadataDocuments?: ClientIdMetadataDocuments;
+}
+
+/**
+ * MCP clients identified by the https URL of their metadata document (CIMD), through Keycloak's
+ * experimental `cimd` feature: a client policy of the tenant's own in the realm. Dynamic
+ * registration stays as it is, for clients without CIMD.
+ */
+export interface ClientIdMetadataDocuments {
+  readonly enabled: boolean;
+  /**
+   * Hosts (or `*.` + a domain) Keycloak fetches documents from and accepts in a document's URLs,
+   * its redirect URIs included: `localhost` and `127.0.0.1` for desktop clients' loopback redirects.
+   */
+  readonly trustedDomains?: readonly string[];
+  /** Development only: documents over http (the CRD allows it only for loopback hosts). */
+  readonly allowHttp?: boolean;
 }
 
 /** RFC 7591 dynamic registration with an initial access token, for any IdP. */

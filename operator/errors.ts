@@ -18,6 +18,8 @@ const CODES = {
   ERR_REGISTRATION_NOT_MANAGEABLE: { transient: false, reason: 'RegistrationNotManageable' },
   ERR_IDP_REJECTED: { transient: false, reason: 'IdentityProviderRejected' },
   ERR_IDP_UNAVAILABLE: { transient: true, reason: 'IdentityProviderUnavailable' },
+  // Keycloak runs without `--features=cimd` (or predates it): only its restart with the flag helps.
+  ERR_CIMD_UNSUPPORTED: { transient: false, reason: 'ClientIdMetadataDocumentsUnsupported' },
   // The Kubernetes API's: no condition names them; the reconcile fails and is retried with back-off.
   ERR_KUBERNETES_NOT_FOUND: { transient: false },
   ERR_KUBERNETES_CONFLICT: { transient: true },
@@ -90,6 +92,10 @@ export class IdentityProviderRejected extends OperatorError {
 /** The IdP failed in a way that may pass (down, 5xx, 429, a timeout). */
 export class IdentityProviderUnavailable extends OperatorError {
   readonly code = 'ERR_IDP_UNAVAILABLE';
+}
+/** Keycloak refused the client-id-metadata-document executor: its CIMD feature is off or missing. */
+export class ClientIdMetadataDocumentsUnsupported extends OperatorError {
+  readonly code = 'ERR_CIMD_UNSUPPORTED';
 }
 export class KubernetesNotFound extends OperatorError {
   readonly code = 'ERR_KUBERNETES_NOT_FOUND';

@@ -81,12 +81,16 @@ function secretValue(secret: V1Secret, key: string): string {
  */
 export function keycloakTenant(resource: NextcloudMcp): KeycloakTenant {
   const key = `${resource.metadata.namespace}.${resource.metadata.name}`;
+  const cimd = resource.spec.identity.keycloak?.clientIdMetadataDocuments;
   return {
     key,
     proxyClientId: `mcp-${key}`,
     resource: `${resource.spec.publicUrl.replace(/\/+$/, '')}/mcp`,
     nextcloudAudience: resource.spec.nextcloud.audience ?? 'nextcloud',
     scopes: scopesForApps(resource.spec.apps ?? APPS),
+    ...(cimd?.enabled
+      ? { cimd: { trustedDomains: cimd.trustedDomains ?? [], allowHttp: cimd.allowHttp ?? false } }
+      : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Scope } from '../contract/index.js';
 import { satisfies } from './compare.js';
 import { IdentityProviderRejected } from './errors.js';
+import { type CimdSettings, reconcileCimd } from './keycloak-cimd.js';
 import { fromKeycloak, parse } from './keycloak-errors.js';
 import {
   ALLOWED_SCOPES,
@@ -33,6 +34,8 @@ export interface KeycloakTenant {
   readonly resource: string;
   readonly nextcloudAudience: string;
   readonly scopes: readonly Scope[];
+  /** Client ID Metadata Documents (keycloak-cimd.ts); absent when off. */
+  readonly cimd?: CimdSettings;
   /** Generate a new proxy client secret (the rotation annotation). */
   readonly rotateSecret?: boolean;
 }
@@ -106,8 +109,8 @@ const audienceScopeName = (key: string) => `mcp-${key}-nextcloud-audience`;
  * client scopes with a per-tenant audience mapper (proxy client id + resource URL, since Keycloak
  * ignores RFC 8707 `resource`), the proxy's confidential client with standard token exchange (V2),
  * a default scope putting the Nextcloud audience within the exchange's reach, the tool scopes as
- * the client's optional scopes, and the registration policies letting loopback MCP clients
- * register and ask for those scopes (keycloak-policy.ts).
+ * the client's optional scopes, the registration policies letting loopback MCP clients
+ * register and ask for those scopes (keycloak-policy.ts), and, if asked, CIMD (keycloak-cimd.ts).
  */
 export class KeycloakAutomation {
   private session: { kc: KeycloakAdminClient; until: number } | undefined;
@@ -174,6 +177,7 @@ export class KeycloakAutomation {
       for (const update of updates) await kc.components.update({ id: update.id }, update);
       await this.ensureClientScopes(kc, id, 'default', [audienceScope]);
       await this.ensureClientScopes(kc, id, 'optional', toolScopes);
+      await reconcileCimd(kc, tenant.key, tenant.cimd, toolScopes, scopes);
       const secret = parse(
         Secret,
         tenant.rotateSecret
@@ -209,6 +213,7 @@ export class KeycloakAutomation {
     await this.guard(async (kc) => {
       const mine = tenantMappers(tenant.key);
       const scopes = await this.scopes(kc);
+      await reconcileCimd(kc, tenant.key, undefined, [], scopes);
       const othersOf = (scope: ClientScope) =>
         (scope.protocolMappers ?? []).filter((mapper) => !mine.includes(mapper.name));
       const stillMapped = new Set(

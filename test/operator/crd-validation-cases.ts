@@ -15,6 +15,12 @@ export const ORIGINS =
 /** `text` matched literally in a RegExp. */
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 export const HTTPS = 'publicUrl must use https unless its host is loopback or ends in .local';
+export const TRUSTED_DOMAINS =
+  'trustedDomains must be host names: lowercase, optionally "*." + a domain; no scheme, port, path or other wildcard';
+/** A Keycloak identity whose CIMD settings are `cimd`. */
+export const cimd = (settings: object) =>
+  identity({ keycloak: { ...keycloak, clientIdMetadataDocuments: settings } });
+const CIMD_FIELD = 'spec.identity.keycloak.clientIdMetadataDocuments';
 
 /**
  * Specs the API server must refuse with the CRD from crds/: the cause's field and reason, and
@@ -251,6 +257,43 @@ export const INVALID: [string, object, string, string, RegExp][] = [
     'spec.excludedTags',
     'FieldValueTooMany',
     /^Too many: 21: must have at most 20 items$/,
+  ],
+  ...(
+    [
+      ['with a scheme', 'https://claude.ai'],
+      ['with a port', 'localhost:8080'],
+      ['with a path', 'claude.ai/oauth'],
+      ['with a wildcard inside', 'claude.*.ai'],
+      ['as a bare wildcard', '*'],
+      ['in upper case', 'Claude.ai'],
+    ] as const
+  ).map(([label, domain]): [string, object, string, string, RegExp] => [
+    `a CIMD trusted domain ${label}`,
+    cimd({ enabled: true, trustedDomains: ['claude.ai', domain] }),
+    `${CIMD_FIELD}.trustedDomains[1]`,
+    'FieldValueInvalid',
+    new RegExp(`^Invalid value: "${literally(domain)}": ${literally(TRUSTED_DOMAINS)}$`),
+  ]),
+  [
+    '21 CIMD trusted domains',
+    cimd({ enabled: true, trustedDomains: Array.from({ length: 21 }, (_, i) => `app-${i}.example`) }),
+    `${CIMD_FIELD}.trustedDomains`,
+    'FieldValueTooMany',
+    /^Too many: 21: must have at most 20 items$/,
+  ],
+  [
+    'CIMD enabled without trusted domains',
+    cimd({ enabled: true }),
+    CIMD_FIELD,
+    'FieldValueInvalid',
+    /clientIdMetadataDocuments needs at least one trusted domain when enabled$/,
+  ],
+  [
+    'CIMD over http on a public domain',
+    cimd({ enabled: true, trustedDomains: ['localhost', 'claude.ai'], allowHttp: true }),
+    CIMD_FIELD,
+    'FieldValueInvalid',
+    /allowHttp is for development and needs every trusted domain to be localhost or 127\.0\.0\.1$/,
   ],
   [
     'identity as a string',

@@ -15,6 +15,7 @@ import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../con
 import { tenant } from '../../dev/tenant-spec.js';
 import { eventually, startClusterWithCrd, type TestCluster, testNamespace } from './cluster.js';
 import {
+  cimd,
   EXACTLY_ONE,
   HTTPS,
   INVALID,
@@ -160,6 +161,19 @@ describe('the CRD refuses bad specs at the API server', () => {
     expect((await create('origins', { ...valid, allowedOrigins })).spec.allowedOrigins).toEqual(
       allowedOrigins,
     );
+  });
+
+  it('accepts CIMD trusted domains: host names, IPv4 loopback, "*." + a domain; http only on loopback', async () => {
+    const trustedDomains = ['claude.ai', '*.vscode.dev', 'localhost', '127.0.0.1'];
+    const created = await create('cimd', cimd({ enabled: true, trustedDomains }));
+    expect(created.spec.identity.keycloak?.clientIdMetadataDocuments).toEqual({
+      enabled: true,
+      trustedDomains,
+      allowHttp: false,
+    });
+    const local = cimd({ enabled: true, trustedDomains: ['localhost', '127.0.0.1'], allowHttp: true });
+    expect((await create('cimd-http', local)).metadata.name).toBe('cimd-http');
+    expect((await create('cimd-off', cimd({ enabled: false }))).metadata.name).toBe('cimd-off');
   });
 
   it.each([

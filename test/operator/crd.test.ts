@@ -41,6 +41,7 @@ const fullSpec: Complete<NextcloudMcpSpec> = {
       url: 'https://sso.example',
       realm: 'acme',
       adminCredentialsSecretRef: { name: 'admin' },
+      clientIdMetadataDocuments: { enabled: true, trustedDomains: ['claude.ai'], allowHttp: false },
     },
     clientSecretRef: { name: 'client' },
     registration: { initialAccessTokenSecretRef: { name: 'iat' } },
