@@ -17,6 +17,7 @@ import {
   recordOf,
   revertPolicies,
 } from './keycloak-policy.js';
+import { inTurn } from './realm-turns.js';
 
 /** Where and as whom the operator talks to Keycloak's admin API. */
 export interface KeycloakTarget {
@@ -387,14 +388,18 @@ export class KeycloakAutomation {
     }
   }
 
-  private async guard<T>(work: (kc: KeycloakAdminClient) => Promise<T>): Promise<T> {
-    try {
-      return await work(await this.client());
-    } catch (error) {
-      // A failed call may mean a session Keycloak no longer honours (restarted, revoked): the
-      // next call signs in again.
-      this.session = undefined;
-      throw fromKeycloak(error, "Keycloak's admin API failed");
-    }
+  private guard<T>(work: (kc: KeycloakAdminClient) => Promise<T>): Promise<T> {
+    // Scope attributes and the client-policy lists are read, changed and written back whole: two
+    // tenants of one realm reconciled at once would each write back what lacks the other's change.
+    return inTurn(`${this.target.baseUrl} ${this.target.realm}`, async () => {
+      try {
+        return await work(await this.client());
+      } catch (error) {
+        // A failed call may mean a session Keycloak no longer honours (restarted, revoked): the
+        // next call signs in again.
+        this.session = undefined;
+        throw fromKeycloak(error, "Keycloak's admin API failed");
+      }
+    });
   }
 }

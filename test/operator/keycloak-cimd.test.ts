@@ -286,4 +286,18 @@ describe('Client ID Metadata Documents with a real Keycloak', () => {
     );
     expect(marks.filter(Boolean)).toEqual([]);
   });
+
+  it('keeps every tenant of one realm when they are reconciled at once', async () => {
+    const fresh = await realm();
+    const keys = ['one', 'two', 'three'];
+    // Separate automations, as tenants with their own admin Secret get: the realm is still one.
+    await Promise.all(keys.map((key) => automationFor(fresh).ensure(tenantFor(fresh.name, key, LOOPBACK))));
+    const { profiles, policies } = await clientPolicies(fresh.name);
+    const mine = keys.map((key) => cimdName(`ns.${key}`)).sort();
+    expect(policies.map((policy) => policy.name).sort()).toEqual(mine);
+    expect(profiles.map((profile) => profile.name).sort()).toEqual(mine);
+    const [notesRead] = await (await admin(fresh.name)).clientScopes.find({ name: 'notes:read' } as never);
+    const marks = String(notesRead?.attributes?.['nextcloud-mcp.io/cimd-default-for'] ?? '').split(',');
+    expect(marks.sort()).toEqual(keys.map((key) => `ns.${key}`).sort());
+  });
 });
