@@ -3,12 +3,12 @@ import type { App, Scope } from '../contract/index.js';
 import { capabilities } from './nextcloud/capabilities.js';
 import { getNote, listNotes } from './nextcloud/notes.js';
 import type { ToolContext } from './registry.js';
+import { PYTHON_TOOL_RESOURCES } from './tool-resources.js';
 
-/** What reading a resource gives: one text with its mime type. */
-export interface ResourceText {
-  readonly mimeType: string;
-  readonly text: string;
-}
+/** What reading a resource gives: one text, or one binary (base64) blob, with its mime type. */
+export type ResourceText =
+  | { readonly mimeType: string; readonly text: string }
+  | { readonly mimeType: string; readonly blob: string };
 
 /**
  * A resource as data, like a tool: `mcp.ts` lists and reads those the caller may see. A fixed
@@ -72,4 +72,8 @@ const noteResources: ResourceDefinition = {
 };
 
 /** Every resource the server offers. */
-export const ALL_RESOURCES: readonly ResourceDefinition[] = [capabilitiesResource, noteResources];
+export const ALL_RESOURCES: readonly ResourceDefinition[] = [
+  capabilitiesResource,
+  noteResources,
+  ...PYTHON_TOOL_RESOURCES,
+];

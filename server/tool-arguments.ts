@@ -9,7 +9,8 @@ export type Aliases = Readonly<Record<string, string>>;
 /**
  * How a tool's arguments are read: its own strict schema, after the leniencies the Python
  * server's argument model (pydantic, lax mode) has and clients rely on:
- * - `null` for an optional parameter means "not given";
+ * - `null` for an optional parameter means "not given", and so does `""` for one whose schema
+ *   refuses the empty text (the Python signatures' "not given" default for text is `""`);
  * - a list or object parameter may arrive as a string holding its JSON;
  * - a number or boolean parameter may arrive as its text (`"42"`, `"true"`);
  * - a declared alias stands for its canonical name (both at once must agree).
@@ -21,6 +22,7 @@ export function argumentSchema(shape: z.ZodRawShape, aliases: Aliases = {}): z.Z
   const fields = Object.entries(shape).map(([name, schema]) => ({
     name,
     optional: z.safeParse(schema, undefined).success,
+    refusesEmpty: !z.safeParse(schema, '').success,
     kind: baseKind(schema),
   }));
   return z
@@ -42,9 +44,10 @@ export function argumentSchema(shape: z.ZodRawShape, aliases: Aliases = {}): z.Z
         }
         args[canonical] = value;
       }
-      for (const { name, optional, kind } of fields) {
+      for (const { name, optional, refusesEmpty, kind } of fields) {
         if (!Object.hasOwn(args, name)) continue;
-        if (args[name] === null && optional) delete args[name];
+        const unset = args[name] === null || (args[name] === '' && refusesEmpty);
+        if (unset && optional) delete args[name];
         else args[name] = coerce(args[name], kind);
       }
       return args;

@@ -97,13 +97,22 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
       return;
     }
   }
+  const taggedIf = req.headers.if;
+  if (typeof taggedIf === 'string') {
+    const refusal = await taggedIfRefusal(ctx, taggedIf);
+    if (refusal) {
+      res.writeHead(refusal).end();
+      return;
+    }
+  }
   // Nextcloud keeps what a delete removes in the trash bin, and what a write replaces as a version.
   if (req.method === 'DELETE') return moveToTrash(ctx);
   if (req.method === 'PUT')
     await keepVersion(ctx, url.pathname, fileIdOf(ctx.standin.filesMeta, url.pathname));
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(req.headers)) {
-    if (typeof value === 'string' && !HOP_BY_HOP.has(key) && key !== 'if-match') headers[key] = value;
+    if (typeof value === 'string' && !HOP_BY_HOP.has(key) && key !== 'if-match' && key !== 'if')
+      headers[key] = value;
   }
   if (headers.destination) {
     const destination = new URL(headers.destination);
@@ -138,6 +147,24 @@ export async function handleDav(ctx: RequestContext): Promise<void> {
     trackFileIds(ctx.standin.filesMeta, req.method ?? '', url.pathname, target);
   }
   res.writeHead(upstream.statusCode, outHeaders).end(out);
+}
+
+/**
+ * The status a tagged-list `If` header (RFC 4918 §10.4) of etags fails with, as sabre/dav answers:
+ * 404 when a resource it names does not exist, 412 when its etag differs; undefined when it holds.
+ * Evaluated here, as If-Match is, because the etags are Nextcloud's, not Apache's.
+ */
+async function taggedIfRefusal(ctx: RequestContext, header: string): Promise<number | undefined> {
+  const conditions = [...header.matchAll(/<([^>]+)>\s*\(\s*\[([^\]]*)\]\s*\)/g)];
+  if (conditions.length === 0) return 412;
+  for (const [, uri = '', etag = ''] of conditions) {
+    const pathname = new URL(uri, 'http://standin').pathname;
+    if (pathUser(pathname) !== ctx.user) return 412;
+    const [current] = await propfind(ctx, pathname, '0');
+    if (!current) return 404;
+    if (current.etag !== stripWeak(etag.trim())) return 412;
+  }
+  return undefined;
 }
 
 /**

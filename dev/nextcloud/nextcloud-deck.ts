@@ -210,7 +210,7 @@ function route(ctx: RequestContext, path: string, body: Record<string, unknown>,
       title: text(body.title, 'title', 255),
       description: typeof body.description === 'string' ? body.description : '',
       stackId: stack.id,
-      type: 'plain',
+      type: typeof body.type === 'string' ? body.type : 'plain',
       owner: ctx.user,
       order: Number.isInteger(body.order) ? Number(body.order) : 999,
       archived: false,
@@ -268,6 +268,7 @@ function cardRoute(
     if (typeof body.owner !== 'string' || !body.owner) fail(400, 'owner must be provided');
     if (card.archived && body.archived === true) fail(400, 'Operation not allowed. This card is archived.');
     card.title = title;
+    card.type = body.type as string;
     moveTo(deck, card, stack.id);
     card.description = typeof body.description === 'string' ? body.description : '';
     card.order = Number.isInteger(body.order) ? Number(body.order) : 0;

@@ -71,7 +71,10 @@ export const CommentSchema = z.looseObject({
   id: z.union([z.number(), z.string()]),
   message: z.string(),
   actorId: z.string(),
+  actorType: z.string().nullish(),
+  actorDisplayName: z.string().nullish(),
   creationDateTime: z.string(),
+  mentions: z.array(z.looseObject({ mentionId: z.string(), mentionType: z.string() })).nullish(),
   replyTo: z.looseObject({ id: z.union([z.number(), z.string()]) }).nullish(),
 });
 export type DeckComment = z.output<typeof CommentSchema>;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ConflictError, InvalidInputError, PreconditionFailedError } from '../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { headerValue, type NextcloudClient } from './client.js';
 import { displayPath, normalizeUserPath } from './dav-path.js';
 import {
@@ -199,18 +199,45 @@ export class UserFiles {
     sourcePath: string,
     destinationPath: string,
     overwrite: boolean,
+    ifDestinationMatch?: string,
   ): Promise<{ source: string; destination: string; replaced: boolean }> {
+    if (ifDestinationMatch !== undefined && (ifDestinationMatch === '*' || !overwrite)) {
+      throw new InvalidInputError(
+        ifDestinationMatch === '*'
+          ? 'if_destination_match cannot be "*": give the etag of the destination you read'
+          : 'if_destination_match replaces that version of the destination: it needs overwrite: true',
+      );
+    }
     const source = await this.named(sourcePath);
     const destination = await this.named(destinationPath);
+    const destinationUrl = this.nc.url(destination.dav).href;
+    // If-Match would condition the source (the request URI); a tagged If list names the destination
+    // (RFC 4918 §10.4), as the Python server does.
+    const tag = ifDestinationMatch?.replace(/^(W\/)?"(.*)"$/, '$2');
     const response = await this.nc.send({
       method,
       path: source.dav,
-      headers: { destination: this.nc.url(destination.dav).href, overwrite: overwrite ? 'T' : 'F' },
+      headers: {
+        destination: destinationUrl,
+        overwrite: overwrite ? 'T' : 'F',
+        ...(tag === undefined ? {} : { if: `<${destinationUrl}> (["${tag}"])` }),
+      },
       what: source.display,
-      accept: [409, 412],
+      // With a tagged If, a 404 may be the destination's: said so, not left to the generic reading.
+      accept: tag === undefined ? [409, 412] : [404, 409, 412],
     });
-    if (response.status === 412)
-      throw new ConflictError(`${destination.display} already exists; pass overwrite: true to replace it`);
+    if (response.status === 404) {
+      throw new NotFoundError(
+        `${source.display} not found, or ${destination.display} (whose etag you gave) does not exist`,
+      );
+    }
+    if (response.status === 412) {
+      throw tag === undefined
+        ? new ConflictError(`${destination.display} already exists; pass overwrite: true to replace it`)
+        : new PreconditionFailedError(
+            `${destination.display} changed since you read it (etag mismatch): read it again and retry`,
+          );
+    }
     if (response.status === 409)
       throw new ConflictError(`The folder of ${destination.display} does not exist`);
     return { source: source.display, destination: destination.display, replaced: response.status === 204 };

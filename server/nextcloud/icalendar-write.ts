@@ -1,6 +1,7 @@
 import ICAL from 'ical.js';
 import { InvalidInputError } from '../errors.js';
 import { vtimezone } from './icalendar.js';
+import { type AlarmChanges, applyAlarms } from './icalendar-alarms.js';
 
 type Component = InstanceType<typeof ICAL.Component>;
 type Time = InstanceType<typeof ICAL.Time>;
@@ -12,7 +13,7 @@ type Time = InstanceType<typeof ICAL.Time>;
 const utcNow = (): Time => ICAL.Time.fromJSDate(new Date(), true);
 
 /** What a tool may set on an event; absent fields are left as they are on update. */
-export interface EventChanges {
+export interface EventChanges extends AlarmChanges {
   readonly title?: string;
   readonly start?: string;
   readonly end?: string;
@@ -23,12 +24,13 @@ export interface EventChanges {
   readonly categories?: readonly string[];
   readonly recurrence_rule?: string;
   readonly recurrence_end_date?: string;
-  readonly reminder_minutes?: number;
   readonly status?: string;
   readonly priority?: number;
   readonly privacy?: string;
   readonly attendees?: readonly string[];
   readonly url?: string;
+  /** RFC 7986 COLOR: a CSS3 colour name is what Nextcloud's Calendar shows; "" removes it. */
+  readonly color?: string;
 }
 
 /**
@@ -94,6 +96,7 @@ export function applyEventChanges(calendar: Component, vevent: Component, change
   setText(vevent, 'status', changes.status?.toUpperCase());
   setText(vevent, 'class', changes.privacy?.toUpperCase());
   setText(vevent, 'url', changes.url);
+  setText(vevent, 'color', changes.color);
   if (changes.priority !== undefined) {
     vevent.removeAllProperties('priority');
     vevent.addPropertyWithValue('priority', changes.priority);
@@ -152,16 +155,7 @@ export function applyEventChanges(calendar: Component, vevent: Component, change
       vevent.addProperty(attendee);
     }
   }
-  if (changes.reminder_minutes !== undefined) {
-    for (const alarm of vevent.getAllSubcomponents('valarm')) vevent.removeSubcomponent(alarm);
-    if (changes.reminder_minutes > 0) {
-      const alarm = new ICAL.Component('valarm');
-      alarm.addPropertyWithValue('action', 'DISPLAY');
-      alarm.addPropertyWithValue('description', 'Reminder');
-      alarm.addPropertyWithValue('trigger', ICAL.Duration.fromSeconds(-60 * changes.reminder_minutes));
-      vevent.addSubcomponent(alarm);
-    }
-  }
+  applyAlarms(vevent, changes, String(vevent.getFirstPropertyValue('summary') ?? ''));
   vevent.updatePropertyWithValue('dtstamp', utcNow());
   vevent.updatePropertyWithValue('last-modified', utcNow());
 }
@@ -186,7 +180,7 @@ export function newEvent(uid: string, changes: EventChanges): string {
 }
 
 /** What a tool may set on a task (VTODO); absent fields are left as they are on update. */
-export interface TodoChanges {
+export interface TodoChanges extends Pick<AlarmChanges, 'reminders'> {
   readonly summary?: string;
   readonly description?: string;
   readonly status?: string;
@@ -204,16 +198,20 @@ function setOptionalTime(component: Component, name: string, value: string | und
   if (value !== '') setTime(component, name, parseTime(value, false, undefined));
 }
 
-/** COMPLETED is a moment in UTC (RFC 5545), never a date or a floating local time. */
+/**
+ * COMPLETED is a moment in UTC (RFC 5545): a date or a time without an offset is read as UTC,
+ * as the Python server reads it.
+ */
 function setCompleted(vtodo: Component, value: string | undefined): void {
   if (value === undefined) return;
   vtodo.removeAllProperties('completed');
   if (value === '') return;
-  const { time } = parseTime(value, false, undefined);
-  if (time.zone !== ICAL.Timezone.utcTimezone)
-    throw new InvalidInputError(
-      `"${value}" is not a moment: COMPLETED is in UTC, give it with Z or an offset`,
-    );
+  const { time } = parseTime(
+    /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00` : value,
+    false,
+    undefined,
+  );
+  if (time.zone !== ICAL.Timezone.utcTimezone) time.zone = ICAL.Timezone.utcTimezone;
   vtodo.addPropertyWithValue('completed', time);
 }
 
@@ -234,6 +232,7 @@ export function applyTodoChanges(vtodo: Component, changes: TodoChanges): void {
   setOptionalTime(vtodo, 'dtstart', changes.dtstart);
   setCompleted(vtodo, changes.completed);
   setCategories(vtodo, changes.categories);
+  applyAlarms(vtodo, changes, String(vtodo.getFirstPropertyValue('summary') ?? ''));
   if (changes.status?.toUpperCase() === 'COMPLETED') {
     if (!vtodo.hasProperty('completed')) vtodo.addPropertyWithValue('completed', utcNow());
     vtodo.updatePropertyWithValue('percent-complete', 100);

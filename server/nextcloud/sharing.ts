@@ -91,9 +91,10 @@ function toShare(share: ApiShare): Share {
   };
 }
 
-/** The permission names as the API's bit mask. */
-export function mask(permissions: readonly Permission[] | undefined): string | undefined {
-  if (!permissions) return undefined;
+/** The permissions as the API's bit mask: names, or the mask itself (the Python server's form). */
+export function mask(permissions: readonly Permission[] | number | undefined): string | undefined {
+  if (permissions === undefined) return undefined;
+  if (typeof permissions === 'number') return String(permissions);
   return String(permissions.reduce((sum, name) => sum | PERMISSIONS[name], 0));
 }
 

@@ -96,8 +96,21 @@ async function requireRow(nc: NextcloudClient, row: number): Promise<void> {
   await nc.send({ method: 'GET', path: `${API}/rows/${row}`, what: `Row ${row}` });
 }
 
-export async function updateRow(nc: NextcloudClient, row: number, data: Record<string, unknown>) {
-  await requireRow(nc, row);
+/** The table a row belongs to, read from the row (which also checks that it exists). */
+export async function tableOfRow(nc: NextcloudClient, row: number): Promise<number> {
+  const schema = z.looseObject({ tableId: z.number() });
+  return (await nc.json({ method: 'GET', path: `${API}/rows/${row}`, what: `Row ${row}`, schema })).data
+    .tableId;
+}
+
+/** Changes a row; `checked` when the caller has just read it (tableOfRow), so it is known to exist. */
+export async function updateRow(
+  nc: NextcloudClient,
+  row: number,
+  data: Record<string, unknown>,
+  checked = false,
+) {
+  if (!checked) await requireRow(nc, row);
   const answer = await nc.json({
     method: 'PUT',
     path: `${API}/rows/${row}`,

@@ -1,7 +1,6 @@
 import type { ContentBlock } from '@modelcontextprotocol/server';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
-import { InvalidInputError } from '../errors.js';
 import type { ToolContext } from '../registry.js';
 import { headerValue, type NcResponse, type NextcloudClient } from './client.js';
 import { displayPath, encodePath } from './dav-path.js';
@@ -178,7 +177,7 @@ function typePattern(type: string): string {
   return major.includes('/') ? major : `${major}/%`;
 }
 
-/** The `d:where` of a search; refuses criteria that would match everything. */
+/** The `d:where` of a search; no criteria: every file (the search's limit bounds the answer). */
 export function searchWhere(criteria: SearchCriteria): Condition {
   const conditions: Condition[] = [];
   if (criteria.name) conditions.push(like('d:displayname', namePattern(criteria.name)));
@@ -190,7 +189,7 @@ export function searchWhere(criteria: SearchCriteria): Condition {
   if (criteria.onlyFavorites) conditions.push(compare('d:eq', 'oc:favorite', 1));
   if (criteria.fileId !== undefined) conditions.push(compare('d:eq', 'oc:fileid', criteria.fileId));
   const [first, ...rest] = conditions;
-  if (!first) throw new InvalidInputError('Give at least one search criterion');
+  if (!first) return like('d:displayname', '%');
   return rest.length === 0 ? first : { 'd:and': mergeConditions(conditions) };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import { CalendarEvents } from '../nextcloud/calendar-events.js';
+import { reminderSchema } from '../nextcloud/icalendar-alarms.js';
 import type { EventChanges } from '../nextcloud/icalendar-write.js';
 import type { ToolContext } from '../registry.js';
 
@@ -83,12 +84,30 @@ export const eventFields = {
     .regex(/^\d{4}-\d{2}-\d{2}$/)
     .describe('YYYY-MM-DD'),
   reminder_minutes: z.number().int().min(0).max(40_320),
+  reminder_email: z.boolean().describe('Also an EMAIL alarm at reminder_minutes'),
+  reminders: reminders(),
   status: z.enum(['CONFIRMED', 'TENTATIVE', 'CANCELLED']),
   priority: z.number().int().min(0).max(9),
   privacy: z.enum(['PUBLIC', 'PRIVATE', 'CONFIDENTIAL']),
   attendees: commaList.describe('Comma-separated e-mail addresses'),
   url: z.string().max(2000),
+  color: z
+    .string()
+    .max(100)
+    .describe(
+      'RFC 7986 colour: a CSS3 name such as "tomato" (Nextcloud\'s Calendar ignores hex); "" removes it',
+    ),
 };
+
+/** The alarms of an event or task as a list; replaces reminder_minutes/reminder_email when given. */
+export function reminders() {
+  return z
+    .array(reminderSchema)
+    .max(50)
+    .describe(
+      'Every alarm, replacing the stored ones ([] removes them): each {action DISPLAY|EMAIL|AUDIO, and one of minutes_before, trigger ("-PT30M") or trigger_at}',
+    );
+}
 
 export type EventArgs = Partial<{ [K in keyof typeof eventFields]: z.output<(typeof eventFields)[K]> }>;
 
@@ -107,6 +126,9 @@ export function changesOf(args: EventArgs): EventChanges {
     ...(args.recurrence_rule !== undefined ? { recurrence_rule: args.recurrence_rule } : {}),
     ...(args.recurrence_end_date !== undefined ? { recurrence_end_date: args.recurrence_end_date } : {}),
     ...(args.reminder_minutes !== undefined ? { reminder_minutes: args.reminder_minutes } : {}),
+    ...(args.reminder_email !== undefined ? { reminder_email: args.reminder_email } : {}),
+    ...(args.reminders !== undefined ? { reminders: args.reminders } : {}),
+    ...(args.color !== undefined ? { color: args.color } : {}),
     ...(args.status !== undefined ? { status: args.status } : {}),
     ...(args.priority !== undefined ? { priority: args.priority } : {}),
     ...(args.privacy !== undefined ? { privacy: args.privacy } : {}),

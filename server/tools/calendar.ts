@@ -67,9 +67,12 @@ const createEvent = defineTool({
     const service = events(ctx);
     const calendar = await service.dav.calendar(args.calendar_name, 'VEVENT');
     return {
+      // The Python server's defaults, so its calls make the same event.
       structured: await service.create(calendar, {
         reminder_minutes: 15,
         status: 'CONFIRMED',
+        priority: 5,
+        privacy: 'PUBLIC',
         ...changesOf(args),
       }),
     };

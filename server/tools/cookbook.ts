@@ -293,7 +293,7 @@ const setConfig = defineTool({
   name: 'nc_cookbook_set_config',
   title: 'Change Cookbook settings',
   description:
-    'Set the recipe folder (a path in your files), the rescan interval in minutes, or image printing.',
+    'Set the recipe folder (a path in your files), the rescan interval in minutes, or image printing; what you leave out stays.',
   input: {
     folder: z
       .string()
@@ -309,7 +309,7 @@ const setConfig = defineTool({
     if (args.folder?.split('/').includes('..'))
       throw new InvalidInputError('The folder may not contain ".."');
     const changes = Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined));
-    if (Object.keys(changes).length === 0) throw new InvalidInputError('Give at least one setting to change');
+    // None given is sent too (Cookbook changes nothing), as the Python server does.
     await cookbook.setConfig(nc, changes);
     return { structured: { updated: Object.keys(changes) } };
   },

@@ -12,6 +12,7 @@ import {
   labelId,
   labelShape,
   labelView,
+  lengthShape,
   stackShape,
   title,
 } from './deck-views.js';
@@ -55,7 +56,7 @@ const getBoard = defineTool({
     include_users: z.boolean().default(true),
     include_acl: z
       .boolean()
-      .default(false)
+      .default(true)
       .describe('Include who the board is shared with and their permissions'),
   },
   output: {
@@ -99,6 +100,7 @@ const overview = defineTool({
     status: filterShape.status,
     label: filterShape.label,
     assigned_to: filterShape.assigned_to,
+    description_preview_length: lengthShape.description_preview_length,
   },
   output: {
     board: z.object(boardShape),

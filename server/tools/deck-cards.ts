@@ -9,6 +9,7 @@ import { boardId, cardEtag, cardShape, cardView, cardWhere, stackId, title } fro
 const description = z.string().max(100_000).describe('Markdown description');
 const duedate = z.iso.datetime({ offset: true }).describe('Due date and time, ISO 8601');
 const order = z.number().int().min(0).max(100_000);
+const type = z.string().trim().min(1).max(64).describe('Deck\'s card type; "plain" for an ordinary card');
 
 const getCard = defineTool({
   name: 'deck_get_card',
@@ -34,6 +35,7 @@ const createCard = defineTool({
     description: description.optional(),
     duedate: duedate.optional(),
     order: order.default(999),
+    type: type.default('plain'),
   },
   output: cardShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
@@ -41,7 +43,7 @@ const createCard = defineTool({
     const deck = new DeckApi(nc);
     const created = await deck.createCard(args.board_id, args.stack_id, {
       title: args.title,
-      type: 'plain',
+      type: args.type,
       order: args.order,
       ...(args.description === undefined ? {} : { description: args.description }),
       ...(args.duedate === undefined ? {} : { duedate: args.duedate }),
@@ -54,15 +56,20 @@ const updateCard = defineTool({
   name: 'deck_update_card',
   title: 'Update a card',
   description:
-    'Change a card: title, description, due date (or clear it), done, order or owner. What you leave out is kept (Deck replaces whole cards, so the current card is read first). Pass the etag from deck_get_card to refuse the change if the card changed meanwhile.',
+    'Change a card: title, description, due date (or clear it), done, archived, order, type or owner. What you leave out is kept (Deck replaces whole cards, so the current card is read first). Pass the etag from deck_get_card to refuse the change if the card changed meanwhile.',
   input: {
     ...cardWhere,
     title: title.optional(),
     description: description.optional(),
     duedate: duedate.optional(),
     clear_duedate: z.boolean().default(false).describe('Remove the due date'),
-    done: z.boolean().optional().describe('Mark the card done (true) or not done (false)'),
+    done: z
+      .union([z.boolean(), z.iso.datetime({ offset: true, local: true })])
+      .optional()
+      .describe('Mark the card done (true, or the ISO 8601 time it was done) or not done (false)'),
+    archived: z.boolean().optional().describe('Archive (true) or unarchive (false) the card'),
     order: order.optional(),
+    type: type.optional(),
     owner: z.string().min(1).max(64).optional(),
     etag: z.string().min(1).max(200).optional().describe('The etag from deck_get_card'),
   },
@@ -76,20 +83,34 @@ const updateCard = defineTool({
         `Card ${args.card_id} changed since you read it (etag mismatch): read it again and retry`,
       );
     }
-    const done =
-      args.done === undefined ? current.done : args.done ? (current.done ?? new Date().toISOString()) : null;
+    // Deck refuses to change an archived card: one to unarchive is unarchived first, one to archive last.
+    const unarchive = args.archived === false && current.archived;
+    if (unarchive) await deck.archiveCard(args.board_id, args.stack_id, current, false);
     await deck.updateCard(args.board_id, args.stack_id, args.card_id, {
-      ...cardFields(current),
+      ...cardFields(unarchive ? { ...current, archived: false } : current),
       title: args.title ?? current.title,
+      type: args.type ?? current.type,
       ...(args.owner ? { owner: args.owner } : {}),
       description: args.description ?? current.description ?? '',
       order: args.order ?? current.order,
       duedate: args.clear_duedate ? null : (args.duedate ?? current.duedate ?? null),
-      done: done ?? null,
+      done: doneValue(args.done, current.done),
     });
+    const updated = await deck.card(args.board_id, args.stack_id, args.card_id);
+    if (args.archived !== true || updated.archived) return { structured: cardView(updated) };
+    await deck.archiveCard(args.board_id, args.stack_id, updated, true);
     return { structured: cardView(await deck.card(args.board_id, args.stack_id, args.card_id)) };
   },
 });
+
+/** What Deck stores as `done`: a time, the one it had when already done, or null for not done. */
+function doneValue(done: boolean | string | undefined, current: string | null | undefined): string | null {
+  // A time without an offset is read as UTC (JavaScript would read it as the host's local time).
+  if (typeof done === 'string')
+    return new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(done) ? done : `${done}Z`).toISOString();
+  if (done === undefined) return current ?? null;
+  return done ? (current ?? new Date().toISOString()) : null;
+}
 
 const deleteCard = defineTool({
   name: 'deck_delete_card',
@@ -159,6 +180,7 @@ const move = defineTool({
   description:
     'Move a card to a stack on another board. Deck maps its labels to same-titled labels there (creating them when missing); comments, attachments, assignees and due date stay. A done card stays done.',
   input: { ...cardWhere, target_board_id: boardId, target_stack_id: stackId, order: order.default(0) },
+  aliases: { source_board_id: 'board_id', source_stack_id: 'stack_id' },
   output: cardShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {

@@ -15,8 +15,14 @@ const commentShape = {
   message: z.string(),
   created: z.string(),
   reply_to: z.number().nullable(),
+  author_name: z.string().optional().describe('With detail="full"'),
+  author_type: z.string().optional().describe('With detail="full": users, guests, …'),
+  mentions: z
+    .array(z.object({ id: z.string(), type: z.string() }))
+    .optional()
+    .describe('With detail="full": who the message mentions'),
 };
-const commentView = (comment: DeckComment, maxLength?: number) => ({
+const commentView = (comment: DeckComment, maxLength?: number, detail: 'summary' | 'full' = 'summary') => ({
   id: Number(comment.id),
   author: comment.actorId,
   message:
@@ -25,6 +31,13 @@ const commentView = (comment: DeckComment, maxLength?: number) => ({
       : comment.message,
   created: comment.creationDateTime,
   reply_to: comment.replyTo ? Number(comment.replyTo.id) : null,
+  ...(detail === 'full'
+    ? {
+        author_name: comment.actorDisplayName ?? comment.actorId,
+        author_type: comment.actorType ?? 'users',
+        mentions: (comment.mentions ?? []).map((m) => ({ id: m.mentionId, type: m.mentionType })),
+      }
+    : {}),
 });
 
 const list = defineTool({
@@ -33,16 +46,20 @@ const list = defineTool({
   description: 'List the comments on a Deck card, newest first by default, a page at a time.',
   input: {
     card_id: cardId,
-    limit: z.number().int().min(1).max(100).default(20),
+    limit: z.number().int().min(1).max(200).default(20),
     offset: z.number().int().min(0).max(100_000).default(0),
     order: z.enum(['newest', 'oldest']).default('newest').describe('Order within the page'),
-    message_max_length: z.number().int().min(20).max(1000).optional().describe('Shorten longer messages'),
+    message_max_length: z.number().int().min(1).max(100_000).optional().describe('Shorten longer messages'),
+    detail: z
+      .enum(['summary', 'full'])
+      .default('summary')
+      .describe("full: also the author's display name and type and the mentions"),
   },
   output: { comments: z.array(z.object(commentShape)), next_offset: z.number().nullable() },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
     const page = await new DeckComments(nc).list(args.card_id, args.limit, args.offset);
-    const shaped = page.map((comment) => commentView(comment, args.message_max_length));
+    const shaped = page.map((comment) => commentView(comment, args.message_max_length, args.detail));
     if (args.order === 'oldest') shaped.reverse();
     return {
       structured: {

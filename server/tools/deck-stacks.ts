@@ -7,6 +7,8 @@ import {
   boardStacks,
   changedSince,
   filterShape,
+  includeCards,
+  lengthShape,
   needsArchived,
   stackId,
   stackShape,
@@ -23,7 +25,13 @@ const getStacks = defineTool({
   title: 'List the stacks of a board',
   description:
     'List the stacks of a Deck board with their cards as compact rows (detail="full" for whole cards), filtered by status (default open), label or assignee.',
-  input: { board_id: boardId, ...filterShape, changed_since: changedSince.optional() },
+  input: {
+    board_id: boardId,
+    ...filterShape,
+    ...lengthShape,
+    include_cards: includeCards,
+    changed_since: changedSince.optional(),
+  },
   output: { stacks: z.array(z.object(stackShape)) },
   hints: READ,
   async handler(args, { nc }) {
@@ -36,7 +44,13 @@ const getStack = defineTool({
   name: 'deck_get_stack',
   title: 'Get a stack',
   description: 'Get one stack of a Deck board with its cards, filtered by status, label or assignee.',
-  input: { board_id: boardId, stack_id: stackId, ...filterShape },
+  input: {
+    board_id: boardId,
+    stack_id: stackId,
+    ...filterShape,
+    ...lengthShape,
+    include_cards: includeCards,
+  },
   output: stackShape,
   hints: READ,
   async handler(args, { nc }) {
@@ -52,7 +66,7 @@ const getCards = defineTool({
   title: 'List the cards of a stack',
   description:
     'List the cards in one stack as compact rows (detail="full" for whole cards), filtered by status (default open), label or assignee.',
-  input: { board_id: boardId, stack_id: stackId, ...filterShape },
+  input: { board_id: boardId, stack_id: stackId, ...filterShape, ...lengthShape },
   output: { cards: stackShape.cards },
   hints: READ,
   async handler(args, { nc }) {
@@ -73,6 +87,7 @@ const getArchived = defineTool({
     label: filterShape.label,
     assigned_to: filterShape.assigned_to,
     detail: filterShape.detail,
+    ...lengthShape,
   },
   output: { stacks: z.array(z.object(stackShape)) },
   hints: READ,

@@ -41,7 +41,26 @@ export const filterShape = {
     .default('summary')
     .describe('summary: compact rows with a description preview; full: every field of each card'),
 };
-export type CardFilter = z.output<z.ZodObject<typeof filterShape>>;
+/** How much of each description a listing carries (the Python server's knobs and defaults). */
+export const lengthShape = {
+  description_max_length: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe('With detail="full": cut each description after this many characters'),
+  description_preview_length: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(140)
+    .describe('With detail="summary": characters of description in each preview'),
+};
+export const includeCards = z.boolean().default(true).describe('false: the stacks without their cards');
+export type CardFilter = z.output<z.ZodObject<typeof filterShape>> &
+  Partial<z.output<z.ZodObject<typeof lengthShape>>> & { readonly include_cards?: boolean };
 
 export const labelShape = { id: z.number(), title: z.string(), color: z.string() };
 export const cardSummaryShape = {
@@ -91,13 +110,18 @@ export const boardShape = {
   shared: z.boolean().describe('True when someone else owns the board and shares it with you'),
 };
 
-const PREVIEW = 140;
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 const uid = (user: DeckCard['owner']) => (typeof user === 'string' ? user : user.uid);
 
 export const labelView = (label: DeckLabel) => ({ id: label.id, title: label.title, color: label.color });
 
-export function cardSummary(card: DeckCard): z.output<z.ZodObject<typeof cardSummaryShape>> {
+/** `text` cut after `length` characters, marked with an ellipsis when cut. */
+const cut = (text: string, length: number) => (text.length > length ? `${text.slice(0, length)}…` : text);
+
+export function cardSummary(
+  card: DeckCard,
+  previewLength = 140,
+): z.output<z.ZodObject<typeof cardSummaryShape>> {
   const description = (card.description ?? '').replace(/\s+/g, ' ').trim();
   return {
     id: card.id,
@@ -108,15 +132,16 @@ export function cardSummary(card: DeckCard): z.output<z.ZodObject<typeof cardSum
     duedate: card.duedate ?? null,
     done: Boolean(card.done),
     archived: card.archived,
-    description_preview: description.length > PREVIEW ? `${description.slice(0, PREVIEW)}…` : description,
+    description_preview: cut(description, previewLength),
   };
 }
 
-export function cardView(card: DeckCard): z.output<z.ZodObject<typeof cardShape>> {
+export function cardView(card: DeckCard, maxLength?: number): z.output<z.ZodObject<typeof cardShape>> {
+  const description = card.description ?? '';
   return {
     id: card.id,
     title: card.title,
-    description: card.description ?? '',
+    description: maxLength === undefined ? description : cut(description, maxLength),
     stack_id: card.stackId,
     owner: uid(card.owner),
     order: card.order,
@@ -189,7 +214,14 @@ export function stackView(stack: DeckStack, filter: CardFilter) {
     title: stack.title,
     order: stack.order,
     card_count: cards.length,
-    cards: cards.map((card) => (filter.detail === 'full' ? cardView(card) : cardSummary(card))),
+    cards:
+      filter.include_cards === false
+        ? []
+        : cards.map((card) =>
+            filter.detail === 'full'
+              ? cardView(card, filter.description_max_length)
+              : cardSummary(card, filter.description_preview_length),
+          ),
   };
 }
 

@@ -133,7 +133,7 @@ const listMessages = defineTool({
     cursor: z
       .number()
       .int()
-      .min(1)
+      .min(0)
       .max(253_402_300_799)
       .optional()
       .describe('next_cursor of the previous page'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { NextcloudClient } from '../nextcloud/client.js';
 import { feedsOf, foldersOf, type Item, itemsOf, LIST, MAX_ID } from '../nextcloud/news.js';
 import { defineTool } from '../registry.js';
@@ -100,7 +100,7 @@ const listItems = defineTool({
   name: 'nc_news_list_items',
   title: 'List News items',
   description:
-    'Articles of all feeds, one feed, one folder or the starred ones, newest first, with a short excerpt; page with offset = next_offset.',
+    'Articles of all feeds, one feed, one folder or the starred ones, newest first, with a short excerpt; page with offset = next_offset. Given together, starred_only wins over feed_id, and feed_id over folder_id.',
   input: {
     feed_id: z.number().int().min(1).max(MAX_ID).optional().describe('Only items of this feed'),
     folder_id: z
@@ -117,15 +117,14 @@ const listItems = defineTool({
   output: itemList,
   hints: read,
   async handler(args, { nc }) {
-    const filters = [args.feed_id !== undefined, args.folder_id !== undefined, args.starred_only];
-    if (filters.filter(Boolean).length > 1)
-      throw new InvalidInputError('Give at most one of feed_id, folder_id and starred_only');
-    const [type, id] =
-      args.feed_id !== undefined
+    // One list per request: the Python server's precedence, so its calls select the same items.
+    const [type, id] = args.starred_only
+      ? [LIST.starred, 0]
+      : args.feed_id !== undefined
         ? [LIST.feed, args.feed_id]
         : args.folder_id !== undefined
           ? [LIST.folder, args.folder_id]
-          : [args.starred_only ? LIST.starred : LIST.all, 0];
+          : [LIST.all, 0];
     const page = await itemPage(nc, {
       type,
       id,

@@ -21,10 +21,18 @@ const filePath = z
   .max(4096)
   .describe('Path of the file or folder, e.g. "/Documents/plan.md"');
 const permissions = z
-  .array(z.enum(permissionNames))
-  .min(1)
-  .max(5)
-  .describe('Any of read, update, create, delete, share; read is always needed');
+  .union([
+    z.array(z.enum(permissionNames)).min(1).max(5),
+    z
+      .number()
+      .int()
+      .min(1)
+      .max(31)
+      .describe('The OCS bit mask: 1 read, 2 update, 4 create, 8 delete, 16 share'),
+  ])
+  .describe(
+    'Any of read, update, create, delete, share (or their OCS bit mask, e.g. 3); read is always needed',
+  );
 const expireDate = z.iso.date().describe('Last day the share works, YYYY-MM-DD');
 const password = z.string().min(1).max(200);
 const note = z.string().max(2000);
@@ -75,42 +83,99 @@ const get = defineTool({
   },
 });
 
+/** The OCS share types by name, and the names of those this tool makes (the others are refused). */
+const OCS_SHARE_TYPES = { user: 0, group: 1, link: 3, email: 4, federated: 6, circle: 7, talk: 10, deck: 12 };
+type ShareTypeName = keyof typeof OCS_SHARE_TYPES;
+const SUPPORTED_TYPES: readonly ShareTypeName[] = ['user', 'group', 'link'];
+const shareTypeName = (type: ShareTypeName | number) =>
+  typeof type === 'string'
+    ? type
+    : (Object.entries(OCS_SHARE_TYPES).find(([, code]) => code === type)?.[0] as ShareTypeName);
+
 const create = defineTool({
   name: 'nc_share_create',
   title: 'Share with a user or group',
-  description: 'Share a file or folder with a Nextcloud user or group, with the given permissions.',
+  description:
+    'Share a file or folder with a Nextcloud user or group (or as a public link), with the given permissions (default read).',
   input: {
     path: filePath,
-    share_type: z.enum(['user', 'group']),
-    share_with: z.string().min(1).max(255).describe('User id or group id'),
-    permissions: permissions.optional(),
+    share_type: z
+      .union([
+        z.enum(['user', 'group', 'link']),
+        z
+          .number()
+          .int()
+          .refine(
+            (code) => Object.values(OCS_SHARE_TYPES).includes(code),
+            'an OCS share type: 0, 1, 3, 4, 6, 7, 10 or 12',
+          ),
+      ])
+      .default('user')
+      .describe('user, group or link (or the OCS share type: 0 user, 1 group, 3 public link)'),
+    share_with: z.string().min(1).max(255).optional().describe('User id or group id; none for a link'),
+    permissions: permissions.default(['read']),
     expire_date: expireDate.optional(),
     note: note.optional(),
   },
   output: shareShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, ctx) {
+    const type = shareTypeName(args.share_type);
+    if (!SUPPORTED_TYPES.includes(type)) {
+      throw new InvalidInputError(
+        `Share type ${OCS_SHARE_TYPES[type]} (${type}) is not supported here; use 0 (user), 1 (group) or 3 (public link)` +
+          (type === 'deck' ? ', or deck_attach_file to attach a file to a card' : ''),
+      );
+    }
+    if (type === 'link' && args.share_with !== undefined) {
+      throw new InvalidInputError(
+        'A public link addresses nobody: leave share_with out (nc_share_create_public_link makes links too)',
+      );
+    }
+    if (type !== 'link' && args.share_with === undefined) {
+      throw new InvalidInputError(`A ${type} share needs share_with: the ${type} id to share with`);
+    }
     const form = {
-      shareType: args.share_type === 'user' ? '0' : '1',
+      shareType: String(OCS_SHARE_TYPES[type]),
       shareWith: args.share_with,
       permissions: mask(args.permissions),
       expireDate: args.expire_date,
       note: args.note,
     };
-    return postShare(ctx, args.path, form, (path) => `Share of ${path} with ${args.share_with}`);
+    const what = (path: string) =>
+      args.share_with ? `Share of ${path} with ${args.share_with}` : `Public link to ${path}`;
+    return postShare(ctx, args.path, form, what);
   },
 });
+
+/**
+ * The expiry date of a link that must last `minutes`: Nextcloud ends a link at the start of its
+ * expiry day, so the day after the instant keeps it valid at least that long (as the Python server does).
+ */
+function expiryAfter(minutes: number): string {
+  const day = new Date(Date.now() + minutes * 60_000);
+  day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10);
+}
 
 const createPublicLink = defineTool({
   name: 'nc_share_create_public_link',
   title: 'Create a public link',
   description:
-    'Create a public link to a file or folder, optionally protected by a password and ending on a date. ' +
+    'Create a public link to a file or folder, optionally protected by a password. It ends on expire_date, ' +
+    'or after expires_in_minutes (default 30; Nextcloud ends links at the start of a day, so it lasts to the end of that day). ' +
     'allow_upload lets people with the link add files to a folder.',
   input: {
     path: filePath,
     password: password.optional(),
     expire_date: expireDate.optional(),
+    expires_in_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 3660)
+      .optional()
+      .describe('How long the link must work, in minutes; default 30 unless expire_date is given'),
     allow_upload: z.boolean().default(false),
     label: label.optional(),
     note: note.optional(),
@@ -118,10 +183,12 @@ const createPublicLink = defineTool({
   output: shareShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, ctx) {
+    if (args.expire_date !== undefined && args.expires_in_minutes !== undefined)
+      throw new InvalidInputError('Give expire_date or expires_in_minutes, not both');
     const form = {
       shareType: '3',
       password: args.password,
-      expireDate: args.expire_date,
+      expireDate: args.expire_date ?? expiryAfter(args.expires_in_minutes ?? 30),
       publicUpload: args.allow_upload ? 'true' : undefined,
       label: args.label,
       note: args.note,

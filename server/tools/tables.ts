@@ -256,14 +256,18 @@ const updateRow = defineTool({
   description: 'Change some values of a row (checked against the column types); other values stay.',
   input: {
     row_id: rowId,
-    table_id: tableId.describe('The table of the row (to check values against its columns)'),
+    table_id: tableId
+      .optional()
+      .describe('The table of the row (its columns check the values); read from the row when left out'),
     data: rowData,
   },
   output: rowShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, { nc }) {
-    const columns = await tables.columnsOf(nc, args.table_id);
-    const row = await tables.updateRow(nc, args.row_id, toColumnData(columns, args.data, false));
+    const table = args.table_id ?? (await tables.tableOfRow(nc, args.row_id));
+    const columns = await tables.columnsOf(nc, table);
+    const data = toColumnData(columns, args.data, false);
+    const row = await tables.updateRow(nc, args.row_id, data, args.table_id === undefined);
     return { structured: rowView(row, columns) };
   },
 });

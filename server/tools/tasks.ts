@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TodoChanges } from '../nextcloud/icalendar-write.js';
 import { Tasks, type TaskView } from '../nextcloud/tasks.js';
 import { defineTool, type ToolContext } from '../registry.js';
-import { splitList } from './calendar-fields.js';
+import { reminders, splitList } from './calendar-fields.js';
 
 const calendarName = z
   .string()
@@ -75,6 +75,7 @@ const fields = {
   due: when.optional(),
   dtstart: when.optional(),
   categories: categories.optional(),
+  reminders: reminders().optional(),
 };
 
 /** Tool arguments as task changes: the comma-separated categories become a list. */
@@ -150,7 +151,7 @@ const updateTodo = defineTool({
     summary: z.string().min(1).max(1000).optional(),
     ...fields,
     percent_complete: z.number().int().min(0).max(100).optional(),
-    completed: when.optional().describe('When it was completed: ISO 8601 with Z or an offset (kept in UTC)'),
+    completed: when.optional().describe('When it was completed: ISO 8601 (without an offset, UTC)'),
     etag: z.string().min(1).max(200).optional(),
   },
   output: taskShape,
@@ -166,14 +167,23 @@ const updateTodo = defineTool({
 const completeTodo = defineTool({
   name: 'nc_calendar_complete_todo',
   title: 'Complete a task',
-  description: 'Mark a task completed (status COMPLETED, 100 %, completion time now).',
-  input: { calendar_name: calendarName, todo_uid: todoUid },
+  description:
+    'Mark a task completed (status COMPLETED, 100 %, completion time now or `completed`). Pass the etag you read to refuse it if the task changed meanwhile.',
+  input: {
+    calendar_name: calendarName,
+    todo_uid: todoUid,
+    completed: when
+      .optional()
+      .describe('When it was completed (ISO 8601; without an offset, UTC); default now'),
+    etag: z.string().min(1).max(200).optional(),
+  },
   output: taskShape,
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async handler(args, ctx) {
     const service = tasks(ctx);
     const calendar = await service.dav.calendar(args.calendar_name, 'VTODO');
-    return { structured: await service.update(calendar, args.todo_uid, { status: 'COMPLETED' }) };
+    const changes = { status: 'COMPLETED', ...(args.completed ? { completed: args.completed } : {}) };
+    return { structured: await service.update(calendar, args.todo_uid, changes, args.etag) };
   },
 });
 

@@ -30,8 +30,17 @@ const readFile = defineTool({
   description:
     'Read a file. Text comes back as text; images and other binary files as a content block with their ' +
     "mime type. Files above the server's size limit are refused, and so are folders (list them instead). " +
-    'The etag, size and modified time let you write it back safely.',
-  input: { path },
+    'The etag, size and modified time let you write it back safely. parse_document "raw" (the way it reads here) ' +
+    'returns documents as they are; extracting the text of PDF, DOCX and other documents is not available yet.',
+  input: {
+    path,
+    parse_document: z
+      .enum(['auto', 'markdown', 'raw'])
+      .optional()
+      .describe(
+        '"raw": documents as they are. "auto"/"markdown" (text extraction) are refused for documents here',
+      ),
+  },
   output: {
     path: z.string(),
     mimeType: z.string(),
@@ -45,12 +54,24 @@ const readFile = defineTool({
   async handler(args, ctx) {
     const file = await ctx.files.read(args.path);
     const { mimeType, size, etag, modified, isText } = file;
+    if (args.parse_document !== undefined && args.parse_document !== 'raw' && isDocument(mimeType)) {
+      throw new InvalidInputError(
+        `Document parsing (text from ${mimeType}) is not available here yet; parse_document: "raw" returns ${file.path} as it is`,
+      );
+    }
     return {
       structured: { path: file.path, mimeType, size, etag, modified, isText, content: file.text },
       content: [file.block],
     };
   },
 });
+
+/** Office documents, PDF and e-books: what the Python server extracts text from on read. */
+function isDocument(mimeType: string): boolean {
+  return /^application\/(pdf|msword|rtf|epub\+zip|vnd\.openxmlformats-officedocument\.|vnd\.oasis\.opendocument\.|vnd\.ms-)/.test(
+    mimeType,
+  );
+}
 
 /** Buffer.from skips what is not base64 and writes the rest: refused here, never stored. */
 function decodeBase64(content: string): Buffer {
@@ -145,12 +166,30 @@ function transfer(method: 'MOVE' | 'COPY') {
   return defineTool({
     name: method === 'MOVE' ? 'nc_webdav_move_resource' : 'nc_webdav_copy_resource',
     title: `${verb} a file or folder`,
-    description: `${verb} a file or folder to a new path (which can rename it). Refuses to replace an existing destination unless overwrite is true.`,
-    input: { source_path: path, destination_path: path, overwrite: z.boolean().default(false) },
+    description: `${verb} a file or folder to a new path (which can rename it). Refuses to replace an existing destination unless overwrite is true; with if_destination_match it replaces only the version of the destination you read.`,
+    input: {
+      source_path: path,
+      destination_path: path,
+      overwrite: z.boolean().default(false),
+      if_destination_match: z
+        .string()
+        .min(1)
+        .max(200)
+        .optional()
+        .describe(
+          'The etag of the destination you read: replace it only if it still has it (needs overwrite)',
+        ),
+    },
     output: { source_path: z.string(), destination_path: z.string(), replaced: z.boolean() },
     hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
     async handler(args, ctx) {
-      const moved = await ctx.files.transfer(method, args.source_path, args.destination_path, args.overwrite);
+      const moved = await ctx.files.transfer(
+        method,
+        args.source_path,
+        args.destination_path,
+        args.overwrite,
+        args.if_destination_match,
+      );
       return {
         structured: {
           source_path: moved.source,

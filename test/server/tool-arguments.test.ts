@@ -10,6 +10,8 @@ const shape = {
   contact: z.object({ email: z.string() }).optional(),
   include_acl: z.boolean().default(true),
   etag: z.string().optional(),
+  end: z.string().min(10).optional(),
+  note: z.string().optional(),
 };
 const schema = argumentSchema(shape, { source_board_id: 'board_id' });
 
@@ -19,6 +21,16 @@ describe('the arguments a tool accepts besides its canonical schema', () => {
       board_id: 1,
       include_acl: true,
     });
+  });
+
+  it('reads "" as not given where the schema cannot hold it (Python\'s default for text), else keeps it', () => {
+    expect(schema.parse({ board_id: 1, end: '', etag: '', note: '' })).toEqual({
+      board_id: 1,
+      include_acl: true,
+      etag: '',
+      note: '',
+    });
+    expect(schema.safeParse({ board_id: '' }).success).toBe(false);
   });
 
   it('refuses null for a required parameter', () => {

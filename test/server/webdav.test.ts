@@ -244,8 +244,10 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
       only_favorites: true,
     });
     expect(names(favoriteImages)).toEqual([`${dir}/photo.png`]);
-    const none = await call(env.client, 'nc_webdav_search_files', { scope: dir });
-    expect(none.text).toBe('Give at least one search criterion');
+    // No criterion: every file below the scope, as the Python server searches then.
+    const every = await call(env.client, 'nc_webdav_search_files', { scope: dir });
+    expect(names(every)).toContain(`${dir}/photo.png`);
+    expect(names(every)).toContain(`${dir}/deep/budget-notes.txt`);
 
     const favorites = await call(env.client, 'nc_webdav_list_favorites', { scope: root });
     expect(names(favorites)).toEqual([`${dir}/photo.png`]);
@@ -282,6 +284,10 @@ describe.runIf(webdavAvailable())('webdav tools', () => {
     });
     expect(attachment.data).toEqual({ filename: 'p.png', mimeType: 'image/png', size: 5, isText: false });
     expect(attachment.content[0]).toEqual({ type: 'image', mimeType: 'image/png', data: 'aGVsbG8=' });
+    // The Python server's resource URI for it reads the same file.
+    const uri = `nc://Notes/${note.id}/attachments/p.png`;
+    const resource = await env.client.readResource({ uri });
+    expect(resource.contents).toEqual([{ uri, mimeType: 'image/png', blob: 'aGVsbG8=' }]);
     const missing = await call(env.client, 'nc_notes_get_attachment', {
       note_id: note.id,
       attachment_filename: 'q.png',
