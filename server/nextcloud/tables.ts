@@ -27,7 +27,7 @@ export type Column = z.output<typeof ColumnSchema>;
 /** A row's values as a list of cells; a cell's value is whatever its column type holds. */
 const RowSchema = z.looseObject({
   id: z.number(),
-  data: z.array(z.looseObject({ columnId: z.number(), value: z.unknown() })),
+  data: z.array(z.looseObject({ columnId: z.number(), value: z.json() })),
   lastEditAt: z.string().nullish(),
 });
 export type Row = z.output<typeof RowSchema>;

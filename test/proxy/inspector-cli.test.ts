@@ -134,5 +134,34 @@ describe.runIf(inspectorAvailable())(
         expect(metrics).toMatch(/mcp_proxy_token_exchanges_total\{result="ok"\} [1-9]/);
       },
     );
+    it(
+      'finds nothing to report in --strict schema-portability mode across every tool the tenant has',
+      SLOW,
+      async () => {
+        // Another home: a second client, which the person grants everything it asks for.
+        const everything = mkdtempSync(join(tmpdir(), 'inspector-home-'));
+        try {
+          const outcome = await runInspector({
+            serverUrl: path.mcpUrl,
+            home: everything,
+            args: ['--callback-url', callbackUrl, '--strict', '--method', 'tools/list'],
+            signIn: async (url) => {
+              const callback = await authorize(url, DEMO_USER.name, DEMO_USER.password);
+              await (await fetch(callback)).text();
+            },
+          });
+          expect(outcome.code, outcome.stderr).toBe(0);
+          const envelope = JSON.parse(outcome.stdout) as {
+            result: { tools: unknown[] };
+            schemaFindings?: unknown;
+          };
+          // Findings of any severity (warnings too) would be listed here.
+          expect(envelope.schemaFindings).toBeUndefined();
+          expect(envelope.result.tools.length).toBeGreaterThan(100);
+        } finally {
+          rmSync(everything, { recursive: true, force: true });
+        }
+      },
+    );
   },
 );
