@@ -4,7 +4,8 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll } from 'vitest';
-import { basicAuth, call, type Target } from './harness.js';
+import { deleteTag, suiteTag } from './dav-client.js';
+import { basicAuth, call, callOk, type Target } from './harness.js';
 
 /** What an undo step may meet without failing: the thing is gone already (the test removed it). */
 const GONE = /not found|does not exist/i;
@@ -104,4 +105,25 @@ export async function deleteFolderIfEmpty(client: Client, path: string): Promise
   }
   if ((listed.data.entries as unknown[]).length === 0)
     await undoTool(client, 'nc_webdav_delete_resource', { path });
+}
+
+/**
+ * The suite's system tag and a folder `root` to work in, both removed after the suite (the tag
+ * where the user may): the tag's id.
+ */
+export async function suiteTagAndFolder(
+  env: { target: Target; client: Client },
+  cleanup: ReturnType<typeof useCleanup>,
+  tagName: string,
+  root: string,
+): Promise<number> {
+  const tagId = await suiteTag(env.target, tagName);
+  cleanup.add(`tag ${tagName}`, () => deleteTag(env.target, tagId));
+  await callOk(env.client, 'nc_webdav_create_directory', { path: root });
+  cleanup.add(root, () =>
+    request(env.target, 'DELETE', `/remote.php/dav/files/${env.target.user}${root}`, (status) =>
+      [204, 404].includes(status),
+    ),
+  );
+  return tagId;
 }

@@ -1,8 +1,8 @@
-import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { NcResponse, NextcloudClient } from './client.js';
 import { displayPath } from './dav-path.js';
+import { type DavProps, multistatus, propText as text } from './multistatus.js';
 import { searchFiles, searchWhere, xmlBody } from './webdav.js';
 
 /**
@@ -34,38 +34,15 @@ export const trashItemShape = {
 };
 export type TrashItem = z.output<z.ZodObject<typeof trashItemShape>>;
 
-const parser = new XMLParser({
-  removeNSPrefix: true,
-  ignoreAttributes: true,
-  parseTagValue: false,
-  isArray: (name) => ['response', 'propstat'].includes(name),
-});
-
-type Props = Record<string, unknown>;
-
 /** The resources of a Multi-Status: the last segment of their href and their found properties. */
-function resources(response: NcResponse): { name: string; props: Props }[] {
-  const doc = parser.parse(response.body.toString('utf8')) as {
-    multistatus?: { response?: { href?: string; propstat?: { prop?: Props; status?: string }[] }[] };
-  };
-  return (doc.multistatus?.response ?? []).map((item) => ({
-    name: decodeURIComponent(
-      String(item.href ?? '')
-        .replace(/\/+$/, '')
-        .split('/')
-        .pop() ?? '',
-    ),
-    props: Object.assign(
-      {},
-      ...(item.propstat ?? []).filter((ps) => / 200 /.test(ps.status ?? '')).map((ps) => ps.prop ?? {}),
-    ) as Props,
+function resources(response: NcResponse): { name: string; props: DavProps }[] {
+  return multistatus(response.body).map(({ href, props }) => ({
+    name: decodeURIComponent(href.replace(/\/+$/, '').split('/').pop() ?? ''),
+    props,
   }));
 }
 
-const text = (value: unknown) =>
-  typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-
-function toItem(name: string, props: Props): TrashItem {
+function toItem(name: string, props: DavProps): TrashItem {
   const isDir = typeof props.resourcetype === 'object' && props.resourcetype !== null;
   const size = Number(text(props.size) || text(props.getcontentlength) || Number.NaN);
   const deleted = Number(text(props['trashbin-deletion-time']));

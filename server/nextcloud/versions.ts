@@ -1,7 +1,7 @@
-import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import type { NextcloudClient } from './client.js';
+import { multistatus, propText as text } from './multistatus.js';
 import { xmlBody } from './webdav.js';
 
 /**
@@ -23,17 +23,6 @@ export const versionShape = {
   author: z.string().nullable().describe('User id of who wrote it, where Nextcloud (29+) tells'),
 };
 export type FileVersion = z.output<z.ZodObject<typeof versionShape>>;
-
-const parser = new XMLParser({
-  removeNSPrefix: true,
-  ignoreAttributes: true,
-  parseTagValue: false,
-  isArray: (name) => ['response', 'propstat'].includes(name),
-});
-
-type Props = Record<string, unknown>;
-const text = (value: unknown) =>
-  typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 
 function versionsPath(nc: NextcloudClient, fileId: number): string {
   return `${DAV_ROOT}/versions/${encodeURIComponent(nc.user)}/versions/${fileId}`;
@@ -63,18 +52,11 @@ export async function listVersions(
   });
   if (response.status === 404)
     throw new NotFoundError(`${path} has no versions: it is a folder, or versions are off on this Nextcloud`);
-  const doc = parser.parse(response.body.toString('utf8')) as {
-    multistatus?: { response?: { href?: string; propstat?: { prop?: Props; status?: string }[] }[] };
-  };
   const self = `/versions/${fileId}`;
-  return (doc.multistatus?.response ?? [])
-    .flatMap((item) => {
-      const href = decodeURIComponent(String(item.href ?? '')).replace(/\/+$/, '');
+  return multistatus(response.body)
+    .flatMap(({ href: raw, props }) => {
+      const href = decodeURIComponent(raw).replace(/\/+$/, '');
       if (href.endsWith(self)) return [];
-      const props: Props = Object.assign(
-        {},
-        ...(item.propstat ?? []).filter((ps) => / 200 /.test(ps.status ?? '')).map((ps) => ps.prop ?? {}),
-      );
       const modified = Date.parse(text(props.getlastmodified));
       const size = Number(text(props.getcontentlength) || Number.NaN);
       return {

@@ -1,9 +1,10 @@
 import type { ContentBlock } from '@modelcontextprotocol/server';
-import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { XMLBuilder } from 'fast-xml-parser';
 import { z } from 'zod';
 import type { ToolContext } from '../registry.js';
 import { headerValue, type NcResponse, type NextcloudClient } from './client.js';
 import { displayPath, encodePath } from './dav-path.js';
+import { type DavProps, multistatus } from './multistatus.js';
 
 /**
  * WebDAV of a caller's files, below the tenant's excluded tags: tools reach files through the
@@ -44,13 +45,6 @@ const builder = new XMLBuilder({
   attributeNamePrefix: '@_',
   suppressEmptyNode: true,
 });
-const parser = new XMLParser({
-  removeNSPrefix: true,
-  ignoreAttributes: true,
-  parseTagValue: false,
-  isArray: (name) => name === 'response' || name === 'propstat',
-});
-
 /** Builds an XML request body with the DAV namespaces declared on the root element. */
 export function xmlBody(root: string, children: Record<string, unknown>): string {
   const attributes = Object.fromEntries(Object.entries(NS).map(([key, value]) => [`@_${key}`, value]));
@@ -81,12 +75,6 @@ export async function propfind(nc: NextcloudClient, relative: string, depth: 0 |
 /** The `d:prop` block of a SEARCH `select` or REPORT, same properties as PROPFIND. */
 const selectProps = { 'd:prop': PROPS };
 
-export type DavProps = Record<string, unknown>;
-interface DavResponse {
-  href?: string;
-  propstat?: { prop?: DavProps; status?: string }[];
-}
-
 /**
  * Turns a 207 Multi-Status into entries, keeping only resources inside the caller's files root
  * on this Nextcloud (anything else a server sends, another origin included, is dropped, never shown).
@@ -98,19 +86,14 @@ export function parseMultistatus(nc: NextcloudClient, response: NcResponse): Fil
 /** The resources of a Multi-Status inside the caller's files root: their path below it and their found properties. */
 export function davItems(nc: NextcloudClient, response: NcResponse): { relative: string; props: DavProps }[] {
   const root = `${nc.url(`${DAV_ROOT}/files/${encodeURIComponent(nc.user)}`).pathname}/`;
-  const doc = parser.parse(response.body.toString('utf8')) as { multistatus?: { response?: DavResponse[] } };
   const items: { relative: string; props: DavProps }[] = [];
-  for (const item of doc.multistatus?.response ?? []) {
-    const inside = nc.below(item.href ?? '');
+  for (const { href, props } of multistatus(response.body)) {
+    const inside = nc.below(href);
     if (!inside) continue;
     const pathname = decodeURIComponent(nc.url(inside.path).pathname);
     const decodedRoot = decodeURIComponent(root);
     if (!`${pathname}/`.startsWith(decodedRoot)) continue;
     const relative = pathname.slice(decodedRoot.length).replace(/\/+$/, '');
-    const props: DavProps = Object.assign(
-      {},
-      ...(item.propstat ?? []).filter((ps) => / 200 /.test(ps.status ?? '')).map((ps) => ps.prop ?? {}),
-    );
     items.push({ relative, props });
   }
   return items;

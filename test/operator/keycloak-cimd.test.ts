@@ -296,7 +296,9 @@ describe('Client ID Metadata Documents with a real Keycloak', () => {
     const mine = keys.map((key) => cimdName(`ns.${key}`)).sort();
     expect(policies.map((policy) => policy.name).sort()).toEqual(mine);
     expect(profiles.map((profile) => profile.name).sort()).toEqual(mine);
-    const [notesRead] = await (await admin(fresh.name)).clientScopes.find({ name: 'notes:read' } as never);
+    const notesRead = (await (await admin(fresh.name)).clientScopes.find()).find(
+      (scope) => scope.name === 'notes:read',
+    );
     const marks = String(notesRead?.attributes?.['nextcloud-mcp.io/cimd-default-for'] ?? '').split(',');
     expect(marks.sort()).toEqual(keys.map((key) => `ns.${key}`).sort());
   });

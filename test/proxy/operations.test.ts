@@ -102,7 +102,8 @@ describe('proxy operations towards the upstream', () => {
     });
   });
 
-  it("binds a stateful upstream's own 2025 session id and hands it back to it", async () => {
+  /** A 2025 session the steered upstream opens as `upstream-42`, and the bound id the client got. */
+  async function openUpstreamSession() {
     const { upstream, path } = await env.startWithUpstream();
     const bearer = await env.token(path);
     const opening = postMcp(path.mcpUrl, LEGACY.request('initialize'), { bearer });
@@ -111,6 +112,11 @@ describe('proxy operations towards the upstream', () => {
       .writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'upstream-42' })
       .end('{}');
     const bound = (await opening).headers.get('mcp-session-id') ?? '';
+    return { upstream, path, bearer, bound };
+  }
+
+  it("binds a stateful upstream's own 2025 session id and hands it back to it", async () => {
+    const { upstream, path, bearer, bound } = await openUpstreamSession();
     expect(bound).not.toContain('upstream-42');
     expect(bound.length).toBeGreaterThan(20);
     const next = postMcp(path.mcpUrl, LEGACY.request('tools/list'), {
@@ -126,14 +132,7 @@ describe('proxy operations towards the upstream', () => {
   });
 
   it("neither opens a bound session id a 2026 request presents nor hands an upstream's session back", async () => {
-    const { upstream, path } = await env.startWithUpstream();
-    const bearer = await env.token(path);
-    const opening = postMcp(path.mcpUrl, LEGACY.request('initialize'), { bearer });
-    const first = await upstream.arrival();
-    first.res
-      .writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'upstream-42' })
-      .end('{}');
-    const bound = (await opening).headers.get('mcp-session-id') ?? '';
+    const { upstream, path, bearer, bound } = await openUpstreamSession();
     // The same subject's valid id: on a 2026 request it names nothing, so 'upstream-42' stays unsent.
     const modern = postMcp(path.mcpUrl, MODERN.request('tools/list'), {
       bearer,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deleteDeckBoard, detachAll, request, useCleanup } from '../cleanup.js';
-import { assignTag, dav, deleteTag, markFavorite, suiteTag, unassignTag } from '../dav-client.js';
+import { deleteDeckBoard, detachAll, suiteTagAndFolder, useCleanup } from '../cleanup.js';
+import { assignTag, dav, markFavorite, unassignTag } from '../dav-client.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
@@ -34,14 +34,7 @@ describe.runIf(webdavAvailable())('excluded tags', () => {
 
   beforeAll(async () => {
     // The tag exists before the first tool call, as it would in a tenant configured for it.
-    tagId = await suiteTag(env.target, tagName);
-    cleanup.add(`tag ${tagName}`, () => deleteTag(env.target, tagId));
-    await call(env.client, 'nc_webdav_create_directory', { path: root });
-    cleanup.add(root, () =>
-      request(env.target, 'DELETE', `/remote.php/dav/files/${env.target.user}${root}`, (status) =>
-        [204, 404].includes(status),
-      ),
-    );
+    tagId = await suiteTagAndFolder(env, cleanup, tagName, root);
     await call(env.client, 'nc_webdav_create_directory', { path: vault });
     for (const [path, content] of [
       [open, 'shopping list'],

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_TOOLS } from '../../server/tools/index.js';
-import { deleteDeckBoard, detachAll, request, useCleanup } from '../cleanup.js';
-import { assignTag, dav, deleteTag, markFavorite, suiteTag, unassignTag } from '../dav-client.js';
+import { deleteDeckBoard, detachAll, suiteTagAndFolder, useCleanup } from '../cleanup.js';
+import { assignTag, dav, markFavorite, unassignTag } from '../dav-client.js';
 import { call, unique, useServer, webdavAvailable } from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
@@ -46,14 +46,7 @@ describe.runIf(webdavAvailable())('the files gateway', () => {
 
   beforeAll(async () => {
     expect(decomposed).not.toBe(secret);
-    tagId = await suiteTag(env.target, tagName);
-    cleanup.add(`tag ${tagName}`, () => deleteTag(env.target, tagId));
-    await call(env.client, 'nc_webdav_create_directory', { path: root });
-    cleanup.add(root, () =>
-      request(env.target, 'DELETE', `/remote.php/dav/files/${env.target.user}${root}`, (status) =>
-        [204, 404].includes(status),
-      ),
-    );
+    tagId = await suiteTagAndFolder(env, cleanup, tagName, root);
     await call(env.client, 'nc_webdav_create_directory', { path: vault });
     for (const path of [open, secret, inVault]) {
       await call(env.client, 'nc_webdav_write_file', {

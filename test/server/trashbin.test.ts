@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { request, useCleanup } from '../cleanup.js';
-import { assignTag, dav, deleteTag, suiteTag, unassignTag } from '../dav-client.js';
+import { suiteTagAndFolder, useCleanup } from '../cleanup.js';
+import { assignTag, dav, unassignTag } from '../dav-client.js';
 import { call, callOk, unique, useServer, webdavAvailable } from '../harness.js';
 
 type Item = { name: string; filename: string; original_location: string; type: string; deleted_at: string };
@@ -104,14 +104,7 @@ describe.runIf(webdavAvailable())('trash bin and excluded tags', () => {
   let allNames: string[] = [];
 
   beforeAll(async () => {
-    const tagId = await suiteTag(env.target, tagName);
-    cleanup.add(`tag ${tagName}`, () => deleteTag(env.target, tagId));
-    await callOk(env.client, 'nc_webdav_create_directory', { path: root });
-    cleanup.add(root, () =>
-      request(env.target, 'DELETE', `/remote.php/dav/files/${env.target.user}${root}`, (status) =>
-        [204, 404].includes(status),
-      ),
-    );
+    const tagId = await suiteTagAndFolder(env, cleanup, tagName, root);
     await callOk(env.client, 'nc_webdav_create_directory', { path: vault });
     for (const path of [open, secret, `${vault}/inner.txt`])
       await callOk(env.client, 'nc_webdav_write_file', { path, content: 'x' });

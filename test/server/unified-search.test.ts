@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, useCleanup } from '../cleanup.js';
-import { assignTag, deleteTag, suiteTag, unassignTag } from '../dav-client.js';
+import { suiteTagAndFolder, useCleanup } from '../cleanup.js';
+import { assignTag, unassignTag } from '../dav-client.js';
 import { call, callOk, connectClient, unique, useServer, webdavAvailable } from '../harness.js';
 
 type Result = { provider: string; entries: { title: string; attributes: Record<string, string> }[] };
@@ -150,14 +150,7 @@ describe.runIf(webdavAvailable())('unified search and excluded tags', () => {
   const inVault = `${vault}/${token}-inner.txt`;
 
   beforeAll(async () => {
-    const tagId = await suiteTag(env.target, tagName);
-    cleanup.add(`tag ${tagName}`, () => deleteTag(env.target, tagId));
-    await callOk(env.client, 'nc_webdav_create_directory', { path: root });
-    cleanup.add(root, () =>
-      request(env.target, 'DELETE', `/remote.php/dav/files/${env.target.user}${root}`, (status) =>
-        [204, 404].includes(status),
-      ),
-    );
+    const tagId = await suiteTagAndFolder(env, cleanup, tagName, root);
     await callOk(env.client, 'nc_webdav_create_directory', { path: vault });
     for (const path of [open, secret, inVault])
       await callOk(env.client, 'nc_webdav_write_file', { path, content: 'x' });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { request, useCleanup } from '../cleanup.js';
-import { assignTag, deleteTag, suiteTag, unassignTag } from '../dav-client.js';
+import { suiteTagAndFolder, useCleanup } from '../cleanup.js';
+import { assignTag, unassignTag } from '../dav-client.js';
 import { call, callOk, unique, useServer, webdavAvailable } from '../harness.js';
 
 /** Waits into the next second: versions are named by their modification time in seconds. */
@@ -68,14 +68,7 @@ describe.runIf(webdavAvailable())('file versions and excluded tags', () => {
   const EXCLUDED = /is excluded by this tenant's privacy settings/;
 
   beforeAll(async () => {
-    const tagId = await suiteTag(env.target, tagName);
-    cleanup.add(`tag ${tagName}`, () => deleteTag(env.target, tagId));
-    await callOk(env.client, 'nc_webdav_create_directory', { path: root });
-    cleanup.add(root, () =>
-      request(env.target, 'DELETE', `/remote.php/dav/files/${env.target.user}${root}`, (status) =>
-        [204, 404].includes(status),
-      ),
-    );
+    const tagId = await suiteTagAndFolder(env, cleanup, tagName, root);
     await callOk(env.client, 'nc_webdav_write_file', { path: secret, content: 'v1' });
     await nextSecond();
     await callOk(env.client, 'nc_webdav_write_file', { path: secret, content: 'v2' });
