@@ -172,7 +172,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     const ctx: RequestContext = { req, res, url, user, body, standin };
     if (refusedAppRoute(ctx)) return;
     if (url.pathname.startsWith('/index.php/apps/notes/api/v1/')) return handleNotes(ctx);
-    if (url.pathname.startsWith('/index.php/apps/cookbook/api/v1/')) return handleCookbook(ctx);
+    if (url.pathname.startsWith('/index.php/apps/cookbook/api/')) return handleCookbook(ctx);
     if (url.pathname.startsWith('/index.php/apps/deck/') || url.pathname.startsWith('/ocs/v2.php/apps/deck/'))
       return handleDeck(ctx);
     if (url.pathname.startsWith('/index.php/apps/news/api/v1-3/')) return handleNews(ctx);
