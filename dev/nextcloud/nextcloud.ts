@@ -206,7 +206,12 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     mail: seededMail(Object.keys(options.users)),
     news: seededNews(Object.keys(options.users)[0] ?? 'admin'),
     collectives: newCollectives(),
-    ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
+    ocs: {
+      shares: new Map(),
+      nextId: 1,
+      missingApps: new Set(),
+      remoteServers: new Set(['cloud.example.org']),
+    },
     filesMeta: newFilesMeta(),
     trash: new Map(),
     versions: new Map(),
