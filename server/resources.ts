@@ -1,7 +1,8 @@
 import type { Resource, ResourceTemplateType } from '@modelcontextprotocol/server';
 import type { App, Scope } from '../contract/index.js';
 import { capabilities } from './nextcloud/capabilities.js';
-import { getNote, listNotes } from './nextcloud/notes.js';
+import { getVersion } from './nextcloud/cookbook.js';
+import { getNote, listNotes, notesSettings } from './nextcloud/notes.js';
 import type { ToolContext } from './registry.js';
 import { PYTHON_TOOL_RESOURCES } from './tool-resources.js';
 
@@ -47,6 +48,45 @@ const capabilitiesResource = fixedResource(
   async ({ nc }) => ({ mimeType: 'application/json', text: JSON.stringify(await capabilities(nc)) }),
 );
 
+/** A fixed resource of one app's JSON, seen by callers with that app and scope. */
+function appJson(
+  needs: ResourceDefinition['needs'] & {},
+  resource: Omit<Resource, 'mimeType'>,
+  read: (ctx: ToolContext) => Promise<unknown>,
+): ResourceDefinition {
+  return {
+    needs,
+    ...fixedResource({ ...resource, mimeType: 'application/json' }, async (ctx) => ({
+      mimeType: 'application/json',
+      text: JSON.stringify(await read(ctx)),
+    })),
+  };
+}
+
+/** The Python server's `notes://settings` and `cookbook://version` (v0.181.0). */
+const appSettingsResources = [
+  appJson(
+    { app: 'notes', scope: 'notes:read' },
+    {
+      uri: 'notes://settings',
+      name: 'notes_settings',
+      title: 'Notes settings',
+      description: 'The Notes app settings: notes folder, file suffix, editor mode',
+    },
+    ({ nc }) => notesSettings(nc),
+  ),
+  appJson(
+    { app: 'cookbook', scope: 'cookbook:read' },
+    {
+      uri: 'cookbook://version',
+      name: 'cookbook_version',
+      title: 'Cookbook version',
+      description: 'The Cookbook app version and its API version',
+    },
+    ({ nc }) => getVersion(nc),
+  ),
+];
+
 const NOTE_URI = /^nc:\/\/notes\/(\d{1,10})$/;
 
 const noteResources: ResourceDefinition = {
@@ -75,5 +115,6 @@ const noteResources: ResourceDefinition = {
 export const ALL_RESOURCES: readonly ResourceDefinition[] = [
   capabilitiesResource,
   noteResources,
+  ...appSettingsResources,
   ...PYTHON_TOOL_RESOURCES,
 ];

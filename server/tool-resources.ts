@@ -8,7 +8,7 @@ import { ALL_TOOLS } from './tools/index.js';
 
 /**
  * The Python server's resource URIs (`nc://Notes/{note_id}`, `nc://Deck/boards/{board_id}/…`,
- * `nc://Cookbook/{recipe_id}`), answered by the tool that reads the same thing: the URI's parts
+ * `nc://Cookbook/{recipe_id}`, `cookbook://config`), answered by the tool that reads the same thing: the URI's parts
  * are its arguments, its structured result is the resource's JSON (a note attachment: its file).
  * One path for both, so a resource sees what the tool sees, excluded tags included.
  */
@@ -30,6 +30,7 @@ const PYTHON_RESOURCES: readonly ToolResource[] = [
     tool: 'nc_notes_get_attachment',
   },
   { uri: 'nc://Cookbook/{recipe_id}', title: 'Recipe', tool: 'nc_cookbook_get_recipe' },
+  { uri: 'cookbook://config', title: 'Cookbook settings', tool: 'nc_cookbook_get_config' },
   { uri: 'nc://Deck/boards', title: 'Deck boards', tool: 'deck_get_boards' },
   { uri: 'nc://Deck/boards/{board_id}', title: 'Deck board', tool: 'deck_get_board' },
   {

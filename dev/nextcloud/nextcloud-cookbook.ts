@@ -124,6 +124,13 @@ function save(
 export async function handleCookbook(ctx: RequestContext): Promise<void> {
   const { req, res, url } = ctx;
   const state = ctx.standin.cookbook;
+  // UtilApiController::getApiVersion, the one route outside API v1.
+  if (url.pathname === '/index.php/apps/cookbook/api/version' && req.method === 'GET')
+    return sendJson(res, 200, {
+      cookbook_version: [0, 11, 2],
+      api_version: { epoch: 0, major: 1, minor: 2 },
+    });
+  if (!url.pathname.startsWith(`${API}/`)) return sendJson(res, 404, { msg: 'not found' });
   const path = decodeURIComponent(url.pathname.slice(API.length));
   const body = ctx.body.length ? (JSON.parse(ctx.body.toString('utf8')) as Record<string, unknown>) : {};
   const answer = (result: number | { status: number; message: string }) =>

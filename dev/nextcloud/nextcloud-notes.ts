@@ -73,7 +73,8 @@ export function handleNotes(ctx: RequestContext): void {
   const own = [...state.notes.values()].filter((note) => note.owner === user);
 
   if (rest === '/settings' && req.method === 'GET') {
-    return sendJson(res, 200, { notesPath: 'Notes', fileSuffix: '.md' }, headers);
+    // SettingsService::getPublic; the editor mode is 'rich' where the Text app is enabled.
+    return sendJson(res, 200, { notesPath: 'Notes', fileSuffix: '.md', noteMode: 'rich' }, headers);
   }
   if (rest === '/notes' && req.method === 'GET') {
     const exclude = new Set((url.searchParams.get('exclude') ?? '').split(',').filter(Boolean));

@@ -27,6 +27,8 @@ export interface OcsState {
   nextId: number;
   /** Apps whose capabilities are left out, as when they are not installed or not enabled for the user. */
   missingApps: Set<string>;
+  /** Hosts of other Nextclouds a federated share reaches; to any other the notification fails. */
+  remoteServers: Set<string>;
 }
 
 const SHARES = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
@@ -167,7 +169,10 @@ async function createShare(ctx: RequestContext): Promise<void> {
   if (shareType === 12 && !deckCardEditable(ctx, Number(shareWith))) {
     return sendOcs(ctx.res, 404, null, 'Sharing to the Deck card failed: card not found');
   }
-  if (![0, 1, 3, 12].includes(shareType)) return sendOcs(ctx.res, 400, null, 'Unknown share type');
+  if (![0, 1, 3, 4, 6, 7, 10, 12].includes(shareType))
+    return sendOcs(ctx.res, 400, null, 'Unknown share type');
+  const recipient = recipientOf(ctx, shareType, shareWith ?? '', path);
+  if ('refusal' in recipient) return sendOcs(ctx.res, recipient.status, null, recipient.refusal);
   const expiration = form.get('expireDate');
   const dateError = checkDate(expiration);
   if (dateError) return sendOcs(ctx.res, 404, null, dateError);
@@ -177,28 +182,31 @@ async function createShare(ctx: RequestContext): Promise<void> {
   }
   const fullPermissions = itemType === 'folder' ? 31 : 19;
   const requested = form.get('permissions');
+  const permissions =
+    shareType === 4
+      ? linkPermissions(requested, itemType)
+      : shareType === 3
+        ? publicUpload
+          ? 15
+          : 1
+        : (requested ? Number(requested) | 1 : fullPermissions) & fullPermissions;
+  if (typeof permissions === 'string') return sendOcs(ctx.res, 400, null, permissions);
   const id = ctx.standin.ocs.nextId++;
-  const token = shareType === 3 ? randomBytes(8).toString('hex') : null;
+  // Link, email and federated shares carry a token; only a link's URL is answered (formatShare).
+  const token = [3, 4, 6].includes(shareType) ? randomBytes(8).toString('hex') : null;
   const share: StandinShare = {
     id,
     share_type: shareType,
     uid_owner: ctx.user,
-    permissions:
-      shareType === 3
-        ? publicUpload
-          ? 15
-          : 1
-        : requested
-          ? Number(requested) & fullPermissions
-          : fullPermissions,
+    permissions,
     stime: Math.floor(Date.now() / 1000),
     expiration: expiration ? `${expiration} 00:00:00` : null,
     path,
     item_type: itemType,
     share_with: shareType === 3 ? null : shareWith,
-    share_with_displayname: shareType === 3 ? null : shareWith,
+    share_with_displayname: shareType === 3 ? null : recipient.displayName,
     token,
-    ...(token ? { url: `${ctx.standin.url}/s/${token}` } : {}),
+    ...(shareType === 3 && token ? { url: `${ctx.standin.url}/s/${token}` } : {}),
     note: form.get('note') ?? '',
     label: form.get('label') ?? '',
     password: form.get('password') || null,
@@ -207,6 +215,69 @@ async function createShare(ctx: RequestContext): Promise<void> {
   // Deck's share provider marks the card changed, so its ETag (and its parents') moves.
   if (shareType === 12) touch(ctx.standin.deck, 'card', Number(shareWith));
   sendOcs(ctx.res, 200, share);
+}
+
+type Recipient = { displayName: string | null } | { status: number; refusal: string };
+
+/**
+ * Whom a share of type 4, 6, 7 or 10 reaches, or Nextcloud's refusal: ShareAPIController::createShare
+ * and the providers behind it (sharebymail, FederatedShareProvider, Circles, Talk's RoomShareProvider).
+ */
+function recipientOf(ctx: RequestContext, type: number, shareWith: string, path: string): Recipient {
+  if (type === 4) {
+    // Mail is sent by default, and then the address is checked (Mailer::validateMailAddress).
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(shareWith))
+      return { status: 404, refusal: 'Please specify a valid email address' };
+    return { displayName: shareWith };
+  }
+  if (type === 6) {
+    if (!shareWith) return { status: 404, refusal: 'Please specify a valid federated account ID' };
+    const at = shareWith.lastIndexOf('@');
+    const [user, host] = [shareWith.slice(0, at), shareWith.slice(at + 1).replace(/\/+$/, '')];
+    // CloudIdManager::resolveCloudId's InvalidArgumentException is answered with its message.
+    if (at < 1 || !host) return { status: 403, refusal: 'Invalid cloud ID' };
+    const self = host === new URL(ctx.standin.url).host && user === ctx.user;
+    // The provider's failure to notify the remote (or a share to oneself) is a plain \Exception,
+    // which the controller answers with a 403 that hides its message.
+    if (self || !ctx.standin.ocs.remoteServers.has(host))
+      return { status: 403, refusal: 'Failed to create share.' };
+    return { displayName: '' };
+  }
+  if (type === 7) {
+    if (ctx.standin.ocs.missingApps.has('circles'))
+      return { status: 404, refusal: 'You cannot share to a Team if the app is not enabled' };
+    // The teams here are the collectives' circles, which their owners are members of.
+    const team = [...ctx.standin.collectives.collectives.values()].find(
+      (collective) => `circle${collective.id}` === shareWith && collective.owner === ctx.user,
+    );
+    return team ? { displayName: team.name } : { status: 404, refusal: 'Please specify a valid team' };
+  }
+  if (type === 10) {
+    if (ctx.standin.ocs.missingApps.has('spreed'))
+      return {
+        status: 403,
+        refusal: `Sharing ${path} failed because the back end does not support room shares`,
+      };
+    const room = ctx.standin.talk.rooms.get(shareWith);
+    const member = room?.attendees.some((a) => a.actorType === 'users' && a.actorId === ctx.user);
+    if (!room || !member || room.readOnly === 1) return { status: 404, refusal: 'Conversation not found' };
+    return { displayName: room.name };
+  }
+  return { displayName: shareWith || null };
+}
+
+/**
+ * An email share's permissions, as a link's (getLinkSharePermissions, validateLinkSharePermissions):
+ * read unless given, share added while federation is allowed, no create or delete on a file.
+ */
+function linkPermissions(requested: string | null, itemType: 'file' | 'folder'): number | string {
+  let permissions = requested ? Number(requested) : 1;
+  if (permissions & 1) permissions |= 16;
+  if (itemType === 'file') permissions &= ~(4 | 8);
+  if (!(permissions & 1) && !(permissions & 4)) return 'Share must at least have READ or CREATE permissions';
+  if (!(permissions & 1) && permissions & (2 | 8))
+    return 'Share must have READ permission if UPDATE or DELETE permission is set';
+  return permissions;
 }
 
 function updateShare(ctx: RequestContext, share: StandinShare): void {

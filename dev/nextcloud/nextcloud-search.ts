@@ -41,7 +41,10 @@ const provider = (id: string, appId: string, name: string, order: number, entrie
   entries,
 });
 
-/** One provider of each kind a tool maps to a scope, and one it does not (settings). */
+/**
+ * Providers a tool maps to a scope (ids as the apps' getId() return them, see PROVIDER_SCOPES),
+ * one of them file-backed (cookbook), and one no scope covers (settings).
+ */
 export function seededSearch(): SearchState {
   return {
     providers: [
@@ -67,6 +70,12 @@ export function seededSearch(): SearchState {
           subline: 'budget@example.com',
           resourceUrl: '/apps/contacts/direct/budget',
         },
+      ]),
+      provider('tables-search-tables', 'tables', 'Nextcloud tables', 62, [
+        { title: '📊 Budget', subline: 'alice, 3 rows, table', resourceUrl: '/apps/tables/#/table/3' },
+      ]),
+      provider('cookbook', 'cookbook', 'Recipes', 64, [
+        { title: 'Budget curry', subline: 'in Dinner', resourceUrl: '/apps/cookbook/#/recipe/8' },
       ]),
       provider('settings', 'settings', 'Settings', 70, [
         { title: 'Budget quota', subline: 'Administration', resourceUrl: '/settings/admin' },

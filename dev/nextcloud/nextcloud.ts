@@ -172,7 +172,7 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     const ctx: RequestContext = { req, res, url, user, body, standin };
     if (refusedAppRoute(ctx)) return;
     if (url.pathname.startsWith('/index.php/apps/notes/api/v1/')) return handleNotes(ctx);
-    if (url.pathname.startsWith('/index.php/apps/cookbook/api/v1/')) return handleCookbook(ctx);
+    if (url.pathname.startsWith('/index.php/apps/cookbook/api/')) return handleCookbook(ctx);
     if (url.pathname.startsWith('/index.php/apps/deck/') || url.pathname.startsWith('/ocs/v2.php/apps/deck/'))
       return handleDeck(ctx);
     if (url.pathname.startsWith('/index.php/apps/news/api/v1-3/')) return handleNews(ctx);
@@ -206,7 +206,12 @@ export async function startNextcloudStandin(options: StandinOptions): Promise<Ne
     mail: seededMail(Object.keys(options.users)),
     news: seededNews(Object.keys(options.users)[0] ?? 'admin'),
     collectives: newCollectives(),
-    ocs: { shares: new Map(), nextId: 1, missingApps: new Set() },
+    ocs: {
+      shares: new Map(),
+      nextId: 1,
+      missingApps: new Set(),
+      remoteServers: new Set(['cloud.example.org']),
+    },
     filesMeta: newFilesMeta(),
     trash: new Map(),
     versions: new Map(),

@@ -167,6 +167,24 @@ export async function deleteRecipe(nc: NextcloudClient, id: number): Promise<voi
   await nc.send({ method: 'DELETE', path: `${API}/recipes/${id}`, what: `Recipe ${id}`, explain });
 }
 
+/** The app's version and API version (UtilApiController::getApiVersion, outside API v1). */
+const VersionSchema = z.looseObject({
+  cookbook_version: z.array(z.number().int()),
+  api_version: z.looseObject({ epoch: z.number().int(), major: z.number().int(), minor: z.number().int() }),
+});
+
+export async function getVersion(nc: NextcloudClient) {
+  const { data } = await nc.json({
+    method: 'GET',
+    path: '/index.php/apps/cookbook/api/version',
+    what: 'The Cookbook version',
+    schema: VersionSchema,
+    explain,
+  });
+  const { epoch, major, minor } = data.api_version;
+  return { cookbook_version: data.cookbook_version, api_version: { epoch, major, minor } };
+}
+
 export async function getConfig(nc: NextcloudClient) {
   const { data } = await nc.json({
     method: 'GET',

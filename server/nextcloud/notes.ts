@@ -138,17 +138,27 @@ export async function deleteNote(ctx: NotesContext, id: number): Promise<void> {
   await ctx.nc.send({ method: 'DELETE', path: `${API}/notes/${id}`, what: `Note ${id}` });
 }
 
-const Settings = z.looseObject({ notesPath: z.string() });
+/** The app's public settings (lib/Service/SettingsService.php getPublic: the three below). */
+const Settings = z.looseObject({
+  notesPath: z.string(),
+  fileSuffix: z.string().optional(),
+  noteMode: z.string().optional(),
+});
 
-/** The folder of the user's notes in Files (Notes app setting), without surrounding slashes. */
-async function notesFolder(nc: NextcloudClient): Promise<string> {
+/** The user's Notes settings: notes folder, file suffix and editor mode. */
+export async function notesSettings(nc: NextcloudClient) {
   const { data } = await nc.json({
     method: 'GET',
     path: `${API}/settings`,
     what: 'Notes settings',
     schema: Settings,
   });
-  return data.notesPath.replace(/^\/+|\/+$/g, '');
+  return { notesPath: data.notesPath, fileSuffix: data.fileSuffix ?? null, noteMode: data.noteMode ?? null };
+}
+
+/** The folder of the user's notes in Files (Notes app setting), without surrounding slashes. */
+async function notesFolder(nc: NextcloudClient): Promise<string> {
+  return (await notesSettings(nc)).notesPath.replace(/^\/+|\/+$/g, '');
 }
 
 /** A category's folder below the files root, normalised as the gateway compares paths. */

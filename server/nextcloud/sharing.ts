@@ -17,6 +17,7 @@ const SHARE_TYPES: Record<number, string> = {
   3: 'link',
   4: 'email',
   6: 'federated',
+  7: 'team',
   10: 'talk',
 };
 /** Deck's share provider (IShare::TYPE_DECK): shares a file with a card. */
@@ -51,7 +52,7 @@ type ApiShare = z.output<typeof ApiShare>;
 /** A share as tools return it. */
 export const shareShape = {
   id: z.number(),
-  type: z.string().describe('user, group, link, email, federated or talk'),
+  type: z.string().describe('user, group, link, email, federated, team or talk'),
   path: z.string(),
   itemType: z.string().describe('file or folder'),
   permissions: z.array(z.enum(permissionNames)),

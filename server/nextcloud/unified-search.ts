@@ -16,30 +16,37 @@ export const MAX_PAGE = 25;
 /**
  * The scope a provider's results need, by provider id: the read scope of the app whose data it
  * searches. A provider not named here is never asked (settings, users, apps, comments, …): its
- * results could show what no scope of the caller covers.
+ * results could show what no scope of the caller covers. Each id is what the provider's getId()
+ * returns in the app's source (GitHub repository and file named beside it).
  */
 export const PROVIDER_SCOPES: Readonly<Record<string, Scope>> = {
-  files: 'files:read',
-  mail: 'mail:read',
-  'talk-conversations': 'talk:read',
-  'talk-message': 'talk:read',
-  'talk-message-current': 'talk:read',
-  deck: 'deck:read',
-  'deck-comment': 'deck:read',
-  calendar: 'calendar:read',
-  tasks: 'todo:read',
-  contacts: 'contacts:read',
-  notes: 'notes:read',
-  collectives: 'collectives:read',
-  'collectives-pages': 'collectives:read',
-  'collectives-page-content': 'collectives:read',
+  files: 'files:read', // nextcloud/server apps/files/lib/Search/FilesSearchProvider.php
+  mail: 'mail:read', // nextcloud/mail lib/Search/Provider.php (Application::APP_ID; FilteringProvider inherits it)
+  'talk-conversations': 'talk:read', // nextcloud/spreed lib/Search/ConversationSearch.php
+  'talk-message': 'talk:read', // nextcloud/spreed lib/Search/MessageSearch.php
+  'talk-message-current': 'talk:read', // nextcloud/spreed lib/Search/CurrentMessageSearch.php
+  deck: 'deck:read', // nextcloud/deck lib/Search/DeckProvider.php
+  'deck-comment': 'deck:read', // nextcloud/deck lib/Search/CardCommentProvider.php
+  calendar: 'calendar:read', // nextcloud/server apps/dav/lib/Search/EventsSearchProvider.php
+  tasks: 'todo:read', // nextcloud/server apps/dav/lib/Search/TasksSearchProvider.php
+  contacts: 'contacts:read', // nextcloud/server apps/dav/lib/Search/ContactsSearchProvider.php
+  notes: 'notes:read', // nextcloud/notes lib/AppInfo/SearchProvider.php (Application::APP_ID)
+  collectives: 'collectives:read', // nextcloud/collectives lib/Search/CollectiveProvider.php
+  'collectives-pages': 'collectives:read', // nextcloud/collectives lib/Search/PageProvider.php
+  'collectives-page-content': 'collectives:read', // nextcloud/collectives lib/Search/PageContentProvider.php
+  news_item: 'news:read', // nextcloud/news lib/Search/ItemSearchProvider.php
+  news_feed: 'news:read', // nextcloud/news lib/Search/FeedSearchProvider.php
+  news_folder: 'news:read', // nextcloud/news lib/Search/FolderSearchProvider.php
+  cookbook: 'cookbook:read', // nextcloud/cookbook lib/Search/Provider.php (Application::APP_ID)
+  'tables-search-tables': 'tables:read', // nextcloud/tables lib/Search/SearchTablesProvider.php
 };
 
 /**
- * Providers whose results are the caller's files seen through another app (a note, a page): the
- * entries do not tell which file, so where the tenant excludes tags they are not asked at all.
+ * Providers whose results are the caller's files seen through another app (a note, a page, a
+ * recipe: Cookbook keeps each in a folder of the user's files): the entries do not tell which
+ * file, so where the tenant excludes tags they are not asked at all.
  */
-export const FILE_BACKED = new Set(['notes', 'collectives-pages', 'collectives-page-content']);
+export const FILE_BACKED = new Set(['notes', 'collectives-pages', 'collectives-page-content', 'cookbook']);
 
 const Provider = z.looseObject({
   id: z.string(),

@@ -83,36 +83,79 @@ const get = defineTool({
   },
 });
 
-/** The OCS share types by name, and the names of those this tool makes (the others are refused). */
-const OCS_SHARE_TYPES = { user: 0, group: 1, link: 3, email: 4, federated: 6, circle: 7, talk: 10, deck: 12 };
+/** The OCS share types (IShare::TYPE_*) by our names; 12 (Deck card) is deck_attach_file's. */
+const OCS_SHARE_TYPES = {
+  user: 0,
+  group: 1,
+  link: 3,
+  email: 4,
+  federated: 6,
+  team: 7,
+  talk: 10,
+  deck: 12,
+} as const;
 type ShareTypeName = keyof typeof OCS_SHARE_TYPES;
-const SUPPORTED_TYPES: readonly ShareTypeName[] = ['user', 'group', 'link'];
 const shareTypeName = (type: ShareTypeName | number) =>
   typeof type === 'string'
     ? type
     : (Object.entries(OCS_SHARE_TYPES).find(([, code]) => code === type)?.[0] as ShareTypeName);
 
+/**
+ * What share_with must look like for each type that addresses someone: the shape is checked here,
+ * before anything leaves, so a file never goes to a recipient Nextcloud would read differently.
+ */
+const RECIPIENTS: Record<Exclude<ShareTypeName, 'link' | 'deck'>, z.ZodType<string>> = {
+  user: z.string().min(1).max(255),
+  group: z.string().min(1).max(255),
+  email: z.email('an email address, e.g. carol@example.com').max(254),
+  // A Federated Cloud ID: the user part may hold an @ itself; the host is after the last one.
+  federated: z
+    .string()
+    .max(512)
+    .regex(
+      /^[^\s@/][^\s/]{0,254}@[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*(?::\d{1,5})?(?:\/[\w.~-]+)*$/i,
+      'a Federated Cloud ID, user@host, e.g. alice@cloud.example.org',
+    ),
+  team: z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'a team (circle) id: letters and digits'),
+  talk: z.string().regex(/^[a-z0-9]{4,64}$/i, 'a Talk conversation token: letters and digits'),
+};
+
 const create = defineTool({
   name: 'nc_share_create',
-  title: 'Share with a user or group',
+  title: 'Share a file or folder',
   description:
-    'Share a file or folder with a Nextcloud user or group (or as a public link), with the given permissions (default read).',
+    'Share a file or folder, with the given permissions (default read). share_type says with whom: ' +
+    'user (0) or group (1) of this Nextcloud, by id; link (3), a public link for anyone holding it; ' +
+    'email (4), a public link Nextcloud mails to the address in share_with (anyone with the mail can open it; ' +
+    "read, or on a folder also update/create/delete to let them upload; not 'share'); " +
+    'federated (6), a user of another Nextcloud by Federated Cloud ID (user@host), so the file leaves this server; ' +
+    'team (7), every member of a team (circle) by its id; talk (10), every participant of a Talk conversation by its token. ' +
+    'To attach a file to a Deck card use deck_attach_file.',
   input: {
     path: filePath,
     share_type: z
       .union([
-        z.enum(['user', 'group', 'link']),
+        z.enum(['user', 'group', 'link', 'email', 'federated', 'team', 'talk']),
         z
           .number()
           .int()
           .refine(
-            (code) => Object.values(OCS_SHARE_TYPES).includes(code),
+            (code) => (Object.values(OCS_SHARE_TYPES) as number[]).includes(code),
             'an OCS share type: 0, 1, 3, 4, 6, 7, 10 or 12',
           ),
       ])
       .default('user')
-      .describe('user, group or link (or the OCS share type: 0 user, 1 group, 3 public link)'),
-    share_with: z.string().min(1).max(255).optional().describe('User id or group id; none for a link'),
+      .describe(
+        'user, group, link, email, federated, team or talk (or the OCS share type: 0, 1, 3, 4, 6, 7, 10)',
+      ),
+    share_with: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .describe(
+        'User id, group id, email address, user@host, team id or Talk conversation token, by share_type; none for a link',
+      ),
     permissions: permissions.default(['read']),
     expire_date: expireDate.optional(),
     note: note.optional(),
@@ -121,10 +164,9 @@ const create = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, ctx) {
     const type = shareTypeName(args.share_type);
-    if (!SUPPORTED_TYPES.includes(type)) {
+    if (type === 'deck') {
       throw new InvalidInputError(
-        `Share type ${OCS_SHARE_TYPES[type]} (${type}) is not supported here; use 0 (user), 1 (group) or 3 (public link)` +
-          (type === 'deck' ? ', or deck_attach_file to attach a file to a card' : ''),
+        'Share type 12 (deck) is not made here: use deck_attach_file to attach a file to a card',
       );
     }
     if (type === 'link' && args.share_with !== undefined) {
@@ -132,18 +174,27 @@ const create = defineTool({
         'A public link addresses nobody: leave share_with out (nc_share_create_public_link makes links too)',
       );
     }
-    if (type !== 'link' && args.share_with === undefined) {
-      throw new InvalidInputError(`A ${type} share needs share_with: the ${type} id to share with`);
+    let shareWith: string | undefined;
+    if (type !== 'link') {
+      if (args.share_with === undefined)
+        throw new InvalidInputError(`A ${type} share needs share_with: whom to share with`);
+      const recipient = RECIPIENTS[type].safeParse(args.share_with);
+      if (!recipient.success)
+        throw new InvalidInputError(`share_with (${type}) must be ${recipient.error.issues[0]?.message}`);
+      shareWith = recipient.data;
     }
+    const bits = mask(args.permissions);
+    if (type === 'email' && (Number(bits) & 16) !== 0)
+      throw new InvalidInputError("An email share is a link: it cannot carry the 'share' permission");
     const form = {
       shareType: String(OCS_SHARE_TYPES[type]),
-      shareWith: args.share_with,
-      permissions: mask(args.permissions),
+      shareWith,
+      permissions: bits,
       expireDate: args.expire_date,
       note: args.note,
     };
     const what = (path: string) =>
-      args.share_with ? `Share of ${path} with ${args.share_with}` : `Public link to ${path}`;
+      shareWith ? `Share of ${path} with ${shareWith}` : `Public link to ${path}`;
     return postShare(ctx, args.path, form, what);
   },
 });

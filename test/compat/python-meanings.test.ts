@@ -79,8 +79,10 @@ describe.runIf(webdavAvailable() && groupwareAvailable())(
       expect(narrowed.permissions).toEqual(['read']);
       const link = await ok('nc_share_create', { path, share_type: 3 });
       expect(link).toMatchObject({ type: 'link', shareWith: null, permissions: ['read'] });
-      const refused = await call(env.client, 'nc_share_create', { path, share_type: 4, share_with: 'a@b.c' });
-      expect(refused.text).toMatch(/^Share type 4 \(email\) is not supported here/);
+      const mailed = await ok('nc_share_create', { path, share_type: 4, share_with: 'carol@example.com' });
+      expect(mailed).toMatchObject({ type: 'email', shareWith: 'carol@example.com' });
+      const refused = await call(env.client, 'nc_share_create', { path, share_type: 12, share_with: '1' });
+      expect(refused.text).toMatch(/use deck_attach_file/);
       const withRecipient = await call(env.client, 'nc_share_create', {
         path,
         share_type: 3,

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { deleteDeckBoard, useCleanup } from '../cleanup.js';
-import { callOk, unique, useServer } from '../harness.js';
+import { callOk, connectClient, unique, useServer } from '../harness.js';
 import { hasApp } from '../nextcloud-apps.js';
 
 describe('resources named as the Python server names them', () => {
@@ -78,6 +78,45 @@ describe('resources named as the Python server names them', () => {
       expect(await read(`${base}/labels/${labels[0].id}`)).toMatchObject({ id: labels[0].id });
     },
   );
+
+  it('lists the fixed resources of the apps the caller may use', async () => {
+    const { resources } = await env.client.listResources();
+    const uris = resources.map((resource) => resource.uri);
+    if (hasApp('notes')) expect(uris).toContain('notes://settings');
+    if (hasApp('cookbook'))
+      expect(uris).toEqual(expect.arrayContaining(['cookbook://version', 'cookbook://config']));
+  });
+
+  it.skipIf(!hasApp('notes'))('reads the Notes settings as notes://settings', async () => {
+    const settings = await read('notes://settings');
+    expect(settings).toEqual({
+      notesPath: expect.any(String),
+      fileSuffix: expect.stringMatching(/^\./),
+      noteMode: expect.stringMatching(/^(rich|edit|preview)$/),
+    });
+  });
+
+  it.skipIf(!hasApp('cookbook'))('reads the Cookbook version and settings', async () => {
+    const version = await read('cookbook://version');
+    expect(version).toEqual({
+      cookbook_version: [expect.any(Number), expect.any(Number), expect.any(Number)],
+      api_version: { epoch: expect.any(Number), major: 1, minor: expect.any(Number) },
+    });
+    const config = await read('cookbook://config');
+    expect(config).toEqual(await callOk(env.client, 'nc_cookbook_get_config'));
+    expect(config.folder).toMatch(/^\//);
+  });
+
+  it.skipIf(!hasApp('notes'))('does not show notes://settings to a token without notes:read', async () => {
+    const narrow = await connectClient(env.server.url, env.target, ['files:read']);
+    try {
+      const { resources } = await narrow.listResources();
+      expect(resources.map((resource) => resource.uri)).not.toContain('notes://settings');
+      await expect(narrow.readResource({ uri: 'notes://settings' })).rejects.toThrow();
+    } finally {
+      await narrow.close();
+    }
+  });
 
   it.skipIf(!hasApp('cookbook'))('reads a recipe as nc://Cookbook/{recipe_id}', async () => {
     const recipe = await callOk(env.client, 'nc_cookbook_create_recipe', {

@@ -73,7 +73,17 @@ describe.runIf(webdavAvailable())('unified search', () => {
     const data = await callOk(env.client, 'nc_unified_search', { term: 'budget' });
     const asked = data.results.map((result: Result) => result.provider);
     if (env.target.standin) {
-      expect(asked.sort()).toEqual(['calendar', 'contacts', 'deck', 'files', 'mail', 'talk-message']);
+      expect(asked.sort()).toEqual([
+        'calendar',
+        'contacts',
+        'cookbook',
+        'deck',
+        'files',
+        'mail',
+        'tables-search-tables',
+        'talk-message',
+      ]);
+      expect(titles(data, 'tables-search-tables')).toEqual(['📊 Budget']);
       expect(titles(data, 'mail')).toEqual(['Budget 2025 draft']);
     }
     expect(asked).not.toContain('settings');
@@ -171,4 +181,22 @@ describe.runIf(webdavAvailable())('unified search and excluded tags', () => {
     });
     expect(titles(data, 'files')).toEqual([`${token}-open.txt`]);
   });
+
+  it.runIf(!process.env.TEST_NEXTCLOUD_URL)(
+    'does not ask a provider whose hits are files it does not name (Cookbook recipes)',
+    async () => {
+      const data = await callOk(env.client, 'nc_unified_search', {
+        term: 'budget',
+        providers: ['cookbook', 'tables-search-tables'],
+      });
+      expect(data.results.map((result: Result) => result.provider)).toEqual(['tables-search-tables']);
+      expect(data.skipped).toEqual([
+        {
+          provider: 'cookbook',
+          reason:
+            "not searched: its results are files it does not name, and this tenant's excluded tags could hide them",
+        },
+      ]);
+    },
+  );
 });

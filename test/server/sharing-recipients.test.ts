@@ -1,0 +1,121 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useCleanup } from '../cleanup.js';
+import { call, unique, useServer, webdavAvailable } from '../harness.js';
+
+/**
+ * Email, federated, team and Talk shares. Their recipients (a reachable federated server, a team,
+ * a conversation) are the stand-in's, so the cases that need one run against it only.
+ */
+describe.runIf(webdavAvailable())('sharing with email, federated, team and Talk recipients', () => {
+  const env = useServer({ webdav: true });
+  const cleanup = useCleanup();
+  const root = `/${unique('mcp-share-to')}`;
+  const file = `${root}/plan.md`;
+  const share = (args: Record<string, unknown>) =>
+    call(env.client, 'nc_share_create', { path: file, ...args });
+  const made = async (args: Record<string, unknown>) => {
+    const result = await share(args);
+    expect(result.isError, result.text).toBeFalsy();
+    cleanup.tool(() => env.client, 'nc_share_delete', { share_id: result.data.id });
+    return result.data;
+  };
+
+  beforeAll(async () => {
+    await call(env.client, 'nc_webdav_create_directory', { path: root });
+    cleanup.tool(() => env.client, 'nc_webdav_delete_resource', { path: root });
+    await call(env.client, 'nc_webdav_write_file', { path: file, content: 'the plan' });
+  });
+
+  it('refuses recipients of the wrong shape before anything is sent', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ share_type: 'email', share_with: 'carol' }, 'share_with (email) must be an email address'],
+      [
+        { share_type: 4, share_with: 'carol@example.com', permissions: 17 },
+        "cannot carry the 'share' permission",
+      ],
+      [
+        { share_type: 'federated', share_with: 'alice' },
+        'share_with (federated) must be a Federated Cloud ID',
+      ],
+      [{ share_type: 6, share_with: 'alice@bad host' }, 'must be a Federated Cloud ID'],
+      [{ share_type: 'team', share_with: 'a b' }, 'share_with (team) must be a team (circle) id'],
+      [{ share_type: 10, share_with: '../x' }, 'share_with (talk) must be a Talk conversation token'],
+      [{ share_type: 'talk' }, 'A talk share needs share_with'],
+      [{ share_type: 12, share_with: '3' }, 'use deck_attach_file'],
+    ];
+    for (const [args, message] of cases) {
+      const result = await share(args);
+      expect(result.isError, JSON.stringify(args)).toBe(true);
+      expect(result.text).toContain(message);
+    }
+    const { shares } = (await call(env.client, 'nc_share_list', { path: file })).data;
+    expect(shares).toEqual([]);
+  });
+
+  it('shares a file by email as a link mailed to the address', async () => {
+    const mailed = await made({ share_type: 'email', share_with: 'carol@example.com' });
+    expect(mailed).toMatchObject({ type: 'email', shareWith: 'carol@example.com', path: file });
+    // A file's link is read (and reshare, which Nextcloud adds while federation is on), never upload.
+    expect(mailed.permissions).toContain('read');
+    expect(mailed.permissions).not.toContain('create');
+  });
+
+  it('shares with a user of another Nextcloud, and says when that server does not take it', async (context) => {
+    if (!env.target.standin) return context.skip();
+    const remote = await made({ share_type: 6, share_with: 'alice@cloud.example.org', permissions: 3 });
+    expect(remote).toMatchObject({
+      type: 'federated',
+      shareWith: 'alice@cloud.example.org',
+      permissions: ['read', 'update'],
+    });
+    const unknown = await share({ share_type: 'federated', share_with: 'bob@nowhere.example' });
+    expect(unknown.isError).toBe(true);
+    expect(unknown.text).toMatch(/^Not allowed to access .*: Failed to create share\.$/);
+  });
+
+  it('shares with a team, and names a team that does not exist or a missing Teams app', async (context) => {
+    const standin = env.target.standin;
+    if (!standin) return context.skip();
+    const collective = await call(env.client, 'collectives_create_collective', { name: unique('Team') });
+    const id = collective.data.id as number;
+    cleanup.add(`collective ${id}`, async () => void standin.collectives.collectives.delete(id));
+    const team = await made({ share_type: 'team', share_with: `circle${id}` });
+    expect(team).toMatchObject({
+      type: 'team',
+      shareWith: `circle${id}`,
+      shareWithDisplayName: collective.data.name,
+    });
+    const none = await share({ share_type: 7, share_with: 'circle999999' });
+    expect(none.text).toMatch(/not found: Please specify a valid team$/);
+    standin.ocs.missingApps.add('circles');
+    try {
+      const off = await share({ share_type: 7, share_with: `circle${id}` });
+      expect(off.text).toMatch(/: You cannot share to a Team if the app is not enabled$/);
+    } finally {
+      standin.ocs.missingApps.delete('circles');
+    }
+  });
+
+  it('shares with a Talk conversation by its token, and refuses one you are not in', async (context) => {
+    const standin = env.target.standin;
+    if (!standin) return context.skip();
+    const created = await call(env.client, 'talk_create_conversation', { room_name: unique('Room') });
+    const token = created.data.conversation.token as string;
+    cleanup.add(`conversation ${token}`, async () => void standin.talk.rooms.delete(token));
+    const room = await made({ share_type: 'talk', share_with: token });
+    expect(room).toMatchObject({
+      type: 'talk',
+      shareWith: token,
+      shareWithDisplayName: created.data.conversation.name,
+    });
+    const stranger = await share({ share_type: 10, share_with: 'zzzz9999' });
+    expect(stranger.text).toMatch(/ with zzzz9999 not found/);
+    standin.ocs.missingApps.add('spreed');
+    try {
+      const off = await share({ share_type: 10, share_with: token });
+      expect(off.text).toMatch(/failed because the back end does not support room shares$/);
+    } finally {
+      standin.ocs.missingApps.delete('spreed');
+    }
+  });
+});
