@@ -105,6 +105,7 @@ export function makeCaller(
         limits: { readMaxBytes: deps.readMaxBytes },
         files: new UserFiles(nc, deps.excludedTags, { log, readMaxBytes: deps.readMaxBytes }),
         grants: { scopes, apps: deps.apps },
+        signal,
       };
     },
     availableApps: (signal) =>

@@ -29,6 +29,13 @@ export interface ToolContext {
   readonly files: UserFiles;
   /** What else the caller may reach, for a tool that spans apps. */
   readonly grants: Grants;
+  /** Ends when the call does (the client cancelled or went away). */
+  readonly signal: AbortSignal;
+  /**
+   * Tells the client how far a long call is (MCP `notifications/progress`); present only when it
+   * asked, with a progress token. `done` must grow from one call to the next.
+   */
+  readonly progress?: (done: number, total: number, message: string) => void;
 }
 
 /** A handler's answer: the structured result and, optionally, content blocks other than its JSON. */
@@ -214,8 +221,22 @@ export function registerTools(server: Server, tools: readonly AnyTool[], caller:
       );
       return errorResult(`Input validation error: ${tool.name}: ${problems.join('; ')}`);
     }
-    return runTool(tool, args.data, caller.context(ctx.mcpReq.signal), { caller, request: ctx });
+    const context = caller.context(ctx.mcpReq.signal);
+    const progress = progressOf(ctx, context.log);
+    return runTool(tool, args.data, progress ? { ...context, progress } : context, { caller, request: ctx });
   });
+}
+
+/** A progress hook for a request that carries a progress token; undefined for one that does not. */
+function progressOf(request: ServerContext, log: Logger): ToolContext['progress'] {
+  const progressToken = request.mcpReq._meta?.progressToken;
+  if (progressToken === undefined) return undefined;
+  return (progress, total, message) => {
+    // Progress is advisory: a client gone before it arrives changes nothing for the call.
+    request.mcpReq
+      .notify({ method: 'notifications/progress', params: { progressToken, progress, total, message } })
+      .catch((error: unknown) => log.debug({ err: error }, 'progress notification not sent'));
+  };
 }
 
 /** The call a tool runs for: who, and the request (its answers to a confirmation, if any). */

@@ -236,6 +236,8 @@ export interface FileContent {
   readonly isText: boolean;
   readonly text: string | null;
   readonly block: ContentBlock;
+  /** The bytes as read, for a tool that works on them (document text). */
+  readonly body: Buffer;
 }
 
 /** GETs a file (bounded by the read limit) and decides how to hand it to a model. */
@@ -258,7 +260,7 @@ export async function readFileContent(
   const lastModified = Date.parse(headerValue(response.headers, 'last-modified') ?? '');
   const modified = Number.isNaN(lastModified) ? null : new Date(lastModified).toISOString();
   const decoded = decodeText(response.body, type);
-  const base = { mimeType: type, size: response.body.length, etag, modified };
+  const base = { mimeType: type, size: response.body.length, etag, modified, body: response.body };
   if (decoded !== null) {
     return { ...base, isText: true, text: decoded, block: { type: 'text', text: decoded } };
   }

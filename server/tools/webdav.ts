@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import type { ToolName } from '../../contract/index.js';
+import {
+  documentText,
+  isDocument,
+  PARSE_DEADLINE_MS,
+  PARSE_MAX_PAGES,
+  parseableKind,
+} from '../document-text.js';
 import { InvalidInputError } from '../errors.js';
 import { fileEntryShape, type SearchCriteria } from '../nextcloud/files.js';
 import { defineTool } from '../registry.js';
@@ -30,15 +37,17 @@ const readFile = defineTool({
   description:
     'Read a file. Text comes back as text; images and other binary files as a content block with their ' +
     "mime type. Files above the server's size limit are refused, and so are folders (list them instead). " +
-    'The etag, size and modified time let you write it back safely. parse_document "raw" (the way it reads here) ' +
-    'returns documents as they are; extracting the text of PDF, DOCX and other documents is not available yet.',
+    'The etag, size and modified time let you write it back safely. PDF and DOCX (Word) files come as their ' +
+    'text unless parse_document is "raw"; "parsed" says what was left out (pages, length): tell the user. ' +
+    'Other office formats (ODT, XLSX, …) are not parsed.',
   input: {
     path,
     parse_document: z
       .enum(['auto', 'markdown', 'raw'])
       .optional()
       .describe(
-        '"raw": documents as they are. "auto"/"markdown" (text extraction) are refused for documents here',
+        '"auto" (what leaving it out means): the text of a PDF or DOCX. "markdown": a DOCX with its headings, ' +
+          'lists and tables (as HTML); a PDF as its text. "raw": the file as it is. Other files are read as they are',
       ),
   },
   output: {
@@ -47,31 +56,47 @@ const readFile = defineTool({
     size: z.number(),
     etag: z.string().nullable(),
     modified: z.string().nullable().describe('ISO 8601'),
-    isText: z.boolean(),
-    content: z.string().nullable().describe('The text, or null for binary files'),
+    isText: z.boolean().describe('Whether the file itself is text'),
+    content: z
+      .string()
+      .nullable()
+      .describe("The text, a document's extracted text, or null for binary files"),
+    parsed: z
+      .object({
+        format: z.enum(['text', 'html']),
+        pages: z.number().int().nullable().describe("The document's pages (PDF)"),
+        pagesRead: z.number().int().nullable(),
+        truncated: z.boolean().describe('The text was cut at the read limit'),
+        notes: z.array(z.string()).describe('What was left out or not reconstructed'),
+      })
+      .nullable()
+      .describe("How content was extracted from a document; null when it is the file's own content"),
   },
   hints: readOnly,
   async handler(args, ctx) {
     const file = await ctx.files.read(args.path);
     const { mimeType, size, etag, modified, isText } = file;
-    if (args.parse_document !== undefined && args.parse_document !== 'raw' && isDocument(mimeType)) {
-      throw new InvalidInputError(
-        `Document parsing (text from ${mimeType}) is not available here yet; parse_document: "raw" returns ${file.path} as it is`,
-      );
-    }
+    const meta = { path: file.path, mimeType, size, etag, modified, isText };
+    // Left out, a document this server cannot parse comes as it is; asked for, it is refused by name.
+    const mode = args.parse_document ?? (parseableKind(mimeType) ? 'auto' : 'raw');
+    if (mode === 'raw' || !isDocument(mimeType))
+      return { structured: { ...meta, content: file.text, parsed: null }, content: [file.block] };
+    const { text, ...parsed } = await documentText(file, mode, {
+      deadlineMs: PARSE_DEADLINE_MS,
+      maxPages: PARSE_MAX_PAGES,
+      maxChars: ctx.limits.readMaxBytes,
+      signal: ctx.signal,
+      ...(ctx.progress ? { progress: ctx.progress } : {}),
+    });
+    const notes = parsed.notes.length
+      ? [{ type: 'text' as const, text: `Note: ${parsed.notes.join(' ')}` }]
+      : [];
     return {
-      structured: { path: file.path, mimeType, size, etag, modified, isText, content: file.text },
-      content: [file.block],
+      structured: { ...meta, content: text, parsed },
+      content: [{ type: 'text', text }, ...notes],
     };
   },
 });
-
-/** Office documents, PDF and e-books: what the Python server extracts text from on read. */
-function isDocument(mimeType: string): boolean {
-  return /^application\/(pdf|msword|rtf|epub\+zip|vnd\.openxmlformats-officedocument\.|vnd\.oasis\.opendocument\.|vnd\.ms-)/.test(
-    mimeType,
-  );
-}
 
 /** Buffer.from skips what is not base64 and writes the rest: refused here, never stored. */
 function decodeBase64(content: string): Buffer {

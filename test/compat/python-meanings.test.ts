@@ -135,7 +135,7 @@ describe.runIf(webdavAvailable() && groupwareAvailable())(
       expect(gone.text).toMatch(/does not exist/);
     });
 
-    it('files: parse_document "raw" reads a document as it is; text extraction is refused clearly', async () => {
+    it('files: parse_document "raw" reads a document as it is; "auto" extracts text, refusing a broken PDF clearly', async () => {
       const path = `/${unique('compat-doc')}.pdf`;
       await ok('nc_webdav_write_file', { path, content: 'JVBERi0xLjQ=', encoding: 'base64' });
       cleanup.tool(() => env.client, 'nc_webdav_delete_resource', { path });
@@ -143,7 +143,9 @@ describe.runIf(webdavAvailable() && groupwareAvailable())(
         'application/pdf',
       );
       const parsed = await call(env.client, 'nc_webdav_read_file', { path, parse_document: 'auto' });
-      expect(parsed.text).toMatch(/^Document parsing .* is not available here yet; parse_document: "raw"/);
+      expect(parsed.text).toMatch(
+        / is not a readable PDF \(.*\); parse_document: "raw" returns it as it is$/,
+      );
     });
 
     it('calendar: reminders become VALARMs, Python defaults, complete_todo with a time and an etag', async () => {
