@@ -3,6 +3,7 @@ import mammoth from 'mammoth';
 import { getResolvedPDFJS } from 'unpdf';
 import type { PDFDocumentProxy } from 'unpdf/pdfjs';
 import { AbortedError, InvalidInputError, TimeoutError } from './errors.js';
+import { assertInflatesWithin } from './zip-bounds.js';
 
 /** What `parse_document` asks of a document: its plain text, or its structure where the format keeps one. */
 export type ParseMode = 'auto' | 'markdown';
@@ -34,6 +35,8 @@ export const PARSE_DEADLINE_MS = 20_000;
 export const PARSE_MAX_PAGES = 500;
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+/** What a DOCX may inflate to: a long report with its styles is a few megabytes; a bomb is far more. */
+export const DOCX_MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
 /** The formats text is extracted from; other documents are refused by name (`unsupportedDocument`). */
 export function parseableKind(mimeType: string): 'pdf' | 'docx' | undefined {
@@ -160,6 +163,13 @@ async function docxText(
   bounds: ParseBounds,
 ): Promise<DocumentText> {
   const input = { buffer: file.body };
+  // Refused before mammoth inflates it whole: a small DOCX may hold gigabytes.
+  await assertInflatesWithin(file.body, DOCX_MAX_INFLATED_BYTES).catch((error: unknown) => {
+    throw new InvalidInputError(
+      `${file.path} is not a DOCX file this server reads (${errorText(error)}); parse_document: "raw" returns it as it is`,
+      { cause: error },
+    );
+  });
   // mammoth converts in one go and cannot be stopped: past the deadline its answer is dropped.
   const converted =
     mode === 'markdown'

@@ -1,6 +1,7 @@
 import { type CallToolResult, CallToolResultSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import JSZip from 'jszip';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { documentText } from '../../server/document-text.js';
+import { DOCX_MAX_INFLATED_BYTES, documentText } from '../../server/document-text.js';
 import { suiteTagAndFolder, useCleanup } from '../cleanup.js';
 import { assignTag, unassignTag } from '../dav-client.js';
 import { docx, pdf } from '../fixtures/documents.js';
@@ -25,6 +26,17 @@ describe('document text within its bounds', () => {
   it('gives up at the deadline with a timeout, not a hang', async () => {
     await expect(documentText(file(pdf([['late']])), 'auto', { ...bounds, deadlineMs: 0 })).rejects.toThrow(
       'Extracting the text of /doc.pdf took longer than 0 s; parse_document: "raw" returns it as it is',
+    );
+  });
+
+  it('refuses a DOCX that inflates far beyond its size (a zip bomb) before converting it', async () => {
+    const bomb = await JSZip.loadAsync(await docx('Minutes', 'Decided:', 'ship it', ['Owner', 'Alice']));
+    bomb.file('word/media/zeros.bin', Buffer.alloc(DOCX_MAX_INFLATED_BYTES + 1));
+    const body = await bomb.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+    expect(body.length).toBeLessThan(READ_MAX_BYTES * 2);
+    const docxFile = { path: '/bomb.docx', mimeType: DOCX, body };
+    await expect(documentText(docxFile, 'auto', bounds)).rejects.toThrow(
+      /^\/bomb\.docx is not a DOCX file this server reads \(it inflates to more than/,
     );
   });
 
