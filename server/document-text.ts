@@ -35,8 +35,12 @@ export const PARSE_DEADLINE_MS = 20_000;
 export const PARSE_MAX_PAGES = 500;
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-/** What a DOCX may inflate to: a long report with its styles is a few megabytes; a bomb is far more. */
+/**
+ * What a DOCX may inflate to: its images stay about their size, and the XML mammoth parses (on
+ * the event loop) of a long report is a few megabytes; a bomb is far more.
+ */
 export const DOCX_MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+const DOCX_MAX_XML_BYTES = 16 * 1024 * 1024;
 
 /** The formats text is extracted from; other documents are refused by name (`unsupportedDocument`). */
 export function parseableKind(mimeType: string): 'pdf' | 'docx' | undefined {
@@ -164,7 +168,10 @@ async function docxText(
 ): Promise<DocumentText> {
   const input = { buffer: file.body };
   // Refused before mammoth inflates it whole: a small DOCX may hold gigabytes.
-  await assertInflatesWithin(file.body, DOCX_MAX_INFLATED_BYTES).catch((error: unknown) => {
+  await assertInflatesWithin(file.body, {
+    maxBytes: DOCX_MAX_INFLATED_BYTES,
+    maxXmlBytes: DOCX_MAX_XML_BYTES,
+  }).catch((error: unknown) => {
     throw new InvalidInputError(
       `${file.path} is not a DOCX file this server reads (${errorText(error)}); parse_document: "raw" returns it as it is`,
       { cause: error },

@@ -38,6 +38,14 @@ describe('document text within its bounds', () => {
     await expect(documentText(docxFile, 'auto', bounds)).rejects.toThrow(
       /^\/bomb\.docx is not a DOCX file this server reads \(it inflates to more than/,
     );
+    // The XML a converter parses has the tighter bound: 17 MiB of it is refused as well.
+    const wordy = await JSZip.loadAsync(await docx('Minutes', 'Decided:', 'ship it', ['Owner', 'Alice']));
+    wordy.file('word/footer9.xml', Buffer.alloc(17 * 1024 * 1024, 0x20));
+    const xmlBomb = {
+      ...docxFile,
+      body: await wordy.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }),
+    };
+    await expect(documentText(xmlBomb, 'auto', bounds)).rejects.toThrow(/its XML parts inflate to more than/);
   });
 
   it('refuses an encrypted PDF by name', async () => {
