@@ -26,20 +26,9 @@ export function modernRpc(env: { readonly server: { readonly url: string }; read
     const { headers = {}, version = MODERN_PROTOCOL_VERSION, capabilities = {} } = options;
     const id = nextId++;
     const target = typeof params.name === 'string' ? params.name : params.uri;
-    const response = await fetch(env.server.url, {
-      method: 'POST',
-      headers: present({
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: basicAuth(env.target.user, env.target.appPassword),
-        [HEADERS.user]: env.target.user,
-        [HEADERS.scopes]: ALL_SCOPES.join(' '),
-        'mcp-protocol-version': version,
-        'mcp-method': method,
-        ...(typeof target === 'string' ? { 'mcp-name': target } : {}),
-        ...headers,
-      }),
-      body: JSON.stringify({
+    const response = await postToServer(
+      env,
+      {
         jsonrpc: '2.0',
         id,
         method,
@@ -51,12 +40,42 @@ export function modernRpc(env: { readonly server: { readonly url: string }; read
             'io.modelcontextprotocol/clientInfo': { name: 'modern-test', version: '1.0.0' },
           },
         },
-      }),
-    });
+      },
+      {
+        'mcp-protocol-version': version,
+        'mcp-method': method,
+        ...(typeof target === 'string' ? { 'mcp-name': target } : {}),
+        ...headers,
+      },
+    );
     // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary result fields
     const body = (await response.json()) as { id: number; result?: any; error?: { code: number } };
     return { status: response.status, session: response.headers.get('mcp-session-id'), sentId: id, ...body };
   };
+}
+
+/**
+ * POSTs a JSON-RPC `body` to the server as the proxy forwards requests (the suite user's
+ * credential and the contract headers); `headers` add to those or, undefined, leave one out.
+ */
+export function postToServer(
+  env: { readonly server: { readonly url: string }; readonly target: Target },
+  body: object,
+  headers: Record<string, string | undefined> = {},
+  scopes: string = ALL_SCOPES.join(' '),
+): Promise<Response> {
+  return fetch(env.server.url, {
+    method: 'POST',
+    headers: present({
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: basicAuth(env.target.user, env.target.appPassword),
+      [HEADERS.user]: env.target.user,
+      [HEADERS.scopes]: scopes,
+      ...headers,
+    }),
+    body: JSON.stringify(body),
+  });
 }
 
 function present(headers: Record<string, string | undefined>): Record<string, string> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_SCOPES, HEADERS } from '../../contract/index.js';
-import { basicAuth, useServer } from '../harness.js';
+import { useServer } from '../harness.js';
+import { postToServer } from '../modern-rpc.js';
 
 /** The JSON-RPC message of an answer, sent as JSON or as one SSE event (the 2025 leg's way). */
 async function messageOf(response: Response): Promise<{ result?: Record<string, unknown>; error?: unknown }> {
@@ -17,18 +17,7 @@ async function messageOf(response: Response): Promise<{ result?: Record<string, 
 describe.each(['2025-03-26', '2025-06-18', '2025-11-25'])('a %s client', (version) => {
   const env = useServer();
   const post = (body: object, headers: Record<string, string> = {}) =>
-    fetch(env.server.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: basicAuth(env.target.user, env.target.appPassword),
-        [HEADERS.user]: env.target.user,
-        [HEADERS.scopes]: ALL_SCOPES.join(' '),
-        ...headers,
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', ...body }),
-    });
+    postToServer(env, { jsonrpc: '2.0', ...body }, headers);
 
   it('is answered in its own revision, and lists and calls tools in it', async () => {
     const opened = await post({

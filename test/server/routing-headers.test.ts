@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HEADERS } from '../../contract/index.js';
-import { basicAuth, useServer } from '../harness.js';
+import { useServer } from '../harness.js';
+import { postToServer } from '../modern-rpc.js';
 
 /**
  * MCP 2026-07-28's routing headers (Mcp-Method, Mcp-Name) mirror the body. The proxy refuses a
@@ -11,18 +11,7 @@ describe('routing headers the body contradicts', () => {
   const env = useServer();
 
   const post = (headers: Record<string, string>, body: object) =>
-    fetch(env.server.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: basicAuth(env.target.user, env.target.appPassword),
-        [HEADERS.user]: env.target.user,
-        [HEADERS.scopes]: 'notes:read notes:write',
-        ...headers,
-      },
-      body: JSON.stringify(body),
-    });
+    postToServer(env, body, headers, 'notes:read notes:write');
   const deleteNote = {
     jsonrpc: '2.0',
     id: 7,
