@@ -1,5 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { gfm } from '@joplin/turndown-plugin-gfm';
 import mammoth from 'mammoth';
+import TurndownService from 'turndown';
 import { getResolvedPDFJS } from 'unpdf';
 import type { PDFDocumentProxy } from 'unpdf/pdfjs';
 import { AbortedError, InvalidInputError, TimeoutError } from './errors.js';
@@ -11,8 +13,8 @@ export type ParseMode = 'auto' | 'markdown';
 /** The text of a document and what was left out of it, for the model to tell the user. */
 export interface DocumentText {
   readonly text: string;
-  /** `html` keeps a DOCX's headings, lists and tables; `text` is flat. */
-  readonly format: 'text' | 'html';
+  /** `markdown` keeps a DOCX's headings, lists and tables; `text` is flat. */
+  readonly format: 'text' | 'markdown';
   /** The document's pages, when the format has pages (PDF). */
   readonly pages: number | null;
   readonly pagesRead: number | null;
@@ -195,16 +197,27 @@ async function docxText(
   });
   bounds.progress?.(1, 1, `Read ${file.path}`);
   return {
-    text: result.value.trim(),
-    format: mode === 'markdown' ? 'html' : 'text',
+    text: (mode === 'markdown' ? toMarkdown(result.value) : result.value).trim(),
+    format: mode === 'markdown' ? 'markdown' : 'text',
     pages: null,
     pagesRead: null,
     truncated: false,
     notes:
       mode === 'markdown'
-        ? ['The structure (headings, lists, tables) comes as HTML; images as their alt text.']
+        ? ['The structure (headings, lists, tables) comes as Markdown; images as their alt text.']
         : [],
   };
+}
+
+/** mammoth's HTML as Markdown, tables included (GitHub's flavour), ATX headings and fenced code. */
+const markdown = new TurndownService({
+  headingStyle: 'atx',
+  codeBlockStyle: 'fenced',
+  bulletListMarker: '-',
+}).use(gfm);
+
+function toMarkdown(html: string): string {
+  return markdown.turndown(html);
 }
 
 /** `work`, or a TimeoutError once the deadline counted from `started` passes, or AbortedError. */

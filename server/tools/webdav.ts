@@ -47,7 +47,7 @@ const readFile = defineTool({
       .optional()
       .describe(
         '"auto" (what leaving it out means): the text of a PDF or DOCX. "markdown": a DOCX with its headings, ' +
-          'lists and tables (as HTML); a PDF as its text. "raw": the file as it is. Other files are read as they are',
+          'lists and tables (as Markdown); a PDF as its text. "raw": the file as it is. Other files are read as they are',
       ),
   },
   output: {
@@ -63,7 +63,7 @@ const readFile = defineTool({
       .describe("The text, a document's extracted text, or null for binary files"),
     parsed: z
       .object({
-        format: z.enum(['text', 'html']),
+        format: z.enum(['text', 'markdown']),
         pages: z.number().int().nullable().describe("The document's pages (PDF)"),
         pagesRead: z.number().int().nullable(),
         truncated: z.boolean().describe('The text was cut at the read limit'),

@@ -101,7 +101,7 @@ describe.runIf(webdavAvailable())('nc_webdav_read_file parse_document', () => {
     ]);
   });
 
-  it('gives a DOCX as plain text (auto) or with its structure as HTML (markdown)', async () => {
+  it('gives a DOCX as plain text (auto) or with its structure as Markdown', async () => {
     const path = await put(
       'notes.docx',
       await docx('Minutes', 'Decided:', 'ship it', ['Owner', 'Alice']),
@@ -114,9 +114,9 @@ describe.runIf(webdavAvailable())('nc_webdav_read_file parse_document', () => {
     });
     const structured = await callOk(env.client, 'nc_webdav_read_file', { path, parse_document: 'markdown' });
     expect(structured.content).toBe(
-      '<h1>Minutes</h1><p><strong>Decided:</strong> ship it</p><table><tr><td><p>Owner</p></td><td><p>Alice</p></td></tr></table>',
+      '# Minutes\n\n**Decided:** ship it\n\n|     |     |\n| --- | --- |\n| Owner | Alice |',
     );
-    expect(structured.parsed).toMatchObject({ format: 'html', pages: null });
+    expect(structured.parsed).toMatchObject({ format: 'markdown', pages: null });
   });
 
   it('returns the bytes as they are with parse_document raw', async () => {
