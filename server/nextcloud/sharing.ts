@@ -19,6 +19,7 @@ const SHARE_TYPES: Record<number, string> = {
   6: 'federated',
   7: 'team',
   10: 'talk',
+  12: 'deck',
 };
 /** Deck's share provider (IShare::TYPE_DECK): shares a file with a card. */
 const SHARE_TYPE_DECK = '12';
@@ -52,7 +53,7 @@ type ApiShare = z.output<typeof ApiShare>;
 /** A share as tools return it. */
 export const shareShape = {
   id: z.number(),
-  type: z.string().describe('user, group, link, email, federated, team or talk'),
+  type: z.string().describe('user, group, link, email, federated, team, talk or deck'),
   path: z.string(),
   itemType: z.string().describe('file or folder'),
   permissions: z.array(z.enum(permissionNames)),

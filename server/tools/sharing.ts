@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../errors.js';
+import { ForbiddenError, InvalidInputError } from '../errors.js';
 import {
   createShare,
   deleteShare,
@@ -83,7 +83,7 @@ const get = defineTool({
   },
 });
 
-/** The OCS share types (IShare::TYPE_*) by our names; 12 (Deck card) is deck_attach_file's. */
+/** The OCS share types (IShare::TYPE_*) by our names. */
 const OCS_SHARE_TYPES = {
   user: 0,
   group: 1,
@@ -104,7 +104,7 @@ const shareTypeName = (type: ShareTypeName | number) =>
  * What share_with must look like for each type that addresses someone: the shape is checked here,
  * before anything leaves, so a file never goes to a recipient Nextcloud would read differently.
  */
-const RECIPIENTS: Record<Exclude<ShareTypeName, 'link' | 'deck'>, z.ZodType<string>> = {
+const RECIPIENTS: Record<Exclude<ShareTypeName, 'link'>, z.ZodType<string>> = {
   user: z.string().min(1).max(255),
   group: z.string().min(1).max(255),
   email: z.email('an email address, e.g. carol@example.com').max(254),
@@ -118,6 +118,7 @@ const RECIPIENTS: Record<Exclude<ShareTypeName, 'link' | 'deck'>, z.ZodType<stri
     ),
   team: z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'a team (circle) id: letters and digits'),
   talk: z.string().regex(/^[a-z0-9]{4,64}$/i, 'a Talk conversation token: letters and digits'),
+  deck: z.string().regex(/^[1-9]\d{0,9}$/, 'a Deck card id, e.g. 42'),
 };
 
 const create = defineTool({
@@ -129,13 +130,13 @@ const create = defineTool({
     'email (4), a public link Nextcloud mails to the address in share_with (anyone with the mail can open it; ' +
     "read, or on a folder also update/create/delete to let them upload; not 'share'); " +
     'federated (6), a user of another Nextcloud by Federated Cloud ID (user@host), so the file leaves this server; ' +
-    'team (7), every member of a team (circle) by its id; talk (10), every participant of a Talk conversation by its token. ' +
-    'To attach a file to a Deck card use deck_attach_file.',
+    'team (7), every member of a team (circle) by its id; talk (10), every participant of a Talk conversation by its token; ' +
+    'deck (12), everyone on the board of a Deck card, by the card id (as deck_attach_file does; needs deck:write too).',
   input: {
     path: filePath,
     share_type: z
       .union([
-        z.enum(['user', 'group', 'link', 'email', 'federated', 'team', 'talk']),
+        z.enum(['user', 'group', 'link', 'email', 'federated', 'team', 'talk', 'deck']),
         z
           .number()
           .int()
@@ -146,7 +147,7 @@ const create = defineTool({
       ])
       .default('user')
       .describe(
-        'user, group, link, email, federated, team or talk (or the OCS share type: 0, 1, 3, 4, 6, 7, 10)',
+        'user, group, link, email, federated, team, talk or deck (or the OCS share type: 0, 1, 3, 4, 6, 7, 10, 12)',
       ),
     share_with: z
       .string()
@@ -154,7 +155,7 @@ const create = defineTool({
       .max(512)
       .optional()
       .describe(
-        'User id, group id, email address, user@host, team id or Talk conversation token, by share_type; none for a link',
+        'User id, group id, email address, user@host, team id, Talk conversation token or Deck card id, by share_type; none for a link',
       ),
     permissions: permissions.default(['read']),
     expire_date: expireDate.optional(),
@@ -164,11 +165,11 @@ const create = defineTool({
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(args, ctx) {
     const type = shareTypeName(args.share_type);
-    if (type === 'deck') {
-      throw new InvalidInputError(
-        'Share type 12 (deck) is not made here: use deck_attach_file to attach a file to a card',
+    // A card's file reaches everyone on its board: what deck_attach_file needs, this needs too.
+    if (type === 'deck' && !(ctx.grants.apps.has('deck') && ctx.grants.scopes.has('deck:write')))
+      throw new ForbiddenError(
+        'A deck share (12) attaches the file to a card: it needs the deck:write scope too',
       );
-    }
     if (type === 'link' && args.share_with !== undefined) {
       throw new InvalidInputError(
         'A public link addresses nobody: leave share_with out (nc_share_create_public_link makes links too)',

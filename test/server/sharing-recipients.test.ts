@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useCleanup } from '../cleanup.js';
-import { call, unique, useServer, webdavAvailable } from '../harness.js';
+import { deleteDeckBoard, useCleanup } from '../cleanup.js';
+import { call, connectClient, unique, useServer, webdavAvailable } from '../harness.js';
 
 /**
  * Email, federated, team and Talk shares. Their recipients (a reachable federated server, a team,
@@ -41,7 +41,7 @@ describe.runIf(webdavAvailable())('sharing with email, federated, team and Talk 
       [{ share_type: 'team', share_with: 'a b' }, 'share_with (team) must be a team (circle) id'],
       [{ share_type: 10, share_with: '../x' }, 'share_with (talk) must be a Talk conversation token'],
       [{ share_type: 'talk' }, 'A talk share needs share_with'],
-      [{ share_type: 12, share_with: '3' }, 'use deck_attach_file'],
+      [{ share_type: 12, share_with: 'card 3' }, 'share_with (deck) must be a Deck card id'],
     ];
     for (const [args, message] of cases) {
       const result = await share(args);
@@ -116,6 +116,33 @@ describe.runIf(webdavAvailable())('sharing with email, federated, team and Talk 
       expect(off.text).toMatch(/failed because the back end does not support room shares$/);
     } finally {
       standin.ocs.missingApps.delete('spreed');
+    }
+  });
+
+  it('shares a file with a Deck card, and only for a caller who may write to Deck', async () => {
+    const ok = async (name: string, args: Record<string, unknown>) => {
+      const result = await call(env.client, name, args);
+      expect(result.isError, result.text).toBeFalsy();
+      return result.data;
+    };
+    const board = await ok('deck_create_board', { title: unique('Share to card'), color: '0082c9' });
+    cleanup.add(`board ${board.id}`, () => deleteDeckBoard(env.target, board.id));
+    const stack = await ok('deck_create_stack', { board_id: board.id, title: 'To do', order: 1 });
+    const card = await ok('deck_create_card', { board_id: board.id, stack_id: stack.id, title: 'Plan' });
+    const shared = await made({ share_type: 12, share_with: String(card.id) });
+    expect(shared).toMatchObject({ type: 'deck', shareWith: String(card.id), path: file });
+
+    const sharingOnly = await connectClient(env.server.url, env.target, ['files:read', 'sharing:write']);
+    try {
+      const refused = await call(sharingOnly, 'nc_share_create', {
+        path: file,
+        share_type: 'deck',
+        share_with: String(card.id),
+      });
+      expect(refused.isError).toBe(true);
+      expect(refused.text).toContain('it needs the deck:write scope too');
+    } finally {
+      await sharingOnly.close();
     }
   });
 });
