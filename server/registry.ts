@@ -1,11 +1,13 @@
-import type {
-  CallToolResult,
-  ContentBlock,
-  InputRequiredResult,
-  Server,
-  ServerContext,
-  Tool,
-  ToolAnnotations,
+import {
+  type CallToolResult,
+  type ContentBlock,
+  type InputRequiredResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  type Server,
+  type ServerContext,
+  type Tool,
+  type ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -205,7 +207,9 @@ export function registerTools(server: Server, tools: readonly AnyTool[], caller:
     const { name } = request.params;
     const access = toolAccess(name, await available(ctx.mcpReq.signal));
     const tool = access.kind === 'unknown' ? undefined : byName.get(access.entry.name);
-    if (access.kind === 'unknown' || !tool) return errorResult(`There is no tool named ${name} here`);
+    // The spec's protocol error for a tool that does not exist (here: or is not this tenant's).
+    if (access.kind === 'unknown' || !tool)
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
     if (access.kind === 'app-off') return errorResult(`${tool.name} ${access.reason}`);
     if (access.kind === 'missing') {
       return errorResult(

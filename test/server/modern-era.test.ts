@@ -114,4 +114,10 @@ describe('a 2026-07-28 client on the same endpoint', () => {
   it('answers the methods 2026-07-28 removed as unknown, so no client mistakes it for a 2025 server', async () => {
     expect(await send('ping', {})).toMatchObject({ status: 404, error: { code: -32601 } });
   });
+
+  it('answers a call of a tool that does not exist with -32602', async () => {
+    const answer = await send('tools/call', { name: 'nc_no_such_tool', arguments: {} });
+    expect(answer.error).toMatchObject({ code: -32602 });
+    expect(answer.result).toBeUndefined();
+  });
 });

@@ -32,7 +32,6 @@ describe('resultType and cache hints on results', () => {
     expect(listed).toMatchObject({ resultType: 'complete', structuredContent: expect.any(Object) });
     expect(listed.isError).toBeFalsy();
     for (const [name, args] of [
-      ['nc_no_such_tool', {}],
       ['nc_notes_get_note', { id: 'not a number' }],
       ['nc_notes_get_note', { id: 2_000_000_000 }],
     ] as const) {
@@ -41,5 +40,12 @@ describe('resultType and cache hints on results', () => {
         resultType: 'complete',
       });
     }
+  });
+
+  it('answers a tool that does not exist with the JSON-RPC error -32602, not a tool result', async () => {
+    await expect(env.client.callTool({ name: 'nc_no_such_tool', arguments: {} })).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringContaining('Unknown tool: nc_no_such_tool'),
+    });
   });
 });
