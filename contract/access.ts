@@ -75,6 +75,19 @@ export const APP_ROUTES: Partial<
   },
 };
 
+/**
+ * Whether the caller holds `scope` in an app the tenant enabled: what a tool that reaches into
+ * another app than its own (unified search, a share to a Deck card) asks of each app it reaches,
+ * by the same two conditions {@link toolAccess} applies to a tool's own scopes.
+ */
+export function scopeAccess(
+  scope: Scope,
+  ctx: Pick<AccessContext, 'scopes' | 'apps'>,
+): 'ok' | 'app-not-enabled' | 'missing' {
+  if (!ctx.apps.has(appOf(scope))) return 'app-not-enabled';
+  return ctx.scopes.has(scope) ? 'ok' : 'missing';
+}
+
 function usesAppRoutes(tool: ToolName, app: App): boolean {
   const routes = APP_ROUTES[app];
   if (!routes) return false;

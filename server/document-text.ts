@@ -197,7 +197,7 @@ async function docxText(
   });
   bounds.progress?.(1, 1, `Read ${file.path}`);
   return {
-    text: (mode === 'markdown' ? toMarkdown(result.value) : result.value).trim(),
+    text: (mode === 'markdown' ? markdown.turndown(result.value) : result.value).trim(),
     format: mode === 'markdown' ? 'markdown' : 'text',
     pages: null,
     pagesRead: null,
@@ -215,10 +215,6 @@ const markdown = new TurndownService({
   codeBlockStyle: 'fenced',
   bulletListMarker: '-',
 }).use(gfm);
-
-function toMarkdown(html: string): string {
-  return markdown.turndown(html);
-}
 
 /** `work`, or a TimeoutError once the deadline counted from `started` passes, or AbortedError. */
 function withDeadline<T>(work: Promise<T>, started: number, bounds: ParseBounds, path: string): Promise<T> {

@@ -172,16 +172,15 @@ export class UserTrash {
     const ids = await this.taggedIds();
     const located = items.map((item) => ({ item, path: item.original_location }));
     const visibleByPath = new Set((await this.exclusion.without(located)).map((entry) => entry.item));
-    const hidden = items.filter(
-      (item) => !visibleByPath.has(item) || item.file_id === null || ids.has(item.file_id),
+    const hidden = new Set(
+      items.filter((item) => !visibleByPath.has(item) || item.file_id === null || ids.has(item.file_id)),
     );
-    const hiddenFolders = hidden
+    const hiddenFolders = [...hidden]
       .filter((item) => item.type === 'directory')
       .map((item) => item.original_location);
     return items.filter(
       (item) =>
-        !hidden.includes(item) &&
-        !hiddenFolders.some((folder) => item.original_location.startsWith(`${folder}/`)),
+        !hidden.has(item) && !hiddenFolders.some((folder) => item.original_location.startsWith(`${folder}/`)),
     );
   }
 

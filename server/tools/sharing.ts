@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scopeAccess } from '../../contract/index.js';
 import { ForbiddenError, InvalidInputError } from '../errors.js';
 import {
   createShare,
@@ -166,7 +167,7 @@ const create = defineTool({
   async handler(args, ctx) {
     const type = shareTypeName(args.share_type);
     // A card's file reaches everyone on its board: what deck_attach_file needs, this needs too.
-    if (type === 'deck' && !(ctx.grants.apps.has('deck') && ctx.grants.scopes.has('deck:write')))
+    if (type === 'deck' && scopeAccess('deck:write', ctx.grants) !== 'ok')
       throw new ForbiddenError(
         'A deck share (12) attaches the file to a card: it needs the deck:write scope too',
       );

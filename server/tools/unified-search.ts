@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { appOf } from '../../contract/index.js';
+import { appOf, scopeAccess } from '../../contract/index.js';
 import { AbortedError, InvalidInputError, ServerError } from '../errors.js';
 import type { UserFiles } from '../nextcloud/files.js';
 import {
@@ -22,10 +22,10 @@ const providerId = z.string().regex(/^[\w.-]{1,100}$/, 'a provider id such as "f
 function refusal(ctx: ToolContext, provider: SearchProvider): string | undefined {
   const scope = PROVIDER_SCOPES[provider.id];
   if (!scope) return 'not searched: no scope of this server covers its results';
-  const app = appOf(scope);
-  if (!ctx.grants.apps.has(app)) return `not searched: the ${app} app is not enabled for this tenant`;
-  if (!ctx.grants.scopes.has(scope))
-    return `not searched: it needs the ${scope} scope, which this token lacks`;
+  const access = scopeAccess(scope, ctx.grants);
+  if (access === 'app-not-enabled')
+    return `not searched: the ${appOf(scope)} app is not enabled for this tenant`;
+  if (access === 'missing') return `not searched: it needs the ${scope} scope, which this token lacks`;
   if (FILE_BACKED.has(provider.id) && ctx.files.excludes)
     return "not searched: its results are files it does not name, and this tenant's excluded tags could hide them";
   return undefined;

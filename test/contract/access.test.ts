@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_SCOPES, type App, CATALOGUE, type Scope, toolAccess } from '../../contract/index.js';
+import {
+  ALL_SCOPES,
+  type App,
+  CATALOGUE,
+  type Scope,
+  scopeAccess,
+  toolAccess,
+} from '../../contract/index.js';
 
 const scopes = (...list: Scope[]) => new Set<Scope>(list);
 const apps = (...list: App[]) => new Set<App>(list);
@@ -105,5 +112,15 @@ describe('toolAccess: the one rule both programs render', () => {
       expect(entry.alias).toBe(entry.name.startsWith('nc_') ? undefined : `nc_${entry.name}`);
       expect(entry.scopes[0]).toBe(entry.scope);
     }
+  });
+});
+
+describe('scopeAccess: a scope reached beyond the tool’s own', () => {
+  it('needs the app enabled for the tenant and the scope held', () => {
+    expect(scopeAccess('deck:write', { scopes: scopes('deck:write'), apps: apps('deck') })).toBe('ok');
+    expect(scopeAccess('deck:write', { scopes: scopes('deck:write'), apps: apps('files') })).toBe(
+      'app-not-enabled',
+    );
+    expect(scopeAccess('deck:write', { scopes: scopes('deck:read'), apps: apps('deck') })).toBe('missing');
   });
 });
