@@ -2,8 +2,8 @@
 # Builds the real peers of the test suites into a cache outside the clone, only what is missing:
 # kube-apiserver, kube-controller-manager and kubectl from k8s.io/kubernetes, etcd from go.etcd.io/etcd,
 # Helm from helm.sh/helm and the Prometheus Operator's CRDs from its module, all through the Go module
-# proxy, Keycloak's distribution from Maven Central, and the MCP Inspector with the Node it runs on
-# from npm. Prints where they are and how long each phase took.
+# proxy, Keycloak's distribution from Maven Central, and the current LTS Node and the MCP
+# Inspector from npm. Prints where they are and how long each phase took.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=versions.env
@@ -123,23 +123,38 @@ fetch_prometheus_operator_crds() {
   mv "$dir/crds.tmp" "$dir/crds"
 }
 
-# The Inspector needs a newer Node than the project's: the npm package `node` brings one (its
-# preinstall fetches the arch-specific binary package), kept here so it is first on no PATH. The
-# Inspector's postinstall only sets up a source checkout; node's is the one allowed to run.
-fetch_inspector() {
-  local dir="$cache/inspector-$INSPECTOR_VERSION-node-$INSPECTOR_NODE_VERSION" work
-  work="$(mktemp -d "$cache/inspector.XXXXXX")"
+# The current LTS Node from npm: the package `node` (its preinstall fetches the arch-specific binary
+# package), kept here so it is first on no PATH unless asked for (.ci/run runs the suite on it).
+fetch_node() {
+  local dir="$cache/node-$NODE_LTS_VERSION" work
+  work="$(mktemp -d "$cache/node.XXXXXX")"
   cat >"$work/package.json" <<JSON
-{
-  "private": true,
-  "dependencies": { "@modelcontextprotocol/inspector": "$INSPECTOR_VERSION", "node": "$INSPECTOR_NODE_VERSION" },
-  "allowScripts": { "@modelcontextprotocol/inspector": false, "node@$INSPECTOR_NODE_VERSION": true }
-}
+{ "private": true, "dependencies": { "node": "$NODE_LTS_VERSION" }, "allowScripts": { "node@$NODE_LTS_VERSION": true } }
 JSON
   npm install --prefix "$work" --no-audit --no-fund --loglevel=error >/dev/null
   rm -rf "$dir"
   mv "$work" "$dir"
 }
+
+# The Inspector runs on that Node (it needs ≥ 22.19). Its postinstall only sets up a source
+# checkout, so no script of it runs.
+fetch_inspector() {
+  local dir="$cache/inspector-$INSPECTOR_VERSION" work
+  work="$(mktemp -d "$cache/inspector.XXXXXX")"
+  cat >"$work/package.json" <<JSON
+{ "private": true, "dependencies": { "@modelcontextprotocol/inspector": "$INSPECTOR_VERSION" }, "allowScripts": { "@modelcontextprotocol/inspector": false } }
+JSON
+  npm install --prefix "$work" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+  rm -rf "$dir"
+  mv "$work" "$dir"
+}
+
+# `build.sh node-bin` only prints the folder of the LTS Node's binary (for PATH).
+node_bin="$cache/node-$NODE_LTS_VERSION/node_modules/node/bin"
+if [ "${1:-}" = node-bin ]; then
+  echo "$node_bin"
+  exit 0
+fi
 
 only="${1:-all}"
 case "$only" in all | kubernetes) phase "kube-apiserver, kube-controller-manager, kubectl $K8S_VERSION" "$cache/kubernetes-$K8S_VERSION/bin/kubectl" build_kubernetes ;; esac
@@ -147,4 +162,5 @@ case "$only" in all | etcd) phase "etcd $ETCD_VERSION" "$cache/etcd-$ETCD_VERSIO
 case "$only" in all | helm) phase "helm $HELM_VERSION" "$cache/helm-$HELM_VERSION/bin/helm" build_helm ;; esac
 case "$only" in all | prometheus-operator) phase "prometheus-operator CRDs $PROMETHEUS_OPERATOR_VERSION" "$cache/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION/crds" fetch_prometheus_operator_crds ;; esac
 case "$only" in all | keycloak) phase "keycloak $KEYCLOAK_VERSION" "$cache/keycloak-$KEYCLOAK_VERSION/bin/kc.sh" fetch_keycloak ;; esac
-case "$only" in all | inspector) phase "MCP Inspector $INSPECTOR_VERSION on Node $INSPECTOR_NODE_VERSION" "$cache/inspector-$INSPECTOR_VERSION-node-$INSPECTOR_NODE_VERSION/node_modules/.bin/mcp-inspector" fetch_inspector ;; esac
+case "$only" in all | node) phase "Node $NODE_LTS_VERSION" "$node_bin/node" fetch_node ;; esac
+case "$only" in all | inspector) phase "MCP Inspector $INSPECTOR_VERSION" "$cache/inspector-$INSPECTOR_VERSION/node_modules/.bin/mcp-inspector" fetch_inspector ;; esac

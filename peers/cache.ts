@@ -15,7 +15,7 @@ export const PEER_VERSIONS = Object.fromEntries(
   | 'KEYCLOAK_VERSION'
   | 'PROMETHEUS_OPERATOR_VERSION'
   | 'INSPECTOR_VERSION'
-  | 'INSPECTOR_NODE_VERSION',
+  | 'NODE_LTS_VERSION',
   string
 >;
 
@@ -26,11 +26,7 @@ const cacheRoot =
 /** Where build.sh put the peers. */
 const paths = (() => {
   const k8s = join(cacheRoot, `kubernetes-${PEER_VERSIONS.K8S_VERSION}`, 'bin');
-  const inspector = join(
-    cacheRoot,
-    `inspector-${PEER_VERSIONS.INSPECTOR_VERSION}-node-${PEER_VERSIONS.INSPECTOR_NODE_VERSION}`,
-    'node_modules',
-  );
+  const inspector = join(cacheRoot, `inspector-${PEER_VERSIONS.INSPECTOR_VERSION}`, 'node_modules');
   const paths = {
     kubeApiserver: join(k8s, 'kube-apiserver'),
     kubeControllerManager: join(k8s, 'kube-controller-manager'),
@@ -43,8 +39,8 @@ const paths = (() => {
       `prometheus-operator-${PEER_VERSIONS.PROMETHEUS_OPERATOR_VERSION}`,
       'crds',
     ),
-    /** The Node the Inspector runs on, and the Inspector's launcher (its `mcp-inspector` bin). */
-    inspectorNode: join(inspector, 'node', 'bin', 'node'),
+    /** The current LTS Node (the Inspector runs on it), and the Inspector's launcher (its `mcp-inspector` bin). */
+    ltsNode: join(cacheRoot, `node-${PEER_VERSIONS.NODE_LTS_VERSION}`, 'node_modules', 'node', 'bin', 'node'),
     inspector: join(
       inspector,
       '@modelcontextprotocol',

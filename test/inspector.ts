@@ -7,7 +7,7 @@ const run = promisify(execFile);
 
 /** True when build.sh fetched the MCP Inspector and its Node; in CI their absence is a failure. */
 export function inspectorAvailable(): boolean {
-  if (peerCached('inspector') && peerCached('inspectorNode')) return true;
+  if (peerCached('inspector') && peerCached('ltsNode')) return true;
   if (process.env.CI)
     throw new Error('CI needs the MCP Inspector and its Node 24; peers/build.sh fetches them');
   console.warn(
@@ -36,7 +36,7 @@ export async function runInspector(options: {
   signIn?: (asked: URL) => Promise<void>;
 }): Promise<InspectorOutcome> {
   const pending = run(
-    peerPath('inspectorNode'),
+    peerPath('ltsNode'),
     [
       peerPath('inspector'),
       '--cli',

@@ -8,6 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { RUNTIME_UID } from '../../contract/index.js';
 import { tenant } from '../../dev/tenant-spec.js';
 import { desiredObjects } from '../../operator/desired.js';
+import { PEER_VERSIONS } from '../../peers/cache.js';
 
 interface Instruction {
   readonly keyword: string;
@@ -56,8 +57,16 @@ function entrypoints(): string[] {
 }
 
 describe('the image (Dockerfile)', () => {
+  it('builds and runs on the LTS Node that CI runs the suite on', () => {
+    const major = PEER_VERSIONS.NODE_LTS_VERSION.split('.')[0];
+    expect(dockerfile.map((stage) => stage[0]?.args.split(/\s+/)[0])).toEqual([
+      `node:${major}-bookworm-slim`,
+      `gcr.io/distroless/nodejs${major}-debian12:nonroot`,
+    ]);
+  });
+
   it('ends in a distroless non-root Node runtime with a numeric USER and no RUN', () => {
-    expect(final[0]?.args).toMatch(/^gcr\.io\/distroless\/nodejs20-debian12:nonroot$/);
+    expect(final[0]?.args).toMatch(/^gcr\.io\/distroless\/nodejs\d+-debian12:nonroot$/);
     expect(final.find((instruction) => instruction.keyword === 'USER')?.args).toMatch(/^\d+:\d+$/);
     expect(final.filter((instruction) => instruction.keyword === 'RUN')).toEqual([]);
     // The pods run as the image's user.
