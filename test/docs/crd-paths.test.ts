@@ -28,8 +28,8 @@ function resolve(schema: Schema | undefined, segments: readonly string[]): Schem
   return node;
 }
 
-const pages = ['README.md', ...readdirSync('docs').map((name) => `docs/${name}`)].filter((page) =>
-  page.endsWith('.md'),
+const pages = ['README.md', 'CHANGELOG.md', ...readdirSync('docs').map((name) => `docs/${name}`)].filter(
+  (page) => page.endsWith('.md'),
 );
 
 /** A path starts a word (not a file name such as /Documents/spec.pdf) and stops at a non-name. */
