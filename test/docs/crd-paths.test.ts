@@ -12,6 +12,7 @@ interface Schema {
   readonly properties?: Record<string, Schema>;
   readonly items?: Schema;
   readonly additionalProperties?: Schema | boolean;
+  readonly 'x-kubernetes-preserve-unknown-fields'?: boolean;
 }
 
 const crd = parse(readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'));
@@ -22,6 +23,8 @@ function resolve(schema: Schema | undefined, segments: readonly string[]): Schem
   let node = schema;
   for (const segment of segments) {
     while (node?.type === 'array') node = node.items;
+    // A field kept as it is written (an affinity, say) has whatever the Kubernetes type below it has.
+    if (node?.['x-kubernetes-preserve-unknown-fields']) return node;
     const open = typeof node?.additionalProperties === 'object' ? node.additionalProperties : undefined;
     node = node?.properties?.[segment] ?? open;
   }
