@@ -32,6 +32,7 @@ describe('the docs', () => {
   it('link only to files that exist', () => {
     const pages = [
       'README.md',
+      'CHANGELOG.md',
       'keycloak/README.md',
       'helm/README.md',
       ...readdirSync('docs').map((name) => `docs/${name}`),
