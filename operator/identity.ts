@@ -22,6 +22,7 @@ import {
   SecretNotMarked,
 } from './errors.js';
 import { KeycloakAutomation, type KeycloakTenant } from './keycloak.js';
+import { credentialsFromSecret } from './keycloak-credentials.js';
 import { countingDispatcher, type KeycloakRequestObserver } from './keycloak-requests.js';
 import { deleteRegisteredClient, registerProxyClient } from './registration.js';
 
@@ -110,7 +111,8 @@ export type IdpCallObserver = (mode: string, operation: string, outcome: string)
 
 /**
  * Identity per mode: `clientSecretRef` reads the user's client and manages nothing; `keycloak`
- * signs in with the referenced admin Secret and configures the realm; `registration` registers a
+ * signs in with the referenced admin Secret (a user's or a service account's keys,
+ * keycloak-credentials.ts) and configures the realm; `registration` registers a
  * client once (RFC 7591) and keeps its registration access token in the owned Secret.
  */
 export function createIdentityProvisioner(
@@ -123,8 +125,8 @@ export function createIdentityProvisioner(
   const namespaceOf = (resource: NextcloudMcp) => resource.metadata.namespace;
 
   // One automation per Keycloak, realm and admin credentials, so its signed-in session lasts
-  // across reconciles (a sign-in per reconcile is a password grant each time); changed
-  // credentials make a new one. Keyed by a hash: no cache holds a password.
+  // across reconciles (a sign-in per reconcile is a grant each time); changed credentials make a
+  // new one. Keyed by a hash: no cache holds a password or client secret.
   const automations = new LRUCache<string, KeycloakAutomation>({ max: 256 });
   async function keycloakFor(
     resource: NextcloudMcp,
@@ -135,7 +137,7 @@ export function createIdentityProvisioner(
     const target = {
       baseUrl: keycloak.url ?? new URL(resource.spec.identity.issuerUrl).origin,
       realm: keycloak.realm,
-      admin: { username: secretValue(secret, 'username'), password: secretValue(secret, 'password') },
+      admin: credentialsFromSecret(`${namespaceOf(resource)}/${secret.metadata?.name}`, secret.data),
     };
     const key = createHash('sha256').update(JSON.stringify(target)).digest('hex');
     let automation = automations.get(key);

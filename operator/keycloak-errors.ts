@@ -25,9 +25,13 @@ export function fromKeycloak(error: unknown, context: string): OperatorError {
   return new IdentityProviderUnavailable(`${context}: ${messageOf(error)}`, { cause: error });
 }
 
-/** Keycloak's own words when it gives some (`errorMessage`, `error_description`), with the status. */
+/**
+ * Keycloak's own words when it gives some (`errorMessage`, `error_description`), with the status
+ * and the path asked for (which tells what was refused; query strings are left out).
+ */
 function describe(error: NetworkError): string {
   const data = error.responseData as { errorMessage?: unknown; error_description?: unknown } | undefined;
   const said = data?.errorMessage ?? data?.error_description;
-  return `HTTP ${error.response.status}${typeof said === 'string' ? ` (${said})` : ''}`;
+  const path = URL.parse(error.response.url)?.pathname;
+  return `HTTP ${error.response.status}${path ? ` at ${path}` : ''}${typeof said === 'string' ? ` (${said})` : ''}`;
 }

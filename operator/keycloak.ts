@@ -1,11 +1,12 @@
-import KeycloakAdminClient from '@keycloak/keycloak-admin-client';
-import { decodeJwt } from 'jose';
+import type KeycloakAdminClient from '@keycloak/keycloak-admin-client';
+import { NetworkError } from '@keycloak/keycloak-admin-client';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Scope } from '../contract/index.js';
 import { satisfies } from './compare.js';
 import { IdentityProviderRejected } from './errors.js';
 import { type CimdSettings, reconcileCimd } from './keycloak-cimd.js';
+import { ADMIN_ROLES, type KeycloakCredentials, signIn } from './keycloak-credentials.js';
 import { fromKeycloak, parse } from './keycloak-errors.js';
 import {
   ALLOWED_SCOPES,
@@ -23,7 +24,7 @@ import { inTurn } from './realm-turns.js';
 export interface KeycloakTarget {
   readonly baseUrl: string;
   readonly realm: string;
-  readonly admin: { readonly username: string; readonly password: string };
+  readonly admin: KeycloakCredentials;
 }
 
 /** What one tenant needs in the realm. */
@@ -128,22 +129,12 @@ export class KeycloakAutomation {
     const requestOptions = this.dispatcher
       ? ({ dispatcher: this.dispatcher } as unknown as RequestInit)
       : undefined;
-    const kc = new KeycloakAdminClient({
-      baseUrl: this.target.baseUrl,
-      realmName: 'master',
-      timeout: TIMEOUT_MS,
-      ...(requestOptions ? { requestOptions } : {}),
-    });
-    try {
-      await kc.auth({ grantType: 'password', clientId: 'admin-cli', ...this.target.admin });
-    } catch (error) {
-      throw fromKeycloak(error, "cannot sign in to Keycloak's admin API");
-    }
-    // setConfig replaces the request options too (dropping the dispatcher) unless given again.
-    kc.setConfig({ realmName: this.target.realm, ...(requestOptions ? { requestOptions } : {}) });
-    const expires = (decodeJwt(kc.accessToken ?? '').exp ?? 0) * 1000;
-    this.session = { kc, until: expires - TIMEOUT_MS };
-    return kc;
+    const { baseUrl, realm, admin } = this.target;
+    this.session = await signIn(
+      { baseUrl, realm, timeout: TIMEOUT_MS, ...(requestOptions ? { requestOptions } : {}) },
+      admin,
+    );
+    return this.session.kc;
   }
 
   /** Makes the realm match the tenant; returns the proxy client's id and secret. */
@@ -398,7 +389,13 @@ export class KeycloakAutomation {
         // A failed call may mean a session Keycloak no longer honours (restarted, revoked): the
         // next call signs in again.
         this.session = undefined;
-        throw fromKeycloak(error, "Keycloak's admin API failed");
+        const forbidden = error instanceof NetworkError && error.response.status === 403;
+        throw fromKeycloak(
+          error,
+          forbidden
+            ? `Keycloak's admin API refused the operator's account, which needs ${ADMIN_ROLES.join(' and ')} over realm ${this.target.realm} (roles of that realm's realm-management client; for a master-realm user, of master's ${this.target.realm}-realm client)`
+            : "Keycloak's admin API failed",
+        );
       }
     });
   }
