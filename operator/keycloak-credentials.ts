@@ -24,7 +24,7 @@ export type KeycloakCredentials =
 export const ADMIN_ROLES = ['manage-clients', 'manage-realm'] as const;
 
 const Value = z.string().min(1);
-const ClientKeys = z.object({ 'client-id': Value, 'client-secret': Value });
+const ClientKeys = z.object({ clientId: Value, clientSecret: Value });
 const UserKeys = z.object({ username: Value, password: Value, realm: Value.optional() });
 
 /**
@@ -40,18 +40,18 @@ export function credentialsFromSecret(
       .map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')])
       .filter(([, value]) => value),
   );
-  const asClient = 'client-id' in keys || 'client-secret' in keys;
+  const asClient = 'clientId' in keys || 'clientSecret' in keys;
   const parsed = (asClient ? ClientKeys : UserKeys).safeParse(keys);
   if (!parsed.success) {
     const missing = parsed.error.issues.map((issue) => `"${issue.path.join('.')}"`).join(', ');
     throw new SecretKeyMissing(
       asClient
-        ? `Secret ${name} has no key ${missing}: a service account needs "client-id" and "client-secret"`
-        : `Secret ${name} has no key ${missing}: it needs "client-id" and "client-secret" (a service account of the tenant's realm), or "username" and "password" (and "realm" when the user is not of master)`,
+        ? `Secret ${name} has no key ${missing}: a service account needs "clientId" and "clientSecret"`
+        : `Secret ${name} has no key ${missing}: it needs "clientId" and "clientSecret" (a service account of the tenant's realm), or "username" and "password" (and "realm" when the user is not of master)`,
     );
   }
   const value = parsed.data;
-  if ('client-id' in value) return { clientId: value['client-id'], clientSecret: value['client-secret'] };
+  if ('clientId' in value) return { clientId: value.clientId, clientSecret: value.clientSecret };
   return {
     username: value.username,
     password: value.password,

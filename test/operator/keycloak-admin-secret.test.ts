@@ -19,7 +19,7 @@ import { realmUser, serviceAccount } from './keycloak-accounts.js';
 /** The admin Secret's keys as a tenant's owner writes them. */
 const secretKeys = (credentials: KeycloakCredentials): Record<string, string> =>
   'clientId' in credentials
-    ? { 'client-id': credentials.clientId, 'client-secret': credentials.clientSecret }
+    ? { clientId: credentials.clientId, clientSecret: credentials.clientSecret }
     : { username: credentials.username, password: credentials.password, realm: credentials.realm ?? '' };
 
 describe("Keycloak mode with an admin Secret of the tenant's own realm", () => {
@@ -96,13 +96,13 @@ describe("Keycloak mode with an admin Secret of the tenant's own realm", () => {
     const reported = await condition('neither', 'IdentityConfigured');
     expect(reported).toMatchObject({ status: 'False', reason: 'SecretKeyMissing' });
     expect(reported?.message).toMatch(
-      /no key "username", "password": it needs "client-id" and "client-secret"/,
+      /no key "username", "password": it needs "clientId" and "clientSecret"/,
     );
     expect(reported?.message).not.toContain('not-a-password');
-    await tenantWith('half', { 'client-id': 'operator' });
+    await tenantWith('half', { clientId: 'operator' });
     expect(await condition('half', 'IdentityConfigured')).toMatchObject({
       reason: 'SecretKeyMissing',
-      message: `Secret ${ns}/half-admin has no key "client-secret": a service account needs "client-id" and "client-secret"`,
+      message: `Secret ${ns}/half-admin has no key "clientSecret": a service account needs "clientId" and "clientSecret"`,
     });
   });
 });

@@ -22,21 +22,21 @@ describe("the Keycloak admin Secret's keys", () => {
     expect(
       credentialsFromSecret(
         'ns/kc',
-        data({ username: 'admin', password: 'pw', 'client-id': 'op', 'client-secret': 's' }),
+        data({ username: 'admin', password: 'pw', clientId: 'op', clientSecret: 's' }),
       ),
     ).toEqual({ clientId: 'op', clientSecret: 's' });
     expect(() =>
-      credentialsFromSecret('ns/kc', data({ username: 'admin', password: '', 'client-secret': '' })),
+      credentialsFromSecret('ns/kc', data({ username: 'admin', password: '', clientSecret: '' })),
     ).toThrow(
       new SecretKeyMissing(
-        `Secret ns/kc has no key "password": it needs "client-id" and "client-secret" (a service account of the tenant's realm), or "username" and "password" (and "realm" when the user is not of master)`,
+        `Secret ns/kc has no key "password": it needs "clientId" and "clientSecret" (a service account of the tenant's realm), or "username" and "password" (and "realm" when the user is not of master)`,
       ),
     );
   });
 
   it('names the missing keys of an incomplete service account', () => {
-    expect(() => credentialsFromSecret('ns/kc', data({ 'client-secret': 'hidden' }))).toThrow(
-      'Secret ns/kc has no key "client-id": a service account needs "client-id" and "client-secret"',
+    expect(() => credentialsFromSecret('ns/kc', data({ clientSecret: 'hidden' }))).toThrow(
+      'Secret ns/kc has no key "clientId": a service account needs "clientId" and "clientSecret"',
     );
     expect(() => credentialsFromSecret('ns/kc', undefined)).toThrow(/no key "username", "password"/);
   });
