@@ -172,8 +172,8 @@ async function measure(signer: SigningKey, path: FullPath, children: ChildProces
     ['tools/call (2026-07-28)', wireRequest('modern', 'tools/call', getNote, 4)],
   ] as const;
 
-  const exchangesBefore = await counter(metricsUrl, 'mcp_proxy_token_exchanges_total');
-  const jwksBefore = await counter(metricsUrl, 'mcp_proxy_jwks_fetches_total');
+  const exchangesBefore = await counter(metricsUrl, 'nextcloud_mcp_proxy_token_exchanges_total');
+  const jwksBefore = await counter(metricsUrl, 'nextcloud_mcp_proxy_jwks_fetches_total');
   const rows: Row[] = [];
   let proxiedTotal = 0;
   for (const [name, { body, headers }] of requests) {
@@ -207,8 +207,9 @@ async function measure(signer: SigningKey, path: FullPath, children: ChildProces
       },
     );
   }
-  const exchanges = (await counter(metricsUrl, 'mcp_proxy_token_exchanges_total')) - exchangesBefore + 1;
-  const jwks = (await counter(metricsUrl, 'mcp_proxy_jwks_fetches_total')) - jwksBefore + 1;
+  const exchanges =
+    (await counter(metricsUrl, 'nextcloud_mcp_proxy_token_exchanges_total')) - exchangesBefore + 1;
+  const jwks = (await counter(metricsUrl, 'nextcloud_mcp_proxy_jwks_fetches_total')) - jwksBefore + 1;
   const perThousand = (count: number) => ((count * 1000) / (proxiedTotal + 1)).toFixed(3);
   rows.push(
     {

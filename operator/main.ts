@@ -38,7 +38,7 @@ try {
         kubeConfig,
         identity: createIdentityProvisioner(
           core,
-          (mode, operation, outcome) => metrics.idpCalls.inc({ mode, operation, outcome }),
+          (mode, operation, result) => metrics.idpCalls.inc({ mode, operation, result }),
           (kind) => metrics.keycloakRequests.inc({ kind }),
         ),
         events: createEventRecorder(core, log, config.POD_NAME),

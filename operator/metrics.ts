@@ -40,8 +40,8 @@ export function createOperatorMetrics() {
     }),
     idpCalls: new Counter({
       name: 'nextcloud_mcp_operator_idp_calls_total',
-      help: 'Operations at identity providers by mode, operation and outcome (ok, unavailable, rejected)',
-      labelNames: ['mode', 'operation', 'outcome'] as const,
+      help: 'Operations at identity providers by mode, operation and result (ok, unavailable, rejected)',
+      labelNames: ['mode', 'operation', 'result'] as const,
       registers: [registry],
     }),
     keycloakRequests: new Counter({

@@ -10,7 +10,7 @@ export interface AlertRule {
 export const ALERTS: readonly AlertRule[] = [
   {
     alert: 'NextcloudMcpIdpUnavailable',
-    expr: 'sum by (namespace) (rate(mcp_proxy_requests_total{route="/mcp",status="503"}[5m])) > 0',
+    expr: 'sum by (namespace) (rate(nextcloud_mcp_proxy_requests_total{route="/mcp",code="503"}[5m])) > 0',
     for: '5m',
     labels: { severity: 'critical' },
     annotations: {
@@ -21,7 +21,7 @@ export const ALERTS: readonly AlertRule[] = [
   },
   {
     alert: 'NextcloudMcpTokenExchangeFailing',
-    expr: 'sum by (namespace) (rate(mcp_proxy_token_exchanges_total{result!="ok"}[10m])) / sum by (namespace) (rate(mcp_proxy_token_exchanges_total[10m])) > 0.1',
+    expr: 'sum by (namespace) (rate(nextcloud_mcp_proxy_token_exchanges_total{result!="ok"}[10m])) / sum by (namespace) (rate(nextcloud_mcp_proxy_token_exchanges_total[10m])) > 0.1',
     for: '10m',
     labels: { severity: 'warning' },
     annotations: {
@@ -43,7 +43,7 @@ export const ALERTS: readonly AlertRule[] = [
   },
   {
     alert: 'NextcloudMcpOperatorIdpErrors',
-    expr: 'sum by (mode) (rate(nextcloud_mcp_operator_idp_calls_total{outcome!="ok"}[10m])) > 0',
+    expr: 'sum by (mode) (rate(nextcloud_mcp_operator_idp_calls_total{result!="ok"}[10m])) > 0',
     for: '15m',
     labels: { severity: 'warning' },
     annotations: {

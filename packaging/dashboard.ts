@@ -10,7 +10,10 @@ const PANELS: readonly Panel[] = [
     title: 'MCP requests by status',
     unit: 'reqps',
     exprs: [
-      { expr: 'sum by (status) (rate(mcp_proxy_requests_total{route="/mcp"}[5m]))', legend: '{{status}}' },
+      {
+        expr: 'sum by (code) (rate(nextcloud_mcp_proxy_requests_total{route="/mcp"}[5m]))',
+        legend: '{{code}}',
+      },
     ],
   },
   {
@@ -18,12 +21,27 @@ const PANELS: readonly Panel[] = [
     unit: 's',
     exprs: [
       {
-        expr: 'histogram_quantile(0.5, sum by (le) (rate(mcp_proxy_request_duration_seconds_bucket{route="/mcp"}[5m])))',
+        expr: 'histogram_quantile(0.5, sum by (le) (rate(nextcloud_mcp_proxy_request_duration_seconds_bucket{route="/mcp"}[5m])))',
         legend: 'p50',
       },
       {
-        expr: 'histogram_quantile(0.99, sum by (le) (rate(mcp_proxy_request_duration_seconds_bucket{route="/mcp"}[5m])))',
+        expr: 'histogram_quantile(0.99, sum by (le) (rate(nextcloud_mcp_proxy_request_duration_seconds_bucket{route="/mcp"}[5m])))',
         legend: 'p99',
+      },
+    ],
+  },
+  {
+    title: 'Open event streams by method',
+    unit: 'short',
+    exprs: [{ expr: 'sum by (method) (nextcloud_mcp_proxy_open_streams)', legend: '{{method}}' }],
+  },
+  {
+    title: 'Event stream duration (p50)',
+    unit: 's',
+    exprs: [
+      {
+        expr: 'histogram_quantile(0.5, sum by (le, method) (rate(nextcloud_mcp_proxy_stream_duration_seconds_bucket[1h])))',
+        legend: '{{method}}',
       },
     ],
   },
@@ -31,20 +49,25 @@ const PANELS: readonly Panel[] = [
     title: 'Refused tokens by reason',
     unit: 'reqps',
     exprs: [
-      { expr: 'sum by (reason) (rate(mcp_proxy_token_validation_failures_total[5m]))', legend: '{{reason}}' },
+      {
+        expr: 'sum by (reason) (rate(nextcloud_mcp_proxy_token_validation_failures_total[5m]))',
+        legend: '{{reason}}',
+      },
     ],
   },
   {
     title: 'Token exchanges by result',
     unit: 'ops',
-    exprs: [{ expr: 'sum by (result) (rate(mcp_proxy_token_exchanges_total[5m]))', legend: '{{result}}' }],
+    exprs: [
+      { expr: 'sum by (result) (rate(nextcloud_mcp_proxy_token_exchanges_total[5m]))', legend: '{{result}}' },
+    ],
   },
   {
     title: 'IdP round trips (p99) by operation',
     unit: 's',
     exprs: [
       {
-        expr: 'histogram_quantile(0.99, sum by (le, operation) (rate(mcp_proxy_idp_request_duration_seconds_bucket[5m])))',
+        expr: 'histogram_quantile(0.99, sum by (le, operation) (rate(nextcloud_mcp_proxy_idp_request_duration_seconds_bucket[5m])))',
         legend: '{{operation}}',
       },
     ],
@@ -77,8 +100,8 @@ const PANELS: readonly Panel[] = [
     unit: 'ops',
     exprs: [
       {
-        expr: 'sum by (mode, operation, outcome) (rate(nextcloud_mcp_operator_idp_calls_total[5m]))',
-        legend: '{{mode}} {{operation}} {{outcome}}',
+        expr: 'sum by (mode, operation, result) (rate(nextcloud_mcp_operator_idp_calls_total[5m]))',
+        legend: '{{mode}} {{operation}} {{result}}',
       },
     ],
   },

@@ -6,6 +6,7 @@ import { scopesForApps } from '../contract/index.js';
 import { type AppDeps, EXPOSED_HEADERS, METADATA_PATH, resourceMetadataUrl } from './deps.js';
 import { sendError } from './http-errors.js';
 import { createMcpHandler } from './mcp-handler.js';
+import { observeResponse } from './metrics.js';
 
 /**
  * The proxy's public HTTP face: MCP requests go straight to the lean `/mcp` handler (the hot
@@ -33,12 +34,7 @@ function createProxyApp(deps: AppDeps): express.Express {
   app.set('etag', false);
 
   app.use((req, res, next) => {
-    const route = routeOf(req.path);
-    const stop = metrics.latency.startTimer({ route });
-    res.once('close', () => {
-      stop();
-      metrics.requests.inc({ route, status: String(res.statusCode) });
-    });
+    res.once('close', observeResponse(metrics, routeOf(req.path), res).closed);
     next();
   });
 
@@ -88,6 +84,7 @@ function createProxyApp(deps: AppDeps): express.Express {
   return app;
 }
 
+/** The `route` label: bounded, any path but these is `other`, so no client can mint new series. */
 function routeOf(path: string): string {
   if (path === '/mcp') return '/mcp';
   if (path.startsWith(METADATA_PATH)) return METADATA_PATH;

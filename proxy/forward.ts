@@ -78,6 +78,8 @@ export interface ForwardOptions {
   readonly headers: Record<string, string | string[]>;
   /** Rewrites the upstream's `Mcp-Session-Id` into the one the client sees. */
   readonly sessionId: (upstreamId: string | undefined) => string | undefined;
+  /** Told once the answer's headers went out (the metrics time event streams from then on). */
+  readonly headersSent?: () => void;
 }
 
 /**
@@ -118,6 +120,7 @@ export async function forward(
   const session = options.sessionId(Array.isArray(upstreamSession) ? upstreamSession[0] : upstreamSession);
   if (session) res.setHeader('mcp-session-id', session);
   res.writeHead(upstream.statusCode);
+  options.headersSent?.();
   const length = Number(upstream.headers['content-length'] ?? Number.NaN);
   try {
     if (length <= SMALL_BODY_BYTES) {

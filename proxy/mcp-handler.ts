@@ -30,6 +30,7 @@ import {
   requireToolScopes,
   summarize,
 } from './mcp-request.js';
+import { observeResponse } from './metrics.js';
 import { hashToken, type Principal } from './token-validation.js';
 
 /** Headers browser-based clients may read on /mcp answers (the preflight is answered by the app). */
@@ -58,6 +59,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     res: ServerResponse,
     requestId: string,
     audit: Audit,
+    headersSent: () => void,
   ): Promise<void> {
     // MCP's transport rules: a browser page of another origin is refused before anything else.
     if (req.headers.origin !== undefined && !origins.has(req.headers.origin))
@@ -97,6 +99,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
         upstream,
         dispatcher: deps.dispatcher,
         body,
+        headersSent,
         headers: upstreamHeaders(req.headers, {
           [HEADERS.authorization]: `Bearer ${nextcloudToken}`,
           [HEADERS.user]: encodeUserId(principal.username),
@@ -132,7 +135,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
 
   return (req, res) => {
     const started = performance.now();
-    const stopTimer = metrics.latency.startTimer({ route: '/mcp' });
+    const observed = observeResponse(metrics, '/mcp', res, req.method);
     const requestId = randomUUID();
     // Until the body is read, the headers tell the era (a 2026 client sends its version on every POST).
     const audit: Audit = { era: eraOfHeaders(req.headers[MCP_REQUEST_HEADERS.protocolVersion]) };
@@ -144,8 +147,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
     }
     // Registered first so the one audit event is written however the request ends.
     res.once('close', () => {
-      stopTimer();
-      metrics.requests.inc({ route: '/mcp', status: String(res.statusCode) });
+      observed.closed();
       log.info(
         {
           audit: true,
@@ -163,7 +165,7 @@ export function createMcpHandler(deps: AppDeps): (req: IncomingMessage, res: Ser
         'mcp request',
       );
     });
-    handle(req, res, requestId, audit).catch((error: unknown) => {
+    handle(req, res, requestId, audit, observed.headersSent).catch((error: unknown) => {
       logRefusal(log, { requestId, subject: audit.principal?.subject, token: audit.token }, error);
       if (res.headersSent) res.destroy();
       else

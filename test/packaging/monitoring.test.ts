@@ -1,42 +1,149 @@
+import type { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createOperatorMetrics } from '../../operator/metrics.js';
 import { ALERTS } from '../../packaging/alerts.js';
 import { grafanaDashboard } from '../../packaging/dashboard.js';
 import { createMetrics } from '../../proxy/metrics.js';
 
-/** Every series the dashboard and the alerts query, by metric name. */
-function queriedMetrics(): Set<string> {
+/**
+ * Each program's registry, by the namespace its own metrics take. The tool server exports none
+ * (it has no metrics port); it would take `nextcloud_mcp_server_`.
+ */
+const PROGRAMS: readonly { readonly prefix: string; readonly registry: Registry }[] = [
+  { prefix: 'nextcloud_mcp_proxy_', registry: createMetrics().registry },
+  { prefix: 'nextcloud_mcp_operator_', registry: createOperatorMetrics().registry },
+];
+
+/** One name per concept across the programs; a new label joins this list on purpose. */
+const SHARED_LABELS = new Set([
+  'route',
+  'code',
+  'method',
+  'result',
+  'reason',
+  'operation',
+  'cache',
+  'mode',
+  'kind',
+  'ready',
+]);
+
+/** prom-client's default process and Node.js metrics, which keep their standard names. */
+const isDefault = (name: string) => name.startsWith('process_') || name.startsWith('nodejs_');
+
+interface Described {
+  readonly name: string;
+  readonly help: string;
+  readonly type: string;
+  readonly labelNames: readonly string[];
+}
+
+function exported(): { prefix: string; metric: Described }[] {
+  return PROGRAMS.flatMap(({ prefix, registry }) =>
+    // labelNames is set on every prom-client metric, though MetricObject does not type it.
+    registry.getMetricsAsArray().map((metric) => ({ prefix, metric: metric as unknown as Described })),
+  );
+}
+
+/** The PromQL expressions of the dashboard's panels and of the alerts. */
+function queriedExprs(): string[] {
   const dashboard = grafanaDashboard() as { panels: { targets: { expr: string }[] }[] };
-  const exprs = [
+  return [
     ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr)),
     ...ALERTS.map((alert) => alert.expr),
   ];
-  return new Set(exprs.flatMap((expr) => expr.match(/\b(mcp_proxy|nextcloud_mcp_operator)_\w+/g) ?? []));
+}
+
+/** Every series name the dashboard and the alerts select: what is left of each PromQL expression once
+ * label matchers, ranges, groupings, numbers and functions are taken out. */
+function queriedMetrics(): Set<string> {
+  const syntax = new Set(['sum', 'rate', 'histogram_quantile', 'by', 'without', 'and', 'or', 'unless']);
+  return new Set(
+    queriedExprs().flatMap((expr) =>
+      (
+        expr
+          .replace(/\{[^}]*\}/g, ' ')
+          .replace(/\[[^\]]*\]/g, ' ')
+          .replace(/\b(by|without)\s*\([^)]*\)/g, ' ')
+          .match(/\b[a-zA-Z_:][\w:]*\b/g) ?? []
+      ).filter((token) => !syntax.has(token)),
+    ),
+  );
 }
 
 describe('the dashboard and the alerts', () => {
-  it('query only metrics the proxy and the operator export', async () => {
-    const exported = new Set<string>();
-    for (const registry of [createMetrics().registry, createOperatorMetrics().registry]) {
-      for (const metric of await registry.getMetricsAsJSON()) {
-        exported.add(metric.name);
-        if (String(metric.type) === 'histogram')
-          for (const suffix of ['_bucket', '_sum', '_count']) exported.add(metric.name + suffix);
-      }
+  it('query only metrics the proxy and the operator export', () => {
+    const names = new Set<string>();
+    for (const { metric } of exported()) {
+      names.add(metric.name);
+      if (metric.type === 'histogram')
+        for (const suffix of ['_bucket', '_sum', '_count']) names.add(metric.name + suffix);
     }
     const queried = queriedMetrics();
-    expect(queried.size).toBeGreaterThan(5);
-    expect([...queried].filter((name) => !exported.has(name))).toEqual([]);
+    expect(queried.size).toBeGreaterThan(10);
+    expect([...queried].filter((name) => !names.has(name))).toEqual([]);
+  });
+
+  it('match and group by labels those metrics carry (or Prometheus adds as target labels)', () => {
+    const labels = new Map<string, Set<string>>();
+    for (const { metric } of exported()) {
+      labels.set(metric.name, new Set(metric.labelNames));
+      if (metric.type === 'histogram')
+        for (const suffix of ['_bucket', '_sum', '_count'])
+          labels.set(
+            metric.name + suffix,
+            new Set([...metric.labelNames, ...(suffix === '_bucket' ? ['le'] : [])]),
+          );
+    }
+    const target = ['namespace', 'pod', 'job', 'instance'];
+    const unknown: string[] = [];
+    for (const expr of queriedExprs()) {
+      const inExpr = new Set(target);
+      for (const [, name = '', matchers = ''] of expr.matchAll(/(\w+)\{([^}]*)\}/g))
+        for (const [, label = ''] of matchers.matchAll(/(\w+)\s*(?:=~|!~|!=|=)/g))
+          if (!labels.get(name)?.has(label)) unknown.push(`${name}{${label}}`);
+      for (const name of expr.match(/\w+/g) ?? [])
+        for (const label of labels.get(name) ?? []) inExpr.add(label);
+      for (const [, grouping = ''] of expr.matchAll(/\bby\s*\(([^)]*)\)/g))
+        for (const label of grouping.split(',').map((item) => item.trim()))
+          if (!inExpr.has(label)) unknown.push(`by (${label}) in ${expr}`);
+    }
+    expect(unknown).toEqual([]);
   });
 
   it('alert on IdP errors, exchange failures, reconcile errors and resources not Ready', () => {
     const exprs = ALERTS.map((alert) => alert.expr).join('\n');
     for (const metric of [
-      'mcp_proxy_token_exchanges_total',
+      'nextcloud_mcp_proxy_requests_total',
+      'nextcloud_mcp_proxy_token_exchanges_total',
       'nextcloud_mcp_operator_reconciles_total',
       'nextcloud_mcp_operator_idp_calls_total',
       'nextcloud_mcp_operator_resources',
     ])
       expect(exprs).toContain(metric);
+  });
+});
+
+describe("the programs' metrics follow Prometheus conventions", () => {
+  it("take their program's namespace, counters end in _total, histograms name their unit", () => {
+    const own = exported().filter(({ metric }) => !isDefault(metric.name));
+    expect(own.length).toBeGreaterThan(10);
+    for (const { prefix, metric } of own) {
+      expect(metric.name).toMatch(/^[a-z][a-z0-9_]*$/);
+      expect(metric.name.startsWith(prefix), metric.name).toBe(true);
+      expect(metric.name.endsWith('_total'), metric.name).toBe(metric.type === 'counter');
+      if (metric.type === 'histogram') expect(metric.name).toMatch(/_(seconds|bytes)$/);
+      expect(metric.help.trim().length, metric.name).toBeGreaterThan(10);
+    }
+  });
+
+  it('label with snake_case names from the one shared set', () => {
+    for (const { metric } of exported()) {
+      if (isDefault(metric.name)) continue;
+      for (const label of metric.labelNames) {
+        expect(label).toMatch(/^[a-z][a-z0-9_]*$/);
+        expect(SHARED_LABELS.has(label), `${metric.name}{${label}}`).toBe(true);
+      }
+    }
   });
 });

@@ -85,7 +85,7 @@ describe('the proxy refuses tokens and scopes it must, and tells the client only
     it('fetches the JWKS at most twice for a flood of 1,000 unknown key ids', async () => {
       const fetches = async () =>
         Number(
-          /mcp_proxy_jwks_fetches_total (\d+)/.exec(
+          /nextcloud_mcp_proxy_jwks_fetches_total (\d+)/.exec(
             await (await fetch(env.path.proxy.metricsUrl)).text(),
           )?.[1] ?? 0,
         );

@@ -131,7 +131,7 @@ describe.runIf(inspectorAvailable())(
         const calls = modern.filter((headers) => headers['mcp-method'] === 'tools/call');
         expect(calls.map((headers) => headers['mcp-name'])).toEqual(['nc_notes_search_notes']);
         const metrics = await (await fetch(path.proxy.metricsUrl)).text();
-        expect(metrics).toMatch(/mcp_proxy_token_exchanges_total\{result="ok"\} [1-9]/);
+        expect(metrics).toMatch(/nextcloud_mcp_proxy_token_exchanges_total\{result="ok"\} [1-9]/);
       },
     );
     it(

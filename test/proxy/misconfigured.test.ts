@@ -23,6 +23,6 @@ describe('a proxy misconfigured at the IdP', () => {
     );
     expect(attempt?.message).toContain('idp_misconfigured');
     const metrics = await (await fetch(path.proxy.metricsUrl)).text();
-    expect(metrics).toMatch(/mcp_proxy_token_exchanges_total\{result="misconfigured"\} [1-9]/);
+    expect(metrics).toMatch(/nextcloud_mcp_proxy_token_exchanges_total\{result="misconfigured"\} [1-9]/);
   });
 });

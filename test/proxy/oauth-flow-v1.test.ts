@@ -72,8 +72,8 @@ describe('the whole request path with the SDK v1 client (2025-11-25)', () => {
     expect(forwarded).toHaveLength(1);
     expect(forwarded[0]?.authorization).not.toBe(`Bearer ${provider.tokens()?.access_token}`);
     const metrics = await (await fetch(journey.path.proxy.metricsUrl)).text();
-    expect(metrics).toMatch(/mcp_proxy_token_exchanges_total\{result="ok"\} [1-9]/);
-    expect(metrics).toMatch(/mcp_proxy_jwks_fetches_total 1\b/);
+    expect(metrics).toMatch(/nextcloud_mcp_proxy_token_exchanges_total\{result="ok"\} [1-9]/);
+    expect(metrics).toMatch(/nextcloud_mcp_proxy_jwks_fetches_total 1\b/);
   });
 
   it('steps up on 403 insufficient_scope, asking for the union of granted and needed scopes', async () => {

@@ -81,7 +81,7 @@ describe('the whole request path with the v2 MCP client in 2026-07-28 mode', () 
     expect(listed.isError).toBeFalsy();
     expect(reached.slice(before).map((headers) => headers['mcp-name'])).toEqual(['nc_notes_list_notes']);
     const metrics = await (await fetch(journey.path.proxy.metricsUrl)).text();
-    expect(metrics).toMatch(/mcp_proxy_token_exchanges_total\{result="ok"\} [1-9]/);
+    expect(metrics).toMatch(/nextcloud_mcp_proxy_token_exchanges_total\{result="ok"\} [1-9]/);
   });
 
   it('steps up on 403 insufficient_scope: asks again for the union, then the call succeeds', async () => {

@@ -129,8 +129,12 @@ describe('proxy operations on the whole path', () => {
         expect(response.status).toBe(200);
       }
       const metrics = await (await fetch(path.proxy.metricsUrl)).text();
-      expect(metrics).toMatch(/mcp_proxy_cache_events_total\{cache="introspection",result="miss"\} 1\b/);
-      expect(metrics).toMatch(/mcp_proxy_cache_events_total\{cache="introspection",result="hit"\} 2\b/);
+      expect(metrics).toMatch(
+        /nextcloud_mcp_proxy_cache_lookups_total\{cache="introspection",result="miss"\} 1\b/,
+      );
+      expect(metrics).toMatch(
+        /nextcloud_mcp_proxy_cache_lookups_total\{cache="introspection",result="hit"\} 2\b/,
+      );
     });
 
     it('writes one audit event per MCP request, with its era, without tokens or arguments', async () => {
@@ -161,7 +165,7 @@ describe('proxy operations on the whole path', () => {
       const bearer = await env.token(path);
       await Promise.all(Array.from({ length: 20 }, () => postMcp(path.mcpUrl, toolsList, { bearer })));
       const metrics = await (await fetch(path.proxy.metricsUrl)).text();
-      expect(metrics).toMatch(/mcp_proxy_token_exchanges_total\{result="ok"\} 1\b/);
+      expect(metrics).toMatch(/nextcloud_mcp_proxy_token_exchanges_total\{result="ok"\} 1\b/);
 
       env.logLines.length = 0;
       const passthrough = await env.start({ AUTH_MODE: 'passthrough' });

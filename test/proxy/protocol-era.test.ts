@@ -56,7 +56,7 @@ describe('the proxy speaks MCP 2026-07-28 beside the 2025 revisions', () => {
 
   async function exchanges(): Promise<number> {
     const text = await (await fetch(path.proxy.metricsUrl)).text();
-    return [...text.matchAll(/^mcp_proxy_token_exchanges_total\{[^}]*\} (\d+)/gm)].reduce(
+    return [...text.matchAll(/^nextcloud_mcp_proxy_token_exchanges_total\{[^}]*\} (\d+)/gm)].reduce(
       (sum, match) => sum + Number(match[1]),
       0,
     );

@@ -82,7 +82,7 @@ describe.runIf(Boolean(env.TEST_OIDC_ISSUER))('against a real OpenID provider', 
     expect(statuses.every((status) => status === 401)).toBe(true);
     expect(reached.length).toBe(before);
     const metrics = await (await fetch(proxy.metricsUrl)).text();
-    expect(Number(/mcp_proxy_jwks_fetches_total (\d+)/.exec(metrics)?.[1])).toBeLessThanOrEqual(2);
+    expect(Number(/nextcloud_mcp_proxy_jwks_fetches_total (\d+)/.exec(metrics)?.[1])).toBeLessThanOrEqual(2);
   });
 
   it.runIf(Boolean(env.TEST_OIDC_TOKEN))(
