@@ -1,7 +1,8 @@
-import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { ConfigError } from '../config/env.js';
-import { loadOperatorConfig } from './config.js';
+import { runProgram } from '../config/cli.js';
+import { awaitApiServer } from './api-server.js';
+import { loadKubeConfig, OPERATOR_PROGRAM } from './config.js';
 import { startController } from './controller.js';
 import { createEventRecorder } from './events.js';
 import { startOperatorHttp } from './http.js';
@@ -9,17 +10,11 @@ import { createIdentityProvisioner } from './identity.js';
 import { LeaderElector, Leadership, retryPeriodMs } from './leader.js';
 import { createOperatorMetrics } from './metrics.js';
 
-const log = pino({ name: 'nextcloud-mcp-operator' });
+const log = pino({ name: OPERATOR_PROGRAM.name });
 
-try {
-  // Configuration.
-  const config = loadOperatorConfig(process.env);
-  log.level = config.LOG_LEVEL;
-  const kubeConfig = new KubeConfig();
-  if (config.KUBECONFIG) kubeConfig.loadFromFile(config.KUBECONFIG);
-  else kubeConfig.loadFromCluster();
-
+await runProgram(OPERATOR_PROGRAM, log, async (config) => {
   // Dependencies.
+  const kubeConfig = loadKubeConfig(config);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const metrics = createOperatorMetrics();
   const leadership = new Leadership({
@@ -53,21 +48,20 @@ try {
       }),
   });
 
-  // Start: probes first (a standby replica answers them too), then the leadership rounds.
+  // Start: probes first (a standby replica answers them too), then, once the API server
+  // answers, the leadership rounds.
   const http = await startOperatorHttp(config.HTTP_PORT, leadership, metrics.registry);
   log.info({ port: http.port }, 'probes and metrics listening');
-  await leadership.start();
+  const stopping = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       log.info({ signal }, 'stopping');
+      stopping.abort();
       void leadership.stop().then(() => {
         http.server.close();
         process.exit(0);
       });
     });
   }
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(2);
-}
+  if (await awaitApiServer(kubeConfig, log, stopping.signal)) await leadership.start();
+});

@@ -1,3 +1,5 @@
+import { describeFailure } from '../config/failure.js';
+
 /** Every way the proxy refuses or fails a request, as a closed set. */
 export type ProxyErrorCode =
   | 'MISSING_TOKEN'
@@ -102,9 +104,16 @@ export class TooManyRequestsError extends ProxyError {
   readonly code = 'TOO_MANY_REQUESTS';
   readonly retryAfterSeconds = 1;
 }
+/**
+ * The IdP could not be reached or answered unusably. The message tells the cause (connection
+ * refused, DNS, TLS, a timeout, an HTTP status), where fetch alone says "fetch failed".
+ */
 export class IdpUnavailableError extends ProxyError {
   readonly code = 'IDP_UNAVAILABLE';
   readonly retryAfterSeconds = 5;
+  constructor(message: string, options?: ErrorOptions) {
+    super(options?.cause === undefined ? message : `${message}: ${describeFailure(options.cause)}`, options);
+  }
 }
 /** More opaque tokens to introspect than INTROSPECTIONS_PER_SECOND allows: the IdP is spared. */
 export class IntrospectionLimitedError extends ProxyError {

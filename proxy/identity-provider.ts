@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as oidc from 'openid-client';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from './config.js';
+import { IdpUnavailableError } from './errors.js';
 import type { Metrics } from './metrics.js';
 
 /** The issuer as the proxy knows it once discovery succeeded. */
@@ -61,12 +62,9 @@ export async function discoverIssuer(
     } catch (error) {
       if (signal.aborted) throw error;
       const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
-      log.warn({ attempt, retryInMs: delay, err: describe(error) }, 'issuer discovery failed; retrying');
+      const failure = new IdpUnavailableError('issuer discovery failed', { cause: error });
+      log.warn({ attempt, retryInMs: delay, issuer: config.ISSUER_URL }, `${failure.message}; retrying`);
       await sleep(delay, undefined, { signal });
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

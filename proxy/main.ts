@@ -1,14 +1,12 @@
 import { pino } from 'pino';
-import { ConfigError } from '../config/env.js';
-import { loadProxyConfig } from './config.js';
+import { runProgram } from '../config/cli.js';
+import { PROXY_PROGRAM } from './config.js';
 import { createProxyDeps } from './deps.js';
 import { startProxy } from './server.js';
 
-const log = pino({ name: 'nextcloud-mcp-proxy' });
+const log = pino({ name: PROXY_PROGRAM.name });
 
-try {
-  const config = loadProxyConfig(process.env);
-  log.level = config.LOG_LEVEL;
+await runProgram(PROXY_PROGRAM, log, async (config) => {
   const proxy = await startProxy(createProxyDeps(config, log));
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
@@ -16,8 +14,4 @@ try {
       void proxy.stop().then(() => process.exit(0));
     });
   }
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(2);
-}
+});

@@ -1,18 +1,17 @@
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { ConfigError } from '../config/env.js';
+import { runProgram } from '../config/cli.js';
 import { callerDeps, isLoopback } from './caller.js';
-import { loadConfig } from './config.js';
+import { SERVER_PROGRAM } from './config.js';
 import { createHttpServer } from './http.js';
 import { serveStdio } from './stdio.js';
 import { ALL_TOOLS } from './tools/index.js';
 
 // Logs go to stderr: in stdio mode stdout carries the protocol.
-const log = pino({ name: 'nextcloud-mcp-server' }, pino.destination(2));
+const log = pino({ name: SERVER_PROGRAM.name }, pino.destination(2));
 
-try {
-  const config = loadConfig(process.env);
-  log.level = config.LOG_LEVEL;
+await runProgram(SERVER_PROGRAM, log, async (config) => {
   const deps = callerDeps(config, log);
   if (config.EXCLUDED_TAGS.length > 0) {
     log.info(
@@ -25,22 +24,17 @@ try {
       { nextcloud: config.NEXTCLOUD_URL.origin, user: config.NEXTCLOUD_USER },
       'standalone stdio mode',
     );
-    serveStdio(ALL_TOOLS, deps, {
+    return serveStdio(ALL_TOOLS, deps, {
       user: config.NEXTCLOUD_USER,
       appPassword: config.NEXTCLOUD_APP_PASSWORD,
     });
-  } else {
-    if (!isLoopback(config.HOST) && config.HOST !== 'localhost') {
-      log.warn({ host: config.HOST }, 'listening beyond loopback; only loopback peers will be served');
-    }
-    const server = createHttpServer(ALL_TOOLS, deps, config);
-    server.listen(config.PORT, config.HOST, () =>
-      log.info({ host: config.HOST, port: (server.address() as AddressInfo).port }, 'listening'),
-    );
-    process.once('SIGTERM', () => server.close(() => process.exit(0)));
   }
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(2);
-}
+  if (!isLoopback(config.HOST) && config.HOST !== 'localhost') {
+    log.warn({ host: config.HOST }, 'listening beyond loopback; only loopback peers will be served');
+  }
+  const server = createHttpServer(ALL_TOOLS, deps, config);
+  // A port in use is an 'error' event: it becomes the one "cannot start" line.
+  await once(server.listen(config.PORT, config.HOST), 'listening');
+  log.info({ host: config.HOST, port: (server.address() as AddressInfo).port }, 'listening');
+  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+});

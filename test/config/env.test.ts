@@ -30,6 +30,32 @@ describe('the shared environment loader', () => {
     );
   });
 
+  it('tells a cross-field rule along with the fields that failed, and an unreadable file once', () => {
+    const problems = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadProxyConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ ISSUER_URL: 'not a url' })).toEqual([
+      'PUBLIC_URL: required, not set',
+      'ISSUER_URL: Invalid URL',
+      'CLIENT_ID: CLIENT_ID and CLIENT_SECRET (or CLIENT_SECRET_FILE) are required in exchange mode',
+      'SESSION_SECRET: required when there is no CLIENT_SECRET',
+    ]);
+    // The secret was given, as a file that cannot be read: nothing else complains about it.
+    expect(
+      problems({
+        PUBLIC_URL: 'https://mcp.example',
+        ISSUER_URL: 'https://sso.example',
+        CLIENT_ID: 'proxy',
+        CLIENT_SECRET_FILE: '/nonexistent/secret',
+      }),
+    ).toEqual(['CLIENT_SECRET_FILE: cannot read /nonexistent/secret (ENOENT)']);
+  });
+
   it('gives the three programs one app-list parser', () => {
     const apps = 'notes, files';
     expect(loadConfig({ NEXTCLOUD_URL: 'https://c.example', APPS: apps }).APPS).toEqual(['notes', 'files']);

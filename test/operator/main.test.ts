@@ -68,7 +68,7 @@ describe('the operator process', () => {
       stderr += String(chunk);
     });
     const code = await new Promise((resolve) => child.once('exit', resolve));
-    expect(code).toBe(2);
+    expect(code).toBe(78);
     expect(stderr).toContain('OPERATOR_IMAGE');
   });
 

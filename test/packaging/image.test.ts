@@ -125,8 +125,13 @@ describe('the image layout, staged', () => {
   it.each(entrypoints().map((entry) => [entry]))(
     '%s starts from it',
     async (entry) => {
-      // Without configuration each program stops with its own message (exit 2), which needs every
-      // module it imports; the server, configured, answers /healthz.
+      // --help needs no configuration; without any, each program stops with its own message
+      // (exit 78), which needs every module it imports; the server, configured, answers /healthz.
+      const help = execFileSync(process.execPath, [entry, '--help'], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '' },
+      });
+      expect(String(help)).toMatch(/^ {2}78 +invalid configuration/m);
       const child = spawn(process.execPath, [entry], {
         cwd: root,
         env: {
@@ -158,7 +163,7 @@ describe('the image layout, staged', () => {
       }
       const code = await new Promise((resolve) => child.once('exit', resolve));
       expect(output).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find (module|package)/);
-      expect(code, output).toBe(2);
+      expect(code, output).toBe(78);
     },
     20_000,
   );

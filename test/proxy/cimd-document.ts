@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { EmbeddedIdpOptions } from '../../idp/embedded.js';
+import { selfSignedCertificate } from '../certificate.js';
 
 /** Where a client's sign-in comes back to: nothing listens there, the test reads the redirect. */
 export const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -27,31 +24,12 @@ export interface DocumentServer {
   stop(): Promise<void>;
 }
 
-/** A certificate for 127.0.0.1: CIMD client ids must be https URLs, loopback ones included. */
-function loopbackCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'cimd-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1']
-        .concat(['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'])
-        .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
-      { stdio: 'ignore' },
-    );
-    return {
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** Publishes `documents` (name → document) on a self-signed loopback https server. */
 export async function startDocumentServer(
   documents: Readonly<Record<string, PublishedDocument>>,
 ): Promise<DocumentServer> {
-  const tls = loopbackCertificate();
+  // CIMD client ids must be https URLs, loopback ones included.
+  const tls = selfSignedCertificate();
   const fetched: string[] = [];
   let base = '';
   const server = createServer(tls, (req, res) => {
