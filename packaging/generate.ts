@@ -10,6 +10,7 @@ import { parse, stringify } from 'yaml';
 import { grafanaDashboard } from './dashboard.js';
 import { crdReference, toolsReference } from './docs.js';
 import { operatorManifests } from './manifests.js';
+import { CHART_NAME } from './names.js';
 import { concreteSource, helmSource, helmTemplate, renderManifests } from './render.js';
 import { DEFAULT_VALUES, valuesJsonSchema } from './values.js';
 
@@ -58,7 +59,7 @@ export function generatedFiles(root = '.'): Map<string, string> {
     HEADER +
       stringify({
         apiVersion: 'v2',
-        name: 'nextcloud-mcp-operator',
+        name: CHART_NAME,
         description: pkg.description,
         type: 'application',
         version: pkg.version,
@@ -69,14 +70,22 @@ export function generatedFiles(root = '.'): Map<string, string> {
   files.set(`${CHART}/values.yaml`, HEADER + stringify(DEFAULT_VALUES));
   files.set(`${CHART}/values.schema.json`, `${JSON.stringify(valuesJsonSchema(), null, 2)}\n`);
   files.set(`${CHART}/crds/${CRD_FILE.split('/').pop()}`, crdText);
-  for (const file of operatorManifests(helmSource())) {
+  const helm = helmSource();
+  for (const file of operatorManifests(helm)) {
     files.set(`${CHART}/templates/${file.name}`, HEADER + helmTemplate(file));
   }
+  files.set(`${CHART}/templates/_helpers.tpl`, `{{/* ${HEADER.trim().slice(2)} */}}\n${helm.helpers()}`);
   files.set(`${CHART}/templates/NOTES.txt`, NOTES);
 
   const namespace = stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEPLOY_NAMESPACE } });
+  const release = {
+    name: CHART_NAME,
+    namespace: DEPLOY_NAMESPACE,
+    chartVersion: pkg.version,
+    appVersion: pkg.version,
+  };
   const rendered = renderManifests(
-    operatorManifests(concreteSource(DEFAULT_VALUES, pkg.version, DEPLOY_NAMESPACE)),
+    operatorManifests(concreteSource(DEFAULT_VALUES, release)),
     DEFAULT_VALUES,
   );
   files.set(
