@@ -1,10 +1,10 @@
-import {
-  RESTRICTED_CONTAINER_SECURITY,
-  RESTRICTED_POD_SECURITY,
-  RUNTIME_NODE_OPTIONS,
-} from '../contract/index.js';
+import { RUNTIME_NODE_OPTIONS } from '../contract/index.js';
+import { MANAGED_BY } from '../operator/desired.js';
 import { ALERTS } from './alerts.js';
+import type { ReleaseNames } from './names.js';
 import { CLUSTER_RULES, NAMESPACE_RULES } from './rbac.js';
+import { at } from './render.js';
+import type { Values } from './values.js';
 
 /**
  * Where manifest values come from: the chart's defaults (for `deploy/`) or Helm expressions (for
@@ -15,41 +15,96 @@ export interface ValueSource {
   value<T>(path: string): T;
   /** The same, always a string (env values). */
   text(path: string): string;
-  /** An object or list at a values path, written as a YAML block. */
+  /** An object or list at a values path, written as a YAML block; left out when empty. */
   block(path: string): unknown;
   /** The lists at several values paths, joined, written as one YAML block. */
   joined(paths: readonly string[]): unknown;
   /** A labels map plus the labels at a values path. */
   withLabels(base: Record<string, string>, path: string): Record<string, string>;
+  /** Whether the value at a path is empty, as a boolean in the manifest. */
+  empty(path: string): boolean;
+  /** The object at a values path, or `fallback` when it is empty (the chart's copy is named `name`). */
+  orDefault(path: string, name: string, fallback: object): unknown;
   readonly namespace: string;
-  readonly instance: string;
+  readonly names: ReleaseNames;
   readonly image: string;
 }
 
-/** One manifest file: its objects, and the values path that switches it on, if any. */
+/** When an optional file is rendered: a Helm condition, and the same test on concrete values. */
+export interface Condition {
+  readonly helm: string;
+  holds(values: Values): boolean;
+}
+
+/** One manifest file: its objects, and the condition that switches it on, if any. */
 export interface ManifestFile {
   readonly name: string;
-  readonly enabledBy?: string;
+  readonly when?: Condition;
   readonly objects: readonly object[];
 }
 
-export const OPERATOR_NAME = 'nextcloud-mcp-operator';
+/** Every boolean at these values paths is true. */
+const enabled = (...paths: string[]): Condition => ({
+  helm:
+    paths.length === 1 ? `.Values.${paths[0]}` : `and ${paths.map((path) => `.Values.${path}`).join(' ')}`,
+  holds: (values) => paths.every((path) => at(values, path) === true),
+});
+
+/**
+ * Labels the operator puts on tenant pods (operator/desired.ts's labelsFor), and the container port
+ * their proxy serves `/metrics` on; a test holds them to the operator's objects.
+ */
+const TENANT_POD_SELECTOR = {
+  'app.kubernetes.io/name': 'nextcloud-mcp',
+  'app.kubernetes.io/managed-by': MANAGED_BY,
+};
+const TENANT_METRICS_PORT = 'metrics';
 
 export function operatorManifests(source: ValueSource): ManifestFile[] {
-  const selector = { 'app.kubernetes.io/name': OPERATOR_NAME, 'app.kubernetes.io/instance': source.instance };
-  const labels = { ...selector, 'app.kubernetes.io/part-of': 'nextcloud-mcp' };
-  const metadata = (name = OPERATOR_NAME) => ({ name, namespace: source.namespace, labels });
-  const subject = { kind: 'ServiceAccount', name: OPERATOR_NAME, namespace: source.namespace };
-  // Cluster-scoped objects are named after the release: a fixed name would make a second release
-  // (another namespace, another name) fail on objects the first one owns.
-  const clusterName = source.instance;
+  const { names } = source;
+  const { selector } = names;
+  const labels = names.labels('operator');
+  const metadata = (name = names.fullname, component = 'operator') => ({
+    name,
+    namespace: source.namespace,
+    labels: names.labels(component),
+  });
+  const monitoring = (name: string) => ({
+    ...metadata(name, 'monitoring'),
+    labels: source.withLabels(names.labels('monitoring'), 'metrics.serviceMonitor.labels'),
+  });
+  const subject = { kind: 'ServiceAccount', name: names.serviceAccount, namespace: source.namespace };
   const env = (name: string, value: string) => ({ name, value });
   const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+  // Replicas on different nodes, so losing one node never loses the leader and its standby.
+  const spreadOverNodes = {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        {
+          weight: 100,
+          podAffinityTerm: {
+            topologyKey: 'kubernetes.io/hostname',
+            labelSelector: { matchLabels: selector },
+          },
+        },
+      ],
+    },
+  };
 
   return [
     {
       name: 'serviceaccount.yaml',
-      objects: [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata() }],
+      when: enabled('serviceAccount.create'),
+      objects: [
+        {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: {
+            ...metadata(names.serviceAccount),
+            annotations: source.block('serviceAccount.annotations'),
+          },
+        },
+      ],
     },
     {
       name: 'rbac.yaml',
@@ -57,14 +112,14 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
         {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'ClusterRole',
-          metadata: { name: clusterName, labels },
+          metadata: { name: names.cluster, labels },
           rules: CLUSTER_RULES,
         },
         {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'ClusterRoleBinding',
-          metadata: { name: clusterName, labels },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
+          metadata: { name: names.cluster, labels },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: names.cluster },
           subjects: [subject],
         },
         {
@@ -77,7 +132,7 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'RoleBinding',
           metadata: metadata(),
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: OPERATOR_NAME },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.fullname },
           subjects: [subject],
         },
       ],
@@ -93,27 +148,18 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
             replicas: source.value<number>('replicas'),
             selector: { matchLabels: selector },
             template: {
-              metadata: { labels, annotations: source.block('podAnnotations') },
+              metadata: {
+                labels: source.withLabels(labels, 'podLabels'),
+                annotations: source.block('podAnnotations'),
+              },
               spec: {
-                serviceAccountName: OPERATOR_NAME,
-                securityContext: RESTRICTED_POD_SECURITY,
+                serviceAccountName: names.serviceAccount,
+                priorityClassName: source.block('priorityClassName'),
+                securityContext: source.block('podSecurityContext'),
                 imagePullSecrets: source.block('imagePullSecrets'),
                 nodeSelector: source.block('nodeSelector'),
                 tolerations: source.block('tolerations'),
-                // Replicas on different nodes, so losing one node never loses the leader and its standby.
-                affinity: {
-                  podAntiAffinity: {
-                    preferredDuringSchedulingIgnoredDuringExecution: [
-                      {
-                        weight: 100,
-                        podAffinityTerm: {
-                          topologyKey: 'kubernetes.io/hostname',
-                          labelSelector: { matchLabels: selector },
-                        },
-                      },
-                    ],
-                  },
-                },
+                affinity: source.orDefault('affinity', 'spreadOverNodes', spreadOverNodes),
                 containers: [
                   {
                     name: 'operator',
@@ -124,6 +170,8 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
                       env('OPERATOR_IMAGE', source.image),
                       env('TENANT_IMAGES', source.text('tenantImages')),
                       env('TENANT_INGRESS_DOMAINS', source.text('tenantIngressDomains')),
+                      // The leader-election Lease lives here, under the operator's fixed name: two
+                      // releases in one namespace share one leader, never both reconcile.
                       fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
                       fieldEnv('POD_NAME', 'metadata.name'),
                       env('WORKERS', source.text('workers')),
@@ -137,7 +185,7 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
                     readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 10 },
                     livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 20 },
                     resources: source.block('resources'),
-                    securityContext: RESTRICTED_CONTAINER_SECURITY,
+                    securityContext: source.block('securityContext'),
                     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
                   },
                 ],
@@ -149,12 +197,31 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
       ],
     },
     {
+      name: 'poddisruptionbudget.yaml',
+      // With one replica any budget would block every node drain.
+      when: {
+        helm: 'and .Values.podDisruptionBudget.enabled (gt (int .Values.replicas) 1)',
+        holds: (values) => values.podDisruptionBudget.enabled && values.replicas > 1,
+      },
+      objects: [
+        {
+          apiVersion: 'policy/v1',
+          kind: 'PodDisruptionBudget',
+          metadata: metadata(),
+          spec: {
+            maxUnavailable: source.value<number | string>('podDisruptionBudget.maxUnavailable'),
+            selector: { matchLabels: selector },
+          },
+        },
+      ],
+    },
+    {
       name: 'service.yaml',
       objects: [
         {
           apiVersion: 'v1',
           kind: 'Service',
-          metadata: metadata(`${OPERATOR_NAME}-metrics`),
+          metadata: metadata(names.suffixed('metrics')),
           spec: {
             selector,
             ports: [{ name: 'http-metrics', port: source.value<number>('metrics.port'), targetPort: 'http' }],
@@ -164,7 +231,7 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
     },
     {
       name: 'networkpolicy.yaml',
-      enabledBy: 'networkPolicy.egress.enabled',
+      when: enabled('networkPolicy.egress.enabled'),
       objects: [
         {
           apiVersion: 'networking.k8s.io/v1',
@@ -184,15 +251,12 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
     },
     {
       name: 'servicemonitor.yaml',
-      enabledBy: 'metrics.serviceMonitor.enabled',
+      when: enabled('metrics.serviceMonitor.enabled'),
       objects: [
         {
           apiVersion: 'monitoring.coreos.com/v1',
           kind: 'ServiceMonitor',
-          metadata: {
-            ...metadata(),
-            labels: source.withLabels(labels, 'metrics.serviceMonitor.labels'),
-          },
+          metadata: monitoring(names.fullname),
           spec: {
             selector: { matchLabels: selector },
             endpoints: [
@@ -207,13 +271,44 @@ export function operatorManifests(source: ValueSource): ManifestFile[] {
       ],
     },
     {
+      name: 'podmonitor.yaml',
+      when: enabled('metrics.serviceMonitor.enabled', 'metrics.podMonitor.enabled'),
+      objects: [
+        {
+          apiVersion: 'monitoring.coreos.com/v1',
+          kind: 'PodMonitor',
+          metadata: monitoring(names.suffixed('tenants')),
+          spec: {
+            // Tenant pods live in the tenants' namespaces, never the operator's.
+            namespaceSelector: {
+              any: source.empty('metrics.podMonitor.namespaces'),
+              matchNames: source.block('metrics.podMonitor.namespaces'),
+            },
+            selector: { matchLabels: TENANT_POD_SELECTOR },
+            // Which tenant a series is from, when a namespace holds more than one.
+            podTargetLabels: ['app.kubernetes.io/instance'],
+            podMetricsEndpoints: [
+              {
+                port: TENANT_METRICS_PORT,
+                path: '/metrics',
+                interval: source.value<string>('metrics.serviceMonitor.interval'),
+              },
+            ],
+          },
+        },
+      ],
+    },
+    {
       name: 'prometheusrule.yaml',
-      enabledBy: 'metrics.prometheusRule.enabled',
+      when: enabled('metrics.prometheusRule.enabled'),
       objects: [
         {
           apiVersion: 'monitoring.coreos.com/v1',
           kind: 'PrometheusRule',
-          metadata: { ...metadata(), labels: source.withLabels(labels, 'metrics.prometheusRule.labels') },
+          metadata: {
+            ...metadata(names.fullname, 'monitoring'),
+            labels: source.withLabels(names.labels('monitoring'), 'metrics.prometheusRule.labels'),
+          },
           spec: { groups: [{ name: 'nextcloud-mcp', rules: ALERTS }] },
         },
       ],

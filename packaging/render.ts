@@ -1,19 +1,22 @@
 import { stringify } from 'yaml';
 import type { ManifestFile, ValueSource } from './manifests.js';
+import { CHART_NAME, HELPERS, type Release, releaseNames } from './names.js';
 import type { Values } from './values.js';
 
-const at = (values: unknown, path: string): unknown =>
+/** The value at a dotted values path (`image.pullPolicy`). */
+export const at = (values: unknown, path: string): unknown =>
   path
     .split('.')
     .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], values);
 
+/** Helm's `empty`, for the values a chart has: nothing, an empty list or map, `false`, `''`, 0. */
 const isEmpty = (value: unknown) =>
-  value === undefined ||
+  !value ||
   (Array.isArray(value) && value.length === 0) ||
-  (typeof value === 'object' && value !== null && Object.keys(value).length === 0);
+  (typeof value === 'object' && Object.keys(value).length === 0);
 
 /** Values read from a concrete values object (the defaults, for `deploy/`). */
-export function concreteSource(values: Values, appVersion: string, namespace: string): ValueSource {
+export function concreteSource(values: Values, release: Release): ValueSource {
   return {
     value: <T>(path: string) => at(values, path) as T,
     text: (path) => String(at(values, path)),
@@ -24,27 +27,58 @@ export function concreteSource(values: Values, appVersion: string, namespace: st
       return list.length ? list : undefined;
     },
     withLabels: (base, path) => ({ ...base, ...(at(values, path) as Record<string, string>) }),
-    namespace,
-    instance: 'nextcloud-mcp-operator',
-    image: `${values.image.repository}:${values.image.tag ?? appVersion}`,
+    empty: (path) => isEmpty(at(values, path)),
+    orDefault: (path, _name, fallback) => (isEmpty(at(values, path)) ? fallback : at(values, path)),
+    namespace: release.namespace,
+    names: releaseNames(values, release),
+    image: `${values.image.repository}:${values.image.tag ?? release.appVersion}`,
   };
 }
 
 // Markers that survive YAML serialisation and become template actions afterwards.
 const OPEN = '\u00ab';
 const CLOSE = '\u00bb';
+const include = (name: string, context = '.') => `${OPEN}include "${CHART_NAME}.${name}" ${context}${CLOSE}`;
+/** A map key that becomes the named template's lines (labels) at the map's indent. */
+const includeKey = (name: string) => `${OPEN}include:${name}${CLOSE}`;
 
-/** Helm expressions in place of values (for the chart's templates). */
-export function helmSource(): ValueSource {
+/** Helm expressions in place of values, and the named templates they use (`_helpers.tpl`). */
+export interface HelmSource extends ValueSource {
+  helpers(): string;
+}
+
+export function helmSource(): HelmSource {
+  const fallbacks = new Map<string, object>();
   return {
     value: <T>(path: string) => `${OPEN}.Values.${path}${CLOSE}` as T,
     text: (path) => `${OPEN}.Values.${path} | quote${CLOSE}`,
     block: (path) => `${OPEN}block:.Values.${path}${CLOSE}`,
     joined: (paths) => `${OPEN}block:concat ${paths.map((path) => `.Values.${path}`).join(' ')}${CLOSE}`,
     withLabels: (base, path) => ({ ...base, [`${OPEN}with:.Values.${path}${CLOSE}`]: '' }),
+    empty: (path) => `${OPEN}empty .Values.${path}${CLOSE}` as unknown as boolean,
+    orDefault: (path, name, fallback) => {
+      fallbacks.set(name, fallback);
+      return `${OPEN}block:.Values.${path} | default (include "${CHART_NAME}.${name}" . | fromYaml)${CLOSE}`;
+    },
     namespace: `${OPEN}.Release.Namespace${CLOSE}`,
-    instance: `${OPEN}.Release.Name${CLOSE}`,
+    names: {
+      name: include('name'),
+      fullname: include('fullname'),
+      cluster: include('cluster'),
+      serviceAccount: include('serviceAccount'),
+      suffixed: (suffix) => include('suffixed', `(list . "${suffix}")`),
+      selector: { [includeKey('selector')]: '' },
+      labels: (component) => ({ [includeKey('labels')]: '', 'app.kubernetes.io/component': component }),
+    },
     image: `${OPEN}.Values.image.repository${CLOSE}:${OPEN}.Values.image.tag | default .Chart.AppVersion${CLOSE}`,
+    helpers: () =>
+      [
+        HELPERS,
+        ...[...fallbacks].map(
+          ([name, fallback]) =>
+            `{{- define "${CHART_NAME}.${name}" -}}\n${templateText(yaml([fallback]))}{{- end }}\n`,
+        ),
+      ].join('\n'),
   };
 }
 
@@ -58,9 +92,9 @@ const escapeBraces = (text: string) =>
     .replaceAll('\u0000open', '{{ "{{" }}')
     .replaceAll('\u0000close', '{{ "}}" }}');
 
-/** A manifest file as the chart's template: markers become Helm actions, optional files an `if`. */
-export function helmTemplate(file: ManifestFile): string {
-  const lines = escapeBraces(yaml(file.objects))
+/** YAML with markers as template text: each marker becomes its Helm action. */
+function templateText(text: string): string {
+  return escapeBraces(text)
     .split('\n')
     .flatMap((line) => {
       const block = new RegExp(`^(\\s*)([\\w.-]+): ${OPEN}block:(.+?)${CLOSE}$`).exec(line);
@@ -82,18 +116,28 @@ export function helmTemplate(file: ManifestFile): string {
           `${indent}{{- end }}`,
         ];
       }
+      const included = new RegExp(`^(\\s*)${OPEN}include:([\\w.]+)${CLOSE}: ""$`).exec(line);
+      if (included) {
+        const [, indent = '', name] = included;
+        return [`${indent}{{- include "${CHART_NAME}.${name}" . | nindent ${indent.length} }}`];
+      }
       const replaced = line.replace(new RegExp(`${OPEN}([^${OPEN}${CLOSE}]+?)${CLOSE}`, 'g'), '{{ $1 }}');
       if (replaced.includes(OPEN)) throw new Error(`a value marker the template cannot place: ${line}`);
       return [replaced];
     })
     .join('\n');
-  return file.enabledBy ? `{{- if .Values.${file.enabledBy} }}\n${lines}{{- end }}\n` : lines;
+}
+
+/** A manifest file as the chart's template: markers become Helm actions, optional files an `if`. */
+export function helmTemplate(file: ManifestFile): string {
+  const lines = templateText(yaml(file.objects));
+  return file.when ? `{{- if ${file.when.helm} }}\n${lines}{{- end }}\n` : lines;
 }
 
 /** The same files rendered with concrete values, as `helm template` would with those values. */
 export function renderManifests(files: readonly ManifestFile[], values: Values): string {
   return files
-    .filter((file) => !file.enabledBy || at(values, file.enabledBy) === true)
+    .filter((file) => !file.when || file.when.holds(values))
     .map((file) => yaml(file.objects.map(withoutUndefined)))
     .join('---\n');
 }

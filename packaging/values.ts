@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from '../contract/index.js';
 
 /** What the API accepts as a non-negative quantity: its own syntax, or a plain number (`cpu: 1`). */
 const Quantity = z.union([
@@ -22,6 +23,69 @@ const Toleration = z.strictObject({
   tolerationSeconds: z.number().int().optional(),
 });
 const Labels = z.record(z.string(), z.string()).default({});
+/** A DNS label, or empty for "derive it": what a name override must be to name every object. */
+const NameOverride = z
+  .string()
+  .max(63)
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, 'a DNS label')
+  .default('');
+/*
+ * Security contexts field by field, for the reason tolerations are: a misspelt key would be
+ * dropped, and the pod would run without the setting its author meant.
+ */
+const Profile = z.strictObject({
+  type: z.enum(['RuntimeDefault', 'Localhost', 'Unconfined']),
+  localhostProfile: z.string().optional(),
+});
+const SELinuxOptions = z
+  .strictObject({ user: z.string(), role: z.string(), type: z.string(), level: z.string() })
+  .partial();
+const PodSecurityContext = z
+  .strictObject({
+    runAsNonRoot: z.boolean(),
+    runAsUser: z.number().int().min(0),
+    runAsGroup: z.number().int().min(0),
+    fsGroup: z.number().int().min(0),
+    fsGroupChangePolicy: z.enum(['OnRootMismatch', 'Always']),
+    supplementalGroups: z.array(z.number().int().min(0)),
+    supplementalGroupsPolicy: z.enum(['Merge', 'Strict']),
+    seccompProfile: Profile,
+    appArmorProfile: Profile,
+    seLinuxOptions: SELinuxOptions,
+    sysctls: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })),
+  })
+  .partial();
+const ContainerSecurityContext = z
+  .strictObject({
+    allowPrivilegeEscalation: z.boolean(),
+    readOnlyRootFilesystem: z.boolean(),
+    privileged: z.boolean(),
+    runAsNonRoot: z.boolean(),
+    runAsUser: z.number().int().min(0),
+    runAsGroup: z.number().int().min(0),
+    capabilities: z.strictObject({ add: z.array(z.string()), drop: z.array(z.string()) }).partial(),
+    seccompProfile: Profile,
+    appArmorProfile: Profile,
+    seLinuxOptions: SELinuxOptions,
+    procMount: z.enum(['Default', 'Unmasked']),
+  })
+  .partial();
+/**
+ * Labels for the pods beyond the chart's own: a key the chart sets (`app.kubernetes.io/…`,
+ * `helm.sh/…`) would be written twice, and the selector could stop matching its pods.
+ */
+const RESERVED_LABEL = /^(app\.kubernetes\.io|helm\.sh)\//;
+const PodLabelKey = z.string().refine((key) => !RESERVED_LABEL.test(key), 'a label the chart sets itself');
+const PodLabels = z.record(PodLabelKey, z.string()).default({});
+
+/** The API's Affinity: its three kinds are checked by name, each passed on as written. */
+const Affinity = z
+  .strictObject({
+    nodeAffinity: z.record(z.string(), z.unknown()),
+    podAffinity: z.record(z.string(), z.unknown()),
+    podAntiAffinity: z.record(z.string(), z.unknown()),
+  })
+  .partial();
 const LabelSelector = z.strictObject({
   matchLabels: z.record(z.string(), z.string()).optional(),
   matchExpressions: z
@@ -80,6 +144,12 @@ const KUBE_DNS = [
  * (so `helm install` refuses bad values) and the `deploy/` manifests (rendered with the defaults).
  */
 export const ValuesSchema = z.strictObject({
+  /** Values a parent chart shares with its subcharts; this chart reads none of them. */
+  global: z.record(z.string(), z.unknown()).optional(),
+  /** Replaces the chart's name in object names and the `app.kubernetes.io/name` label. */
+  nameOverride: NameOverride,
+  /** Replaces the whole `<release>-<name>` object name. */
+  fullnameOverride: NameOverride,
   image: z
     .strictObject({
       repository: z.string().min(1).default('ghcr.io/nextcloud-mcp-k8s/nextcloud-mcp'),
@@ -117,9 +187,39 @@ export const ValuesSchema = z.strictObject({
       limits: z.strictObject({ cpu: Quantity, memory: Quantity }).partial().default({}),
     })
     .default({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } }),
+  serviceAccount: z
+    .strictObject({
+      /** Off: the pods run as an existing ServiceAccount (`name`, else `default`), still bound by the chart's RBAC. */
+      create: z.boolean().default(true),
+      /** Defaults to the release's full name. */
+      name: z.string().max(253).optional(),
+      annotations: Labels,
+    })
+    .default({ create: true, annotations: {} }),
   nodeSelector: Labels,
   tolerations: z.array(Toleration).default([]),
+  /** Replaces the default, which spreads the replicas over nodes. */
+  affinity: Affinity.default({}),
+  priorityClassName: z.string().min(1).optional(),
   podAnnotations: Labels,
+  /** Added to the pods' labels. */
+  podLabels: PodLabels,
+  /** Helm merges these with the defaults key by key: set a key to change it, `null` to drop it. */
+  podSecurityContext: PodSecurityContext.default(
+    RESTRICTED_POD_SECURITY as z.input<typeof PodSecurityContext>,
+  ),
+  securityContext: ContainerSecurityContext.default(
+    RESTRICTED_CONTAINER_SECURITY as z.input<typeof ContainerSecurityContext>,
+  ),
+  podDisruptionBudget: z
+    .strictObject({
+      /** Made only with more than one replica: with one, any budget would block every node drain. */
+      enabled: z.boolean().default(true),
+      maxUnavailable: z
+        .union([z.number().int().min(1), z.string().regex(/^[0-9]{1,3}%$/, 'a percentage')])
+        .default(1),
+    })
+    .default({ enabled: true, maxUnavailable: 1 }),
   networkPolicy: z
     .strictObject({
       /**
@@ -159,6 +259,17 @@ export const ValuesSchema = z.strictObject({
           labels: Labels,
         })
         .default({ enabled: false, interval: '30s', labels: {} }),
+      /**
+       * A PodMonitor for the tenants' proxies, where `mcp_proxy_*` (and the alerts on it) come from:
+       * made with the ServiceMonitor, with its interval and labels, unless turned off here.
+       */
+      podMonitor: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** Namespaces whose tenants are scraped; every namespace when empty. */
+          namespaces: z.array(z.string().min(1)).default([]),
+        })
+        .default({ enabled: true, namespaces: [] }),
       prometheusRule: z
         .strictObject({ enabled: z.boolean().default(false), labels: Labels })
         .default({ enabled: false, labels: {} }),
@@ -166,6 +277,7 @@ export const ValuesSchema = z.strictObject({
     .default({
       port: 8081,
       serviceMonitor: { enabled: false, interval: '30s', labels: {} },
+      podMonitor: { enabled: true, namespaces: [] },
       prometheusRule: { enabled: false, labels: {} },
     }),
 });
@@ -177,5 +289,12 @@ export const DEFAULT_VALUES: Values = ValuesSchema.parse({});
 
 /** `values.schema.json`: JSON Schema draft 7, which every Helm 3 validates values against. */
 export function valuesJsonSchema(): unknown {
-  return z.toJSONSchema(ValuesSchema, { target: 'draft-7', io: 'input' });
+  return z.toJSONSchema(ValuesSchema, {
+    target: 'draft-7',
+    io: 'input',
+    // JSON Schema cannot say a refinement; this one it can say in its own terms.
+    override: ({ zodSchema, jsonSchema }) => {
+      if (zodSchema === PodLabelKey) jsonSchema.not = { pattern: RESERVED_LABEL.source };
+    },
+  });
 }

@@ -117,7 +117,7 @@ fetch_prometheus_operator_crds() {
   local dir="$cache/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION" src
   src="$(go mod download -json "github.com/prometheus-operator/prometheus-operator@v$PROMETHEUS_OPERATOR_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
   mkdir -p "$dir/crds.tmp"
-  cp "$src"/example/prometheus-operator-crd/monitoring.coreos.com_{servicemonitors,prometheusrules}.yaml "$dir/crds.tmp/"
+  cp "$src"/example/prometheus-operator-crd/monitoring.coreos.com_{servicemonitors,podmonitors,prometheusrules}.yaml "$dir/crds.tmp/"
   chmod u+w "$dir"/crds.tmp/*
   rm -rf "$dir/crds"
   mv "$dir/crds.tmp" "$dir/crds"
@@ -160,7 +160,7 @@ only="${1:-all}"
 case "$only" in all | kubernetes) phase "kube-apiserver, kube-controller-manager, kubectl $K8S_VERSION" "$cache/kubernetes-$K8S_VERSION/bin/kubectl" build_kubernetes ;; esac
 case "$only" in all | etcd) phase "etcd $ETCD_VERSION" "$cache/etcd-$ETCD_VERSION/bin/etcd" build_etcd ;; esac
 case "$only" in all | helm) phase "helm $HELM_VERSION" "$cache/helm-$HELM_VERSION/bin/helm" build_helm ;; esac
-case "$only" in all | prometheus-operator) phase "prometheus-operator CRDs $PROMETHEUS_OPERATOR_VERSION" "$cache/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION/crds" fetch_prometheus_operator_crds ;; esac
+case "$only" in all | prometheus-operator) phase "prometheus-operator CRDs $PROMETHEUS_OPERATOR_VERSION" "$cache/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION/crds/monitoring.coreos.com_podmonitors.yaml" fetch_prometheus_operator_crds ;; esac
 case "$only" in all | keycloak) phase "keycloak $KEYCLOAK_VERSION" "$cache/keycloak-$KEYCLOAK_VERSION/bin/kc.sh" fetch_keycloak ;; esac
 case "$only" in all | node) phase "Node $NODE_LTS_VERSION" "$node_bin/node" fetch_node ;; esac
 case "$only" in all | inspector) phase "MCP Inspector $INSPECTOR_VERSION" "$cache/inspector-$INSPECTOR_VERSION/node_modules/.bin/mcp-inspector" fetch_inspector ;; esac

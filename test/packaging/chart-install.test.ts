@@ -72,8 +72,11 @@ beforeAll(() => {
 }, 90_000);
 
 afterAll(() => {
-  helm(['uninstall', release, '-n', namespace, '--ignore-not-found']);
-  for (const ns of [namespace, otherNamespace]) deleteNamespace(ns);
+  for (const ns of [namespace, otherNamespace]) {
+    for (const name of helmOk(['list', '-q', '-n', ns]).split('\n').filter(Boolean))
+      helm(['uninstall', name, '-n', ns, '--ignore-not-found']);
+    deleteNamespace(ns);
+  }
 });
 
 describe('the Helm chart on the real API server', () => {
@@ -90,35 +93,56 @@ describe('the Helm chart on the real API server', () => {
     );
   });
 
-  it('installs into its namespace beside another release, and uninstalls to nothing', () => {
-    helmOk(['install', release, CHART, '-n', namespace, '-f', '-'], JSON.stringify(CUSTOM_VALUES));
-    const objects = docs(helmOk(['get', 'manifest', release, '-n', namespace]));
-    const refs = objects.map(ref);
-    expect(refs).toEqual(
-      expect.arrayContaining([
-        `clusterrole.rbac.authorization.k8s.io/${release}`,
-        `clusterrolebinding.rbac.authorization.k8s.io/${release}`,
-        'deployment.apps/nextcloud-mcp-operator',
-        'servicemonitor.monitoring.coreos.com/nextcloud-mcp-operator',
-      ]),
-    );
-    const stored = JSON.parse(kubectlOk(['get', '-n', namespace, '-o', 'json', ...refs])).items;
-    expect(stored.map(ref).sort()).toEqual([...refs].sort());
-    for (const object of stored) {
-      expect(object.metadata.annotations['meta.helm.sh/release-name'], ref(object)).toBe(release);
-      expect(object.metadata.labels['app.kubernetes.io/instance'], ref(object)).toBe(release);
-    }
+  it('installs beside releases of the same name elsewhere and of another name beside it, each bound to its own account, and uninstalls to nothing', () => {
+    // The hard cases for names: the same release name in another namespace, another name in the same one.
+    const releases = [
+      { name: release, namespace },
+      { name: release, namespace: otherNamespace },
+      { name: unique('ncmcp'), namespace },
+    ];
+    for (const { name, namespace: ns } of releases)
+      helmOk(['install', name, CHART, '-n', ns, '-f', '-'], JSON.stringify(CUSTOM_VALUES));
+    const installed = releases.map(({ name, namespace: ns }) => {
+      const objects = docs(helmOk(['get', 'manifest', name, '-n', ns]));
+      const stored = JSON.parse(kubectlOk(['get', '-n', ns, '-o', 'json', ...objects.map(ref)])).items;
+      expect(stored.map(ref).sort()).toEqual(objects.map(ref).sort());
+      for (const object of stored) {
+        expect(object.metadata.annotations['meta.helm.sh/release-name'], ref(object)).toBe(name);
+        expect(object.metadata.annotations['meta.helm.sh/release-namespace'], ref(object)).toBe(ns);
+        expect(object.metadata.labels['app.kubernetes.io/instance'], ref(object)).toBe(name);
+      }
+      const fullname = `${name}-nextcloud-mcp-operator`;
+      expect(objects.map(ref)).toEqual(
+        expect.arrayContaining([
+          `clusterrole.rbac.authorization.k8s.io/${ns}:${fullname}`,
+          `clusterrolebinding.rbac.authorization.k8s.io/${ns}:${fullname}`,
+          `deployment.apps/${fullname}`,
+          `poddisruptionbudget.policy/${fullname}`,
+          `servicemonitor.monitoring.coreos.com/${fullname}`,
+          `podmonitor.monitoring.coreos.com/${fullname}-tenants`,
+        ]),
+      );
+      // The API server's own verdict: the release's account may do what the operator does.
+      const account = `system:serviceaccount:${ns}:${fullname}`;
+      for (const check of [
+        ['watch', 'nextcloudmcps.nextcloud-mcp.io', '--all-namespaces'],
+        ['update', 'leases.coordination.k8s.io', `-n=${ns}`],
+      ])
+        expect(kubectl(['auth', 'can-i', ...check, `--as=${account}`]).stdout.trim(), check.join(' ')).toBe(
+          'yes',
+        );
+      return { ns, refs: objects.map(ref) };
+    });
     // The CRD was there before (crds/ is skipped then), and Helm owns none of it.
     expect(kubectl(['get', CRD]).status).toBe(0);
 
-    // A second release elsewhere must not trip over objects the first one owns.
-    const second = helm(['install', unique('ncmcp'), CHART, '-n', otherNamespace, '--dry-run=server']);
-    expect(second.status, second.stderr).toBe(0);
-
-    helmOk(['uninstall', release, '-n', namespace, '--wait', '--timeout=60s']);
-    expect(kubectlOk(['get', '-n', namespace, '--ignore-not-found', ...refs])).toBe('');
+    for (const [index, { name, namespace: ns }] of releases.entries()) {
+      helmOk(['uninstall', name, '-n', ns, '--wait', '--timeout=60s']);
+      const { refs } = installed[index] ?? { refs: [] };
+      expect(kubectlOk(['get', '-n', ns, '--ignore-not-found', ...refs])).toBe('');
+    }
     expect(kubectl(['get', CRD]).status).toBe(0);
-  }, 90_000);
+  }, 180_000);
 });
 
 describe('deploy/ (the manifests without Helm) on the real API server', () => {

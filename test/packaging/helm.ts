@@ -4,7 +4,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import { CHART } from '../../packaging/generate.js';
+import { operatorManifests } from '../../packaging/manifests.js';
+import { concreteSource, renderManifests } from '../../packaging/render.js';
+import { DEFAULT_VALUES, ValuesSchema } from '../../packaging/values.js';
 import { PEER_VERSIONS, peerPath } from '../../peers/cache.js';
 
 export interface Output {
@@ -42,6 +47,30 @@ export const kubectlOk = (args: readonly string[], input?: string): string =>
 /** What `helm template` and `helm lint` render for: the peers' Kubernetes, not Helm's built-in guess. */
 export const KUBE_VERSION = PEER_VERSIONS.K8S_VERSION;
 
+/** `helm template` of the chart for a release with these values (JSON is YAML, read from stdin). */
+export function template(release: string, namespace: string, values: object, extra: string[] = []) {
+  return docs(
+    helmOk(
+      ['template', release, CHART, '-n', namespace, '--kube-version', KUBE_VERSION, '-f', '-', ...extra],
+      JSON.stringify(values),
+    ),
+  );
+}
+
+const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+
+/** What the packaging model renders for the same release and values (Helm's coalescing first). */
+export function model(release: string, namespace: string, values: object) {
+  const merged = ValuesSchema.parse(coalesce(DEFAULT_VALUES, values));
+  const source = concreteSource(merged, {
+    name: release,
+    namespace,
+    chartVersion: version,
+    appVersion: version,
+  });
+  return docs(renderManifests(operatorManifests(source), merged));
+}
+
 /** Values a user would pass (`-f`): only what differs from values.yaml, every optional block set. */
 export const CUSTOM_VALUES = {
   image: { repository: 'registry.internal/mcp', tag: '9.9.9' },
@@ -52,6 +81,13 @@ export const CUSTOM_VALUES = {
   nodeSelector: { pool: 'system' },
   tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'system', effect: 'NoSchedule' }],
   podAnnotations: { team: 'platform' },
+  podLabels: { team: 'platform' },
+  priorityClassName: 'platform-critical',
+  // Merged into the defaults key by key: the rest of the hardened context stays.
+  podSecurityContext: { fsGroup: 65532 },
+  securityContext: { capabilities: { drop: ['ALL', 'NET_RAW'] } },
+  serviceAccount: { annotations: { 'example.com/role': 'operator' } },
+  podDisruptionBudget: { maxUnavailable: '50%' },
   tenantIngressDomains: 'acme.example,example.org',
   networkPolicy: {
     egress: {
@@ -73,6 +109,7 @@ export const CUSTOM_VALUES = {
   },
   metrics: {
     serviceMonitor: { enabled: true, labels: { release: 'prom' } },
+    podMonitor: { namespaces: ['tenant-a', 'tenant-b'] },
     prometheusRule: { enabled: true, labels: { release: 'prom' } },
   },
 };
@@ -113,7 +150,7 @@ export function restrictedNamespace(name: string): void {
 export const deleteNamespace = (name: string) =>
   kubectl(['delete', 'namespace', name, '--ignore-not-found', '--wait=false']);
 
-/** The Prometheus Operator's CRDs, so ServiceMonitor and PrometheusRule meet their real schemas. */
+/** The Prometheus Operator's CRDs, so ServiceMonitor, PodMonitor and PrometheusRule meet their real schemas. */
 export function installMonitoringCrds(): void {
   kubectlOk([
     'apply',
@@ -128,6 +165,7 @@ export function installMonitoringCrds(): void {
     '--for=condition=Established',
     '--timeout=60s',
     'crd/servicemonitors.monitoring.coreos.com',
+    'crd/podmonitors.monitoring.coreos.com',
     'crd/prometheusrules.monitoring.coreos.com',
   ];
   // kubectl wait fails at once, instead of waiting, on a CRD whose status has no conditions yet.

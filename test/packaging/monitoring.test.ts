@@ -1,9 +1,13 @@
+import type { V1Deployment, V1NetworkPolicy } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { tenant } from '../../dev/tenant-spec.js';
+import { desiredObjects } from '../../operator/desired.js';
 import { createOperatorMetrics } from '../../operator/metrics.js';
 import { ALERTS } from '../../packaging/alerts.js';
 import { grafanaDashboard } from '../../packaging/dashboard.js';
 import { createMetrics } from '../../proxy/metrics.js';
+import { model } from './helm.js';
 
 /**
  * Each program's registry, by the namespace its own metrics take. The tool server exports none
@@ -145,5 +149,46 @@ describe("the programs' metrics follow Prometheus conventions", () => {
         expect(SHARED_LABELS.has(label), `${metric.name}{${label}}`).toBe(true);
       }
     }
+  });
+});
+
+describe("the chart's PodMonitor", () => {
+  const chart = model('ops', 'ops', { metrics: { serviceMonitor: { enabled: true } } });
+  const podMonitor = chart.find((object) => object.kind === 'PodMonitor');
+  const tenantObjects = desiredObjects({
+    resource: tenant('acme', { metadata: { namespace: 'tenant-acme', uid: 'uid-1', generation: 1 } }),
+    operatorImage: 'img:1',
+    client: { id: 'mcp-acme', secret: 'secret' },
+  });
+  const of = <T>(kind: string) => tenantObjects.find((object) => object.kind === kind) as T;
+  const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
+    Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+  it("selects the operator's tenant pods, not the operator's own", () => {
+    const selector = podMonitor.spec.selector.matchLabels;
+    expect(matches(selector, of<V1Deployment>('Deployment').spec?.template.metadata?.labels)).toBe(true);
+    const operator = chart.find((object) => object.kind === 'Deployment');
+    expect(matches(selector, operator.spec.template.metadata.labels)).toBe(false);
+  });
+
+  it("scrapes the proxy's metrics port, which the tenant's NetworkPolicy lets any scraper reach", () => {
+    const [endpoint] = podMonitor.spec.podMetricsEndpoints;
+    expect(endpoint.path).toBe('/metrics');
+    const pod = of<V1Deployment>('Deployment').spec?.template.spec;
+    const port = pod?.containers
+      .flatMap((container) => container.ports ?? [])
+      .find((p) => p.name === endpoint.port);
+    expect(port?.containerPort).toBeGreaterThan(0);
+    const policy = of<V1NetworkPolicy>('NetworkPolicy').spec;
+    const podLabels = of<V1Deployment>('Deployment').spec?.template.metadata?.labels;
+    expect(matches(policy?.podSelector?.matchLabels ?? {}, podLabels)).toBe(true);
+    // A rule without sources admits any; the typed client names the field `_from`, the API `from`.
+    const open = policy?.ingress?.filter((rule) => {
+      const { from, _from } = rule as { from?: unknown[]; _from?: unknown[] };
+      return !from?.length && !_from?.length;
+    });
+    const reaches = (p: { port?: number | string }) =>
+      p.port === port?.containerPort || p.port === port?.name;
+    expect(open?.some((rule) => rule.ports?.some(reaches))).toBe(true);
   });
 });
