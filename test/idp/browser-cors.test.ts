@@ -166,6 +166,15 @@ describe.runIf(chromiumAvailable())('a browser-based client across origins', () 
     expect(connected.body).toContain('"protocolVersion"');
     expect(connected.headers['mcp-session-id']).toBeTruthy();
 
+    const revoked = ok(
+      await fetchIn(page, discovery.revocation_endpoint ?? '', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: 'not-a-token', client_id: clientId }).toString(),
+      }),
+    );
+    expect(revoked.status).toBe(200);
+
     // Another origin may not read a registration tied to the client's origin, nor use its client
     // at the token endpoint, nor reach the proxy, which trusts only its allowed origins.
     const other = await browser.newPage();
