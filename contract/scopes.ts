@@ -38,6 +38,40 @@ export const APPS: readonly App[] = Object.keys(APP_LEVELS) as App[];
 /** A tool scope, `<app>:<level>`, e.g. `notes:read`. */
 export type Scope = { [A in App]: `${A}:${(typeof APP_LEVELS)[A][number]}` }[App];
 
+/**
+ * What each scope lets a client do, in the words a person sees on a consent page; typed so a new
+ * app or level cannot ship without one.
+ */
+export const SCOPE_DESCRIPTIONS: Readonly<Record<Scope, string>> = {
+  'notes:read': 'Read your notes',
+  'notes:write': 'Create, change and delete your notes',
+  'calendar:read': 'Read your calendars and events',
+  'calendar:write': 'Create, change and delete calendar events',
+  'todo:read': 'Read your tasks',
+  'todo:write': 'Create, change and delete tasks',
+  'contacts:read': 'Read your address books and contacts',
+  'contacts:write': 'Create, change and delete contacts',
+  'files:read': 'Read and download your files',
+  'files:write': 'Upload, change, move and delete your files',
+  'sharing:read': 'See what you share and what is shared with you',
+  'sharing:write': 'Create, change and remove shares, including public links',
+  'deck:read': 'Read your Deck boards and cards',
+  'deck:write': 'Create, change and delete Deck boards and cards',
+  'tables:read': 'Read your tables and their rows',
+  'tables:write': 'Add, change and delete table rows',
+  'cookbook:read': 'Read your recipes',
+  'cookbook:write': 'Import, create, change and delete recipes',
+  'talk:read': 'Read your Talk conversations and messages',
+  'talk:write': 'Send Talk messages and manage conversations',
+  'mail:read': 'Read your mail accounts, mailboxes and messages',
+  'mail:write': 'Flag, tag, move and delete your mail',
+  'mail:send': 'Send mail in your name',
+  'news:read': 'Read your news feeds and items',
+  'collectives:read': 'Read your collectives and their pages',
+  'collectives:write': 'Create, change and delete collectives and pages',
+  'search:read': 'Search across the apps you also allow reading',
+};
+
 /** True when `value` names an app in {@link APPS}. */
 export function isApp(value: string): value is App {
   return Object.hasOwn(APP_LEVELS, value);

@@ -4,10 +4,12 @@ import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify } from 'jose
 import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { ALL_SCOPES } from '../contract/index.js';
+import { clientBasedCors, registrationCors } from './cors.js';
 import { handleInteraction } from './interactions.js';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+const REGISTRATION_ROUTE = '/reg';
 
 export interface EmbeddedIdpOptions {
   /** The protected resource MCP clients ask tokens for (`<proxy public URL>/mcp`). */
@@ -42,7 +44,7 @@ export interface EmbeddedIdp {
  * the operator manages: authorization code + PKCE, MCP clients identified by Client ID Metadata
  * Documents (an https URL as `client_id`) or else by open dynamic client registration, RFC 8707
  * resource indicators (JWT access tokens whose `aud` is the resource), the
- * tool scopes, introspection, and an RFC 8693 token-exchange grant that mints Nextcloud-audience
+ * tool scopes, introspection, CORS for browser-based clients, and an RFC 8693 token-exchange grant that mints Nextcloud-audience
  * tokens for the proxy's client. For one machine only: never the IdP inside Kubernetes.
  */
 export async function startEmbeddedIdp(options: EmbeddedIdpOptions): Promise<EmbeddedIdp> {
@@ -52,7 +54,14 @@ export async function startEmbeddedIdp(options: EmbeddedIdpOptions): Promise<Emb
   };
   const publicKey = await importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e }, 'RS256');
   const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    // A busy port rejects (EADDRINUSE, with the port) instead of crashing the process.
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const ttl = options.accessTokenTtlSeconds ?? 3600;
   const toolScopes = ALL_SCOPES.join(' ');
@@ -73,6 +82,8 @@ export async function startEmbeddedIdp(options: EmbeddedIdpOptions): Promise<Emb
     claims: { openid: ['sub'], profile: ['preferred_username', 'name'] },
     cookies: { keys: [crypto.randomUUID()] },
     pkce: { required: () => true },
+    routes: { registration: REGISTRATION_ROUTE },
+    clientBasedCORS: clientBasedCors,
     features: {
       devInteractions: { enabled: false },
       // Deprecated by MCP 2026-07-28 but still what most clients do when CIMD is not advertised.
@@ -126,6 +137,7 @@ export async function startEmbeddedIdp(options: EmbeddedIdpOptions): Promise<Emb
     ttl: { AccessToken: ttl, AuthorizationCode: 60, Grant: 86_400, Interaction: 600, Session: 86_400 },
   });
 
+  registrationCors(provider, REGISTRATION_ROUTE);
   provider.registerGrantType(
     TOKEN_EXCHANGE,
     (ctx) => exchange(ctx as unknown as KoaContextWithOIDC, publicKey, options),
