@@ -99,8 +99,8 @@ Nextcloud MCP is running on this machine.
 
 Connect MCP Inspector 2.x (it needs Node 22.19 or newer):
   npx @modelcontextprotocol/inspector ${inspector}
-  With an older Node (see node --version), let npx bring Node 22 along:
-  npx -y -p node@22 -p @modelcontextprotocol/inspector -- mcp-inspector ${inspector}
+  With an older Node (see node --version), let npx bring Node 24 (the LTS) along:
+  npx -y -p node@24 -p @modelcontextprotocol/inspector -- mcp-inspector ${inspector}
   It opens its web UI in your browser. On the server card ${card} ("Disconnected"), flip
   the switch: it registers itself and sends you to sign in here. Sign in, press "Allow",
   and back in the Inspector the card says "Connected" ("Authorization complete");

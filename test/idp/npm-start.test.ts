@@ -120,7 +120,7 @@ describe('npm start', () => {
       );
       expect(steps).toContain('Node 22.19 or newer');
       expect(steps).toContain(`npx @modelcontextprotocol/inspector --transport http --server-url ${mcpUrl}`);
-      expect(steps).toContain('npx -y -p node@22 -p @modelcontextprotocol/inspector -- mcp-inspector');
+      expect(steps).toContain('npx -y -p node@24 -p @modelcontextprotocol/inspector -- mcp-inspector');
       // Every quoted label is one the Inspector's UI has, word for word.
       const labels = [...steps.matchAll(/"([^"]+)"/g)].map((match) => match[1] ?? '');
       expect(labels).toEqual(['Disconnected', 'Allow', 'Connected', 'Authorization complete', 'Tools']);

@@ -17,7 +17,7 @@ async function startInspectorWeb(
   home: string,
 ): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
-    peerPath('inspectorNode'),
+    peerPath('ltsNode'),
     [peerPath('inspector'), '--web', '--transport', 'http', '--server-url', serverUrl],
     {
       // Only what it needs, on ports of this run (its sandbox and app origin on any free one).
