@@ -62,6 +62,104 @@ export interface IdentitySpec {
   readonly registration?: RegistrationIdentity;
 }
 
+/** A Kubernetes quantity as the CRD admits it: `"250m"`, `"0.5"`, `1`, `"256Mi"`. */
+export type Quantity = string | number;
+
+/** Requests or limits of one container. */
+export interface Quantities {
+  readonly cpu?: Quantity;
+  readonly memory?: Quantity;
+}
+
+/** One container's requests and limits; what is left out keeps `DEFAULT_RESOURCES`' value. */
+export interface ContainerResources {
+  readonly requests?: Quantities;
+  readonly limits?: Quantities;
+}
+
+/**
+ * What the tenant containers get unless `spec.pod.resources` says otherwise, quantity by quantity.
+ * The CRD's memory rule names the 192Mi limit too: a request above it needs a limit of its own.
+ */
+export const DEFAULT_RESOURCES = {
+  requests: { cpu: '50m', memory: '96Mi' },
+  limits: { memory: '192Mi' },
+} as const satisfies ContainerResources;
+
+/** A label or field requirement of a node selector term (operators as Kubernetes has them). */
+export interface SelectorRequirement<Operator extends string> {
+  readonly key: string;
+  readonly operator: Operator;
+  readonly values?: readonly string[];
+}
+
+export interface LabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly SelectorRequirement<'In' | 'NotIn' | 'Exists' | 'DoesNotExist'>[];
+}
+
+type NodeOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+export interface NodeSelectorTerm {
+  readonly matchExpressions?: readonly SelectorRequirement<NodeOperator>[];
+  readonly matchFields?: readonly SelectorRequirement<NodeOperator>[];
+}
+
+export interface PodAffinityTerm {
+  readonly labelSelector?: LabelSelector;
+  readonly namespaceSelector?: LabelSelector;
+  readonly namespaces?: readonly string[];
+  readonly topologyKey: string;
+  readonly matchLabelKeys?: readonly string[];
+  readonly mismatchLabelKeys?: readonly string[];
+}
+
+export interface PodAffinityTerms {
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: readonly PodAffinityTerm[];
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly {
+    readonly weight: number;
+    readonly podAffinityTerm: PodAffinityTerm;
+  }[];
+}
+
+/** A pod's `spec.affinity`, typed as Kubernetes has it, so the API server checks it at admission. */
+export interface Affinity {
+  readonly nodeAffinity?: {
+    readonly requiredDuringSchedulingIgnoredDuringExecution?: {
+      readonly nodeSelectorTerms: readonly NodeSelectorTerm[];
+    };
+    readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly {
+      readonly weight: number;
+      readonly preference: NodeSelectorTerm;
+    }[];
+  };
+  readonly podAffinity?: PodAffinityTerms;
+  readonly podAntiAffinity?: PodAffinityTerms;
+}
+
+export interface Toleration {
+  readonly key?: string;
+  readonly operator?: 'Equal' | 'Exists';
+  readonly value?: string;
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  readonly tolerationSeconds?: number;
+}
+
+/**
+ * `spec.pod`: what a platform team tunes on a tenant's pods. Each field goes into the Deployment's
+ * pod template as it is (resources quantity by quantity over `DEFAULT_RESOURCES`); labels and
+ * annotations cannot take the operator's own keys (the CRD refuses them).
+ */
+export interface PodTuning {
+  readonly resources?: { readonly proxy?: ContainerResources; readonly server?: ContainerResources };
+  readonly imagePullSecrets?: readonly { readonly name: string }[];
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly tolerations?: readonly Toleration[];
+  readonly affinity?: Affinity;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly priorityClassName?: string;
+}
+
 /** `spec` of a NextcloudMcp: one tenant's MCP endpoint. */
 export interface NextcloudMcpSpec {
   readonly nextcloud: { readonly url: string; readonly audience?: string };
@@ -74,7 +172,15 @@ export interface NextcloudMcpSpec {
   readonly replicas?: number;
   /** Overrides the image the operator itself runs with. */
   readonly image?: string;
-  readonly ingress?: { readonly className?: string; readonly host?: string; readonly tlsSecretName?: string };
+  /** How the tenant's pods are scheduled, sized and marked; see `PodTuning`. */
+  readonly pod?: PodTuning;
+  readonly ingress?: {
+    readonly className?: string;
+    readonly host?: string;
+    readonly tlsSecretName?: string;
+    /** The Ingress's own annotations (cert-manager's issuer, the controller's timeouts and buffering). */
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
   /**
    * Browser origins besides publicUrl's whose pages may call the endpoint; passed, with publicUrl's,
    * to the proxy as `ALLOWED_ORIGINS`.

@@ -4,6 +4,8 @@
  * needs no apply: a steady-state reconcile makes no write.
  */
 export function satisfies(desired: unknown, observed: unknown): boolean {
+  // The API server stores no empty list or map (Go's omitempty): asking for one asks for nothing.
+  if (observed === undefined && isEmpty(desired)) return true;
   if (Array.isArray(desired)) {
     return (
       Array.isArray(observed) &&
@@ -19,3 +21,8 @@ export function satisfies(desired: unknown, observed: unknown): boolean {
   }
   return desired === observed;
 }
+
+const isEmpty = (value: unknown) =>
+  Array.isArray(value)
+    ? value.length === 0
+    : typeof value === 'object' && value !== null && Object.keys(value).length === 0;

@@ -21,6 +21,7 @@ import {
   RESTRICTED_POD_SECURITY,
   RUNTIME_NODE_OPTIONS,
 } from '../contract/index.js';
+import { containerResources, podSpecTuning } from './pod-tuning.js';
 
 /** What the reconciler learned before computing the desired objects. */
 export interface DesiredInput {
@@ -230,8 +231,13 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
         replicas,
         selector: { matchLabels: labelsFor(resource) },
         template: {
-          metadata: { labels: labelsFor(resource), annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
+          // The operator's own keys last: they select the pods and roll them (the CRD refuses them too).
+          metadata: {
+            labels: { ...spec.pod?.labels, ...labelsFor(resource) },
+            annotations: { ...spec.pod?.annotations, [CONFIG_HASH_ANNOTATION]: configHash },
+          },
           spec: {
+            ...podSpecTuning(spec.pod),
             serviceAccountName: name,
             automountServiceAccountToken: false,
             securityContext: RESTRICTED_POD_SECURITY,
@@ -243,7 +249,7 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
                 ],
                 readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
                 livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10 },
-                resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '192Mi' } },
+                resources: containerResources(spec.pod?.resources?.proxy),
                 volumeMounts: [
                   { name: 'tmp', mountPath: '/tmp' },
                   { name: 'client', mountPath: SECRET_MOUNT, readOnly: true },
@@ -262,7 +268,7 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
                   periodSeconds: 30,
                   timeoutSeconds: 5,
                 },
-                resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '192Mi' } },
+                resources: containerResources(spec.pod?.resources?.server),
               }),
             ],
             volumes: [
@@ -313,7 +319,10 @@ export function desiredObjects(input: DesiredInput): OwnedObject[] {
     objects.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: metadata(),
+      metadata: {
+        ...metadata(),
+        ...(spec.ingress.annotations ? { annotations: { ...spec.ingress.annotations } } : {}),
+      },
       spec: {
         ...(spec.ingress.className ? { ingressClassName: spec.ingress.className } : {}),
         rules: [

@@ -39,4 +39,10 @@ describe('comparing desired and observed objects', () => {
     dropped.spec?.template.spec?.containers.pop();
     expect(satisfies(deployment, dropped)).toBe(false);
   });
+
+  it('takes an empty list or map asked for as held by an object that leaves it out, as the API server does', () => {
+    expect(satisfies({ spec: { nodeSelector: {}, tolerations: [] } }, { spec: {} })).toBe(true);
+    expect(satisfies({ spec: { nodeSelector: { pool: 'a' } } }, { spec: {} })).toBe(false);
+    expect(satisfies({ spec: { tolerations: [] } }, { spec: { tolerations: [{ key: 'k' }] } })).toBe(false);
+  });
 });

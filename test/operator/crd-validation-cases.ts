@@ -13,7 +13,7 @@ export const EXACTLY_ONE =
 export const ORIGINS =
   'allowedOrigins must be browser origins: https://host[:port], or http:// on localhost, 127.0.0.1 or [::1]; lowercase, no path, no wildcard';
 /** `text` matched literally in a RegExp. */
-const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+export const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 export const HTTPS = 'publicUrl must use https unless its host is loopback or ends in .local';
 export const TRUSTED_DOMAINS =
   'trustedDomains must be host names: lowercase, optionally "*." + a domain; no scheme, port, path or other wildcard';

@@ -1,19 +1,10 @@
-import { readFileSync } from 'node:fs';
-import type https from 'node:https';
-import {
-  ApiException,
-  ApiextensionsV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
-import { Agent } from 'undici';
+import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
+import { CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../../contract/index.js';
 import { tenant } from '../../dev/tenant-spec.js';
 import { eventually, startClusterWithCrd, type TestCluster, testNamespace } from './cluster.js';
+import { crdUnder, installCrdCopy } from './crd-copy.js';
+import { FULLY_TUNED, TUNING_INVALID } from './crd-tuning-cases.js';
 import {
   cimd,
   EXACTLY_ONE,
@@ -40,10 +31,16 @@ interface Status {
 describe('the CRD refuses bad specs at the API server', () => {
   let api: TestCluster;
   let custom: CustomObjectsApi;
+  let copy: Awaited<ReturnType<typeof installCrdCopy>>;
+  let group = '';
   let ns = 'tenant-validation';
-  const where = () => ({ group: CRD_GROUP, version: CRD_VERSION, plural: CRD_PLURAL, namespace: ns });
+  const where = () => ({ group, version: CRD_VERSION, plural: CRD_PLURAL, namespace: ns });
   // Specs here are whole, and many invalid on purpose: they replace the builder's.
-  const body = (name: string, spec: object) => ({ ...tenant(name), spec });
+  const body = (name: string, spec: object) => ({
+    ...tenant(name),
+    apiVersion: `${group}/${CRD_VERSION}`,
+    spec,
+  });
   const create = (name: string, spec: object) =>
     custom.createNamespacedCustomObject({ ...where(), body: body(name, spec) }) as Promise<NextcloudMcp>;
   const get = (name: string) =>
@@ -72,26 +69,29 @@ describe('the CRD refuses bad specs at the API server', () => {
     api = cluster.api;
     ns = await testNamespace(cluster.config, ns);
     custom = cluster.config.makeApiClient(CustomObjectsApi);
+    copy = await installCrdCopy(cluster.config, 'v');
+    group = copy.group;
   });
   afterAll(async () => {
+    await copy?.remove();
     await api?.stop();
   });
 
-  it.each(INVALID)(
+  it.each([...INVALID, ...TUNING_INVALID])(
     'refuses %s with 422 naming the field, storing nothing',
     async (label, spec, field, reason, message) => {
       // Each case its own name, so one wrongly accepted spec cannot fail the others.
       const name = `bad-${label.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.replace(/-$/, '');
       const status = await refusal(create(name, spec));
       expect(status).toMatchObject({ code: 422, reason: 'Invalid' });
-      expect(status.details).toMatchObject({ name, group: CRD_GROUP, kind: 'NextcloudMcp' });
+      expect(status.details).toMatchObject({ name, group, kind: 'NextcloudMcp' });
       // A field can break several keywords at once (pattern and format): one cause must be this one.
       const cause = status.details?.causes.find(
         (candidate) =>
           candidate.field === field && candidate.reason === reason && message.test(candidate.message),
       );
       expect(cause, JSON.stringify(status.details?.causes)).toBeDefined();
-      expect(status.message).toContain(`NextcloudMcp.nextcloud-mcp.io "${name}" is invalid: `);
+      expect(status.message).toContain(`NextcloudMcp.${group} "${name}" is invalid: `);
       expect(status.message).toContain(`${field}: ${cause?.message}`);
       await expect(get(name)).rejects.toMatchObject({ code: 404 });
     },
@@ -183,6 +183,13 @@ describe('the CRD refuses bad specs at the API server', () => {
   ])('accepts %s as the identity mode', async (label, spec) => {
     const name = `mode-${label.split(' ')[0]?.toLowerCase()}`;
     expect((await create(name, spec)).metadata?.name).toBe(name);
+  });
+
+  it('accepts a tenant tuning every pod field, and stores it as given', async () => {
+    const created = await create('tuned', FULLY_TUNED);
+    expect(created.spec.pod).toEqual(FULLY_TUNED.pod);
+    const ingress = { annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' } };
+    expect((await create('ingress-annotated', { ...valid, ingress })).spec.ingress).toEqual(ingress);
   });
 
   it('fills in the declared defaults and prunes unknown fields', async () => {
@@ -300,60 +307,30 @@ describe('the CRD refuses bad specs at the API server', () => {
  */
 describe('a changed CRD', () => {
   let api: TestCluster;
-  let config: KubeConfig;
   let custom: CustomObjectsApi;
-  const group = `c${Date.now().toString(36)}.nextcloud-mcp.test`;
-  const crd = () => {
-    const copy = parse(readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'));
-    copy.metadata.name = `${CRD_PLURAL}.${group}`;
-    copy.spec.group = group;
-    return copy;
-  };
-  let where = { group, version: CRD_VERSION, plural: CRD_PLURAL, namespace: 'tenant-crd-change' };
-  /** Server-side applies a CRD document as `kubectl apply --server-side` sends it (raw, not typed). */
-  const applyCrd = async (document: unknown) => {
-    const options: https.RequestOptions = {};
-    await config.applyToHTTPSOptions(options);
-    return fetch(
-      `${api.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${CRD_PLURAL}.${group}?fieldManager=test&force=true`,
-      {
-        method: 'PATCH',
-        headers: {
-          'content-type': 'application/apply-patch+yaml',
-          ...(options.headers as Record<string, string>),
-        },
-        body: JSON.stringify(document),
-        dispatcher: new Agent({ connect: { ca: options.ca } }),
-      } as unknown as RequestInit,
-    );
-  };
+  let copy: Awaited<ReturnType<typeof installCrdCopy>>;
+  let where = { group: '', version: CRD_VERSION, plural: CRD_PLURAL, namespace: 'tenant-crd-change' };
+  const crd = () => crdUnder(where.group);
+  const applyCrd = (document: unknown) => copy.apply(document);
   const get = () => custom.getNamespacedCustomObject({ ...where, name: 'acme' }) as Promise<NextcloudMcp>;
 
   beforeAll(async () => {
     const cluster = await startClusterWithCrd();
     api = cluster.api;
-    config = cluster.config;
-    where = { ...where, namespace: await testNamespace(config, 'tenant-crd-change') };
-    custom = config.makeApiClient(CustomObjectsApi);
-    expect((await applyCrd(crd())).status).toBe(201);
-    await eventually(async () => {
-      const current = await config
-        .makeApiClient(ApiextensionsV1Api)
-        .readCustomResourceDefinition({ name: `${CRD_PLURAL}.${group}` });
-      return (
-        current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined
-      );
-    });
+    custom = cluster.config.makeApiClient(CustomObjectsApi);
+    copy = await installCrdCopy(cluster.config, 'c');
+    where = {
+      ...where,
+      group: copy.group,
+      namespace: await testNamespace(cluster.config, 'tenant-crd-change'),
+    };
     await custom.createNamespacedCustomObject({
       ...where,
-      body: { ...tenant('acme', { spec: valid }), apiVersion: `${group}/${CRD_VERSION}` },
+      body: { ...tenant('acme', { spec: valid }), apiVersion: `${copy.group}/${CRD_VERSION}` },
     });
   });
   afterAll(async () => {
-    await config
-      ?.makeApiClient(ApiextensionsV1Api)
-      .deleteCustomResourceDefinition({ name: `${CRD_PLURAL}.${group}` })
-      .catch(() => undefined);
+    await copy?.remove();
     await api?.stop();
   });
 
@@ -407,7 +384,7 @@ describe('a changed CRD', () => {
     // A new object has no old self: the transition rule does not run on create.
     await custom.createNamespacedCustomObject({
       ...where,
-      body: { ...tenant('fresh', { spec: valid }), apiVersion: `${group}/${CRD_VERSION}` },
+      body: { ...tenant('fresh', { spec: valid }), apiVersion: `${where.group}/${CRD_VERSION}` },
     });
   });
 });

@@ -14,7 +14,9 @@ import {
 
 interface Schema {
   type?: string;
+  description?: string;
   properties?: Record<string, Schema>;
+  additionalProperties?: Schema;
   items?: Schema;
   enum?: unknown[];
   required?: string[];
@@ -49,7 +51,79 @@ const fullSpec: Complete<NextcloudMcpSpec> = {
   auth: { mode: 'exchange' },
   replicas: 2,
   image: 'registry.example/nextcloud-mcp:1',
-  ingress: { className: 'nginx', host: 'mcp.example', tlsSecretName: 'tls' },
+  pod: {
+    resources: {
+      proxy: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: 1, memory: '256Mi' } },
+      server: { requests: { cpu: '0.5', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
+    },
+    imagePullSecrets: [{ name: 'registry' }],
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [
+      { key: 'dedicated', operator: 'Equal', value: 'mcp', effect: 'NoExecute', tolerationSeconds: 60 },
+    ],
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            {
+              matchExpressions: [{ key: 'pool', operator: 'In', values: ['mcp'] }],
+              matchFields: [{ key: 'metadata.name', operator: 'NotIn', values: ['node-1'] }],
+            },
+          ],
+        },
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 10,
+            preference: {
+              matchExpressions: [{ key: 'ssd', operator: 'Exists', values: [] }],
+              matchFields: [],
+            },
+          },
+        ],
+      },
+      podAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          {
+            labelSelector: {
+              matchLabels: { app: 'nextcloud' },
+              matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }],
+            },
+            namespaceSelector: { matchLabels: { team: 'a' }, matchExpressions: [] },
+            namespaces: ['nextcloud'],
+            topologyKey: 'topology.kubernetes.io/zone',
+            matchLabelKeys: ['pod-template-hash'],
+            mismatchLabelKeys: ['tenant'],
+          },
+        ],
+        preferredDuringSchedulingIgnoredDuringExecution: [],
+      },
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [],
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            podAffinityTerm: {
+              labelSelector: { matchLabels: { 'app.kubernetes.io/instance': 'acme' }, matchExpressions: [] },
+              namespaceSelector: { matchLabels: {}, matchExpressions: [] },
+              namespaces: [],
+              topologyKey: 'kubernetes.io/hostname',
+              matchLabelKeys: [],
+              mismatchLabelKeys: [],
+            },
+          },
+        ],
+      },
+    },
+    annotations: { 'sidecar.istio.io/inject': 'false' },
+    labels: { team: 'platform' },
+    priorityClassName: 'tenant-high',
+  },
+  ingress: {
+    className: 'nginx',
+    host: 'mcp.example',
+    tlsSecretName: 'tls',
+    annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' },
+  },
   excludedTags: ['private'],
   allowedOrigins: ['https://app.example'],
 };
@@ -79,6 +153,10 @@ function compare(value: unknown, schema: Schema, path: string, problems: string[
     return;
   }
   if (typeof value !== 'object' || value === null) return;
+  if (schema.additionalProperties) {
+    if (schema.additionalProperties.type !== 'string') problems.push(`${path}: a map of other than strings`);
+    return;
+  }
   const properties = schema.properties ?? {};
   for (const key of Object.keys(value)) {
     if (!(key in properties)) problems.push(`${path}.${key}: in the type, not in the schema`);
@@ -103,9 +181,36 @@ describe('the NextcloudMcp CRD', () => {
     expect(version.subresources).toEqual({ status: {} });
     expect(version.additionalPrinterColumns.map((column: { name: string }) => column.name)).toEqual([
       'Ready',
+      'Reason',
       'Endpoint',
       'Age',
     ]);
+  });
+
+  it("shows the Ready condition's reason with -o wide only", () => {
+    const reason = version.additionalPrinterColumns.find(
+      (column: { name: string }) => column.name === 'Reason',
+    );
+    expect(reason).toMatchObject({
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+      priority: 1,
+    });
+  });
+
+  it('describes every field, so kubectl explain explains each', () => {
+    const undescribed: string[] = [];
+    const walk = (node: Schema, path: string) => {
+      for (const [key, child] of Object.entries(node.properties ?? {})) {
+        // The API server allows no description on metadata, only name's and generateName's schemas.
+        if (!child.description && path + key !== 'metadata') undescribed.push(`${path}${key}`);
+        walk(child, `${path}${key}.`);
+      }
+      if (node.items) walk(node.items, path.replace(/\.$/, '[].'));
+      if (node.additionalProperties) walk(node.additionalProperties, path.replace(/\.$/, '{}.'));
+    };
+    walk(root, '');
+    expect(undescribed).toEqual([]);
   });
 
   it('has exactly the fields of the TypeScript types', () => {

@@ -2,7 +2,13 @@ import type { V1Deployment, V1Ingress } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { NextcloudMcp } from '../../contract/index.js';
 import { tenant } from '../../dev/tenant-spec.js';
-import { CONFIG_HASH_ANNOTATION, type DesiredInput, desiredObjects } from '../../operator/desired.js';
+import {
+  APPLIED_HASH_ANNOTATION,
+  CONFIG_HASH_ANNOTATION,
+  type DesiredInput,
+  desiredObjects,
+  labelsFor,
+} from '../../operator/desired.js';
 
 const resource: NextcloudMcp = tenant('acme', {
   metadata: { namespace: 'tenant-acme', uid: 'uid-1', generation: 1 },
@@ -132,5 +138,108 @@ describe('desired objects of a NextcloudMcp', () => {
     expect(ingress.spec?.rules?.[0]?.host).toBe('mcp.acme.example');
     expect(ingress.spec?.tls).toEqual([{ hosts: ['mcp.acme.example'], secretName: 'acme-tls' }]);
     expect(deployment(objects).spec?.replicas).toBe(3);
+  });
+
+  describe('of a tuned tenant', () => {
+    const pod: NonNullable<NextcloudMcp['spec']['pod']> = {
+      resources: {
+        proxy: { requests: { cpu: '0.25' }, limits: { cpu: 1, memory: '1024Mi' } },
+        server: { requests: { memory: '128Mi' } },
+      },
+      imagePullSecrets: [{ name: 'registry' }],
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'mcp', effect: 'NoSchedule' }],
+      affinity: {
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname' } },
+          ],
+        },
+      },
+      annotations: { 'sidecar.istio.io/inject': 'false' },
+      labels: { team: 'platform' },
+      priorityClassName: 'tenant-high',
+    };
+    const withPod = (tuning: typeof pod | undefined, more: Partial<NextcloudMcp['spec']> = {}) =>
+      desiredObjects({
+        ...input,
+        resource: { ...resource, spec: { ...resource.spec, pod: tuning, ...more } },
+      });
+    const template = (objects: { kind?: string }[]) => deployment(objects).spec?.template;
+    const resourcesOf = (objects: { kind?: string }[]) =>
+      template(objects)?.spec?.containers.map((container) => container.resources);
+
+    it('put every pod field into the pod template, quantities as the API server writes them', () => {
+      const tuned = template(withPod(pod));
+      expect(tuned?.spec).toMatchObject({
+        imagePullSecrets: [{ name: 'registry' }],
+        nodeSelector: { 'kubernetes.io/os': 'linux' },
+        tolerations: pod.tolerations,
+        affinity: pod.affinity,
+        priorityClassName: 'tenant-high',
+      });
+      expect(resourcesOf(withPod(pod))).toEqual([
+        { requests: { cpu: '250m', memory: '96Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+        { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '192Mi' } },
+      ]);
+      expect(tuned?.metadata?.annotations).toMatchObject({ 'sidecar.istio.io/inject': 'false' });
+      expect(tuned?.metadata?.annotations?.[CONFIG_HASH_ANNOTATION]).toBe(hash(desiredObjects(input)));
+      expect(tuned?.metadata?.labels).toEqual({ ...labelsFor(resource), team: 'platform' });
+    });
+
+    it("keep today's pod without tuning: default sizes and none of the fields", () => {
+      const plain = template(desiredObjects(input))?.spec;
+      for (const field of [
+        'imagePullSecrets',
+        'nodeSelector',
+        'tolerations',
+        'affinity',
+        'priorityClassName',
+      ])
+        expect(plain).not.toHaveProperty(field);
+      expect(resourcesOf(desiredObjects(input))).toEqual([
+        { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '192Mi' } },
+        { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '192Mi' } },
+      ]);
+      expect(withPod({})).toEqual(desiredObjects(input));
+    });
+
+    it("never let the tenant's labels or annotations replace the operator's own", () => {
+      const forged = template(
+        withPod({
+          labels: { 'app.kubernetes.io/instance': 'other', team: 'a' },
+          annotations: { [CONFIG_HASH_ANNOTATION]: 'forged' },
+        }),
+      );
+      expect(forged?.metadata?.labels?.['app.kubernetes.io/instance']).toBe('acme');
+      expect(forged?.metadata?.annotations?.[CONFIG_HASH_ANNOTATION]).toBe(hash(desiredObjects(input)));
+      expect(deployment(withPod({ labels: { team: 'a' } })).spec?.selector).toEqual({
+        matchLabels: labelsFor(resource),
+      });
+    });
+
+    it('change the Deployment (so server-side apply rolls or drops) when a field comes or goes', () => {
+      const applied = (objects: { kind?: string }[]) =>
+        deployment(objects).metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
+      const before = applied(withPod(pod));
+      expect(applied(desiredObjects(input))).not.toBe(before);
+      expect(applied(withPod({ ...pod, priorityClassName: undefined }))).not.toBe(before);
+      expect(applied(withPod({ ...pod, nodeSelector: { pool: 'b' } }))).not.toBe(before);
+    });
+
+    it("annotate the Ingress as asked, the operator's applied-hash kept", () => {
+      const annotations = {
+        'cert-manager.io/cluster-issuer': 'letsencrypt',
+        'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
+        'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
+      };
+      const ingressOf = (objects: { kind?: string }[]) =>
+        objects.find((o) => o.kind === 'Ingress') as V1Ingress;
+      const annotated = ingressOf(withPod(undefined, { ingress: { annotations } }));
+      expect(annotated.metadata?.annotations).toMatchObject(annotations);
+      expect(annotated.metadata?.annotations?.[APPLIED_HASH_ANNOTATION]).toMatch(/^[0-9a-f]{16}$/);
+      const plain = ingressOf(withPod(undefined, { ingress: {} })).metadata?.annotations ?? {};
+      expect(Object.keys(plain)).toEqual([APPLIED_HASH_ANNOTATION]);
+    });
   });
 });
