@@ -26,7 +26,12 @@ export interface KeycloakIdentity {
   /** Keycloak's base URL for the admin API; defaults to the issuer's origin. */
   readonly url?: string;
   readonly realm: string;
-  /** Secret with the keys `username` and `password` of a master-realm admin, for the admin API. */
+  /**
+   * Secret with the operator's Keycloak account: `clientId` and `clientSecret` of a confidential
+   * client of this realm whose service account holds realm-management's `manage-clients` and
+   * `manage-realm` (recommended; docs/install.md), or `username` and `password` of a user holding
+   * them, with `realm` naming that user's realm (default `master`, whose admin can change every realm).
+   */
   readonly adminCredentialsSecretRef: SecretRef;
   readonly clientIdMetadataDocuments?: ClientIdMetadataDocuments;
 }
