@@ -1,5 +1,6 @@
 import type { CoordinationV1Api, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { describeFailure } from '../config/failure.js';
 import { fromKubernetes, KubernetesConflict, KubernetesNotFound } from './errors.js';
 
 /**
@@ -133,6 +134,7 @@ export interface LeadershipOptions {
  */
 export class Leadership {
   private reachable = false;
+  private failing = false;
   private work: LeaderWork | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -162,14 +164,19 @@ export class Leadership {
 
   private async round(): Promise<void> {
     const { elector, log } = this.options;
+    // An outage is told once when it starts and once when it ends, not every round.
     const leading = await elector.tryAcquireOrRenew().then(
       (won) => {
+        if (this.failing) log.info('leader election works again');
+        this.failing = false;
         this.reachable = true;
         return won;
       },
       (error: unknown) => {
         this.reachable = false;
-        log.warn({ err: error }, 'leader election failed; not leading this round');
+        if (this.failing) log.debug({ err: error }, 'leader election still failing');
+        else log.warn(`leader election failed: ${describeFailure(error)}; not leading until it works again`);
+        this.failing = true;
         return false;
       },
     );
