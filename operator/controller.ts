@@ -10,6 +10,7 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { describeFailure } from '../config/failure.js';
 import { CRD_GROUP, CRD_KIND, CRD_PLURAL, CRD_VERSION, type NextcloudMcp } from '../contract/index.js';
 import type { AdmissionPolicy } from './admission.js';
 import { MANAGED_BY } from './desired.js';
@@ -135,10 +136,23 @@ export async function startController(options: ControllerOptions): Promise<Runni
     informer.on('add', onChange);
     informer.on('update', onChange);
     informer.on('delete', onChange);
+    // A watch retried through an outage is told once when it fails and once when it is back
+    // (a start that raised no error); client-node's `connect` comes before the list, so it can't tell.
+    let failing = false;
+    let erred = false;
+    const restart = async () => {
+      erred = false;
+      await informer.start();
+      if (failing && !erred && !stopped) log.info('watching again');
+      if (!erred) failing = false;
+    };
     informer.on('error', (error: unknown) => {
+      erred = true;
       if (stopped) return;
-      log.warn({ err: error }, 'watch failed; listing and watching again');
-      setTimeout(() => void informer.start(), options.restartDelayMs ?? 1000);
+      if (failing) log.debug({ err: error }, 'watch still failing');
+      else log.warn(`watch failed: ${describeFailure(error)}; listing and watching again until it works`);
+      failing = true;
+      setTimeout(() => void restart(), options.restartDelayMs ?? 1000);
     });
     await informer.start();
   };

@@ -17,7 +17,7 @@ function capturedLog() {
 
 describe('leader election while the API server goes away and comes back', () => {
   it('says once that it fails, with the cause, and once that it works again', async () => {
-    const outcomes = [true, 'down', 'down', 'down', true, true];
+    const outcomes: (boolean | 'down')[] = [true, 'down', 'down', 'down', true, true];
     const refused = new TypeError('fetch failed', {
       cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }),
     });
@@ -27,7 +27,7 @@ describe('leader election while the API server goes away and comes back', () => 
         tryAcquireOrRenew: async () => {
           const next = outcomes.shift();
           if (next === 'down') throw refused;
-          return next ?? true;
+          return next !== false;
         },
         release: async () => {},
       },
