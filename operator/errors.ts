@@ -20,6 +20,8 @@ const CODES = {
   ERR_IDP_UNAVAILABLE: { transient: true, reason: 'IdentityProviderUnavailable' },
   // Keycloak runs without `--features=cimd` (or predates it): only its restart with the flag helps.
   ERR_CIMD_UNSUPPORTED: { transient: false, reason: 'ClientIdMetadataDocumentsUnsupported' },
+  // The API server refused an owned object built from the spec (a rule the CRD cannot express).
+  ERR_WORKLOAD_REFUSED: { transient: false, reason: 'WorkloadRefused' },
   // The Kubernetes API's: no condition names them; the reconcile fails and is retried with back-off.
   ERR_KUBERNETES_NOT_FOUND: { transient: false },
   ERR_KUBERNETES_CONFLICT: { transient: true },
@@ -97,6 +99,9 @@ export class IdentityProviderUnavailable extends OperatorError {
 export class ClientIdMetadataDocumentsUnsupported extends OperatorError {
   readonly code = 'ERR_CIMD_UNSUPPORTED';
 }
+export class WorkloadRefused extends OperatorError {
+  readonly code = 'ERR_WORKLOAD_REFUSED';
+}
 export class KubernetesNotFound extends OperatorError {
   readonly code = 'ERR_KUBERNETES_NOT_FOUND';
 }
@@ -130,6 +135,21 @@ export function fromKubernetes(error: unknown, options: { tested?: boolean } = {
           ? KubernetesUnavailable
           : KubernetesRejected;
   return new Kind(message, { cause: error });
+}
+
+/**
+ * The API server's 400 or 422 to applying an object the spec shaped (its pod, its Ingress):
+ * something the CRD's schema let through that the object's own validation does not.
+ */
+export function refusedObject(
+  object: { kind?: string; metadata?: { name?: string } },
+  error: unknown,
+): WorkloadRefused | undefined {
+  if (!(error instanceof ApiException) || (error.code !== 400 && error.code !== 422)) return undefined;
+  return new WorkloadRefused(
+    `the API server refused the ${object.kind} ${object.metadata?.name}${statusMessage(error.body)}; change what it names in spec.pod or spec.ingress`,
+    { cause: error },
+  );
 }
 
 /** The Status message the apiserver sent along, if it did. */

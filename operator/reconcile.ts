@@ -20,7 +20,7 @@ import {
   ownedName,
   storedClientOf,
 } from './desired.js';
-import { NameConflict, OperatorError, SecretNotFound, SecretNotMarked } from './errors.js';
+import { NameConflict, OperatorError, refusedObject, SecretNotFound, SecretNotMarked } from './errors.js';
 import { type EventRecorder, type ResourceEvent, transitionEvents } from './events.js';
 import { addFinalizer, hasFinalizer, needsFinalizer, removeFinalizer } from './finalizer.js';
 import type { IdentityProvisioner, ProvisionedIdentity } from './identity.js';
@@ -209,16 +209,23 @@ async function apply(
   if (taken) return nameConflict(resource, taken);
   for (const [index, object] of desired.entries()) {
     const current = observed[index];
-    const applied = satisfies(object, current)
-      ? current
-      : await deps.objects.patch(
-          object as KubernetesObject,
-          undefined,
-          undefined,
-          FIELD_MANAGER,
-          true,
-          PatchStrategy.ServerSideApply,
-        );
+    let applied: KubernetesObject | undefined;
+    try {
+      applied = satisfies(object, current)
+        ? current
+        : await deps.objects.patch(
+            object as KubernetesObject,
+            undefined,
+            undefined,
+            FIELD_MANAGER,
+            true,
+            PatchStrategy.ServerSideApply,
+          );
+    } catch (error) {
+      const refused = refusedObject(object, error);
+      if (refused) return refusal(resource, 'WorkloadAvailable', refused);
+      throw error;
+    }
     if (object.kind === 'Deployment') deployment = applied as V1Deployment;
     if (object.kind === 'Secret') secret = applied as V1Secret;
   }

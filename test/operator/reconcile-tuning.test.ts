@@ -107,4 +107,26 @@ describe('reconciling a tuned NextcloudMcp', () => {
       limits: { memory: '192Mi' },
     });
   });
+
+  it('reports what the API server refuses of a spec the CRD let through, and recovers when it is fixed', async () => {
+    const before = await deployment();
+    // The CRD takes any topology key; the Deployment's validation wants a qualified name.
+    const term = { topologyKey: 'not a key!', labelSelector: { matchLabels: { app: 'x' } } };
+    await setSpec((spec) => ({
+      ...spec,
+      pod: { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } },
+    }));
+    const refused = (await get()).status?.conditions?.find((c) => c.type === 'WorkloadAvailable');
+    expect(refused).toMatchObject({ status: 'False', reason: 'WorkloadRefused' });
+    expect(refused?.message).toMatch(
+      /^the API server refused the Deployment acme-mcp \(.*topologyKey: Invalid value.*\)/,
+    );
+    expect((await get()).status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe('WorkloadRefused');
+    expect((await deployment()).metadata?.generation).toBe(before.metadata?.generation);
+
+    await setSpec((spec) => ({ ...spec, pod: { nodeSelector: { pool: 'c' } } }));
+    expect(podOf(await deployment())?.spec?.nodeSelector).toEqual({ pool: 'c' });
+    const fixed = (await get()).status?.conditions?.find((c) => c.type === 'WorkloadAvailable');
+    expect(fixed?.reason).not.toBe('WorkloadRefused');
+  });
 });
