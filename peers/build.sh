@@ -123,30 +123,29 @@ fetch_prometheus_operator_crds() {
   mv "$dir/crds.tmp" "$dir/crds"
 }
 
+# npm packages into a folder of the cache, by way of a temporary one so a failed install leaves
+# nothing that looks cached. Arguments: folder, package.json's dependencies and allowScripts (JSON),
+# then extra npm flags.
+npm_fetch() {
+  local dir="$1" work
+  work="$(mktemp -d "$dir.XXXXXX")"
+  echo "{ \"private\": true, \"dependencies\": $2, \"allowScripts\": $3 }" >"$work/package.json"
+  npm install --prefix "$work" --no-audit --no-fund --loglevel=error "${@:4}" >/dev/null
+  rm -rf "$dir"
+  mv "$work" "$dir"
+}
+
 # The current LTS Node from npm: the package `node` (its preinstall fetches the arch-specific binary
 # package), kept here so it is first on no PATH unless asked for (.ci/run runs the suite on it).
 fetch_node() {
-  local dir="$cache/node-$NODE_LTS_VERSION" work
-  work="$(mktemp -d "$cache/node.XXXXXX")"
-  cat >"$work/package.json" <<JSON
-{ "private": true, "dependencies": { "node": "$NODE_LTS_VERSION" }, "allowScripts": { "node@$NODE_LTS_VERSION": true } }
-JSON
-  npm install --prefix "$work" --no-audit --no-fund --loglevel=error >/dev/null
-  rm -rf "$dir"
-  mv "$work" "$dir"
+  npm_fetch "$cache/node-$NODE_LTS_VERSION" "{ \"node\": \"$NODE_LTS_VERSION\" }" "{ \"node@$NODE_LTS_VERSION\": true }"
 }
 
 # The Inspector runs on that Node (it needs ≥ 22.19). Its postinstall only sets up a source
 # checkout, so no script of it runs.
 fetch_inspector() {
-  local dir="$cache/inspector-$INSPECTOR_VERSION" work
-  work="$(mktemp -d "$cache/inspector.XXXXXX")"
-  cat >"$work/package.json" <<JSON
-{ "private": true, "dependencies": { "@modelcontextprotocol/inspector": "$INSPECTOR_VERSION" }, "allowScripts": { "@modelcontextprotocol/inspector": false } }
-JSON
-  npm install --prefix "$work" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
-  rm -rf "$dir"
-  mv "$work" "$dir"
+  npm_fetch "$cache/inspector-$INSPECTOR_VERSION" "{ \"@modelcontextprotocol/inspector\": \"$INSPECTOR_VERSION\" }" \
+    "{ \"@modelcontextprotocol/inspector\": false }" --ignore-scripts
 }
 
 # `build.sh node-bin` only prints the folder of the LTS Node's binary (for PATH).

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,18 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../dev/free-port.js';
 import { awaitApiServer } from '../../operator/api-server.js';
 import { kubeconfigTo, logLines, startProgram } from '../program-process.js';
 import { testNamespace } from './cluster.js';
-
-/** A loopback port nothing listens on (yet). */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('an operator that cannot reach its cluster', () => {
   const servers: Server[] = [];
@@ -27,7 +18,7 @@ describe('an operator that cannot reach its cluster', () => {
   });
 
   it('says so once (where, why, that it keeps trying), not a stack, not a line per retry', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const operator = startProgram('operator/main', {
       OPERATOR_IMAGE: 'img:1',
       KUBECONFIG: kubeconfigTo(port),
@@ -58,7 +49,7 @@ describe('an operator that cannot reach its cluster', () => {
     const real = new KubeConfig();
     real.loadFromFile(process.env.TEST_KUBECONFIG ?? '');
     const target = new URL(real.getCurrentCluster()?.server ?? '');
-    const port = await closedPort();
+    const port = await freePort();
     const text = readFileSync(process.env.TEST_KUBECONFIG ?? '', 'utf8').replace(
       target.origin,
       `https://127.0.0.1:${port}`,

@@ -2,11 +2,11 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../dev/free-port.js';
 import { loadProxyConfig } from '../../proxy/config.js';
 import { discoverIssuer } from '../../proxy/identity-provider.js';
 import { createMetrics } from '../../proxy/metrics.js';
@@ -23,15 +23,6 @@ async function listening(server: Server): Promise<number> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return (server.address() as { port: number }).port;
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const passthrough = (issuer: string, env: Record<string, string> = {}) => ({
@@ -65,7 +56,7 @@ async function discoveryFailure(issuer: string, env: Record<string, string> = {}
 
 describe('a proxy that cannot reach its issuer', () => {
   it('says the connection was refused, not just "fetch failed"', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     expect(await discoveryFailure(`http://127.0.0.1:${port}/realms/a`)).toBe(
       `issuer discovery failed: fetch failed: connection refused (connect ECONNREFUSED 127.0.0.1:${port}); retrying`,
     );
@@ -125,7 +116,7 @@ describe('a proxy that cannot reach its issuer', () => {
   }, 60_000);
 
   it("as a process, tells why the issuer's keys could not be fetched, and never logs the token", async () => {
-    const jwksPort = await closedPort();
+    const jwksPort = await freePort();
     let issuer = '';
     const issuerPort = await listening(
       createHttpServer((_req, res) =>
