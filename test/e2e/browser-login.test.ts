@@ -40,7 +40,7 @@ describe.runIf(chromiumAvailable())('signing in through a browser', () => {
       await page.click('button[type="submit"]');
       await page.waitForSelector('text=Allow access?');
       expect(await page.textContent('body')).toContain('notes:write');
-      await page.click('button[type="submit"]');
+      await page.click('button:text-is("Allow")');
       await page.waitForURL(/\/callback\?/);
     } finally {
       await browser.close();
