@@ -81,8 +81,9 @@ export async function adminWrites(realm: string): Promise<string[]> {
 
 /**
  * The realm as `partial-export` gives it (clients, scopes, groups and roles, components), with
- * arrays of objects sorted by name so a different listing order is no difference. Keycloak
- * regenerates nothing else between two exports of an unchanged realm: ids stay, secrets come masked.
+ * every array sorted so a different listing order is no difference (Keycloak lists a client's
+ * default scopes in either order). Keycloak regenerates nothing else between two exports of an
+ * unchanged realm: ids stay, secrets come masked.
  */
 export async function realmExport(realm: string): Promise<unknown> {
   const kc = await admin();
@@ -98,9 +99,7 @@ function sorted(value: unknown): unknown {
   if (Array.isArray(value)) {
     const items = value.map(sorted);
     const key = (item: unknown) => JSON.stringify(item);
-    return items.every((item) => typeof item === 'object')
-      ? items.sort((a, b) => key(a).localeCompare(key(b)))
-      : items;
+    return items.sort((a, b) => key(a).localeCompare(key(b)));
   }
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
