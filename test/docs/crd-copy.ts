@@ -5,8 +5,8 @@
  * rewritten; plural, singular and short names differ, so `kubectl get ncmcp` still means the real one.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { crdUnder } from '../operator/crd-copy.js';
 import { kubectl, kubectlOk } from '../packaging/helm.js';
 
 export const CRD_FILE = 'crds/nextcloudmcps.nextcloud-mcp.io.yaml';
@@ -35,11 +35,7 @@ export function crdCopy(prefix: string): CrdCopy {
   const plural = `nextcloudmcps${id}`;
   const ref = `customresourcedefinition/${plural}.${group}`;
   const yaml = (change?: (crd: CrdObject) => void) => {
-    const crd = parse(readFileSync(CRD_FILE, 'utf8'));
-    crd.metadata.name = `${plural}.${group}`;
-    crd.spec.group = group;
-    crd.spec.names = { ...crd.spec.names, plural, singular: `nextcloudmcp${id}`, shortNames: [`nc${id}`] };
-    delete crd.spec.names.categories;
+    const crd = crdUnder(group, id);
     change?.(crd);
     return stringify(crd);
   };

@@ -6,11 +6,19 @@ import { parse } from 'yaml';
 import { CRD_PLURAL, CRD_VERSION } from '../../contract/index.js';
 import { eventually } from './cluster.js';
 
-/** The CRD of this checkout (crds/) under `group`: same schema, rules and columns. */
-export function crdUnder(group: string) {
+/**
+ * The CRD of this checkout (crds/) under `group`: same schema, rules and columns. With `suffix`,
+ * its plural, singular and short names carry it too, so kubectl's `ncmcp` still means the real one.
+ */
+export function crdUnder(group: string, suffix = '') {
   const copy = parse(readFileSync('crds/nextcloudmcps.nextcloud-mcp.io.yaml', 'utf8'));
-  copy.metadata.name = `${CRD_PLURAL}.${group}`;
+  const plural = `${CRD_PLURAL}${suffix}`;
+  copy.metadata.name = `${plural}.${group}`;
   copy.spec.group = group;
+  if (suffix) {
+    const { categories: _, ...names } = copy.spec.names;
+    copy.spec.names = { ...names, plural, singular: `nextcloudmcp${suffix}`, shortNames: [`nc${suffix}`] };
+  }
   return copy;
 }
 
