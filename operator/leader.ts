@@ -133,15 +133,15 @@ export interface LeadershipOptions {
  * probes read `apiReachable` (a replica standing by is ready too, as long as it reaches the API).
  */
 export class Leadership {
-  private reachable = false;
-  private failing = false;
+  /** Whether the last round reached the API server; undefined before the first. */
+  private reachable: boolean | undefined;
   private work: LeaderWork | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LeadershipOptions) {}
 
   apiReachable(): boolean {
-    return this.reachable;
+    return this.reachable === true;
   }
 
   /** The first round, awaited; the next ones on a timer. */
@@ -167,16 +167,14 @@ export class Leadership {
     // An outage is told once when it starts and once when it ends, not every round.
     const leading = await elector.tryAcquireOrRenew().then(
       (won) => {
-        if (this.failing) log.info('leader election works again');
-        this.failing = false;
+        if (this.reachable === false) log.info('leader election works again');
         this.reachable = true;
         return won;
       },
       (error: unknown) => {
-        this.reachable = false;
-        if (this.failing) log.debug({ err: error }, 'leader election still failing');
+        if (this.reachable === false) log.debug({ err: error }, 'leader election still failing');
         else log.warn(`leader election failed: ${describeFailure(error)}; not leading until it works again`);
-        this.failing = true;
+        this.reachable = false;
         return false;
       },
     );
