@@ -47,7 +47,15 @@ export function crdCopy(prefix: string): CrdCopy {
     established: async () => {
       const condition = '{.status.conditions[?(@.type=="Established")].status}';
       for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-        if (kubectlOk(['get', ref, '-o', `jsonpath=${condition}`]) === 'True') return;
+        // Until the API server writes the first condition, kubectl cannot even filter for it.
+        const status = (() => {
+          try {
+            return kubectlOk(['get', ref, '-o', `jsonpath=${condition}`]);
+          } catch {
+            return undefined;
+          }
+        })();
+        if (status === 'True') return;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       throw new Error(`${ref} not Established within 30 s`);
